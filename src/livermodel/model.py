@@ -1,0 +1,228 @@
+"""The livermodel equations: state variables, right-hand side and observables.
+
+Time is in hours.  Masses are fractions of a normal liver (1 = normal).  The right-hand side is
+vectorised over a batch: states have shape ``(n_states, n_runs)`` and every parameter is an array
+of shape ``(n_runs,)``, so one call integrates many parameter sets at once.
+
+The equations (see ``docs/model.md`` for the biology and the sources of every term)::
+
+    total      = F + I
+    therapy    = pot_liver*MSC_liver + pot_lung*MSC_lung + pot_ev*EV_liver
+    occupancy  = therapy / (therapy + EC50)
+    e_c        = on_c * max_c * occupancy              (c = anti-inflammatory, anti-death, pro-regen.)
+    sigma_od   = 1/2 [1 + tanh((critical_mass*M - F) / width)]       (overload switch)
+    injury     = (k_tox * T^n/(T^n + K^n) + k_xi * X + chronic(t)) * F
+    die_inj    = s * k_die * (1 + a_x X) * (1 - e_ad) * I
+    overload   = s * k_od * sigma_od * (1 - e_ad)
+    prolif     = rho * k_div * p * F * max(0, 1 - total/S)             (hepatostat)
+    dF/dt      = -injury + k_rep I + prolif - overload*F + k_eng MSC_liver * m_cell
+    dI/dt      =  injury - k_rep I - die_inj - overload*I
+    dp/dt      =  k_prime (g + c_x X)(1 - p) - k_rest p                  (priming, 0..1)
+    dg/dt      =  k_g [max(0, 1 - F/S) + e_pr - g]                      (growth signal)
+    dX/dt      =  k_xp (die_inj + overload*total)(1 - e_ai) - k_xd X     (inflammation)
+    dT/dt      = -k_tc [(1 - phi) + phi F] (1 + boost*antidote(t)) T    (toxin)
+    dALT/dt    =  r_alt * death - ln2/t_alt (ALT - ALT0)                 (same for AST)
+    dMSC_lung  = -(ln2/t_lung) MSC_lung
+    dMSC_liver = -(ln2/t_mliv + k_eng) MSC_liver
+    dEV_plasma = -(ln2/t_evp) EV_plasma
+    dEV_liver  =  f_ev (ln2/t_evp) EV_plasma + r_ev (MSC_lung + MSC_liver) - (ln2/t_evl) EV_liver
+    dH/dt      =  h_max * 1/2 [1 + tanh((critical_mass*M - F) / w_h)]   (cumulative hazard)
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+#: State variables, in the order of the state vector.  Each is also a trajectory variable.
+STATES: tuple[str, ...] = (
+    "functional_mass",
+    "injured_mass",
+    "primed_fraction",
+    "growth_signal",
+    "inflammation",
+    "toxin",
+    "alt_u_per_l",
+    "ast_u_per_l",
+    "msc_lung",
+    "msc_liver",
+    "ev_plasma",
+    "ev_liver",
+    "cumulative_hazard",
+)
+STATE_INDEX: dict[str, int] = {name: i for i, name in enumerate(STATES)}
+N_STATES = len(STATES)
+
+#: Time-dependent inputs set by the schedule (piecewise constant between breakpoints).
+INPUTS: tuple[str, ...] = ("chronic_injury_rate", "antidote")
+
+#: Variables computed from the state after integration (observables).
+OBSERVABLES: tuple[str, ...] = (
+    "total_mass",
+    "proliferation",
+    "death_flux",
+    "therapy_effect",
+    "survival_probability",
+)
+
+#: Every trajectory variable with its unit and meaning (a public interface).
+VARIABLES: dict[str, tuple[str, str]] = {
+    "time_h": ("h", "time since the start of the run"),
+    "functional_mass": ("1 (normal mass)", "functional hepatocyte mass; 1 = normal liver"),
+    "injured_mass": ("1 (normal mass)", "injured, non-functional but recoverable hepatocytes"),
+    "total_mass": ("1 (normal mass)", "functional + injured hepatocyte mass (liver size)"),
+    "primed_fraction": ("1", "fraction of functional hepatocytes primed to divide (left G0)"),
+    "proliferation": ("1/h", "hepatocyte division flux, fraction of normal mass per hour"),
+    "death_flux": ("1/h", "hepatocyte death flux, fraction of normal mass per hour"),
+    "inflammation": ("1 (relative)", "inflammatory activity (cytokines, danger signals); 0 = none"),
+    "growth_signal": ("1 (relative)", "growth-factor/trophic signal (HGF-like); 0 at set point"),
+    "toxin": ("mg/kg", "toxin (acetaminophen-like) load"),
+    "alt_u_per_l": ("U/L", "serum alanine aminotransferase"),
+    "ast_u_per_l": ("U/L", "serum aspartate aminotransferase"),
+    "msc_lung": ("1e6 cells/kg", "viable MSCs trapped in the lungs"),
+    "msc_liver": ("1e6 cells/kg", "viable MSCs in the liver"),
+    "ev_plasma": ("ug/kg", "extracellular vesicles in plasma (protein)"),
+    "ev_liver": ("ug/kg", "extracellular vesicles acting in the liver (protein)"),
+    "therapy_effect": ("1", "occupancy of the paracrine therapy effect, 0 to 1"),
+    "cumulative_hazard": ("1", "integrated death hazard"),
+    "survival_probability": ("1", "probability of survival so far, exp(-cumulative hazard)"),
+}
+
+LN2 = math.log(2.0)
+
+
+def derived(params: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
+    """Rate constants used by :func:`rhs`, from a dict of parameter arrays.
+
+    Applies the species ``time_scale`` to the cell-kinetic rates and turns half-lives into rates.
+    """
+    p = {k: np.asarray(v, dtype=float) for k, v in params.items()}
+    ts = p["time_scale"]
+    d = {
+        "S": p["set_point"],
+        "k_g": p["growth_signal_rate"],
+        "k_prime": p["priming_rate"] / ts,
+        "k_rest": p["priming_decay_rate"] / ts,
+        "k_div": p["division_rate"] / ts * p["regeneration_capacity"],
+        "c_x": p["inflammation_priming"],
+        "k_die": p["death_rate"] / ts * p["death_sensitivity"],
+        "k_rep": p["repair_rate"] / ts,
+        "k_od": p["overload_death_rate"] / ts * p["death_sensitivity"],
+        "crit": p["critical_mass"] * p["metabolic_load"],
+        "w_od": p["overload_width"],
+        "k_xp": p["inflammation_production"],
+        "k_xd": p["inflammation_decay_rate"],
+        "k_xi": p["inflammation_injury_rate"],
+        "a_x": p["inflammation_death_gain"],
+        "k_tc": p["toxin_clearance_rate"],
+        "phi": p["toxin_liver_dependence"],
+        "K_tox": p["toxin_ec50"],
+        "n_tox": p["toxin_hill"],
+        "k_tox": p["toxin_injury_rate"] / ts,
+        "boost": p["antidote_clearance_boost"],
+        "k_alt": LN2 / p["alt_half_life"],
+        "k_ast": LN2 / p["ast_half_life"],
+        "alt0": p["alt_baseline"],
+        "ast0": p["ast_baseline"],
+        "r_alt": p["alt_release"],
+        "r_ast": p["ast_release"],
+        "h_max": p["hazard_max"] / ts,
+        "w_h": p["hazard_width"],
+        "k_mlung": LN2 / p["msc_lung_half_life"],
+        "k_mliv": LN2 / p["msc_liver_half_life"],
+        "pot_lung": p["msc_lung_potency"],
+        "pot_liver": p["msc_liver_potency"],
+        "r_ev": p["msc_ev_release"],
+        "k_eng": p["engraftment_rate"],
+        "m_cell": p["msc_mass_per_million"],
+        "k_evp": LN2 / p["ev_plasma_half_life"],
+        "f_ev": p["ev_liver_fraction"],
+        "k_evl": LN2 / p["ev_liver_half_life"],
+        "pot_ev": p["ev_potency"],
+        "ec50": p["therapy_ec50"],
+        "e_ai": p["anti_inflammatory_max"] * p["anti_inflammatory_on"],
+        "e_ad": p["anti_death_max"] * p["anti_death_on"],
+        "e_pr": p["pro_regenerative_max"] * p["pro_regenerative_on"],
+    }
+    return d
+
+
+def _switch(x, width):
+    """Smooth step 1/2 [1 + tanh(x / width)], 0 for x << 0 and 1 for x >> 0."""
+    return 0.5 * (1.0 + np.tanh(x / width))
+
+
+def fluxes(y: np.ndarray, d: dict, u: np.ndarray) -> dict[str, np.ndarray]:
+    """Every rate term of the model for states ``y`` (n_states, n) and inputs ``u`` (n_inputs, n)."""
+    F = np.maximum(y[0], 0.0)
+    I = np.maximum(y[1], 0.0)
+    p, g, X = y[2], y[3], np.maximum(y[4], 0.0)
+    T = np.maximum(y[5], 0.0)
+    m_lung, m_liv, ev_liv = np.maximum(y[8], 0.0), np.maximum(y[9], 0.0), np.maximum(y[11], 0.0)
+    total = F + I
+
+    signal = d["pot_liver"] * m_liv + d["pot_lung"] * m_lung + d["pot_ev"] * ev_liv
+    occ = signal / (signal + d["ec50"])
+    anti_inf = d["e_ai"] * occ
+    anti_death = 1.0 - d["e_ad"] * occ
+    pro_regen = d["e_pr"] * occ
+
+    Tn = T ** d["n_tox"]
+    tox = d["k_tox"] * Tn / (Tn + d["K_tox"] ** d["n_tox"])
+    injury = (tox + d["k_xi"] * X + u[0]) * F
+    die_inj = d["k_die"] * (1.0 + d["a_x"] * X) * anti_death * I
+    overload = d["k_od"] * _switch(d["crit"] - F, d["w_od"]) * anti_death
+    death = die_inj + overload * total
+    prolif = d["k_div"] * p * F * np.maximum(0.0, 1.0 - total / d["S"])
+    engraft = d["k_eng"] * m_liv
+    return {
+        "F": F, "I": I, "X": X, "T": T, "total": total, "occ": occ, "anti_inf": anti_inf,
+        "pro_regen": pro_regen, "injury": injury, "repair": d["k_rep"] * I,
+        "die_inj": die_inj, "overload": overload, "death": death, "prolif": prolif,
+        "engraft": engraft,
+    }
+
+
+def rhs(y: np.ndarray, d: dict, u: np.ndarray) -> np.ndarray:
+    """Time derivative of the batch state ``y`` with shape (n_states, n_runs)."""
+    f = fluxes(y, d, u)
+    F, I, X, T = f["F"], f["I"], f["X"], f["T"]
+    p, g = y[2], y[3]
+    dy = np.empty_like(y)
+    dy[0] = -f["injury"] + f["repair"] + f["prolif"] - f["overload"] * F + f["engraft"] * d["m_cell"]
+    dy[1] = f["injury"] - f["repair"] - f["die_inj"] - f["overload"] * I
+    dy[2] = d["k_prime"] * (g + d["c_x"] * X) * (1.0 - p) - d["k_rest"] * p
+    dy[3] = d["k_g"] * (np.maximum(0.0, 1.0 - F / d["S"]) + f["pro_regen"] - g)
+    dy[4] = d["k_xp"] * f["death"] * (1.0 - f["anti_inf"]) - d["k_xd"] * X
+    clearance = d["k_tc"] * ((1.0 - d["phi"]) + d["phi"] * F) * (1.0 + d["boost"] * u[1])
+    dy[5] = -clearance * T
+    dy[6] = d["r_alt"] * f["death"] - d["k_alt"] * (y[6] - d["alt0"])
+    dy[7] = d["r_ast"] * f["death"] - d["k_ast"] * (y[7] - d["ast0"])
+    dy[8] = -d["k_mlung"] * y[8]
+    dy[9] = -(d["k_mliv"] + d["k_eng"]) * y[9]
+    dy[10] = -d["k_evp"] * y[10]
+    dy[11] = d["f_ev"] * d["k_evp"] * y[10] + d["r_ev"] * (y[8] + y[9]) - d["k_evl"] * y[11]
+    dy[12] = d["h_max"] * _switch(d["crit"] - F, d["w_h"])
+    return dy
+
+
+def initial_state(d: dict, n: int) -> np.ndarray:
+    """The healthy steady state (normal mass, no injury, baseline enzymes), shape (n_states, n)."""
+    y = np.zeros((N_STATES, n))
+    y[0] = np.broadcast_to(d["S"], (n,))
+    y[6] = np.broadcast_to(d["alt0"], (n,))
+    y[7] = np.broadcast_to(d["ast0"], (n,))
+    return y
+
+
+def observables(y: np.ndarray, d: dict, u: np.ndarray) -> dict[str, np.ndarray]:
+    """Derived trajectory variables for states ``y`` (n_states, n_points) and inputs ``u``."""
+    f = fluxes(y, d, u)
+    return {
+        "total_mass": f["total"],
+        "proliferation": f["prolif"],
+        "death_flux": f["death"],
+        "therapy_effect": f["occ"],
+        "survival_probability": np.exp(-y[12]),
+    }
