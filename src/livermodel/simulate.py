@@ -177,16 +177,18 @@ def simulate(
     duration: float = 336.0,
     output_step: float = 1.0,
     settings: SolverSettings | None = None,
+    initial: Mapping[str, float] | None = None,
 ) -> Result:
     """Simulate one run.
 
     ``parameters`` are overrides of the ``species`` preset (or a full parameter dict);
-    ``schedule`` a :class:`Schedule` or a list of events; ``duration`` and ``output_step`` in hours.
+    ``schedule`` a :class:`Schedule` or a list of events; ``duration`` and ``output_step`` in hours;
+    ``initial`` overrides of the healthy initial state by state name (before any event at 0 h).
     Returns a :class:`Result`; numerical failure is reported on it, never raised.
     """
     params = resolve(species, dict(parameters or {}))
     batch = simulate_batch([params], [_as_schedule(schedule)], duration=duration,
-                           output_step=output_step, settings=settings)
+                           output_step=output_step, settings=settings, initial=initial)
     result = batch[0]
     result.species = species
     return result
@@ -207,12 +209,14 @@ def simulate_batch(
     duration: float = 336.0,
     output_step: float = 1.0,
     settings: SolverSettings | None = None,
+    initial: Mapping[str, float] | None = None,
 ) -> BatchResult:
     """Simulate many runs in one vectorised integration.
 
     ``parameter_sets`` are *full* parameter dicts (see :func:`livermodel.parameters.resolve`);
     ``schedules`` one schedule for all runs or one per run.  Runs whose schedules differ are
-    integrated together over the union of their breakpoints.  Returns a :class:`BatchResult`.
+    integrated together over the union of their breakpoints.  ``initial`` overrides the healthy
+    initial state by state name, for every run.  Returns a :class:`BatchResult`.
     """
     settings = settings or SolverSettings()
     n = len(parameter_sets)
@@ -226,14 +230,15 @@ def simulate_batch(
                               expected=str(n), found=str(len(schedules)))
     grid = output_grid(duration, output_step)
     params = [dict(p) for p in parameter_sets]
+    init = _initial_overrides(initial)
 
     if settings.method == "LSODA":
-        states, inputs, ok, msgs = _integrate_lsoda(params, schedules, grid, duration, settings)
+        states, inputs, ok, msgs = _integrate_lsoda(params, schedules, grid, duration, settings, init)
         for i in np.flatnonzero(~ok):
             # retry the run alone with an implicit Runge-Kutta method and tighter tolerances
             tight = SolverSettings("Radau", settings.rtol / 10, settings.atol / 10,
                                    settings.max_step, settings.max_steps)
-            s, u, good, m = _integrate_ivp(params[i], schedules[i], grid, duration, tight)
+            s, u, good, m = _integrate_ivp(params[i], schedules[i], grid, duration, tight, init)
             if good:
                 states[i], inputs[i], ok[i] = s, u, True
                 msgs[i] = f"LSODA failed ({msgs[i]}); retried with Radau at rtol={tight.rtol:g}: ok"
@@ -246,7 +251,7 @@ def simulate_batch(
         msgs = [""] * n
         for i in range(n):
             states[i], inputs[i], ok[i], msgs[i] = _integrate_ivp(params[i], schedules[i], grid,
-                                                                  duration, settings)
+                                                                  duration, settings, init)
 
     d = model.derived(_stack(params))
     d_col = {k: v[:, None] for k, v in d.items()}
@@ -257,6 +262,23 @@ def simulate_batch(
     variables = model.STATES + model.OBSERVABLES
     values = np.concatenate([states, np.stack([obs[k] for k in model.OBSERVABLES], axis=1)], axis=1)
     return BatchResult(grid, variables, values, ok, msgs, params, schedules, settings, duration)
+
+
+def _initial_overrides(initial) -> dict[int, float]:
+    out = {}
+    for name, value in (initial or {}).items():
+        if name not in model.STATE_INDEX:
+            from .errors import did_you_mean
+
+            raise LivermodelError(f"unknown state variable '{name}'", key=f"initial.{name}",
+                                  expected=", ".join(model.STATES),
+                                  suggestion=did_you_mean(name, model.STATES))
+        value = float(value)
+        if not (math.isfinite(value) and value >= 0):
+            raise LivermodelError("an initial value must be finite and >= 0", key=f"initial.{name}",
+                                  found=repr(value))
+        out[model.STATE_INDEX[name]] = value
+    return out
 
 
 def _segments(schedules, duration):
@@ -271,12 +293,14 @@ def _apply_boluses(y, schedules, params, t, runs):
                 ev.apply(y[:, i], params[i])
 
 
-def _integrate_lsoda(params, schedules, grid, duration, settings):
+def _integrate_lsoda(params, schedules, grid, duration, settings, init=None):
     """Batched banded LSODA; returns states (n, n_states, T), inputs, ok flags, messages."""
     n = len(params)
     ns = model.N_STATES
     d = model.derived(_stack(params))
     y = model.initial_state(d, n)
+    for i, v in (init or {}).items():
+        y[i] = v
     states = np.full((n, ns, grid.size), np.nan)
     inputs = np.zeros((n, len(model.INPUTS), grid.size))
     ok = np.ones(n, dtype=bool)
@@ -305,7 +329,7 @@ def _integrate_lsoda(params, schedules, grid, duration, settings):
         if not good:
             if n > 1:
                 # split the batch: integrate each run alone so one bad run cannot sink the others
-                return _integrate_each(params, schedules, grid, duration, settings)
+                return _integrate_each(params, schedules, grid, duration, settings, init)
             ok[0] = False
             msgs[0] = f"solver failed between {a:g} h and {b:g} h: {info['message'].strip()}"
             return states, inputs, ok, msgs
@@ -318,23 +342,25 @@ def _integrate_lsoda(params, schedules, grid, duration, settings):
     return states, inputs, ok, msgs
 
 
-def _integrate_each(params, schedules, grid, duration, settings):
+def _integrate_each(params, schedules, grid, duration, settings, init):
     n = len(params)
     states = np.full((n, model.N_STATES, grid.size), np.nan)
     inputs = np.zeros((n, len(model.INPUTS), grid.size))
     ok = np.ones(n, dtype=bool)
     msgs = ["ok"] * n
     for i in range(n):
-        s, u, o, m = _integrate_lsoda([params[i]], [schedules[i]], grid, duration, settings)
+        s, u, o, m = _integrate_lsoda([params[i]], [schedules[i]], grid, duration, settings, init)
         states[i], inputs[i], ok[i], msgs[i] = s[0], u[0], o[0], m[0]
     return states, inputs, ok, msgs
 
 
-def _integrate_ivp(params, schedule, grid, duration, settings):
+def _integrate_ivp(params, schedule, grid, duration, settings, init=None):
     """One run with ``solve_ivp`` (BDF or Radau); returns states (n_states, T), inputs, ok, message."""
     d = model.derived(_stack([params]))
     d1 = {k: v[0] for k, v in d.items()}
     y = model.initial_state(d, 1)[:, 0]
+    for i, v in (init or {}).items():
+        y[i] = v
     states = np.full((model.N_STATES, grid.size), np.nan)
     inputs = np.zeros((len(model.INPUTS), grid.size))
     bps = _segments([schedule], duration)
@@ -348,7 +374,7 @@ def _integrate_ivp(params, schedule, grid, duration, settings):
         mask = (grid >= a) & ((grid <= b) if last else (grid < b))
 
         def f(t, yy, u=u):
-            return model.rhs(yy.reshape(model.N_STATES, -1), d1, u[:, None] if yy.ndim == 1 else u[:, None]).reshape(yy.shape)
+            return model.rhs(yy.reshape(model.N_STATES, -1), d1, u[:, None]).reshape(yy.shape)
 
         kw = {"max_step": settings.max_step} if settings.max_step > 0 else {}
         sol = solve_ivp(f, (a, b), y, method=settings.method, t_eval=None, dense_output=True,
