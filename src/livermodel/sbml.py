@@ -40,7 +40,7 @@ from pathlib import Path
 from xml.sax.saxutils import escape
 
 from .errors import LivermodelError
-from .model import OBSERVABLES, STATES, VARIABLES
+from .model import INPUTS, OBSERVABLES, STATES, VARIABLES
 from .parameters import BY_NAME, NAMES, PARAMETERS, check_name, check_value
 from .schedule import EV, MSC, Antidote, Chronic, Hepatectomy, InflammatoryHit, Schedule, Toxin
 
@@ -153,9 +153,14 @@ ASSIGNMENTS: dict[str, tuple[str, str, str]] = {
         f" / ({ONE} + ({T} / toxin_ec50)^toxin_hill)",
         "injury rate of functional hepatocytes caused by the toxin (Hill function of the load)",
     ),
+    "inflammation_injury": (
+        "per_hour",
+        f"inflammation_injury_rate * {X}^2 / ({X}^2 + inflammation_injury_half^2)",
+        "injury rate of functional hepatocytes caused by inflammation (Hill function, n = 2)",
+    ),
     "injury_flux": (
         "per_hour",
-        f"(toxin_injury + inflammation_injury_rate * {X} + chronic_injury_rate) * {F}",
+        f"(toxin_injury + inflammation_injury + chronic_injury_rate) * {F}",
         "flux of functional into injured mass (toxin, inflammation and chronic injury)",
     ),
     "repair_flux": ("per_hour", f"repair_rate / time_scale * {I}",
@@ -313,6 +318,45 @@ def _dose_parameters(schedule: Schedule) -> tuple[list[tuple[str, float, str, st
     return params, actions
 
 
+def _merge_h() -> float:
+    """The solver's merge distance for near-coincident breakpoints (0 if it merges none)."""
+    from . import simulate
+
+    return float(getattr(simulate, "MERGE_H", 0.0))
+
+
+@dataclass
+class _Step:
+    """A restart of the solver at ``time``: the boluses applied there and the inputs that follow."""
+
+    time: float
+    actions: list[_Action]
+    inputs: list[float]
+
+
+def _steps(schedule: Schedule, actions: list[_Action], duration_h: float) -> list[_Step]:
+    """The solver's restarts in ``[0, duration_h)``, as :mod:`livermodel.simulate` makes them.
+
+    Breakpoints closer than the solver's merge distance act together at the first of them; the
+    inputs of a segment are those in force at its midpoint; boluses at or after the end of the
+    run are never applied.
+    """
+    merge = _merge_h()
+    times = sorted({0.0, duration_h, *schedule.breakpoints(duration_h)})
+    starts = [times[0]]
+    for t in times[1:]:
+        if t - starts[-1] > merge:
+            starts.append(t)
+    if duration_h - starts[-1] <= merge:
+        starts[-1] = duration_h
+    steps = []
+    for a, b in zip(starts[:-1], starts[1:], strict=True):
+        here = [x for x in actions if (a - merge <= x.time < b - merge) or x.time == a]
+        mid = schedule.inputs_at(0.5 * (a + b)) if merge > 0 else schedule.inputs_at(a)
+        steps.append(_Step(a, here, [float(v) for v in mid]))
+    return steps
+
+
 def _check_parameters(parameters: Mapping[str, float]) -> dict[str, float]:
     values = {}
     for name, value in parameters.items():
@@ -426,7 +470,8 @@ def to_sbml(
     model.setId(_sbml_id(name))
     model.setName(name)
     model.setTimeUnits("hour")
-    omitted = [a for a in actions if a.time >= duration_h]
+    applied = {id(a) for st in _steps(schedule, actions, duration_h) for a in st.actions}
+    omitted = [a for a in actions if id(a) not in applied]
     omitted += [(a, b, n) for a, b, n, _ in schedule.intervals() if a >= duration_h]
     model.setNotes(_notes(
         description or "",
@@ -470,19 +515,16 @@ def to_sbml(
     for pid, value, unit, note in dose_params:
         _add_parameter(libsbml, model, pid, value, unit, name=note.split(" (")[0], notes=_notes(note))
 
-    # inputs in force at 0 h
-    u0 = schedule.inputs_at(0.0)
-    from .model import INPUTS
-
+    # inputs in force from 0 h
+    steps = _steps(schedule, actions, duration_h)
     for i, inp in enumerate(INPUTS):
-        _add_parameter(libsbml, model, inp, u0[i], INPUT_UNITS[inp], constant=False,
+        _add_parameter(libsbml, model, inp, steps[0].inputs[i], INPUT_UNITS[inp], constant=False,
                        name=inp.replace("_", " "), notes=_notes(INPUT_NOTES[inp]))
 
     # states: value before any dose, composed with the boluses at 0 h
     start = {s: (_num(init[s]) if s in init else INITIAL_STATE.get(s, "0")) for s in STATES}
     start = {s: f"{e} {_state_unit(s)}" if _is_number(e) else e for s, e in start.items()}
-    at0 = [a for a in actions if a.time == 0.0]
-    start_expr = _compose(start, at0)
+    start_expr = _compose(start, steps[0].actions)
     for s in STATES:
         unit, meaning = VARIABLES[s]
         value = _evaluate(libsbml, start_expr[s], values, dose_params)
@@ -506,7 +548,7 @@ def to_sbml(
         rule.setVariable(s)
         _check(rule.setMath(_math(libsbml, RATE_RULES[s], f"d{s}/dt")), f"the rate rule of {s}")
 
-    _add_events(libsbml, model, schedule, actions, duration_h)
+    _add_events(libsbml, model, steps)
 
     text = libsbml.writeSBMLToString(doc)
     return text
@@ -557,23 +599,18 @@ def _sbml_id(name: str) -> str:
     return out if (out[0].isalpha() or out[0] == "_") else "m_" + out
 
 
-def _add_events(libsbml, model, schedule: Schedule, actions: list[_Action], duration_h: float) -> None:
-    """One event per time in (0, duration): the boluses there and the inputs that switch there."""
-    from .model import INPUTS
-
-    times = sorted({a.time for a in actions if 0.0 < a.time < duration_h}
-                   | {t for t in schedule.breakpoints(duration_h)})
-    previous = schedule.inputs_at(0.0)
+def _add_events(libsbml, model, steps: list[_Step]) -> None:
+    """One event per restart after 0 h: the boluses there and the inputs that switch there."""
+    previous = steps[0].inputs
     n = 0
-    for t in times:
-        here = [a for a in actions if a.time == t]
-        u = schedule.inputs_at(t)
-        labels = [a.label for a in here]
-        changed = [(inp, u[i]) for i, inp in enumerate(INPUTS) if u[i] != previous[i]]
+    for step in steps[1:]:
+        t = step.time
+        labels = [a.label for a in step.actions]
+        changed = [(inp, v) for inp, v, old in zip(INPUTS, step.inputs, previous, strict=True) if v != old]
         labels += [f"{inp} = {_fmt(v)}" for inp, v in changed]
+        previous = step.inputs
         if not labels:
             continue  # a breakpoint where nothing changes (an interval boundary under another)
-        previous = u
         n += 1
         ev = model.createEvent()
         ev.setId(f"event_{n}")
@@ -584,7 +621,7 @@ def _add_events(libsbml, model, schedule: Schedule, actions: list[_Action], dura
         trig.setPersistent(True)
         _check(trig.setMath(_math(libsbml, f"time >= {_num(t)} hour", f"event at {t} h")),
                "an event trigger")
-        composed = _compose({s: s for s in STATES}, here)
+        composed = _compose({s: s for s in STATES}, step.actions)
         for s in STATES:
             if composed[s] != s:
                 ea = ev.createEventAssignment()

@@ -1,0 +1,50 @@
+"""The ``livermodel export`` command: write a scenario as a model file for other tools.
+
+``register(app)`` adds the command to a Typer app; ``livermodel.cli`` calls it.  Library
+modules (libSBML above all) are imported inside the command so that ``livermodel --help`` stays
+fast and works without the optional ``sbml`` extra.  A :class:`livermodel.errors.LivermodelError`
+(a bad scenario, an unsupported format, libSBML missing) propagates to the app's ``main``, which
+prints it and exits with status 2.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+#: Export formats: name -> description.
+FORMATS = {"sbml": "SBML Level 3 Version 2 (COPASI, Tellurium, libRoadRunner, ...)"}
+
+
+def export(
+    scenario: Annotated[str, typer.Argument(
+        metavar="SCENARIO", help="Scenario file, or the name of a library scenario.")],
+    output: Annotated[Path, typer.Option(
+        "--output", "-o", metavar="FILE", dir_okay=False, help="File to write.")],
+    format: Annotated[str, typer.Option(
+        "--format", "-f", help="Output format: " + ", ".join(FORMATS) + ".")] = "sbml",
+    overrides: Annotated[list[str] | None, typer.Option(
+        "--set", metavar="KEY=VALUE",
+        help="Change the scenario before exporting, e.g. --set parameters.toxin_ec50=200 "
+        "(repeatable; dotted key paths as in the scenario file).")] = None,
+) -> None:
+    """Export a scenario (model, resolved parameters, initial state and schedule) as SBML."""
+    from .errors import LivermodelError
+
+    if format not in FORMATS:
+        raise LivermodelError(f"unknown export format '{format}'", key="--format",
+                              expected=f"one of {', '.join(FORMATS)}", found=repr(format))
+    from .sbml import export_sbml
+    from .scenario import load_scenario
+
+    sc = load_scenario(scenario, overrides or ())
+    path = export_sbml(sc, output)
+    typer.echo(f"wrote {path} ({FORMATS[format].split(' (')[0]}) for scenario '{sc.name}': "
+               f"{sc.duration_h:g} h, species {sc.species}")
+
+
+def register(app: typer.Typer) -> None:
+    """Add the ``export`` command to ``app``."""
+    app.command("export")(export)
