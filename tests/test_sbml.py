@@ -445,3 +445,11 @@ def test_cli_export_errors_are_livermodel_errors(tmp_path):
     assert not (tmp_path / "x.xml").exists()
     res = runner.invoke(_app(), ["export", "rat-phx-70"])
     assert res.exit_code == 2 and "--output" in res.output  # a usage error from Typer itself
+
+
+@needs_libsbml
+def test_export_to_a_missing_folder_is_a_clear_error(tmp_path):
+    from livermodel.sbml import export_sbml
+
+    with pytest.raises(LivermodelError, match="cannot write"):
+        export_sbml(RAT, tmp_path / "no" / "such" / "x.xml", schedule=Schedule(), duration_h=10)

@@ -675,7 +675,14 @@ def export_sbml(source, path, *, schedule: Schedule | None = None, duration_h: f
                    description=description if isinstance(description, str) else None,
                    initial=initial)
     path = Path(path)
-    path.write_text(text, encoding="utf-8")
+    tmp = path.with_name(path.name + ".part")
+    try:
+        tmp.write_text(text, encoding="utf-8")
+        tmp.replace(path)  # never leave a half-written file behind
+    except OSError as err:
+        tmp.unlink(missing_ok=True)
+        raise LivermodelError(f"cannot write the SBML file: {err.strerror or err}",
+                              source=str(path)) from None
     return path
 
 
