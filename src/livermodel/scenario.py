@@ -335,6 +335,9 @@ class _Reader:
         if id(node) in self.stack:
             raise self.error("a YAML alias refers to itself", node, path,
                              expected="a finite tree", found="a recursive alias")
+        if isinstance(node, (yaml.MappingNode, yaml.SequenceNode)) and node.tag not in _PLAIN_TAGS:
+            raise self.error(f"unsupported YAML tag {node.tag!r}", node, path,
+                             expected="plain YAML (no tags)", found=node.tag)
         if isinstance(node, yaml.MappingNode):
             self.stack.add(id(node))
             out: dict[str, Any] = {}
@@ -371,6 +374,9 @@ class _Reader:
                              found=f"{type(value).__name__} {node.value!r}",
                              suggestion="Quote it to make it a string.")
         return value
+
+
+_PLAIN_TAGS = ("tag:yaml.org,2002:map", "tag:yaml.org,2002:seq")
 
 
 def _node_kind(node) -> str:
@@ -495,7 +501,7 @@ def _load_chain(path: Path, seen: tuple[Path, ...]) -> tuple[dict, dict[Path_, L
                             expected="a relative path such as 'base.yaml'", found=repr(ext))
     parent_path = (path.parent / ext).resolve()
     if parent_path in seen or parent_path == path.resolve():
-        chain = " -> ".join(p.name for p in (*seen, parent_path))
+        chain = " -> ".join(p.name for p in (*seen, path.resolve(), parent_path))
         raise ScenarioError("extends forms a cycle", **where, expected="a chain that ends",
                             found=chain, suggestion="Remove one of the extends: keys.")
     if len(seen) >= MAX_EXTENDS_DEPTH:
@@ -572,7 +578,7 @@ def apply_overrides(doc: dict, overrides: Iterable[str] | Mapping[str, Any] = ()
                 step: Any = idx
             elif isinstance(target, dict):
                 step = part
-                if not last and not isinstance(target.get(part), (dict, list)):
+                if not last and target.get(part) is None:
                     target[part] = {}
             else:
                 raise ScenarioError("cannot set a key inside a plain value", source=src.source,
@@ -832,7 +838,7 @@ def _format(kind: str, value):
     if kind in UNITS and kind != "fraction":
         unit = UNITS[kind][0]
         if kind == "cell_dose":
-            return f"{_g(value * 1e6)} cells/kg"
+            return f"{_g(value)} million cells/kg"
         return f"{_g(value)} {unit}"
     if isinstance(value, float) and value.is_integer() and kind == "integer":
         return int(value)
@@ -840,7 +846,9 @@ def _format(kind: str, value):
 
 
 def _g(x: float) -> str:
-    return format(float(x), ".12g")
+    """Shortest text that reads back as exactly ``x`` (``336``, ``0.004166666666666667``)."""
+    text = repr(float(x))
+    return text[:-2] if text.endswith(".0") else text
 
 
 # ---------------------------------------------------------------------------------------------
@@ -1144,12 +1152,17 @@ def find_scenario(name_or_path: str | Path) -> Path:
 _NUM = r"[-+]?(?:\d+\.?\d*|\.\d+)(?:[eE][-+]?\d+)?"
 
 
+def _number_pattern(f: Field) -> str:
+    """Regex of a number as text; unsigned when the field cannot be negative."""
+    return _NUM[len("[-+]?"):] if f.minimum is not None and f.minimum >= 0 else _NUM
+
+
 def _quantity_schema(f: Field) -> dict:
     _, table = UNITS[f.kind]
     units = sorted({u for u in table if u}, key=lambda u: (-len(u), u))
     alt = "|".join(re.escape(u).replace("\\ ", " ?") for u in units)
     optional_unit = not f.unit_required
-    pattern = rf"^\s*{_NUM}\s*({alt}){'?' if optional_unit else ''}\s*$"
+    pattern = rf"^\s*{_number_pattern(f)}\s*({alt}){'?' if optional_unit else ''}\s*$"
     string = {"type": "string", "pattern": pattern}
     if f.unit_required:
         return string
@@ -1168,9 +1181,14 @@ def _number_bounds(f: Field, schema: dict) -> None:
 def _field_schema(f: Field) -> dict:
     if f.kind in UNITS:
         schema = _quantity_schema(f)
-    elif f.kind in ("number", "integer"):
-        schema = {"type": f.kind}
+    elif f.kind == "integer":
+        schema = {"type": "integer"}
         _number_bounds(f, schema)
+    elif f.kind == "number":
+        number: dict[str, Any] = {"type": "number"}
+        _number_bounds(f, number)
+        # YAML 1.1 reads 1e-7 as text; the validator accepts numeric text, so does the schema
+        schema = {"anyOf": [number, {"type": "string", "pattern": rf"^\s*{_number_pattern(f)}\s*$"}]}
     elif f.kind == "bool":
         schema = {"type": "boolean"}
     elif f.kind == "string":
