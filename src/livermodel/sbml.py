@@ -41,7 +41,7 @@ from xml.sax.saxutils import escape
 
 from .errors import LivermodelError
 from .model import INPUTS, OBSERVABLES, STATES, VARIABLES
-from .parameters import BY_NAME, NAMES, PARAMETERS, check_name, check_value
+from .parameters import NAMES, PARAMETERS, check_name, check_value
 from .schedule import EV, MSC, Antidote, Chronic, Hepatectomy, InflammatoryHit, Schedule, Toxin
 
 SBML_LEVEL = 3
@@ -302,7 +302,7 @@ def _dose_parameters(schedule: Schedule) -> tuple[list[tuple[str, float, str, st
             jumps = [("inflammation", f"{{x}} + {pid}")]
             label = f"inflammatory hit {_fmt(ev.amount)}"
         elif isinstance(ev, (Chronic, Antidote)):
-            continue  # interval inputs: handled by _input_changes
+            continue  # interval inputs: the events set them (see _steps)
         else:
             raise LivermodelError(
                 f"SBML export does not support the schedule event {type(ev).__name__!r} "
@@ -470,7 +470,8 @@ def to_sbml(
     model.setId(_sbml_id(name))
     model.setName(name)
     model.setTimeUnits("hour")
-    applied = {id(a) for st in _steps(schedule, actions, duration_h) for a in st.actions}
+    steps = _steps(schedule, actions, duration_h)
+    applied = {id(a) for st in steps for a in st.actions}
     omitted = [a for a in actions if id(a) not in applied]
     omitted += [(a, b, n) for a, b, n, _ in schedule.intervals() if a >= duration_h]
     model.setNotes(_notes(
@@ -516,7 +517,6 @@ def to_sbml(
         _add_parameter(libsbml, model, pid, value, unit, name=note.split(" (")[0], notes=_notes(note))
 
     # inputs in force from 0 h
-    steps = _steps(schedule, actions, duration_h)
     for i, inp in enumerate(INPUTS):
         _add_parameter(libsbml, model, inp, steps[0].inputs[i], INPUT_UNITS[inp], constant=False,
                        name=inp.replace("_", " "), notes=_notes(INPUT_NOTES[inp]))
@@ -686,4 +686,4 @@ def export_sbml(source, path, *, schedule: Schedule | None = None, duration_h: f
     return path
 
 
-__all__ = ["to_sbml", "export_sbml", "check_document", "UNIT_IDS", "UNIT_DEFINITIONS", "BY_NAME"]
+__all__ = ["to_sbml", "export_sbml", "check_document", "sbml_unit", "UNIT_IDS", "UNIT_DEFINITIONS"]
