@@ -11,7 +11,7 @@ The equations (see ``docs/model.md`` for the biology and the sources of every te
     occupancy  = therapy / (therapy + EC50)
     e_c        = on_c * max_c * occupancy              (c = anti-inflammatory, anti-death, pro-regen.)
     sigma_od   = 1/2 [1 + tanh((critical_mass*M - F) / width)]       (overload switch)
-    injury     = (k_tox * T^n/(T^n + K^n) + k_xi * X + chronic(t)) * F
+    injury     = (k_tox * T^n/(T^n + K^n) + k_xi * X^2/(X^2 + K_x^2) + chronic(t)) * F
     die_inj    = s * k_die * (1 + a_x X) * (1 - e_ad) * I
     overload   = s * k_od * sigma_od * (1 - e_ad)
     prolif     = rho * k_div * p * F * max(0, 1 - total/S)             (hepatostat)
@@ -114,6 +114,7 @@ def derived(params: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
         "k_xp": p["inflammation_production"],
         "k_xd": p["inflammation_decay_rate"],
         "k_xi": p["inflammation_injury_rate"],
+        "K_x": p["inflammation_injury_half"],
         "a_x": p["inflammation_death_gain"],
         "k_tc": p["toxin_clearance_rate"],
         "phi": p["toxin_liver_dependence"],
@@ -157,7 +158,7 @@ def fluxes(y: np.ndarray, d: dict, u: np.ndarray) -> dict[str, np.ndarray]:
     """Every rate term of the model for states ``y`` (n_states, n) and inputs ``u`` (n_inputs, n)."""
     F = np.maximum(y[0], 0.0)
     I = np.maximum(y[1], 0.0)
-    p, g, X = y[2], y[3], np.maximum(y[4], 0.0)
+    p, X = y[2], np.maximum(y[4], 0.0)
     T = np.maximum(y[5], 0.0)
     m_lung, m_liv, ev_liv = np.maximum(y[8], 0.0), np.maximum(y[9], 0.0), np.maximum(y[11], 0.0)
     total = F + I
@@ -170,7 +171,8 @@ def fluxes(y: np.ndarray, d: dict, u: np.ndarray) -> dict[str, np.ndarray]:
 
     Tn = T ** d["n_tox"]
     tox = d["k_tox"] * Tn / (Tn + d["K_tox"] ** d["n_tox"])
-    injury = (tox + d["k_xi"] * X + u[0]) * F
+    X2 = X * X
+    injury = (tox + d["k_xi"] * X2 / (X2 + d["K_x"] ** 2) + u[0]) * F
     die_inj = d["k_die"] * (1.0 + d["a_x"] * X) * anti_death * I
     overload = d["k_od"] * _switch(d["crit"] - F, d["w_od"]) * anti_death
     death = die_inj + overload * total
@@ -226,3 +228,27 @@ def observables(y: np.ndarray, d: dict, u: np.ndarray) -> dict[str, np.ndarray]:
         "therapy_effect": f["occ"],
         "survival_probability": np.exp(-y[12]),
     }
+
+
+def healthy_growth_rate(params: dict[str, float]) -> float:
+    """Largest growth rate (1/h) of a small perturbation of the healthy state.
+
+    The real part of the leading eigenvalue of the Jacobian at the healthy state, computed by
+    central differences (the cumulative hazard, which only integrates, is left out).  Negative or
+    about zero: a normal liver stays normal.  Clearly positive: the parameter set makes a normal
+    liver fail by itself, for example when critical_mass x metabolic_load approaches the set point
+    or when the death -> inflammation -> injury loop amplifies itself.
+    """
+    d = derived({k: np.array([float(v)]) for k, v in params.items()})
+    y0 = initial_state(d, 1)[:, 0]
+    u = np.zeros((len(INPUTS), 1))
+    keep = [i for i, name in enumerate(STATES) if name != "cumulative_hazard"]
+    jac = np.empty((len(keep), len(keep)))
+    for col, j in enumerate(keep):
+        h = 1e-7 * max(1.0, abs(y0[j]))
+        up, down = y0.copy(), y0.copy()
+        up[j] += h
+        down[j] -= h
+        diff = (rhs(up[:, None], d, u) - rhs(down[:, None], d, u))[:, 0] / (2 * h)
+        jac[:, col] = diff[keep]
+    return float(np.max(np.linalg.eigvals(jac).real))

@@ -14,7 +14,8 @@ A :class:`Schedule` is a list of events.  Two kinds of event exist in the solver
 Semantics at a breakpoint ``t``: the state reported at ``t`` is the state *after* every jump at
 ``t`` (right-continuous), and an infusion starting at ``t`` acts from ``t``.  Several events at the
 same time are applied in the order they are listed.  The solver restarts at every breakpoint, so a
-dose acts exactly at its time whatever the output grid.
+dose acts exactly at its time whatever the output grid.  Events at or after the end of a run are
+not applied (the last output point is the state at the end, before any dose there).
 """
 
 from __future__ import annotations

@@ -20,7 +20,7 @@ from __future__ import annotations
 import math
 import warnings
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field, asdict
+from dataclasses import asdict, dataclass, field
 
 import numpy as np
 from scipy.integrate import odeint, solve_ivp
@@ -281,15 +281,27 @@ def _initial_overrides(initial) -> dict[int, float]:
     return out
 
 
+#: Breakpoints closer than this (hours) are merged: events that close act together.
+MERGE_H = 1e-9
+
+
 def _segments(schedules, duration):
+    """Sorted restart times from 0 to ``duration``, with near-coincident times merged."""
     times = sorted({0.0, duration, *(t for s in schedules for t in s.breakpoints(duration))})
-    return times
+    merged = [times[0]]
+    for t in times[1:]:
+        if t - merged[-1] > MERGE_H:
+            merged.append(t)
+    if duration - merged[-1] <= MERGE_H:
+        merged[-1] = duration
+    return merged
 
 
-def _apply_boluses(y, schedules, params, t, runs):
+def _apply_boluses(y, schedules, params, a, b, runs):
+    """Apply, in listing order, every bolus of each run with a time in ``[a, b)`` (merged)."""
     for i in runs:
         for tb, ev in schedules[i].boluses():
-            if tb == t:
+            if a - MERGE_H <= tb < b - MERGE_H or (tb == a):
                 ev.apply(y[:, i], params[i])
 
 
@@ -309,8 +321,9 @@ def _integrate_lsoda(params, schedules, grid, duration, settings, init=None):
     all_runs = range(n)
     for k in range(len(bps) - 1):
         a, b = bps[k], bps[k + 1]
-        _apply_boluses(y, schedules, params, a, all_runs)
-        u = np.stack([s.inputs_at(a) for s in schedules], axis=1)  # (n_inputs, n)
+        _apply_boluses(y, schedules, params, a, b, all_runs)
+        # inputs are constant on the segment: read them at its midpoint
+        u = np.stack([s.inputs_at(0.5 * (a + b)) for s in schedules], axis=1)  # (n_inputs, n)
         last = k == len(bps) - 2
         mask = (grid >= a) & ((grid <= b) if last else (grid < b))
         t_out = grid[mask]
@@ -319,13 +332,17 @@ def _integrate_lsoda(params, schedules, grid, duration, settings, init=None):
         def f(yflat, t, d=d, u=u):
             return model.rhs(yflat.reshape(n, ns).T, d, u).T.ravel()
 
-        with warnings.catch_warnings():
+        with warnings.catch_warnings(), np.errstate(all="ignore"):
             warnings.simplefilter("ignore")
-            sol, info = odeint(f, y.T.ravel(), tt, rtol=settings.rtol, atol=settings.atol,
-                               ml=ns - 1, mu=ns - 1, full_output=True,
-                               hmax=settings.max_step, mxstep=settings.max_steps,
-                               tfirst=False)
-        good = info["message"].startswith("Integration successful") and np.all(np.isfinite(sol))
+            try:
+                sol, info = odeint(f, y.T.ravel(), tt, rtol=settings.rtol, atol=settings.atol,
+                                   ml=ns - 1, mu=ns - 1, full_output=True,
+                                   hmax=settings.max_step, mxstep=settings.max_steps,
+                                   tfirst=False)
+            except (ValueError, ArithmeticError) as err:  # pragma: no cover - defensive
+                sol, info = None, {"message": f"{type(err).__name__}: {err}"}
+        good = (info["message"].startswith("Integration successful")
+                and sol is not None and np.all(np.isfinite(sol)))
         if not good:
             if n > 1:
                 # split the batch: integrate each run alone so one bad run cannot sink the others
@@ -354,6 +371,10 @@ def _integrate_each(params, schedules, grid, duration, settings, init):
     return states, inputs, ok, msgs
 
 
+class _BudgetExceeded(Exception):
+    """The step budget of a solve_ivp integration ran out."""
+
+
 def _integrate_ivp(params, schedule, grid, duration, settings, init=None):
     """One run with ``solve_ivp`` (BDF or Radau); returns states (n_states, T), inputs, ok, message."""
     d = model.derived(_stack([params]))
@@ -367,23 +388,34 @@ def _integrate_ivp(params, schedule, grid, duration, settings, init=None):
     for k in range(len(bps) - 1):
         a, b = bps[k], bps[k + 1]
         for tb, ev in schedule.boluses():
-            if tb == a:
+            if a - MERGE_H <= tb < b - MERGE_H or tb == a:
                 ev.apply(y, params)
-        u = schedule.inputs_at(a)
+        u = schedule.inputs_at(0.5 * (a + b))
         last = k == len(bps) - 2
         mask = (grid >= a) & ((grid <= b) if last else (grid < b))
 
-        def f(t, yy, u=u):
+        calls = [0]
+
+        def f(t, yy, u=u, calls=calls):
+            calls[0] += 1
+            if calls[0] > 20 * settings.max_steps:
+                raise _BudgetExceeded(f"more than {settings.max_steps} steps (max_steps)")
             return model.rhs(yy.reshape(model.N_STATES, -1), d1, u[:, None]).reshape(yy.shape)
 
         kw = {"max_step": settings.max_step} if settings.max_step > 0 else {}
-        sol = solve_ivp(f, (a, b), y, method=settings.method, t_eval=None, dense_output=True,
-                        rtol=settings.rtol, atol=settings.atol, vectorized=True, **kw)
+        try:
+            with warnings.catch_warnings(), np.errstate(all="ignore"):
+                warnings.simplefilter("ignore")
+                sol = solve_ivp(f, (a, b), y, method=settings.method, dense_output=True,
+                                rtol=settings.rtol, atol=settings.atol, vectorized=True, **kw)
+        except (ValueError, ArithmeticError, np.linalg.LinAlgError, _BudgetExceeded) as err:
+            return states, inputs, False, (f"solver failed between {a:g} h and {b:g} h: "
+                                           f"{type(err).__name__}: {err}")
         if not sol.success:
             return states, inputs, False, f"solver failed between {a:g} h and {b:g} h: {sol.message}"
-        states[:, mask] = sol.sol(grid[mask])
-        # the dense output between steps is an interpolant; the breakpoint value is exact
-        inputs[:, mask] = u[:, None]
+        if mask.any():
+            states[:, mask] = sol.sol(grid[mask])
+            inputs[:, mask] = u[:, None]
         y = sol.y[:, -1].copy()
         if not np.all(np.isfinite(y)):
             return states, inputs, False, f"non-finite state between {a:g} h and {b:g} h"

@@ -1,0 +1,56 @@
+"""Outcome metrics on trajectories whose answers are known by construction."""
+
+import numpy as np
+import pytest
+
+from livermodel import Schedule, SolverSettings, resolve_parameters
+from livermodel.metrics import compute
+from livermodel.simulate import Result
+
+
+def _result(t, F, alt=None, prolif=None, surv=None, success=True):
+    t = np.asarray(t, float)
+    F = np.asarray(F, float)
+    data = {
+        "functional_mass": F,
+        "alt_u_per_l": np.asarray(alt if alt is not None else np.full_like(t, 45.0)),
+        "proliferation": np.asarray(prolif if prolif is not None else np.zeros_like(t)),
+        "survival_probability": np.asarray(surv if surv is not None else np.ones_like(t)),
+    }
+    return Result(t, data, success, "ok", resolve_parameters("rat"), Schedule(),
+                  SolverSettings(), float(t[-1]))
+
+
+def test_nadir_recovery_and_peaks_are_interpolated():
+    t = [0, 10, 20, 30, 40]
+    r = _result(t, [0.4, 0.3, 0.6, 1.0, 1.0], alt=[45, 900, 400, 100, 50],
+                prolif=[0, 0.01, 0.03, 0.02, 0])
+    m = compute(r)
+    assert m["nadir_mass"] == 0.3 and m["nadir_time_h"] == 10
+    assert m["recovery_time_h"] == pytest.approx(27.5)  # 0.9 reached between 0.6 and 1.0
+    assert m["alt_peak_u_per_l"] == 900 and m["alt_peak_time_h"] == 10
+    assert m["proliferation_peak_time_h"] == 20
+    assert m["failed"] is False and m["failure_time_h"] is None and m["mode"] == "normal"
+
+
+def test_failure_below_half_the_critical_level():
+    crit = 0.19  # rat critical_mass x metabolic_load
+    r = _result([0, 10, 20], [0.2, 0.1, 0.0], surv=[1, 0.5, 0.01])
+    m = compute(r)
+    assert m["failed"] and m["mode"] == "failure"
+    assert m["failure_time_h"] == pytest.approx(10 + (0.1 - crit / 2) / 0.1 * 10)
+    assert m["recovery_time_h"] is None
+    assert m["survival_probability"] == 0.01
+
+
+def test_suppressed_when_growth_stalls_below_90_percent():
+    t = np.linspace(0, 100, 101)
+    stalled = 0.6 + 0.1 * (1 - np.exp(-t / 5))
+    assert compute(_result(t, stalled))["mode"] == "suppressed"
+    growing = 0.4 + 0.004 * t  # 0.8 at the end, would pass 0.9 within another run length
+    assert compute(_result(t, growing))["mode"] == "normal"
+
+
+def test_failed_solve_gives_null_metrics():
+    m = compute(_result([0, 1], [1, 1], success=False))
+    assert all(v is None for v in m.values())

@@ -1,0 +1,134 @@
+"""Closed-form checks of the model equations and the solver (tolerances from the maths)."""
+
+import math
+
+import numpy as np
+import pytest
+
+from livermodel import EV, MSC, Antidote, Hepatectomy, Toxin, simulate
+from livermodel.model import STATES, VARIABLES
+
+QUIET = {"overload_death_rate": 0.0, "hazard_max": 0.0}
+
+
+def test_healthy_liver_is_a_steady_state(tight):
+    r = simulate(duration=720, settings=tight)
+    for name in STATES:
+        assert np.ptp(r[name]) < 1e-9, name
+    m = r.metrics()
+    assert m["final_mass"] == pytest.approx(1.0) and m["mode"] == "normal"
+    assert m["proliferation_peak_time_h"] is None
+
+
+def test_regrowth_with_fixed_drive_is_logistic(tight):
+    # priming held fixed at p0, no injury, no overload death: dF/dt = k p0 F (1 - F/S)
+    p0, remnant, k = 0.4, 0.3, 0.07
+    r = simulate({**QUIET, "priming_rate": 0.0, "priming_decay_rate": 0.0, "division_rate": k},
+                 [Hepatectomy(0, 1 - remnant)], initial={"primed_fraction": p0}, duration=300,
+                 settings=tight)
+    t = r.time_h
+    exact = 1.0 / (1.0 + (1.0 / remnant - 1.0) * np.exp(-k * p0 * t))
+    assert np.abs(r["functional_mass"] - exact).max() < 1e-7
+
+
+def test_toxin_without_liver_feedback_decays_exponentially(tight):
+    k, dose = 0.3, 250.0
+    r = simulate({"toxin_liver_dependence": 0.0, "toxin_clearance_rate": k}, [Toxin(5, dose)],
+                 duration=48, output_step=0.5, settings=tight)
+    t = r.time_h
+    exact = np.where(t >= 5, dose * np.exp(-k * (t - 5)), 0.0)
+    assert np.abs(r["toxin"] - exact).max() < 1e-7 * dose
+
+
+def test_repeated_boluses_match_the_repeated_dose_sum(tight):
+    k, dose, every, count = 0.2, 100.0, 6.0, 5
+    r = simulate({"toxin_liver_dependence": 0.0, "toxin_clearance_rate": k},
+                 [Toxin(1, dose, every=every, count=count)], duration=60, output_step=0.25,
+                 settings=tight)
+    t = r.time_h
+    exact = sum(np.where(t >= 1 + j * every, dose * np.exp(-k * (t - 1 - j * every)), 0.0)
+                for j in range(count))
+    assert np.abs(r["toxin"] - exact).max() < 1e-7 * dose
+    # at a dose time the reported value is the post-dose value (right-continuous)
+    assert r.at("toxin", 7.0) == pytest.approx(dose + dose * math.exp(-k * 6), rel=1e-8)
+
+
+def test_antidote_multiplies_clearance_from_its_start(tight):
+    k, boost, dose = 0.1, 4.0, 200.0
+    r = simulate({"toxin_liver_dependence": 0.0, "toxin_clearance_rate": k,
+                  "antidote_clearance_boost": boost}, [Toxin(0, dose), Antidote(8, 20)],
+                 duration=40, output_step=0.5, settings=tight)
+    t = r.time_h
+    exact = np.where(t < 8, dose * np.exp(-k * t),
+                     np.where(t < 20, dose * np.exp(-8 * k - k * (1 + boost) * (t - 8)),
+                              dose * np.exp(-8 * k - 12 * k * (1 + boost) - k * (t - 20))))
+    assert np.abs(r["toxin"] - exact).max() < 1e-7 * dose
+
+
+def test_serum_alt_and_ast_clear_with_their_half_lives(tight):
+    # raised enzymes with no ongoing death relax to baseline with t1/2 = 34.6 h and 15.8 h
+    r = simulate(initial={"alt_u_per_l": 5045.0, "ast_u_per_l": 4080.0}, duration=200,
+                 settings=tight)
+    t = r.time_h
+    assert np.allclose(r["alt_u_per_l"], 45 + 5000 * 0.5 ** (t / 34.6), rtol=1e-8)
+    assert np.allclose(r["ast_u_per_l"], 80 + 4000 * 0.5 ** (t / 15.8), rtol=1e-8)
+
+
+def test_msc_iv_lung_and_liver_compartments_decay_first_order(tight):
+    dose = 10.0
+    r = simulate({"msc_ev_release": 0.0}, [MSC(3, dose)], duration=72, output_step=0.5,
+                 settings=tight)
+    t = r.time_h
+    after = t >= 3
+    lung = np.where(after, dose * 0.8 * 0.5 ** ((t - 3) / 6.0), 0.0)
+    liver = np.where(after, dose * 0.02 * 0.5 ** ((t - 3) / 24.0), 0.0)
+    assert np.abs(r["msc_lung"] - lung).max() < 1e-7 * dose
+    assert np.abs(r["msc_liver"] - liver).max() < 1e-7 * dose
+
+
+def test_ev_iv_dose_reaches_the_liver_as_a_bateman_function(tight):
+    dose, f = 100.0, 0.4
+    kp, kl = math.log(2) / 0.05, math.log(2) / 8.0
+    r = simulate({"ev_liver_fraction": f}, [EV(0, dose)], duration=48, output_step=0.1,
+                 settings=tight)
+    t = r.time_h
+    plasma = dose * np.exp(-kp * t)
+    liver = f * dose * kp / (kp - kl) * (np.exp(-kl * t) - np.exp(-kp * t))
+    assert np.abs(r["ev_plasma"] - plasma).max() < 1e-6 * dose
+    assert np.abs(r["ev_liver"] - liver).max() < 1e-6 * dose
+
+
+def test_hepatectomy_jump_is_exact_and_acts_at_its_time_whatever_the_grid(tight):
+    # dose at 10 h with an output grid that does not contain 10 h
+    coarse = simulate(schedule=[Hepatectomy(10, 0.5)], duration=70, output_step=7,
+                      settings=tight)
+    fine = simulate(schedule=[Hepatectomy(10, 0.5)], duration=70, output_step=0.5,
+                    settings=tight)
+    assert coarse.at("functional_mass", 7) == pytest.approx(1.0)
+    for t in coarse.time_h:
+        assert coarse.at("functional_mass", t) == pytest.approx(fine.at("functional_mass", t),
+                                                                 abs=1e-8)
+    exact = simulate(schedule=[Hepatectomy(10, 0.5)], duration=20, output_step=10, settings=tight)
+    assert exact.at("functional_mass", 10) == pytest.approx(0.5, abs=1e-12)
+
+
+def test_every_variable_is_documented():
+    r = simulate(duration=2)
+    assert set(r.names) == set(VARIABLES)
+    required = {"time_h", "functional_mass", "injured_mass", "total_mass", "proliferation",
+                "inflammation", "growth_signal", "toxin", "alt_u_per_l", "msc_liver", "ev_liver"}
+    assert required <= set(r.names)
+
+
+def test_total_mass_is_functional_plus_injured():
+    r = simulate(schedule=[Toxin(0, 900), Hepatectomy(30, 0.3)], duration=100)
+    assert np.allclose(r["total_mass"], r["functional_mass"] + r["injured_mass"])
+
+
+def test_mass_balance_of_hepatocytes(tight):
+    # d(total)/dt = proliferation - death flux (engraftment off): integrate and compare
+    r = simulate(schedule=[Toxin(0, 800)], duration=200, output_step=0.05, settings=tight)
+    t = r.time_h
+    net = r["proliferation"] - r["death_flux"]
+    integral = np.concatenate([[0], np.cumsum((net[1:] + net[:-1]) / 2 * np.diff(t))])
+    assert np.abs(r["total_mass"] - (1.0 + integral)).max() < 1e-4
