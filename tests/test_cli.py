@@ -14,7 +14,7 @@ from livermodel.cli import app
 
 runner = CliRunner()
 FAST = ["--set", "output_step=12h"]
-COMMANDS = ["run", "compare", "validate", "params", "scenarios", "init", "plot"]
+COMMANDS = ["run", "compare", "validate", "params", "scenarios", "init", "plot", "export"]
 
 
 def invoke(*args):

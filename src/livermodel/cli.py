@@ -441,6 +441,12 @@ def plot(
     _say(quiet, "wrote " + ", ".join(str(p) for p in paths) if paths else "no figure formats given")
 
 
+# ``livermodel export`` (SBML) lives in its own module; it imports nothing heavy at this point.
+from .cli_export import register as _register_export  # noqa: E402
+
+_register_export(app)
+
+
 def main() -> None:
     """Entry point of the console script and of ``python -m livermodel``."""
     from .errors import LivermodelError
