@@ -48,6 +48,15 @@ def test_atomic_write_replaces_whole_file(tmp_path):
     assert os.listdir(tmp_path) == ["a.txt"]  # no temporary file left behind
 
 
+def test_written_files_get_the_usual_permissions(tmp_path):
+    mask = os.umask(0o022)
+    try:
+        path = atomic_write(tmp_path / "a.txt", "x")
+    finally:
+        os.umask(mask)
+    assert path.stat().st_mode & 0o777 == 0o644
+
+
 def test_failed_write_keeps_old_file_and_leaves_no_partial_file(tmp_path):
     path = tmp_path / "timeseries.csv"
     atomic_write(path, "time_h,x\n0,1\n")

@@ -85,10 +85,18 @@ def atomic_path(path: str | Path):
     tmp = Path(tmp)
     try:
         yield tmp
+        os.chmod(tmp, _file_mode())  # mkstemp makes the file private; give it the usual mode
         os.replace(tmp, path)
     except BaseException:
         tmp.unlink(missing_ok=True)
         raise
+
+
+def _file_mode() -> int:
+    """Permissions of a newly created file under the current umask (0o644 for umask 022)."""
+    mask = os.umask(0)
+    os.umask(mask)
+    return 0o666 & ~mask
 
 
 def atomic_write(path: str | Path, data: str | bytes) -> Path:

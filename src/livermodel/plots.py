@@ -173,6 +173,13 @@ def plot_mass(ax, run, *, color=None, unit: str | None = None, references: bool 
         ax.axhline(crit, color=reference_color, linestyle=DASHDOT, linewidth=0.9 * _lw(ax),
                    label="failure threshold", zorder=1)
         ax.axhspan(0, crit, color=FAILURE_COLOR, alpha=0.07, linewidth=0, zorder=0)
+        # named where they end rather than in the legend, which then stays small
+        trans = ax.get_yaxis_transform()
+        for level, text in ((float(run.parameters["set_point"]), "set point"),
+                            (crit, "failure threshold")):
+            ax.annotate(text, xy=(1.0, level), xycoords=trans, xytext=(-2, 1.5),
+                        textcoords="offset points", ha="right", va="bottom", fontsize="small",
+                        color=reference_color)
     return _finish(ax, unit, "mass (normal liver = 1)", floor=1.12)
 
 
@@ -354,8 +361,7 @@ def _new_figure(n_panels: int, layout: dict, fig=None):
 
     columns = int(layout["columns"]) if n_panels > 4 else 2
     rows = int(np.ceil(n_panels / columns))
-    size = (layout["width"] if columns > 2 or layout["columns"] == 2 else layout["width"] * 0.75,
-            layout["row_height"] * rows + 0.9 * layout["row_height"] * 0.35)
+    size = (layout["width"], layout["row_height"] * rows + 0.35 * layout["row_height"])
     if fig is None:
         fig = Figure(figsize=size, layout="constrained")
         from matplotlib.backends.backend_agg import FigureCanvasAgg
@@ -501,12 +507,12 @@ def _style_legend(ax, func, compare):
     for a in axes:
         for line in a.get_lines():
             label = line.get_label()
-            if label.startswith("_") or label in seen:
-                continue
+            if label.startswith("_") or label in seen or label in ("set point", "failure threshold"):
+                continue  # reference lines are named on the plot
             seen.add(label)
             handle = Line2D([], [])
             handle.update_from(line)
-            if compare and label not in ("set point", "failure threshold"):
+            if compare:
                 handle.set_color("#222222")
             handles.append(handle)
             labels.append(label)

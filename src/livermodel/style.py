@@ -54,7 +54,10 @@ _COMMON = {
     "grid.color": "#dddddd",
     "grid.linewidth": 0.5,
     "axes.prop_cycle": None,  # filled in by style_context (needs matplotlib's cycler)
-    "legend.frameon": False,
+    "legend.frameon": True,  # a light backdrop, so legends stay readable over lines
+    "legend.framealpha": 0.85,
+    "legend.edgecolor": "none",
+    "legend.fancybox": False,
     "savefig.bbox": "tight",
     "savefig.pad_inches": 0.05,
     "pdf.fonttype": 42,  # embed TrueType: text stays editable in Illustrator/Inkscape
