@@ -132,3 +132,31 @@ def test_mass_balance_of_hepatocytes(tight):
     net = r["proliferation"] - r["death_flux"]
     integral = np.concatenate([[0], np.cumsum((net[1:] + net[:-1]) / 2 * np.diff(t))])
     assert np.abs(r["total_mass"] - (1.0 + integral)).max() < 1e-4
+
+
+def test_analytic_jacobian_matches_finite_differences():
+    from livermodel import resolve_parameters
+    from livermodel.model import N_STATES, derived, jacobian, rhs
+
+    rng = np.random.default_rng(7)
+    scale = np.array([1, 0.5, 1, 1, 1, 500, 1000, 1000, 5, 5, 50, 50, 1.0])
+    for trial in range(60):
+        p = resolve_parameters(["rat", "mouse", "human"][trial % 3],
+                               {"engraftment_rate": 1e-3 * rng.random(),
+                                "toxin_hill": 1 + 3 * rng.random()})
+        d = derived({k: np.array([v]) for k, v in p.items()})
+        y = (np.abs(rng.normal(size=N_STATES)) * scale)[:, None]
+        y[0], y[2] = 0.6 * rng.random(), rng.random()
+        u = np.array([[0.01 * rng.random()], [float(rng.random() < 0.5)]])
+        exact = np.zeros((N_STATES, N_STATES))
+        for (i, j), v in jacobian(y, d, u).items():
+            exact[i, j] = v[0]
+        fd = np.zeros_like(exact)
+        for j in range(N_STATES):
+            h = 1e-6 * max(1.0, abs(y[j, 0]))
+            up, down = y.copy(), y.copy()
+            up[j] += h
+            down[j] -= h
+            fd[:, j] = (rhs(up, d, u) - rhs(down, d, u))[:, 0] / (2 * h)
+        row_scale = np.abs(fd).max(axis=1, keepdims=True)
+        assert np.all(np.abs(exact - fd) <= 1e-5 * np.abs(fd) + 1e-6 * row_scale + 1e-9), trial

@@ -80,7 +80,7 @@ UNIT_IDS: dict[str, str] = {
     "growth-signal units": "dimensionless",
     # inflammation produced per unit of dead hepatocyte mass: dX/dt = k * death_flux, so the
     # number is dimensionless whatever the table's wording
-    "1 per (mass/h)": "dimensionless",
+    "1 per unit mass dying": "dimensionless",
     "h": "hour",
     "1/h": "per_hour",
     "mg/kg": "mg_per_kg",

@@ -233,7 +233,17 @@ def simulate_batch(
     init = _initial_overrides(initial)
 
     if settings.method == "LSODA":
-        states, inputs, ok, msgs = _integrate_lsoda(params, schedules, grid, duration, settings, init)
+        states = np.full((n, model.N_STATES, grid.size), np.nan)
+        inputs = np.zeros((n, len(model.INPUTS), grid.size))
+        ok = np.zeros(n, dtype=bool)
+        msgs = [""] * n
+        for chunk in _chunks(schedules, duration):
+            s_, u_, ok_, m_ = _integrate_lsoda([params[i] for i in chunk],
+                                               [schedules[i] for i in chunk], grid, duration,
+                                               settings, init)
+            states[chunk], inputs[chunk], ok[chunk] = s_, u_, ok_
+            for j, i in enumerate(chunk):
+                msgs[i] = m_[j]
         for i in np.flatnonzero(~ok):
             # retry the run alone with an implicit Runge-Kutta method and tighter tolerances
             tight = SolverSettings("Radau", settings.rtol / 10, settings.atol / 10,
@@ -279,6 +289,30 @@ def _initial_overrides(initial) -> dict[int, float]:
                                   found=repr(value))
         out[model.STATE_INDEX[name]] = value
     return out
+
+
+#: Largest number of runs, and of distinct restart times, integrated in one call.  Every restart
+#: costs every run of the call a few small steps, so runs with different schedules are sorted by
+#: their restart times and packed into calls that share few of them.
+CHUNK_RUNS = 1024
+CHUNK_BREAKPOINTS = 32
+
+
+def _chunks(schedules, duration) -> list[list[int]]:
+    """Indices of runs grouped into calls of at most CHUNK_RUNS runs and CHUNK_BREAKPOINTS restarts."""
+    bps = [tuple(s.breakpoints(duration)) for s in schedules]
+    order = sorted(range(len(schedules)), key=lambda i: (len(bps[i]), bps[i]))
+    chunks, current, union = [], [], set()
+    for i in order:
+        new = union | set(bps[i])
+        if current and (len(current) >= CHUNK_RUNS or len(new) > max(CHUNK_BREAKPOINTS, len(bps[i]))):
+            chunks.append(current)
+            current, new = [], set(bps[i])
+        current.append(i)
+        union = new
+    if current:
+        chunks.append(current)
+    return chunks
 
 
 #: Breakpoints closer than this (hours) are merged: events that close act together.
@@ -332,10 +366,17 @@ def _integrate_lsoda(params, schedules, grid, duration, settings, init=None):
         def f(yflat, t, d=d, u=u):
             return model.rhs(yflat.reshape(n, ns).T, d, u).T.ravel()
 
+        def jac(yflat, t, d=d, u=u):
+            # banded storage: band[i - j + mu, j] = d f_i / d y_j, with mu = ns - 1
+            band = np.zeros((2 * ns - 1, n * ns))
+            for (a, b_), v in model.jacobian(yflat.reshape(n, ns).T, d, u).items():
+                band[a - b_ + ns - 1, b_::ns] = v
+            return band
+
         with warnings.catch_warnings(), np.errstate(all="ignore"):
             warnings.simplefilter("ignore")
             try:
-                sol, info = odeint(f, y.T.ravel(), tt, rtol=settings.rtol, atol=settings.atol,
+                sol, info = odeint(f, y.T.ravel(), tt, Dfun=jac, rtol=settings.rtol, atol=settings.atol,
                                    ml=ns - 1, mu=ns - 1, full_output=True,
                                    hmax=settings.max_step, mxstep=settings.max_steps,
                                    tfirst=False)
