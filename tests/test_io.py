@@ -247,6 +247,14 @@ def test_comparison_folder_round_trip(tmp_path, result):
     assert [p.name for p in redraw(tmp_path, formats="svg")] == ["comparison.svg"]
 
 
+def test_arm_folders_stay_apart_when_labels_look_alike(tmp_path, result):
+    other = simulate(schedule=[Hepatectomy(at=0, fraction=0.5)], duration=96, output_step=4)
+    write_comparison(tmp_path, [result, other], ["70 %", "70 %!"], formats=())
+    assert sorted(os.listdir(tmp_path / "arms")) == ["70", "70-2"]
+    saved = read_results(tmp_path)
+    assert saved.runs[1].metrics["nadir_mass"] == pytest.approx(0.5, abs=1e-6)
+
+
 def test_comparison_labels_must_be_distinct(tmp_path, result):
     with pytest.raises(LivermodelError, match="same label"):
         write_comparison(tmp_path, [result, result], ["a", "a"])

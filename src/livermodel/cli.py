@@ -46,6 +46,15 @@ FORMAT_HELP = "Figure formats, comma-separated: png (300 dpi), svg, pdf; 'none' 
 STYLE_HELP = "Figure style: 'paper' (180 mm wide, 8 pt) or 'slides' (16:9, large text)."
 QUIET_HELP = "Print nothing but errors (no progress, no summary)."
 
+FormatOption = Annotated[str, typer.Option("--format", "-f", metavar="FORMATS", help=FORMAT_HELP)]
+StyleOption = Annotated[str, typer.Option("--style", metavar="paper|slides", help=STYLE_HELP)]
+QuietOption = Annotated[bool, typer.Option("--quiet", "-q", help=QUIET_HELP)]
+
+
+def _set_option(extra: str = ""):
+    return Annotated[list[str] | None, typer.Option("--set", metavar="KEY=VALUE",
+                                                    help=SET_HELP + extra)]
+
 
 def _version_callback(value: bool) -> None:
     if value:
@@ -57,8 +66,9 @@ def _version_callback(value: bool) -> None:
 
 @app.callback()
 def _root(
-    version: Annotated[bool, typer.Option("--version", callback=_version_callback, is_eager=True,
-                                 help="Print the version and exit.")] = False,
+    version: Annotated[bool, typer.Option(
+        "--version", callback=_version_callback, is_eager=True,
+        help="Print the version and exit.")] = False,
 ) -> None:
     """Simulate liver damage and regeneration, with and without MSC or EV therapy."""
 
@@ -147,14 +157,14 @@ def _command_line(ctx: typer.Context) -> str:
 def run(
     ctx: typer.Context,
     scenario: Annotated[str, typer.Argument(
-        help="Scenario file, or a library name (see 'livermodel scenarios').")],
-    set_: Annotated[list[str] | None, typer.Option("--set", metavar="KEY=VALUE", help=SET_HELP)] = None,
-    out: Annotated[str | None, typer.Option("--out", "-o", metavar="DIR",
-                                   help="Output folder (created if needed). Default: "
-                                   "results/<scenario name>/.")] = None,
-    format_: Annotated[str, typer.Option("--format", "-f", metavar="FORMATS", help=FORMAT_HELP)] = "png",
-    style: Annotated[str, typer.Option("--style", metavar="paper|slides", help=STYLE_HELP)] = "paper",
-    quiet: Annotated[bool, typer.Option("--quiet", "-q", help=QUIET_HELP)] = False,
+        metavar="SCENARIO", help="Scenario file, or a library name (see 'livermodel scenarios').")],
+    set_: _set_option() = None,
+    out: Annotated[str | None, typer.Option(
+        "--out", "-o", metavar="DIR",
+        help="Output folder (created if needed). Default: results/<scenario name>/.")] = None,
+    format_: FormatOption = "png",
+    style: StyleOption = "paper",
+    quiet: QuietOption = False,
 ) -> None:
     """Simulate one scenario and write its output folder.
 
@@ -190,22 +200,24 @@ def run(
 @app.command()
 def compare(
     ctx: typer.Context,
-    scenarios: Annotated[list[str], typer.Argument(help="Two or more scenario files or library names "
-                                          "(one is enough with --control).")],
-    labels: Annotated[list[str] | None, typer.Option("--labels", "-l", metavar="LABELS",
-                                     help="Names of the arms in the legend and tables, "
-                                     "comma-separated, one per SCENARIO in order "
-                                     "(default: scenario names).")] = None,
-    control: Annotated[str | None, typer.Option("--control", "-c", metavar="SCENARIO",
-                                       help="Control arm: drawn first, and every other arm is "
-                                       "also shown as its difference against it.")] = None,
-    set_: Annotated[list[str] | None, typer.Option("--set", metavar="KEY=VALUE",
-                                   help=SET_HELP + " Applies to every arm.")] = None,
-    out: Annotated[str | None, typer.Option("--out", "-o", metavar="DIR",
-                                   help="Output folder. Default: results/compare-<names>/.")] = None,
-    format_: Annotated[str, typer.Option("--format", "-f", metavar="FORMATS", help=FORMAT_HELP)] = "png",
-    style: Annotated[str, typer.Option("--style", metavar="paper|slides", help=STYLE_HELP)] = "paper",
-    quiet: Annotated[bool, typer.Option("--quiet", "-q", help=QUIET_HELP)] = False,
+    scenarios: Annotated[list[str], typer.Argument(
+        metavar="SCENARIO",
+        help="Two or more scenario files or library names (one is enough with --control).")],
+    labels: Annotated[list[str] | None, typer.Option(
+        "--labels", "-l", metavar="LABELS",
+        help="Names of the arms in the legend and tables, comma-separated, one per SCENARIO in "
+        "order (default: scenario names).")] = None,
+    control: Annotated[str | None, typer.Option(
+        "--control", "-c", metavar="SCENARIO",
+        help="Control arm: drawn first, and every other arm is also shown as its difference "
+        "against it.")] = None,
+    set_: _set_option(" Applies to every arm.") = None,
+    out: Annotated[str | None, typer.Option(
+        "--out", "-o", metavar="DIR",
+        help="Output folder. Default: results/compare-<names>/.")] = None,
+    format_: FormatOption = "png",
+    style: StyleOption = "paper",
+    quiet: QuietOption = False,
 ) -> None:
     """Overlay several scenarios; metrics side by side.
 
@@ -243,9 +255,9 @@ def compare(
 
 @app.command()
 def validate(
-    scenarios: Annotated[list[str], typer.Argument(help="Scenario files or library names to check.")],
-    set_: Annotated[list[str] | None, typer.Option("--set", metavar="KEY=VALUE",
-                                   help=SET_HELP + " Checked together with each file.")] = None,
+    scenarios: Annotated[list[str], typer.Argument(
+        metavar="SCENARIO", help="Scenario files or library names to check.")],
+    set_: _set_option(" Checked together with each file.") = None,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="Print only the problems.")] = False,
 ) -> None:
     """Check scenario files without simulating them.
@@ -279,9 +291,10 @@ def validate(
 @app.command()
 def params(
     name: Annotated[str | None, typer.Argument(
-        help="Show this parameter in full (default: the whole table).")] = None,
-    species: Annotated[str, typer.Option("--species", "-s", metavar="rat|mouse|human",
-                                help="Species preset whose values are shown.")] = "rat",
+        metavar="NAME", help="Show this parameter in full (default: the whole table).")] = None,
+    species: Annotated[str, typer.Option(
+        "--species", "-s", metavar="rat|mouse|human",
+        help="Species preset whose values are shown.")] = "rat",
 ) -> None:
     """Print the parameter table, or one parameter in full.
 
@@ -392,11 +405,13 @@ def scenarios() -> None:
 
 @app.command()
 def init(
-    name: Annotated[str, typer.Argument(help="Scenario name; writes NAME.yaml here (or give a path ending "
-                               "in .yaml).")],
-    from_: Annotated[str | None, typer.Option("--from", metavar="SCENARIO",
-                                     help="Start from this scenario (file or library name) "
-                                     "instead of the hepatectomy template.")] = None,
+    name: Annotated[str, typer.Argument(
+        metavar="NAME",
+        help="Scenario name; writes NAME.yaml here (or give a path ending in .yaml).")],
+    from_: Annotated[str | None, typer.Option(
+        "--from", metavar="SCENARIO",
+        help="Start from this scenario (file or library name) instead of the hepatectomy "
+        "template.")] = None,
     force: Annotated[bool, typer.Option("--force", help="Overwrite NAME.yaml if it exists.")] = False,
 ) -> None:
     """Write a commented starting scenario file.
@@ -418,11 +433,12 @@ def init(
 
 @app.command()
 def plot(
-    result_dir: Annotated[str, typer.Argument(help="A folder written by 'livermodel run' or 'livermodel "
-                                     "compare'.")],
-    format_: Annotated[str, typer.Option("--format", "-f", metavar="FORMATS", help=FORMAT_HELP)] = "png",
-    style: Annotated[str, typer.Option("--style", metavar="paper|slides", help=STYLE_HELP)] = "paper",
-    quiet: Annotated[bool, typer.Option("--quiet", "-q", help=QUIET_HELP)] = False,
+    result_dir: Annotated[str, typer.Argument(
+        metavar="RESULT_DIR",
+        help="A folder written by 'livermodel run' or 'livermodel compare'.")],
+    format_: FormatOption = "png",
+    style: StyleOption = "paper",
+    quiet: QuietOption = False,
 ) -> None:
     """Redraw the figures of a result folder (no simulation).
 

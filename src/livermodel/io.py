@@ -463,8 +463,13 @@ def write_comparison(folder: str | Path, results: Sequence, labels: Sequence[str
     written = Written(folder)
     _begin(folder)
     arms = []
+    used: set[str] = set()
     for res, label, sc in zip(results, labels, scenarios, strict=True):
-        sub = Path(ARMS) / slug(label)
+        name, k = slug(label), 2
+        while name.lower() in used:  # labels that differ only in punctuation or case
+            name, k = f"{slug(label)}-{k}", k + 1
+        used.add(name.lower())
+        sub = Path(ARMS) / name
         inner = write_run(folder / sub, res, sc, formats=(), command=command, started=started)
         arms.append({"label": label, "folder": sub.as_posix(),
                      "scenario": getattr(sc, "name", None), "sha256": getattr(sc, "sha256", None)})
