@@ -10,20 +10,16 @@ A *run* here is anything with ``time_h``, ``run[name]`` for trajectory variables
 threshold), ``duration_h`` and ``schedule.dose_times()``: a :class:`livermodel.simulate.Result`
 or a :class:`livermodel.io.SavedRun` read back from an output folder.
 
-Panels of the time-course figure:
+Panels of the time-course figure (y-axis unit in brackets):
 
-=====================  ==============================================================  ===========
-panel                  what                                                            unit
-=====================  ==============================================================  ===========
-hepatocyte mass        functional (solid) and injured (dashed) mass; set point (dotted)  normal = 1
-                       and failure threshold (dash-dot, :func:`metrics.critical_level`)
-cell turnover          division (solid) and death (dashed) flux                        1/h
-signals                inflammation (solid) and growth signal (dashed)                 relative
-serum ALT              log axis                                                        U/L
-therapy in tissue      MSCs in lung (solid) and liver (dashed); EVs in liver (dotted,  1e6 cells/kg,
-                       right axis)                                                     ug/kg
-therapy effect         occupancy of the paracrine effect                               0 to 1
-=====================  ==============================================================  ===========
+* hepatocyte mass: functional (solid) and injured (dashed) mass, the set point (dotted) and the
+  failure threshold :func:`livermodel.metrics.critical_level` (dash-dot) [normal liver = 1];
+* cell turnover: division (solid) and death (dashed) flux [normal mass / h];
+* signals: inflammation (solid) and growth signal (dashed) [relative, 0 = none];
+* serum ALT, on a log axis [U/L];
+* therapy in tissue: MSCs in lung (solid) and liver (dashed) [1e6 cells/kg]; EVs in liver
+  (dotted, right axis) [ug/kg];
+* therapy effect: occupancy of the paracrine effect [0 to 1].
 
 The two therapy panels are left out when no run in the figure has any therapy.  Insults and doses
 are marked on every panel by thin vertical lines; the top panel names them.
