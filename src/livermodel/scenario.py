@@ -708,6 +708,8 @@ class _Validator:
 
     def bounds(self, f: Field, number, path):
         unit = UNITS[f.kind][0] if f.kind in UNITS else ""
+        if unit == "1":  # a dimensionless fraction: no unit to show
+            unit = ""
         show = f"{number:g} {unit}".strip()
         if f.minimum is not None and (number < f.minimum or (f.strict and number == f.minimum)):
             op = ">" if f.strict else ">="
