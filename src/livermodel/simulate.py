@@ -23,7 +23,6 @@ from collections.abc import Mapping, Sequence
 from dataclasses import asdict, dataclass, field
 
 import numpy as np
-from scipy.integrate import odeint, solve_ivp
 
 from . import model
 from .errors import LivermodelError
@@ -363,6 +362,7 @@ ML, MU = _bandwidths()
 
 def _integrate_lsoda(params, schedules, grid, duration, settings, init=None):
     """Batched banded LSODA; returns states (n, n_states, T), inputs, ok flags, messages."""
+    from scipy.integrate import odeint  # imported here so that `livermodel --help` starts fast
     n = len(params)
     ns = model.N_STATES
     d = model.derived(_stack(params))
@@ -448,6 +448,7 @@ class _BudgetExceeded(Exception):
 
 def _integrate_ivp(params, schedule, grid, duration, settings, init=None):
     """One run with ``solve_ivp`` (BDF or Radau); returns states (n_states, T), inputs, ok, message."""
+    from scipy.integrate import solve_ivp
     d = model.derived(_stack([params]))
     d1 = {k: v[0] for k, v in d.items()}
     y = model.initial_state(d, 1)[:, 0]
