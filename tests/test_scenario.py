@@ -566,3 +566,11 @@ def test_chronic_pulses_reach_the_schedule(tmp_path):
     assert isinstance(chronic, Chronic) and chronic.rate == pytest.approx(0.1 / 24)
     assert (chronic.start, chronic.end, chronic.every, chronic.pulse) == (0.0, 168.0, 48.0, 6.0)
     assert len(sc.schedule.intervals()) == 4
+
+
+def test_parameters_that_make_a_normal_liver_unstable_give_a_warning():
+    text = "name: x\nspecies: rat\nduration: 2 d\nparameters:\n  critical_mass: 0.35\n  metabolic_load: 2.9\n"
+    with pytest.warns(ScenarioWarning, match="normal liver is unstable"):
+        sc = parse_scenario(text, source="unstable.yaml")
+    assert any("unstable" in w for w in sc.warnings)
+    assert sc.run().metrics()["failed"]

@@ -986,6 +986,13 @@ def _build(data: dict, locs: dict[Path_, Location], source: str, default_name: s
         full = resolve(species, overrides)
     except LivermodelError as err:  # pragma: no cover - every value was checked above
         v.relocate(err, ("parameters",))
+    if overrides:
+        growth = model.healthy_growth_rate(full)
+        if growth > 1e-4:
+            v.warn(f"with these parameters a normal liver is unstable (a small perturbation grows "
+                   f"at {growth:.3g} per hour) and will fail without any insult; check "
+                   f"critical_mass x metabolic_load against set_point and the inflammation loop",
+                   ("parameters",))
 
     # initial state
     init_raw = v.mapping(data.get("initial") or {}, ("initial",), what="state: value")
