@@ -68,6 +68,7 @@ __all__ = [
     "Scenario", "ScenarioWarning", "LibraryEntry", "load_scenario", "parse_scenario",
     "apply_overrides", "parse_override", "check_expectations", "json_schema", "library_path",
     "list_library", "find_scenario", "TOP_LEVEL", "EVENTS", "EXPECT", "DEFAULT_CHRONIC_RATE",
+    "build_scenario", "SWEEP_FIELDS", "SWEEP_DESIGNS",
 ]
 
 #: Default rate of chronic injury (1/h) when a ``chronic`` insult gives none: about 10 % of the
@@ -204,6 +205,25 @@ _SOLVER_FIELDS = (
     Field("max_steps", "integer", "Step budget per segment.", default=100_000, minimum=1),
 )
 
+#: Designs of a sweep (see :mod:`livermodel.sweep`).
+SWEEP_DESIGNS = ("grid", "random", "lhs", "sobol")
+
+#: Keys of the ``sweep:`` block (the same options as ``livermodel sweep``).
+SWEEP_FIELDS = (
+    Field("vary", "mapping", "Dotted key path -> SPEC: 'a:b:n' (n values from a to b), "
+          "'a:b:n:log' (log-spaced), 'v1,v2,v3' or a YAML list of values; with a sampling design, "
+          "'a:b' or 'a:b:log' ranges. Units go on the numbers ('0:48h:9', '1e5:1e7cells/kg:5:log').",
+          default=_MISSING),
+    Field("zip", "bool", "Pair the values of the varied keys (all need the same count) instead "
+          "of a full grid.", default=False),
+    Field("design", "choice", "grid (every combination), random, lhs (Latin hypercube) or sobol "
+          "(scrambled Sobol sequence).", default="grid", choices=SWEEP_DESIGNS),
+    Field("samples", "integer", "Number of runs of a random, lhs or sobol design.", minimum=1),
+    Field("seed", "integer", "Seed of a random, lhs or sobol design.", minimum=0),
+    Field("metric", "string", "Outcome metric drawn in the sweep figures.",
+          default="survival_probability"),
+)
+
 #: Outcome checks allowed under ``expect:``: name -> (field, metric, comparison).
 #: Comparisons: ``eq`` equal; ``le``/``ge`` metric <= / >= value (a missing metric fails);
 #: ``le_or_none``: metric is None or > value ("not recovered by").
@@ -271,10 +291,12 @@ TOP_LEVEL: tuple[Field, ...] = (
     Field("solver", "mapping", "Numerical settings.", default={}),
     Field("expect", "mapping", "The outcome this scenario is meant to show; checked by "
           "Scenario.check() and the test suite. Not inherited.", default={}),
+    Field("sweep", "mapping", "A parameter sweep over this scenario, run by 'livermodel sweep' "
+          "(see docs/sweeps.md). Not inherited; ignored by 'livermodel run'.", default={}),
 )
 _TOP = {f.name: f for f in TOP_LEVEL}
 #: Keys that a child scenario does not inherit from its parent.
-NOT_INHERITED = ("name", "description", "expect")
+NOT_INHERITED = ("name", "description", "expect", "sweep")
 #: Keys whose mapping values merge key by key across extends/overrides (the rest replace).
 MERGED = ("parameters", "initial", "effects", "solver")
 
@@ -835,6 +857,40 @@ def _build_event(v: _Validator, raw, path: Path_, group: str, duration: float):
     return event, resolved
 
 
+def _build_sweep(v: _Validator, raw) -> dict:
+    """Check the ``sweep:`` block; returns it with defaults filled in (specs as written)."""
+    from .metrics import METRICS
+    from .sweep import parse_spec
+
+    path = ("sweep",)
+    v.mapping(raw, path, SWEEP_FIELDS)
+    vals = v.fields(raw, path, [f for f in SWEEP_FIELDS if f.name != "vary"])
+    vary = v.mapping(raw["vary"], (*path, "vary"), what="key.path: SPEC")
+    if not vary:
+        v.fail(ScenarioError, "a sweep needs at least one key to vary", (*path, "vary"),
+               expected="key.path: SPEC, e.g. 'interventions.0.at: 0:48h:9'", found="nothing")
+    out_vary = {}
+    for key, spec in vary.items():
+        if isinstance(spec, bool) or not isinstance(spec, (str, list, int, float)):
+            v.fail(ScenarioError, "a SPEC is text such as '0:48h:9' or a list of values",
+                   (*path, "vary", key), found=_describe(spec))
+        try:
+            parse_spec(spec, key=f"sweep.vary.{key}", sampled=vals["design"] != "grid")
+        except LivermodelError as err:
+            v.relocate(err, (*path, "vary", key))
+        out_vary[str(key)] = list(spec) if isinstance(spec, list) else spec
+    if vals["metric"] not in METRICS:
+        v.fail(ScenarioError, f"unknown metric '{vals['metric']}'", (*path, "metric"),
+               expected=f"one of {', '.join(METRICS)}", found=repr(vals["metric"]),
+               suggestion=did_you_mean(vals["metric"], METRICS))
+    if vals["design"] != "grid" and vals["samples"] is None:
+        v.fail(ScenarioError, f"a {vals['design']} design needs a number of samples", path,
+               at_key=True, expected="samples: N", found="no samples key")
+    out = {"vary": out_vary}
+    out.update({k: val for k, val in vals.items() if val is not None})
+    return out
+
+
 def _format(kind: str, value):
     """A value in its internal unit, written with that unit so that it reads back the same."""
     if kind in UNITS and kind != "fraction":
@@ -883,6 +939,7 @@ class Scenario:
     resolved: dict
     sha256: str
     warnings: list[str] = field(default_factory=list)
+    sweep: dict | None = None
 
     def run(self, **kwargs) -> Result:
         """Simulate this scenario; keyword arguments override ``duration``/``output_step``/...
@@ -913,6 +970,16 @@ class Scenario:
     def to_dict(self) -> dict:
         """The resolved scenario as a plain dict (a copy)."""
         return copy.deepcopy(self.resolved)
+
+    def with_overrides(self, overrides: Iterable[str] | Mapping[str, Any] = ()) -> Scenario:
+        """A new, validated scenario: this one's resolved form with ``overrides`` applied.
+
+        Reads no file (``extends`` is already resolved), so it is cheap enough to call once per
+        point of a sweep; errors name the overridden key as :func:`load_scenario` does.  The new
+        scenario keeps this one's ``source`` and ``name``.
+        """
+        return build_scenario(self.resolved, overrides, source=self.source or "<scenario>",
+                              name=self.name)
 
 
 def check_expectations(expect: Mapping[str, Any], metrics: Mapping[str, Any]) -> list[str]:
@@ -1026,6 +1093,9 @@ def _build(data: dict, locs: dict[Path_, Location], source: str, default_name: s
     except LivermodelError as err:
         v.relocate(err, tuple((err.key or "solver").split(".")))
 
+    # sweep
+    sweep = _build_sweep(v, data.get("sweep")) if data.get("sweep") is not None else None
+
     # expectations
     expect_raw = v.mapping(data.get("expect") or {}, ("expect",), [f for f, _, _ in EXPECT.values()])
     expect = {k: v.value(EXPECT[k][0], val, ("expect", k)) for k, val in expect_raw.items()
@@ -1050,13 +1120,15 @@ def _build(data: dict, locs: dict[Path_, Location], source: str, default_name: s
                           "max_step": f"{_g(settings.max_step)} h", "max_steps": settings.max_steps}
     if expect:
         resolved["expect"] = {k: _format(EXPECT[k][0].kind, val) for k, val in expect.items()}
+    if sweep:
+        resolved["sweep"] = copy.deepcopy(sweep)
     digest = hashlib.sha256(json.dumps(resolved, sort_keys=True, separators=(",", ":"))
                             .encode("utf-8")).hexdigest()
     return Scenario(
         name=name, description=description, species=species, duration_h=duration,
         output_step_h=step, parameter_overrides=overrides, parameters=full,
         schedule=Schedule(events), settings=settings, initial=initial, expect=expect, tags=tags,
-        source=source, resolved=resolved, sha256=digest, warnings=list(v.warnings),
+        source=source, resolved=resolved, sha256=digest, warnings=list(v.warnings), sweep=sweep,
     )
 
 
@@ -1075,6 +1147,25 @@ def load_scenario(path: str | Path, overrides: Iterable[str] | Mapping[str, Any]
     if overrides:
         data = apply_overrides(data, overrides, locations=locs)
     return _build(data, locs, str(file), file.stem)
+
+
+def build_scenario(doc: Mapping[str, Any], overrides: Iterable[str] | Mapping[str, Any] = (), *,
+                   source: str = "<dict>", name: str = "scenario") -> Scenario:
+    """Validate and build a scenario from a plain dict (such as :attr:`Scenario.resolved`).
+
+    ``overrides`` are applied as in :func:`load_scenario`; ``doc`` must not hold ``extends``.
+    No file is read.  ``name`` is used when ``doc`` has none.
+    """
+    if not isinstance(doc, Mapping):
+        raise ScenarioError("a scenario must be a mapping of keys", source=source,
+                            expected="keys such as 'species:' and 'insults:'",
+                            found=_describe(doc))
+    if doc.get("extends") is not None:
+        raise ScenarioError("build_scenario needs a scenario without extends", source=source,
+                            key="extends", suggestion="Use load_scenario for files with extends:")
+    locs: dict[Path_, Location] = {}
+    data = apply_overrides(dict(doc), overrides, locations=locs) if overrides else copy.deepcopy(dict(doc))
+    return _build(data, locs, source, name)
 
 
 def parse_scenario(text: str, *, source: str = "<string>",
@@ -1274,6 +1365,14 @@ def json_schema() -> dict:
             s = _object(_SOLVER_FIELDS)
         elif f.name == "expect":
             s = _object([fx for fx, _, _ in EXPECT.values()])
+        elif f.name == "sweep":
+            spec = {"anyOf": [{"type": "string"}, {"type": "number"},
+                              {"type": "array", "items": {"anyOf": [
+                                  {"type": "string"}, {"type": "number"}, {"type": "boolean"}]}}]}
+            s = _object([fx for fx in SWEEP_FIELDS if fx.name != "vary"],
+                        {"vary": {"type": "object", "additionalProperties": spec,
+                                  "description": SWEEP_FIELDS[0].description}})
+            s["required"] = ["vary"]
         else:
             s = _field_schema(f)
         s["description"] = f.description
