@@ -162,8 +162,15 @@ def plot_map(ax, result, xkey: str, ykey: str, metric: str = "survival_probabili
         ix, iy = np.searchsorted(ux, x), np.searchsorted(uy, y)
         Z[iy, ix] = z
         F[iy, ix] = fail
-        mesh = ax.pcolormesh(_edges(ux, sx.log), _edges(uy, sy.log), np.ma.masked_invalid(Z),
-                             cmap=cmap, vmin=vmin, vmax=vmax, shading="flat")
+        ex, ey = _edges(ux, sx.log), _edges(uy, sy.log)
+        mesh = ax.pcolormesh(ex, ey, np.ma.masked_invalid(Z), cmap=cmap, vmin=vmin, vmax=vmax,
+                             shading="flat")
+        blank = (F == 1) & ~np.isfinite(Z)  # e.g. no recovery time where the liver fails
+        if blank.any():
+            from matplotlib.colors import ListedColormap
+
+            ax.pcolormesh(ex, ey, np.ma.masked_where(~blank, np.ones_like(Z)),
+                          cmap=ListedColormap([FAILURE_COLOR]), alpha=0.18, shading="flat")
         if boundary and np.nanmin(F, initial=1) < 0.5 < np.nanmax(F, initial=0):
             X, Y = np.meshgrid(ux, uy)
             ax.contour(X, Y, np.nan_to_num(F, nan=0.5), levels=[0.5], colors=FAILURE_COLOR,
@@ -254,8 +261,8 @@ def _figure(layout, rows: int, cols: int, height_rows: float | None = None):
     from matplotlib.backends.backend_agg import FigureCanvasAgg
     from matplotlib.figure import Figure
 
-    width = layout["width"] if cols > 1 else layout["width"] * 0.6
-    height = layout["row_height"] * (height_rows or rows) * (1.25 if cols > 1 else 1.5) + 0.3
+    width = layout["width"] if cols > 1 else layout["width"] * 0.8
+    height = layout["row_height"] * (height_rows or rows) * (1.25 if cols > 1 else 1.4) + 0.3
     fig = Figure(figsize=(width, height), layout="constrained")
     FigureCanvasAgg(fig)
     axes = fig.subplots(rows, cols, squeeze=False)
@@ -330,6 +337,11 @@ def _boundary_legend(ax, result):
     if fail.any() and not fail.all():
         handles.insert(0, Line2D([], [], color=FAILURE_COLOR, linewidth=2.0 * _lw(ax)))
         labels.insert(0, "failure boundary")
+    if any(c.get_alpha() == 0.18 for c in ax.collections):
+        from matplotlib.patches import Patch
+
+        handles.append(Patch(color=FAILURE_COLOR, alpha=0.18, linewidth=0))
+        labels.append("liver fails (no value)")
     if handles:
         ax.legend(handles, labels, loc="upper right", fontsize="small")
 
