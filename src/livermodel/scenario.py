@@ -293,10 +293,14 @@ TOP_LEVEL: tuple[Field, ...] = (
           "Scenario.check() and the test suite. Not inherited.", default={}),
     Field("sweep", "mapping", "A parameter sweep over this scenario, run by 'livermodel sweep' "
           "(see docs/sweeps.md). Not inherited; ignored by 'livermodel run'.", default={}),
+    Field("cohort", "mapping", "A virtual cohort of this scenario, run by 'livermodel cohort': "
+          "size, seed, variability (log-SD), control, vary (parameter names) and per-parameter "
+          "distributions (see docs/analyses.md). Not inherited; ignored by 'livermodel run'.",
+          default={}),
 )
 _TOP = {f.name: f for f in TOP_LEVEL}
 #: Keys that a child scenario does not inherit from its parent.
-NOT_INHERITED = ("name", "description", "expect", "sweep")
+NOT_INHERITED = ("name", "description", "expect", "sweep", "cohort")
 #: Keys whose mapping values merge key by key across extends/overrides (the rest replace).
 MERGED = ("parameters", "initial", "effects", "solver")
 
@@ -891,6 +895,17 @@ def _build_sweep(v: _Validator, raw) -> dict:
     return out
 
 
+def _build_cohort(v: _Validator, raw) -> dict:
+    """Check the ``cohort:`` block (see :func:`livermodel.analysis.cohort.parse_cohort_block`)."""
+    from .analysis.cohort import parse_cohort_block
+
+    v.mapping(raw, ("cohort",), what="cohort settings")
+    try:
+        return parse_cohort_block(raw)
+    except LivermodelError as err:
+        v.relocate(err, tuple(int(p) if p.isdigit() else p for p in (err.key or "cohort").split(".")))
+
+
 def _format(kind: str, value):
     """A value in its internal unit, written with that unit so that it reads back the same."""
     if kind in UNITS and kind != "fraction":
@@ -940,6 +955,7 @@ class Scenario:
     sha256: str
     warnings: list[str] = field(default_factory=list)
     sweep: dict | None = None
+    cohort: dict | None = None
 
     def run(self, **kwargs) -> Result:
         """Simulate this scenario; keyword arguments override ``duration``/``output_step``/...
@@ -1095,6 +1111,7 @@ def _build(data: dict, locs: dict[Path_, Location], source: str, default_name: s
 
     # sweep
     sweep = _build_sweep(v, data.get("sweep")) if data.get("sweep") is not None else None
+    cohort = _build_cohort(v, data.get("cohort")) if data.get("cohort") is not None else None
 
     # expectations
     expect_raw = v.mapping(data.get("expect") or {}, ("expect",), [f for f, _, _ in EXPECT.values()])
@@ -1122,6 +1139,8 @@ def _build(data: dict, locs: dict[Path_, Location], source: str, default_name: s
         resolved["expect"] = {k: _format(EXPECT[k][0].kind, val) for k, val in expect.items()}
     if sweep:
         resolved["sweep"] = copy.deepcopy(sweep)
+    if cohort:
+        resolved["cohort"] = copy.deepcopy(cohort)
     digest = hashlib.sha256(json.dumps(resolved, sort_keys=True, separators=(",", ":"))
                             .encode("utf-8")).hexdigest()
     return Scenario(
@@ -1129,6 +1148,7 @@ def _build(data: dict, locs: dict[Path_, Location], source: str, default_name: s
         output_step_h=step, parameter_overrides=overrides, parameters=full,
         schedule=Schedule(events), settings=settings, initial=initial, expect=expect, tags=tags,
         source=source, resolved=resolved, sha256=digest, warnings=list(v.warnings), sweep=sweep,
+        cohort=cohort,
     )
 
 
@@ -1315,6 +1335,32 @@ def _object(fields: Iterable[Field], extra: dict | None = None) -> dict:
     return out
 
 
+def _cohort_schema() -> dict:
+    from .analysis.cohort import DISTRIBUTIONS
+
+    dist = {"anyOf": [{"const": "fixed"}, {
+        "type": "object", "additionalProperties": False, "properties": {
+            "distribution": {"enum": list(DISTRIBUTIONS), "default": "lognormal"},
+            "sd": {"type": "number", "minimum": 0, "description": "log-SD (lognormal) or SD as a "
+                   "fraction of the preset (normal)"},
+            "low": {"type": "number", "minimum": 0, "description": "uniform: lowest multiplier"},
+            "high": {"type": "number", "minimum": 0, "description": "uniform: highest multiplier"},
+        }}]}
+    return {"type": "object", "additionalProperties": False, "properties": {
+        "size": {"type": "integer", "minimum": 1, "description": "Number of individuals."},
+        "seed": {"type": "integer", "minimum": 0, "description": "Seed of the draw."},
+        "variability": {"type": "number", "minimum": 0, "maximum": 3,
+                        "description": "Log-SD of the default log-normal variation (0.3 = about "
+                        "31 % coefficient of variation)."},
+        "control": {"type": "string", "description": "Control scenario (path or library name)."},
+        "vary": {"type": "array", "items": {"enum": list(NAMES)},
+                 "description": "Parameters to vary (replaces the default set)."},
+        "parameters": {"type": "object", "propertyNames": {"enum": list(NAMES)},
+                       "additionalProperties": dist,
+                       "description": "Per-parameter distributions of the multiplier."},
+    }}
+
+
 def json_schema() -> dict:
     """The JSON Schema (draft 2020-12) of scenario files, for editors.
 
@@ -1373,6 +1419,8 @@ def json_schema() -> dict:
                         {"vary": {"type": "object", "additionalProperties": spec,
                                   "description": SWEEP_FIELDS[0].description}})
             s["required"] = ["vary"]
+        elif f.name == "cohort":
+            s = _cohort_schema()
         else:
             s = _field_schema(f)
         s["description"] = f.description
