@@ -1,0 +1,347 @@
+"""Phase portraits for teaching the tipping point.
+
+:func:`phase_portrait` computes, for a scenario,
+
+* **trajectories** of the scenario with its main insult (the first hepatectomy, toxin dose or
+  inflammatory hit; a hepatectomy at 0 h if it has none) scaled over a range, from mild to severe,
+  projected on a plane of two variables (functional mass against inflammation or toxin);
+* the **basins** of recovery and failure on that plane, from a grid of runs made in one
+  :func:`livermodel.simulate.simulate_batch` call: every grid point is a liver that starts with the
+  given functional mass (a resection of the scenario's starting liver at 0 h) and the given
+  inflammation (or toxin load) at 0 h, with the scenario's parameters and lasting chronic injury
+  but no therapy and every other variable at its starting value.  A grid point is in the failure
+  basin when its functional mass ends below the critical level ``critical_mass x metabolic_load``;
+* the **steady states** of the therapy-free, toxin-free system (healthy, failed, and the saddle
+  between them: the tipping point), found by Newton's method from many starts, with their
+  stability from the eigenvalues of the Jacobian.
+
+:func:`phase_figure` draws it.  The basins are a two-dimensional slice of a 13-variable system:
+trajectories that carry a toxin or a therapy are not bound by the shading (that is the lesson of
+cell therapy: it moves the boundary while it acts).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from . import model
+from .errors import LivermodelError
+from .metrics import critical_level
+from .schedule import Chronic, Hepatectomy, InflammatoryHit, Schedule, Toxin
+
+PLANES = ("inflammation", "toxin")
+Y_LABELS = {"inflammation": "inflammation X (relative, 0 = none)", "toxin": "toxin load T (mg/kg)"}
+
+
+@dataclass
+class SteadyState:
+    """A steady state of the therapy-free system: its functional mass, y value and stability."""
+
+    functional_mass: float
+    y: float
+    stable: bool
+    label: str
+    eigenvalue: float  # the largest real part (1/h)
+
+
+@dataclass
+class Trajectory:
+    value: float
+    label: str
+    time_h: np.ndarray
+    x: np.ndarray
+    y: np.ndarray
+    failed: bool
+    is_scenario: bool = False
+
+
+@dataclass
+class PhasePortrait:
+    """Everything :func:`phase_figure` draws (see the module docstring)."""
+
+    scenario: str
+    y: str
+    varied: str
+    trajectories: list[Trajectory]
+    grid_x: np.ndarray
+    grid_y: np.ndarray
+    failure: np.ndarray  # (len(grid_y), len(grid_x)) True in the failure basin
+    steady_states: list[SteadyState]
+    critical_level: float
+    set_point: float
+    notes: list[str] = field(default_factory=list)
+
+
+def _main_insult(schedule: Schedule):
+    """Index and event of the first hepatectomy, toxin dose or inflammatory hit (or None)."""
+    for i, ev in enumerate(schedule.events):
+        if isinstance(ev, (Hepatectomy, Toxin, InflammatoryHit)):
+            return i, ev
+    return None, None
+
+
+def _varied_events(sc, values):
+    """The scenario's schedule with its main insult scaled to each value; and a description."""
+    idx, ev = _main_insult(sc.schedule)
+    events = list(sc.schedule.events)
+    if ev is None:
+        ev = Hepatectomy(0.0, 0.7)
+        idx = len(events)
+        events.append(ev)
+    if values is not None:
+        values = [float(v) for v in values]
+        if not values or any(not v > 0 or (isinstance(ev, Hepatectomy) and not v < 1) for v in values):
+            what = "resected fractions between 0 and 1" if isinstance(ev, Hepatectomy) else \
+                "positive sizes"
+            raise LivermodelError(f"impossible insult sizes {values}", key="--values",
+                                  expected=what)
+    if isinstance(ev, Hepatectomy):
+        vals = values if values is not None else np.unique(np.round(np.concatenate(
+            [np.linspace(0.5, 0.92, 8), [ev.fraction]]), 4))
+        make = [dataclasses.replace(ev, fraction=float(v)) for v in vals]
+        desc, labels = "resected fraction", [f"{v:.0%} resected" for v in vals]
+    elif isinstance(ev, Toxin):
+        vals = values if values is not None else np.unique(np.round(np.concatenate(
+            [ev.dose * np.geomspace(0.4, 2.0, 8), [ev.dose]]), 1))
+        make = [dataclasses.replace(ev, dose=float(v)) for v in vals]
+        desc, labels = "toxin dose", [f"{v:,.0f} mg/kg" for v in vals]
+    else:
+        vals = values if values is not None else np.unique(np.round(np.concatenate(
+            [ev.amount * np.linspace(0.4, 2.0, 8), [ev.amount]]), 3))
+        make = [dataclasses.replace(ev, amount=float(v)) for v in vals]
+        desc, labels = "inflammatory hit", [f"hit {v:.2g}" for v in vals]
+    schedules = []
+    for new in make:
+        evs = list(events)
+        evs[idx] = new
+        schedules.append(Schedule(evs))
+    original = getattr(ev, {"Hepatectomy": "fraction", "Toxin": "dose"}.get(
+        type(ev).__name__, "amount"))
+    return [float(v) for v in vals], labels, schedules, desc, float(original)
+
+
+def _lasting_chronic(sc) -> float:
+    """Chronic injury rate still in force at the end of the run (0 if none)."""
+    return float(sc.schedule.inputs_at(sc.duration_h * (1 - 1e-9))[0])
+
+
+def steady_states(parameters: dict, chronic_rate: float = 0.0) -> list[SteadyState]:
+    """Steady states of the system without toxin or therapy, with their stability.
+
+    Solves for (F, I, p, g, X) with toxin, MSCs and EVs at zero (they decay to zero) from many
+    starting points; enzymes and hazard do not feed back.  ``label`` is ``healthy``, ``failed``
+    or ``tipping point`` (a saddle: exactly one growing direction).
+    """
+    from scipy.optimize import fsolve
+
+    d = model.derived({k: np.array([float(v)]) for k, v in parameters.items()})
+    u = np.array([[chronic_rate], [0.0]])
+    S = float(d["S"][0])
+    keep = [0, 1, 2, 3, 4]
+
+    def full(z):
+        y = model.initial_state(d, 1)[:, 0]
+        y[keep] = z
+        return y
+
+    def f(z):
+        return model.rhs(full(z)[:, None], d, u)[keep, 0]
+
+    def jac(z):
+        J = np.empty((5, 5))
+        f0 = f(z)
+        for j in range(5):
+            h = 1e-7 * max(1.0, abs(z[j]))
+            zz = z.copy()
+            zz[j] += h
+            J[:, j] = (f(zz) - f0) / h
+        return J
+
+    found: list[np.ndarray] = []
+    for F0 in np.linspace(0.0, S, 41):
+        g0 = max(0.0, 1 - F0 / S)
+        kp, kr = float(d["k_prime"][0]), float(d["k_rest"][0])
+        p0 = kp * g0 / (kp * g0 + kr) if g0 > 0 else 0.0
+        z, _info, ier, _msg = fsolve(f, np.array([F0, 0.0, p0, g0, 0.0]), full_output=True,
+                                     xtol=1e-12)
+        if ier != 1 or np.max(np.abs(f(z))) > 1e-9:
+            continue
+        if z[0] < -1e-9 or z[0] > S * 1.0001 or z[1] < -1e-9 or z[4] < -1e-9 or not 0 <= z[2] <= 1:
+            continue
+        if not any(np.allclose(z, w, atol=1e-5) for w in found):
+            found.append(z)
+    out = []
+    crit = float(d["crit"][0])
+    for z in sorted(found, key=lambda w: w[0]):
+        lead = float(np.max(np.linalg.eigvals(jac(np.maximum(z, 0.0))).real))
+        stable = lead < 1e-9
+        if stable:
+            label = "failed" if z[0] < 0.5 * crit else ("healthy" if z[0] > 0.9 * S else "stalled")
+        else:
+            label = "tipping point"
+        out.append(SteadyState(float(max(z[0], 0.0)), float(max(z[4], 0.0)), stable, label, lead))
+    return out
+
+
+def phase_portrait(scenario, *, y: str = "inflammation", values=None, overrides=(),
+                   grid: tuple[int, int] = (48, 36), y_max: float | None = None) -> PhasePortrait:
+    """Trajectories, basins and steady states for ``scenario`` (a name, path or Scenario).
+
+    ``y`` is the second variable of the plane (``inflammation`` or ``toxin``); ``values`` the sizes
+    of the main insult to draw (default: a range around the scenario's own); ``grid`` the number
+    of runs along functional mass and along ``y`` for the basins.
+    """
+    from .scenario import Scenario, load_scenario
+    from .simulate import simulate_batch
+
+    if y not in PLANES:
+        from .errors import did_you_mean
+
+        raise LivermodelError(f"unknown phase-plane variable '{y}'", key="--y",
+                              expected=f"one of {', '.join(PLANES)}", found=repr(y),
+                              suggestion=did_you_mean(y, PLANES))
+    sc = scenario if isinstance(scenario, Scenario) else load_scenario(scenario, overrides)
+    params = dict(sc.parameters)
+    crit = critical_level(params)
+    S = float(params["set_point"])
+    vals, labels, schedules, desc, original = _varied_events(sc, values)
+    step = max(sc.output_step_h, sc.duration_h / 600)
+    init = sc.initial or None
+
+    # trajectories: one batch (the scenario's own value is among them)
+    batch = simulate_batch([params] * len(vals), schedules, duration=sc.duration_h,
+                           output_step=step, settings=sc.settings, initial=init)
+    trajs = []
+    for v, lab, run in zip(vals, labels, batch, strict=True):
+        F = run["functional_mass"]
+        trajs.append(Trajectory(v, lab, run.time_h, F, run[y], bool(F[-1] < crit),
+                                is_scenario=abs(v - original) <= 1e-9 * max(1.0, abs(original))))
+
+    # basins: one batch over the grid
+    F_start = float((sc.initial or {}).get("functional_mass", S))
+    nx, ny = grid
+    if nx < 4 or ny < 4:
+        raise LivermodelError("the basin grid needs at least 4 points each way", key="grid")
+    gx = np.linspace(0.02 * F_start, F_start, nx)
+    if y_max is None:
+        top = max(float(np.nanmax(t.y)) for t in trajs)
+        y_max = max(top * 1.15, 0.3 if y == "inflammation" else 100.0)
+    gy = np.linspace(0.0, y_max, ny)
+    chronic = _lasting_chronic(sc)
+    base = [Chronic(0.0, sc.duration_h, chronic)] if chronic > 0 else []
+    grid_schedules = []
+    for yv in gy:
+        for xv in gx:
+            evs = list(base)
+            if xv < F_start * (1 - 1e-9):
+                evs.append(Hepatectomy(0.0, 1.0 - xv / F_start))
+            if yv > 0:
+                evs.append(InflammatoryHit(0.0, yv) if y == "inflammation" else Toxin(0.0, yv))
+            grid_schedules.append(Schedule(evs))
+    # therapy-free: the shading shows the untreated system
+    gbatch = simulate_batch([params] * len(grid_schedules), grid_schedules, duration=sc.duration_h,
+                            output_step=sc.duration_h / 4, settings=sc.settings, initial=init)
+    final_F = gbatch.variable("functional_mass")[:, -1]
+    failure = (final_F < crit).reshape(ny, nx)
+
+    notes = [f"trajectories: {sc.name} with its {desc} from {labels[0]} to {labels[-1]}",
+             "shading: where a liver starting at that point ends, without therapy"
+             + (" or toxin" if y == "inflammation" else "")]
+    states = steady_states(params, chronic)
+    if y == "toxin":  # steady states carry no toxin
+        states = [dataclasses.replace(s, y=0.0) for s in states]
+    return PhasePortrait(sc.name, y, desc, trajs, gx, gy, failure, states, crit, S, notes)
+
+
+def phase_figure(portrait: PhasePortrait, *, style: str = "paper", fig=None):
+    """Draw ``portrait``: the phase plane (left) and functional mass over time (right)."""
+    from matplotlib.colors import ListedColormap
+    from matplotlib.lines import Line2D
+    from matplotlib.patches import Patch
+
+    from .style import FAILURE_COLOR, OKABE_ITO, REFERENCE_COLOR, note_text, style_context, time_axis
+
+    recover_c, fail_c = OKABE_ITO["blue"], FAILURE_COLOR
+    with style_context(style) as layout:
+        if fig is None:
+            from matplotlib.backends.backend_agg import FigureCanvasAgg
+            from matplotlib.figure import Figure
+
+            fig = Figure(figsize=(layout["width"], layout["width"] * 0.46), layout="constrained")
+            FigureCanvasAgg(fig)
+        ax, axt = fig.subplots(1, 2, width_ratios=(1.25, 1))
+        p = portrait
+        cmap = ListedColormap(["#d6e9f5", "#f8dccb"])
+        ax.pcolormesh(p.grid_x, p.grid_y, p.failure.astype(float), cmap=cmap, vmin=0, vmax=1,
+                      shading="nearest", rasterized=True, zorder=0)
+        if p.failure.any() and not p.failure.all():
+            ax.contour(p.grid_x, p.grid_y, p.failure.astype(float), levels=[0.5],
+                       colors=[REFERENCE_COLOR], linewidths=0.8, linestyles="--", zorder=1)
+        ax.axvline(p.critical_level, color=REFERENCE_COLOR, linestyle="-.", linewidth=0.8, zorder=1)
+        ax.annotate("critical level", xy=(p.critical_level, 1.0), xycoords=("data", "axes fraction"),
+                    xytext=(3, -3), textcoords="offset points", ha="left", va="top",
+                    fontsize="small", color=REFERENCE_COLOR)
+        unit, div = time_axis(max(float(t.time_h[-1]) for t in p.trajectories))
+        for t in p.trajectories:
+            c = fail_c if t.failed else recover_c
+            lw = 2.2 if t.is_scenario else 1.0
+            ax.plot(t.x, t.y, color=c, linewidth=lw, zorder=3 if t.is_scenario else 2,
+                    alpha=1.0 if t.is_scenario else 0.8)
+            ax.plot(t.x[0], t.y[0], "o", color=c, markersize=3, zorder=3)
+            k = max(1, min(len(t.x) - 2, int(np.argmax(np.hypot(np.diff(t.x), np.diff(t.y)) > 0)) + 3))
+            ax.annotate("", xy=(t.x[k + 1], t.y[k + 1]), xytext=(t.x[k], t.y[k]),
+                        arrowprops={"arrowstyle": "->", "color": c, "lw": lw}, zorder=3)
+            axt.plot(t.time_h / div, t.x, color=c, linewidth=lw, zorder=3 if t.is_scenario else 2)
+        for s in p.steady_states:
+            if not (p.grid_y[0] <= s.y <= p.grid_y[-1] * 1.05):
+                continue
+            ax.plot(s.functional_mass, s.y, "o", markersize=7, zorder=5,
+                    markerfacecolor="black" if s.stable else "white", markeredgecolor="black")
+            ax.annotate(s.label, xy=(s.functional_mass, s.y), xytext=(0, 6),
+                        textcoords="offset points", ha="center", va="bottom", fontsize="small",
+                        zorder=5)
+        ax.set_xlim(0, max(p.set_point, float(p.grid_x[-1])) * 1.04)
+        ax.set_ylim(-0.02 * p.grid_y[-1], p.grid_y[-1])
+        ax.set_xlabel("functional mass F (normal liver = 1)")
+        ax.set_ylabel(Y_LABELS[p.y])
+        ax.set_title(f"A  Phase plane: {p.scenario}, varying the {p.varied}")
+        handles = [Patch(color="#d6e9f5", label="recovery basin"),
+                   Patch(color="#f8dccb", label="failure basin"),
+                   Line2D([], [], color=recover_c, label="recovers"),
+                   Line2D([], [], color=fail_c, label="fails"),
+                   Line2D([], [], marker="o", linestyle="", markerfacecolor="black",
+                          markeredgecolor="black", label="stable state"),
+                   Line2D([], [], marker="o", linestyle="", markerfacecolor="white",
+                          markeredgecolor="black", label="saddle (tipping point)")]
+        ax.legend(handles=handles, loc="upper right", fontsize="small")
+        ax.grid(False)
+        axt.axhline(p.critical_level, color=REFERENCE_COLOR, linestyle="-.", linewidth=0.8)
+        axt.axhline(p.set_point, color=REFERENCE_COLOR, linestyle=":", linewidth=0.8)
+        axt.axhspan(0, p.critical_level, color=FAILURE_COLOR, alpha=0.07, linewidth=0)
+        ends = sorted(p.trajectories, key=lambda t: t.value)
+        for t in (ends[0], ends[-1]):
+            if not t.is_scenario:
+                axt.annotate(t.label, xy=(t.time_h[-1] / div, t.x[-1]), xytext=(-2, 3),
+                             textcoords="offset points", ha="right", va="bottom", fontsize="small",
+                             color=fail_c if t.failed else recover_c)
+        own = [t for t in ends if t.is_scenario]
+        if own:
+            axt.legend(handles=[Line2D([], [], color="#222222", linewidth=2.2,
+                                       label=f"scenario: {own[0].label}"),
+                                Line2D([], [], color="#222222", linewidth=1.0,
+                                       label=f"{ends[0].label} to {ends[-1].label}")],
+                       loc="center right", fontsize="small")
+        axt.set_xlim(0, float(ends[0].time_h[-1]) / div)
+        axt.set_ylim(0, max(1.12, p.set_point * 1.12))
+        axt.set_xlabel({"h": "time (h)", "d": "time (days)", "wk": "time (weeks)"}[unit])
+        axt.set_ylabel("functional mass F")
+        axt.set_title("B  Functional mass over time")
+        fig.text(0.995, 0.002, "; ".join(p.notes) + ". " + note_text(), ha="right", va="bottom",
+                 fontsize=layout["note_size"] * 0.9, color="#666666", style="italic", wrap=True)
+        engine = fig.get_layout_engine()
+        if engine is not None:
+            engine.set(rect=(0, 0.05, 1, 0.95))
+    return fig
