@@ -97,10 +97,27 @@ def test_threshold_and_cohort_sections():
         crit = json.loads(re.search(r'data-threshold="([^"]*)"', rep.html).group(1))
         assert 0.74 < crit < 0.85  # failure threshold about 21 % remnant (docs/model.md)
     try:
-        import livermodel.analysis.cohort  # noqa: F401
+        from livermodel.analysis.cohort import run_cohort
     except ImportError:
         with pytest.raises(LivermodelError, match="not installed"):
             build_report("rat-phx-70", phase=False, cohort="20")
+    else:
+        rep = build_report("fulminant-msc-early", phase=False, overrides=["duration=3d"],
+                           cohort="size=6,control=fulminant,seed=3")
+        shown = [json.loads(v) for v in re.findall(r'data-cohort-survival="([^"]*)"', rep.html)]
+        ref = run_cohort(rep.scenario, size=6, control="fulminant", seed=3)
+        assert shown == [a.summary()["survival_fraction"] for a in ref.arms]
+        assert "Paired against fulminant" in rep.html
+
+
+@pytest.mark.parametrize("spec, fragment", [("size=1", "at least 2"), ("n=5", "unknown cohort"),
+                                            ("size=x", "needs a number")])
+def test_cohort_spec_mistakes(spec, fragment):
+    from livermodel.report import parse_cohort_spec
+
+    with pytest.raises(LivermodelError, match=fragment):
+        parse_cohort_spec(spec)
+    assert parse_cohort_spec("12") == {"seed": 1, "size": 12}
 
 
 def test_mistakes(tmp_path):

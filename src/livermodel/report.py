@@ -254,9 +254,62 @@ def _threshold(sc, spec: str, style: str) -> str:
     return body
 
 
+COHORT_KEYS = ("size", "control", "variability", "seed")
+
+
+def parse_cohort_spec(spec: str) -> dict:
+    """``"40"`` or ``"size=40,control=fulminant,variability=0.3,seed=1"`` as keyword arguments
+    of :func:`livermodel.analysis.cohort.run_cohort` (seed 1 unless given, so a report is
+    reproducible)."""
+    out: dict = {"seed": 1}
+    for part in [p.strip() for p in str(spec).split(",") if p.strip()]:
+        key, sep, value = part.partition("=")
+        if not sep:
+            key, value = "size", part
+        key = key.strip()
+        if key not in COHORT_KEYS:
+            from .errors import did_you_mean
+
+            raise LivermodelError(f"unknown cohort setting '{key}'", key="--cohort",
+                                  expected=", ".join(COHORT_KEYS), found=repr(part),
+                                  suggestion=did_you_mean(key, COHORT_KEYS))
+        try:
+            out[key] = value.strip() if key == "control" else (
+                float(value) if key == "variability" else int(value))
+        except ValueError:
+            raise LivermodelError(f"cohort {key} needs a number", key="--cohort",
+                                  found=repr(value)) from None
+    if out.get("size", 1) < 2:
+        raise LivermodelError("a cohort needs at least 2 individuals", key="--cohort",
+                              found=str(out.get("size")))
+    return out
+
+
 def _cohort(sc, spec: str, style: str) -> str:
+    kwargs = parse_cohort_spec(spec)
     mod = _analysis_module("cohort")
-    return mod.report_section(sc, spec, style=style, figure=_figure, escape=_e)
+    res = mod.run_cohort(sc, **kwargs)
+    rows = []
+    for arm in res.arms:
+        s = arm.summary(res.conf)
+        frac = "-" if s["survival_fraction"] is None else f"{s['survival_fraction']:.0%}"
+        rows.append(f"<tr><td>{_e(s['label'])}</td><td class=\"num\">{s['n']}</td>"
+                    f"<td class=\"num\">{s['survivors']}</td>"
+                    f'<td class="num" data-cohort-survival="{_e(json.dumps(s["survival_fraction"]))}">'
+                    f"{frac}</td><td class=\"num\">{s['ci_low']:.0%} to {s['ci_high']:.0%}</td></tr>")
+    body = (f"<p>{res.size} virtual individuals (seed {res.seed}): each varied parameter is the "
+            f"preset times a log-normal multiplier (log-SD {res.variability:g}); every arm runs on "
+            f"the same individuals. Varied: {_e(', '.join(res.names))}.</p>"
+            + _table(["arm", "n", "survivors", "survival", "95 % CI (Wilson)"], rows, cls="cohort"))
+    if len(res.arms) > 1:
+        p = res.paired(0, 1)
+        body += (f"<p>Paired against {_e(p['control'])}: {p['saved']} individuals survive only in "
+                 f"{_e(p['arm'])}, {p['lost']} only in {_e(p['control'])} "
+                 f"(exact McNemar p = {p['mcnemar_p']:.3g}).</p>")
+    if hasattr(mod, "cohort_figure"):
+        body += _figure(mod.cohort_figure(res, style=style), "cohort",
+                        "Survival (Kaplan-Meier) and outcome distributions of the virtual cohort.")
+    return body
 
 
 def build_report(scenario, *, compare: Sequence = (), labels: Sequence[str] | None = None,
