@@ -31,6 +31,7 @@ The equations (see ``docs/model.md`` for the biology and the sources of every te
 
 from __future__ import annotations
 
+import functools
 import math
 
 import numpy as np
@@ -333,24 +334,27 @@ def observables(y: np.ndarray, d: dict, u: np.ndarray) -> dict[str, np.ndarray]:
 
 
 def healthy_growth_rate(params: dict[str, float]) -> float:
+    """See :func:`_healthy_growth_rate`; cached, since sweeps ask again for the same values."""
+    return _healthy_growth_rate(tuple(sorted((k, float(v)) for k, v in params.items())))
+
+
+@functools.lru_cache(maxsize=4096)
+def _healthy_growth_rate(items: tuple) -> float:
     """Largest growth rate (1/h) of a small perturbation of the healthy state.
 
-    The real part of the leading eigenvalue of the Jacobian at the healthy state, computed by
-    central differences (the cumulative hazard, which only integrates, is left out).  Negative or
-    about zero: a normal liver stays normal.  Clearly positive: the parameter set makes a normal
-    liver fail by itself, for example when critical_mass x metabolic_load approaches the set point
-    or when the death -> inflammation -> injury loop amplifies itself.
+    The real part of the leading eigenvalue of the Jacobian (:func:`jacobian`) at the healthy
+    state; the cumulative hazard, which only integrates, is left out.  Negative or about zero: a
+    normal liver stays normal.  Clearly positive: the parameter set makes a normal liver fail by
+    itself, for example when critical_mass x metabolic_load approaches the set point or when the
+    death -> inflammation -> injury loop amplifies itself.
     """
-    d = derived({k: np.array([float(v)]) for k, v in params.items()})
-    y0 = initial_state(d, 1)[:, 0]
+    d = derived({k: np.array([v]) for k, v in items})
+    y0 = initial_state(d, 1)
     u = np.zeros((len(INPUTS), 1))
     keep = [i for i, name in enumerate(STATES) if name != "cumulative_hazard"]
-    jac = np.empty((len(keep), len(keep)))
-    for col, j in enumerate(keep):
-        h = 1e-7 * max(1.0, abs(y0[j]))
-        up, down = y0.copy(), y0.copy()
-        up[j] += h
-        down[j] -= h
-        diff = (rhs(up[:, None], d, u) - rhs(down[:, None], d, u))[:, 0] / (2 * h)
-        jac[:, col] = diff[keep]
+    where = {j: col for col, j in enumerate(keep)}
+    jac = np.zeros((len(keep), len(keep)))
+    for (i, j), v in jacobian(y0, d, u).items():
+        if i in where and j in where:
+            jac[where[i], where[j]] = v[0]
     return float(np.max(np.linalg.eigvals(jac).real))
