@@ -15,6 +15,8 @@ solver), and each is one function call that the command line wraps:
 """
 
 from .cohort import CohortResult, cohort_figure, kaplan_meier, run_cohort, wilson_interval
+from .fit import FitData, FitResult, calibrated_scenario, fit, fit_figure, read_data
+from .output import write_cohort, write_fit, write_sensitivity, write_threshold
 from .sensitivity import (
     ModelEvaluator,
     Problem,
@@ -32,4 +34,6 @@ __all__ = [
     "sensitivity", "morris", "sobol", "Problem", "ModelEvaluator", "parameter_problem",
     "SensitivityResult", "sensitivity_figure",
     "run_cohort", "CohortResult", "cohort_figure", "wilson_interval", "kaplan_meier",
+    "fit", "FitData", "FitResult", "read_data", "fit_figure", "calibrated_scenario",
+    "write_threshold", "write_sensitivity", "write_cohort", "write_fit",
 ]

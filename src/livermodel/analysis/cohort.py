@@ -53,16 +53,16 @@ COHORT_GROUPS = ("regeneration", "injury", "inflammation", "toxin", "enzymes", "
 
 def wilson_interval(k: int, n: int, conf: float = 0.95) -> tuple[float, float]:
     """Wilson score interval for a proportion ``k / n`` at confidence ``conf``."""
-    from scipy.stats import norm
+    from statistics import NormalDist
 
     if n <= 0:
         return (0.0, 1.0)
-    z = float(norm.ppf(0.5 + conf / 2))
+    z = NormalDist().inv_cdf(0.5 + conf / 2)
     p = k / n
     denom = 1 + z * z / n
     centre = (p + z * z / (2 * n)) / denom
     half = z * math.sqrt(p * (1 - p) / n + z * z / (4 * n * n)) / denom
-    return (max(0.0, centre - half), min(1.0, centre + half))
+    return (0.0 if k == 0 else max(0.0, centre - half), 1.0 if k == n else min(1.0, centre + half))
 
 
 def kaplan_meier(times: Sequence[float | None], horizon: float, conf: float = 0.95) -> dict:
