@@ -83,6 +83,12 @@ def _main_insult(schedule: Schedule):
     return None, None
 
 
+def _around(grid, own: float, digits: int) -> list[float]:
+    """``grid`` with ``own`` added, dropping grid values within 2 % of it (rounded, sorted)."""
+    keep = [float(v) for v in grid if abs(v - own) > 0.02 * abs(own)]
+    return sorted({round(v, digits) for v in [*keep, float(own)]})
+
+
 def _varied_events(sc, values):
     """The scenario's schedule with its main insult scaled to each value; and a description."""
     idx, ev = _main_insult(sc.schedule)
@@ -99,18 +105,17 @@ def _varied_events(sc, values):
             raise LivermodelError(f"impossible insult sizes {values}", key="--values",
                                   expected=what)
     if isinstance(ev, Hepatectomy):
-        vals = values if values is not None else np.unique(np.round(np.concatenate(
-            [np.linspace(0.5, 0.92, 8), [ev.fraction]]), 4))
+        vals = values if values is not None else _around(np.linspace(0.5, 0.92, 8), ev.fraction, 4)
         make = [dataclasses.replace(ev, fraction=float(v)) for v in vals]
         desc, labels = "resected fraction", [f"{v:.0%} resected" for v in vals]
     elif isinstance(ev, Toxin):
-        vals = values if values is not None else np.unique(np.round(np.concatenate(
-            [ev.dose * np.geomspace(0.4, 2.0, 8), [ev.dose]]), 1))
+        vals = values if values is not None else _around(ev.dose * np.geomspace(0.4, 2.0, 8),
+                                                         ev.dose, 1)
         make = [dataclasses.replace(ev, dose=float(v)) for v in vals]
         desc, labels = "toxin dose", [f"{v:,.0f} mg/kg" for v in vals]
     else:
-        vals = values if values is not None else np.unique(np.round(np.concatenate(
-            [ev.amount * np.linspace(0.4, 2.0, 8), [ev.amount]]), 3))
+        vals = values if values is not None else _around(ev.amount * np.linspace(0.4, 2.0, 8),
+                                                         ev.amount, 3)
         make = [dataclasses.replace(ev, amount=float(v)) for v in vals]
         desc, labels = "inflammatory hit", [f"hit {v:.2g}" for v in vals]
     schedules = []
