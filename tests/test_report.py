@@ -72,6 +72,8 @@ def test_self_contained_text(made):
         assert f'<section id="{section}">' in text
     assert "Verma et al. 2019" in text  # sources in the parameter table
     assert "dF/dt = -injury" in text  # the equations
+    # provenance: the command rebuilt from the parsed options
+    assert "livermodel report fulminant --output" in text and "--compare fulminant-msc-early" in text
 
 
 def test_outcome_cells_carry_the_metrics_json_values(made):

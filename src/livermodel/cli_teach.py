@@ -36,14 +36,25 @@ def _errors():
 
 
 def _command(ctx: typer.Context) -> str:
+    """The command as a shell line rebuilt from the parsed options (recorded in provenance)."""
     import shlex
-    import sys
 
-    if ctx.parent is not None and ctx.parent.info_name and len(sys.argv) > 1:
-        from .io import command_line
-
-        return command_line()
-    return shlex.join(["livermodel", ctx.info_name or ""])
+    parts = ["livermodel", ctx.info_name or ""]
+    for param in ctx.command.params:
+        value = ctx.params.get(param.name)
+        if param.name == "help" or value is None:
+            continue
+        values = list(value) if isinstance(value, (list, tuple)) else [value]
+        if param.param_type_name == "argument":
+            parts += [str(v) for v in values]
+        elif getattr(param, "is_flag", False) or isinstance(value, bool):
+            opts = param.opts if value else (param.secondary_opts or [])
+            if opts and (value is not param.default):
+                parts.append(max(opts, key=len))
+        else:
+            for v in values:
+                parts += [max(param.opts, key=len), str(v)]
+    return shlex.join(parts)
 
 
 def explain(
