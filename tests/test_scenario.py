@@ -574,3 +574,35 @@ def test_parameters_that_make_a_normal_liver_unstable_give_a_warning():
         sc = parse_scenario(text, source="unstable.yaml")
     assert any("unstable" in w for w in sc.warnings)
     assert sc.run().metrics()["failed"]
+
+
+@pytest.mark.parametrize("overrides", [
+    {"parameters.death_sensitivity": 1.7},
+    {"parameters.death_sensitivity": 2.0, "parameters.metabolic_load": 1.2},
+    ["parameters.toxin_ec50=400", "parameters.msc_lung_half_life=9"],
+    {"parameters.critical_mass": 0.34, "parameters.metabolic_load": 2.9},  # unstable: warns
+])
+@pytest.mark.parametrize("name", ["rat-phx-70", "fulminant-msc-early"])
+def test_fast_parameter_overrides_equal_full_validation(overrides, name):
+    from livermodel.scenario import build_scenario
+
+    base = load_scenario(name)
+    fast = base.with_overrides(overrides)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ScenarioWarning)
+        full = build_scenario(base.resolved, overrides, source=base.source, name=base.name)
+    assert fast.parameters == full.parameters
+    assert fast.parameter_overrides == full.parameter_overrides
+    assert fast.resolved == full.resolved and list(fast.resolved) == list(full.resolved)
+    assert fast.sha256 == full.sha256
+    assert fast.schedule == full.schedule and fast.settings == full.settings
+    assert any("unstable" in w for w in fast.warnings) == any("unstable" in w for w in full.warnings)
+
+
+def test_fast_path_leaves_units_and_bad_values_to_full_validation():
+    base = load_scenario("rat-phx-70")
+    assert base.with_overrides({"parameters.death_rate": "0.2 1/h"}).parameters["death_rate"] == 0.2
+    with pytest.raises(LivermodelError, match="impossible"):
+        base.with_overrides({"parameters.death_rate": -1})
+    with pytest.raises(LivermodelError, match="Did you mean"):
+        base.with_overrides({"parameters.death_rat": 0.1})

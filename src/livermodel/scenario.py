@@ -27,6 +27,7 @@ anything.
 from __future__ import annotations
 
 import copy
+import dataclasses
 import hashlib
 import json
 import math
@@ -994,8 +995,57 @@ class Scenario:
         point of a sweep; errors name the overridden key as :func:`load_scenario` does.  The new
         scenario keeps this one's ``source`` and ``name``.
         """
+        fast = self._with_parameter_values(overrides)
+        if fast is not None:
+            return fast
         return build_scenario(self.resolved, overrides, source=self.source or "<scenario>",
                               name=self.name)
+
+    def _with_parameter_values(self, overrides) -> Scenario | None:
+        """The fast path of :meth:`with_overrides` for plain numbers under ``parameters.``.
+
+        Gives the same scenario as the full validation (a test checks it), or ``None`` when the
+        overrides need the full path (other keys, units, effect switches, impossible values).
+        """
+        items = (list(overrides.items()) if isinstance(overrides, Mapping)
+                 else [parse_override(o) for o in overrides])
+        values = {}
+        for key, raw in items:
+            name = key[len("parameters."):] if key.startswith("parameters.") else None
+            if (name is None or name not in BY_NAME or name.endswith("_on")
+                    or isinstance(raw, bool) or not isinstance(raw, (int, float))):
+                return None
+            par = BY_NAME[name]
+            value = float(raw)
+            if not (math.isfinite(value) and par.limits[0] <= value <= par.limits[1]):
+                return None
+            values[name] = value
+        if not values:
+            return None
+        overrides_ = dict(self.parameter_overrides, **values)
+        full = dict(self.parameters, **values)
+        resolved = {}
+        for k, v in self.resolved.items():
+            if k != "parameters":
+                resolved[k] = v
+            if k == "output_step":
+                resolved["parameters"] = {n: overrides_[n] for n in sorted(overrides_)}
+        notes = [w for w in self.warnings if not any(f"parameters.{n}" in w for n in values)]
+        for n, value in values.items():
+            lo, hi = BY_NAME[n].bounds
+            if not lo <= value <= hi:
+                notes.append(f"<override>: parameters.{n}: {value:g} {BY_NAME[n].unit} is "
+                             f"outside the plausible range {lo:g} to {hi:g} of '{n}'")
+        notes = [w for w in notes if "normal liver is unstable" not in w]
+        growth = model.healthy_growth_rate(full)
+        if growth > 1e-4:
+            notes.append(f"<override>: parameters: with these parameters a normal liver is unstable "
+                         f"(a small perturbation grows at {growth:.3g} per hour) and will fail "
+                         f"without any insult")
+        digest = hashlib.sha256(json.dumps(resolved, sort_keys=True, separators=(",", ":"))
+                                .encode("utf-8")).hexdigest()
+        return dataclasses.replace(self, parameter_overrides=overrides_, parameters=full,
+                                   resolved=resolved, sha256=digest, warnings=notes)
 
 
 def check_expectations(expect: Mapping[str, Any], metrics: Mapping[str, Any]) -> list[str]:

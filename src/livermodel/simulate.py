@@ -231,45 +231,49 @@ def simulate_batch(
     params = [dict(p) for p in parameter_sets]
     init = _initial_overrides(initial)
 
+    ns = model.N_STATES
+    variables = model.STATES + model.OBSERVABLES
+    values = np.empty((n, len(variables), grid.size))
+    inputs = np.zeros((n, len(model.INPUTS), grid.size))
+    ok = np.zeros(n, dtype=bool)
+    msgs = [""] * n
     if settings.method == "LSODA":
-        states = np.full((n, model.N_STATES, grid.size), np.nan)
-        inputs = np.zeros((n, len(model.INPUTS), grid.size))
-        ok = np.zeros(n, dtype=bool)
-        msgs = [""] * n
         for chunk in _chunks(schedules, duration):
-            s_, u_, ok_, m_ = _integrate_lsoda([params[i] for i in chunk],
-                                               [schedules[i] for i in chunk], grid, duration,
-                                               settings, init)
-            states[chunk], inputs[chunk], ok[chunk] = s_, u_, ok_
+            traj, traj_u, ok_, m_ = _integrate_lsoda([params[i] for i in chunk],
+                                                     [schedules[i] for i in chunk], grid, duration,
+                                                     settings, init)
+            c = np.asarray(chunk)
+            sel = slice(c[0], c[-1] + 1) if np.all(np.diff(c) == 1) else c
+            for k in range(ns):  # internal (solver) order -> public order, time last
+                values[sel, k, :] = traj[:, :, POS[k]].T
+            inputs[sel] = traj_u.transpose(1, 2, 0)
+            ok[c] = ok_
             for j, i in enumerate(chunk):
                 msgs[i] = m_[j]
         for i in np.flatnonzero(~ok):
             # retry the run alone with an implicit Runge-Kutta method and tighter tolerances
             tight = SolverSettings("Radau", settings.rtol / 10, settings.atol / 10,
                                    settings.max_step, settings.max_steps)
-            s, u, good, m = _integrate_ivp(params[i], schedules[i], grid, duration, tight, init)
+            s_, u_, good, m = _integrate_ivp(params[i], schedules[i], grid, duration, tight, init)
+            values[i, :ns], inputs[i] = s_, u_
             if good:
-                states[i], inputs[i], ok[i] = s, u, True
+                ok[i] = True
                 msgs[i] = f"LSODA failed ({msgs[i]}); retried with Radau at rtol={tight.rtol:g}: ok"
             else:
                 msgs[i] = f"LSODA failed ({msgs[i]}); Radau retry failed too ({m})"
     else:
-        states = np.full((n, model.N_STATES, grid.size), np.nan)
-        inputs = np.zeros((n, len(model.INPUTS), grid.size))
-        ok = np.zeros(n, dtype=bool)
-        msgs = [""] * n
         for i in range(n):
-            states[i], inputs[i], ok[i], msgs[i] = _integrate_ivp(params[i], schedules[i], grid,
-                                                                  duration, settings, init)
+            values[i, :ns], inputs[i], ok[i], msgs[i] = _integrate_ivp(params[i], schedules[i], grid,
+                                                                      duration, settings, init)
 
     d = model.derived(_stack(params))
     d_col = {k: v[:, None] for k, v in d.items()}
-    y = np.moveaxis(states, 1, 0)  # (n_states, n_runs, n_times)
+    y = np.moveaxis(values[:, :ns], 1, 0)  # (n_states, n_runs, n_times), a view
     u = np.moveaxis(inputs, 1, 0)
     with np.errstate(invalid="ignore"):
         obs = model.observables(y, d_col, u)
-    variables = model.STATES + model.OBSERVABLES
-    values = np.concatenate([states, np.stack([obs[k] for k in model.OBSERVABLES], axis=1)], axis=1)
+    for j, name in enumerate(model.OBSERVABLES):
+        values[:, ns + j] = obs[name]
     return BatchResult(grid, variables, values, ok, msgs, params, schedules, settings, duration)
 
 
@@ -361,7 +365,12 @@ ML, MU = _bandwidths()
 
 
 def _integrate_lsoda(params, schedules, grid, duration, settings, init=None):
-    """Batched banded LSODA; returns states (n, n_states, T), inputs, ok flags, messages."""
+    """Batched banded LSODA.
+
+    Returns ``traj`` (T, n, n_states) with the states in the solver's internal order
+    (:data:`ORDER`), the inputs (T, n, n_inputs), ok flags and messages.  Times not reached by a
+    failed run hold NaN.
+    """
     from scipy.integrate import odeint  # imported here so that `livermodel --help` starts fast
     n = len(params)
     ns = model.N_STATES
@@ -370,9 +379,8 @@ def _integrate_lsoda(params, schedules, grid, duration, settings, init=None):
     for i, v in (init or {}).items():
         y[i] = v
     # filled time-major, as the solver delivers it; returned as (n, ns, T) views
-    traj = np.full((grid.size, n, ns), np.nan)
+    traj = np.empty((grid.size, n, ns))
     traj_u = np.zeros((grid.size, n, len(model.INPUTS)))
-    states, inputs = traj.transpose(1, 2, 0), traj_u.transpose(1, 2, 0)
     ok = np.ones(n, dtype=bool)
     msgs = ["ok"] * n
     bps = _segments(schedules, duration)
@@ -420,26 +428,30 @@ def _integrate_lsoda(params, schedules, grid, duration, settings, init=None):
                 return _integrate_each(params, schedules, grid, duration, settings, init)
             ok[0] = False
             msgs[0] = f"solver failed between {a:g} h and {b:g} h: {info['message'].strip()}"
-            return states, inputs, ok, msgs
+            traj[grid >= a] = np.nan
+            return traj, traj_u, ok, msgs
         sol = sol.reshape(len(tt), n, ns)
         idx = np.flatnonzero(mask)
-        take = np.searchsorted(tt, grid[idx])
-        traj[idx] = sol[take][:, :, POS]
-        traj_u[idx] = u.T
+        if idx.size:
+            take = np.searchsorted(tt, grid[idx])
+            if take[-1] - take[0] == take.size - 1:  # contiguous: a slice, no gather copy
+                traj[idx[0]:idx[-1] + 1] = sol[take[0]:take[-1] + 1]
+            else:
+                traj[idx] = sol[take]
+            traj_u[idx] = u.T
         y = sol[-1][:, POS].T.copy()
-    return states, inputs, ok, msgs
+    return traj, traj_u, ok, msgs
 
 
 def _integrate_each(params, schedules, grid, duration, settings, init):
-    n = len(params)
-    states = np.full((n, model.N_STATES, grid.size), np.nan)
-    inputs = np.zeros((n, len(model.INPUTS), grid.size))
-    ok = np.ones(n, dtype=bool)
-    msgs = ["ok"] * n
-    for i in range(n):
-        s, u, o, m = _integrate_lsoda([params[i]], [schedules[i]], grid, duration, settings, init)
-        states[i], inputs[i], ok[i], msgs[i] = s[0], u[0], o[0], m[0]
-    return states, inputs, ok, msgs
+    """Each run alone (after a batch failed), in the layout of :func:`_integrate_lsoda`."""
+    parts = [_integrate_lsoda([p], [s], grid, duration, settings, init)
+             for p, s in zip(params, schedules, strict=True)]
+    traj = np.concatenate([t for t, _, _, _ in parts], axis=1)
+    traj_u = np.concatenate([u for _, u, _, _ in parts], axis=1)
+    ok = np.concatenate([o for _, _, o, _ in parts])
+    msgs = [m[0] for _, _, _, m in parts]
+    return traj, traj_u, ok, msgs
 
 
 class _BudgetExceeded(Exception):
