@@ -160,3 +160,18 @@ def test_analytic_jacobian_matches_finite_differences():
             fd[:, j] = (rhs(up, d, u) - rhs(down, d, u))[:, 0] / (2 * h)
         row_scale = np.abs(fd).max(axis=1, keepdims=True)
         assert np.all(np.abs(exact - fd) <= 1e-5 * np.abs(fd) + 1e-6 * row_scale + 1e-9), trial
+
+
+def test_observables_equal_the_fluxes_of_the_right_hand_side():
+    from livermodel import resolve_parameters
+    from livermodel.model import derived, fluxes, observables
+
+    r = simulate(schedule=[Toxin(0, 900), MSC(3, 20), EV(5, 100), Hepatectomy(40, 0.4)],
+                 duration=120)
+    d = derived({k: np.array([v]) for k, v in resolve_parameters("rat").items()})
+    y = np.stack([r[name] for name in STATES])
+    u = np.zeros((2, y.shape[1]))
+    f, obs = fluxes(y, d, u), observables(y, d, u)
+    for name, key in [("total_mass", "total"), ("proliferation", "prolif"),
+                      ("death_flux", "death"), ("therapy_effect", "occ")]:
+        assert np.allclose(obs[name], f[key], rtol=1e-14, atol=0)

@@ -322,13 +322,26 @@ def initial_state(d: dict, n: int) -> np.ndarray:
 
 
 def observables(y: np.ndarray, d: dict, u: np.ndarray) -> dict[str, np.ndarray]:
-    """Derived trajectory variables for states ``y`` (n_states, n_points) and inputs ``u``."""
-    f = fluxes(y, d, u)
+    """Derived trajectory variables for states ``y`` (n_states, ...) and inputs ``u``.
+
+    The same terms as :func:`fluxes`, computed without the ones no observable needs (the toxin's
+    Hill term is the costly one), since this runs over every output point of every run.
+    """
+    F = np.maximum(y[0], 0.0)
+    I = np.maximum(y[1], 0.0)
+    X = np.maximum(y[4], 0.0)
+    total = F + I
+    signal = (d["pot_liver"] * np.maximum(y[9], 0.0) + d["pot_lung"] * np.maximum(y[8], 0.0)
+              + d["pot_ev"] * np.maximum(y[11], 0.0))
+    occ = signal / (signal + d["ec50"])
+    anti_death = 1.0 - d["e_ad"] * occ
+    die_inj = d["k_die"] * (1.0 + d["a_x"] * X) * anti_death * I
+    overload = d["k_od"] * _switch(d["crit"] - F, d["w_od"]) * anti_death
     return {
-        "total_mass": f["total"],
-        "proliferation": f["prolif"],
-        "death_flux": f["death"],
-        "therapy_effect": f["occ"],
+        "total_mass": total,
+        "proliferation": d["k_div"] * y[2] * F * np.maximum(0.0, 1.0 - total / d["S"]),
+        "death_flux": die_inj + overload * total,
+        "therapy_effect": occ,
         "survival_probability": np.exp(-y[12]),
     }
 

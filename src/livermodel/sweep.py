@@ -85,8 +85,11 @@ TABLE = "metrics.csv"
 CHUNKS = "chunks"
 TRAJECTORIES = "trajectories"
 
-#: Bounds of the automatic chunk size (runs per simulate_batch call).
-CHUNK_MIN, CHUNK_MAX = 64, 1000
+#: Bounds of the automatic chunk size (runs per simulate_batch call).  A batched call costs about
+#: the same per run from a few hundred runs on, so chunks are at least that large (a 1,000-run
+#: sweep is 4 chunks: enough for 2 workers and for resuming), and at most 1,000 runs so that
+#: finished work reaches the disk every second or so.
+CHUNK_MIN, CHUNK_MAX = 256, 1000
 #: Keys a sweep cannot vary.
 FIXED_KEYS = ("name", "description", "extends", "tags", "expect", "sweep")
 
@@ -416,7 +419,7 @@ def _plain(v):
 
 
 def _default_chunk_size(n: int) -> int:
-    return int(min(CHUNK_MAX, max(CHUNK_MIN, math.ceil(n / 16))))
+    return int(min(CHUNK_MAX, max(CHUNK_MIN, math.ceil(n / 8))))
 
 
 def plan_sweep(scenario, vary=None, *, zip: bool | None = None, design: str | None = None,
