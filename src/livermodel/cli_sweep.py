@@ -66,7 +66,7 @@ def sweep(
         "--metric", "-m", metavar="NAME",
         help="Metric of the figures (default survival_probability; see docs/sweeps.md).")] = None,
     chunk_size: Annotated[int | None, typer.Option(
-        "--chunk-size", metavar="N", help="Runs per solver call (default: runs/16, 64 to 1000).")] = None,
+        "--chunk-size", metavar="N", help="Runs per solver call (default: runs/8, 256 to 1000).")] = None,
     format_: Annotated[str, typer.Option(
         "--format", "-f", metavar="FORMATS",
         help="Figure formats, comma-separated: png, svg, pdf; 'none' for no figures.")] = "png",
