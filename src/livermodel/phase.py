@@ -213,7 +213,7 @@ def phase_portrait(scenario, *, y: str = "inflammation", values=None, overrides=
     crit = critical_level(params)
     S = float(params["set_point"])
     vals, labels, schedules, desc, original = _varied_events(sc, values)
-    step = max(sc.output_step_h, sc.duration_h / 600)
+    step = min(sc.output_step_h, sc.duration_h / 800)  # smooth curves also for long runs
     init = sc.initial or None
 
     # trajectories: one batch (the scenario's own value is among them)
