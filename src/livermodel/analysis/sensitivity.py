@@ -452,10 +452,16 @@ def sensitivity_figure(result: SensitivityResult, *, style: str = "paper", top: 
             ax.grid(axis="y", visible=False)
             mus = result.column("mu_star")[:top]
             bx.plot(mus, sig, "o", color=OKABE_ITO["vermillion"], markersize=4)
+            top_v = float(np.nanmax([*mus, *sig, 1e-12]))
+            placed: list[tuple[float, float]] = []
             for k, r in enumerate(rows[:8]):
+                # name a point only if no named point is close (labels must stay readable)
+                pos = (mus[k] / top_v, sig[k] / top_v)
+                if any(abs(pos[0] - a) < 0.2 and abs(pos[1] - b) < 0.05 for a, b in placed):
+                    continue
+                placed.append(pos)
                 bx.annotate(r["name"], (mus[k], sig[k]), xytext=(3, 2), textcoords="offset points",
                             fontsize="x-small")
-            top_v = float(np.nanmax([*mus, *sig, 1e-12]))
             bx.plot([0, top_v], [0, top_v], color="#888888", linestyle=(0, (4, 2)), linewidth=0.8,
                     label="σ = μ*")
             bx.set_xlim(0, top_v * 1.25)

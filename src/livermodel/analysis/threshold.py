@@ -430,19 +430,36 @@ def _draw_curve(ax, r: ThresholdResult, ref):
     xs = np.array([p.along_value if numeric_along else i for i, p in enumerate(r.curve)],
                   dtype=float)
     crit = np.array([np.nan if p.critical_value is None else p.critical_value for p in r.curve])
-    # the basin of each end of the range, by point; where there is no flip, the whole column
-    lower = np.where(np.isnan(crit), np.array([r.high] * len(crit)), crit)
-    out_low = next((p.outcome_low for p in r.curve if p.outcome_low is not None), False)
-    out_high = next((p.outcome_high for p in r.curve if p.outcome_high is not None), True)
-    col_low = np.array([p.outcome_low if p.outcome_low is not None else out_low for p in r.curve])
+    found = [p for p in r.curve if p.critical_value is not None]
+    ref_pt = found[0] if found else (r.curve[0] if r.curve else None)
+    out_low = bool(ref_pt.outcome_low) if ref_pt is not None and ref_pt.outcome_low is not None \
+        else False
+    out_high = not out_low
+    # where there is no flip the whole column has one outcome
+    col = np.array([bool(p.outcome_low) if p.outcome_low is not None else out_low for p in r.curve])
+    lower = np.where(np.isnan(crit), np.where(col == out_low, r.high, r.low), crit)
+    upper = np.where(np.isnan(crit), np.where(col == out_high, r.low, r.high), crit)
     if r.log:
         ax.set_yscale("log")
+    along_log = numeric_along and len(xs) > 2 and np.all(xs > 0) and \
+        np.allclose(np.diff(np.log(xs)), np.log(xs[1] / xs[0])) and \
+        not np.allclose(np.diff(xs), xs[1] - xs[0])
+    if along_log:
+        ax.set_xscale("log")
     ax.set_ylim(r.low, r.high)
-    ax.fill_between(xs, r.low, lower, color=_basin_color(out_low, r.metric), alpha=0.18,
-                    linewidth=0, step=None)
-    upper = np.where(np.isnan(crit), np.where(col_low == out_high, r.low, r.high), crit)
-    ax.fill_between(xs, upper, r.high, color=_basin_color(out_high, r.metric), alpha=0.18,
-                    linewidth=0)
+    # one shaded column per curve point, from midway to its neighbours (geometric on a log axis)
+    if len(xs) > 1:
+        mids = np.sqrt(xs[1:] * xs[:-1]) if along_log else 0.5 * (xs[1:] + xs[:-1])
+        first = xs[0] ** 2 / mids[0] if along_log else 2 * xs[0] - mids[0]
+        last = xs[-1] ** 2 / mids[-1] if along_log else 2 * xs[-1] - mids[-1]
+        edges = np.concatenate([[first], mids, [last]])
+    else:
+        edges = np.array([xs[0] - 0.5, xs[0] + 0.5])
+    ax.set_xlim(edges[0], edges[-1])
+    ax.fill_between(edges, r.low, np.append(lower, lower[-1]), step="post",
+                    color=_basin_color(out_low, r.metric), alpha=0.18, linewidth=0)
+    ax.fill_between(edges, np.append(upper, upper[-1]), r.high, step="post",
+                    color=_basin_color(out_high, r.metric), alpha=0.18, linewidth=0)
     # evaluated runs, faint, coloured by outcome
     for out in (False, True):
         pts = [p for p in r.points if p["along_value"] is not None and p["outcome"] is out]
@@ -491,6 +508,14 @@ def _base_along(r: ThresholdResult):
     if isinstance(node, (int, float)):
         return float(node)
     m = re.fullmatch(r"\s*([-+]?(?:\d+\.?\d*|\.\d+)(?:[eE][-+]?\d+)?)\s*(.*?)\s*", str(node))
-    if m is None or (m.group(2) and r.along_unit and m.group(2) != r.along_unit):
+    if m is None:
         return None
-    return float(m.group(1))
+    value, unit = float(m.group(1)), m.group(2)
+    if not unit or not r.along_unit or unit == r.along_unit:
+        return value
+    from ..units import UNITS
+
+    for _, table in UNITS.values():
+        if unit in table and r.along_unit in table:
+            return value * table[unit] / table[r.along_unit]
+    return None
