@@ -14,7 +14,8 @@ from livermodel.cli import app
 
 runner = CliRunner()
 FAST = ["--set", "output_step=12h"]
-COMMANDS = ["run", "compare", "validate", "params", "scenarios", "init", "plot", "export"]
+COMMANDS = ["run", "compare", "validate", "params", "scenarios", "init", "plot", "export", "sweep",
+            "threshold", "sensitivity", "cohort", "fit"]
 
 
 def invoke(*args):
