@@ -458,9 +458,9 @@ def plot(
 
 
 # ``livermodel export`` (SBML) lives in its own module; it imports nothing heavy at this point.
+from .cli_analysis import register as _register_analysis  # noqa: E402
 from .cli_export import register as _register_export  # noqa: E402
 from .cli_sweep import register as _register_sweep  # noqa: E402
-from .cli_analysis import register as _register_analysis  # noqa: E402
 
 _register_export(app)
 _register_sweep(app)
