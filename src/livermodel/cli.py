@@ -457,7 +457,7 @@ def plot(
     _say(quiet, "wrote " + ", ".join(str(p) for p in paths) if paths else "no figure formats given")
 
 
-# ``livermodel export`` (SBML) lives in its own module; it imports nothing heavy at this point.
+# Commands that live in their own modules (export, sweep, analyses); none imports anything heavy here.
 from .cli_analysis import register as _register_analysis  # noqa: E402
 from .cli_export import register as _register_export  # noqa: E402
 from .cli_sweep import register as _register_sweep  # noqa: E402
