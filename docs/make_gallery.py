@@ -14,6 +14,9 @@ Parts:
 ``sweeps``
     ``docs/figures/sweeps/``: the worked examples of docs/sweeps.md, by running the documented
     ``livermodel sweep`` commands and copying their figures.
+``analyses``
+    ``docs/figures/analyses/``: the worked examples of docs/analyses.md (threshold, sensitivity,
+    cohort, fit), by running the documented commands and copying their figures.
 ``teaching``
     ``docs/figures/teaching/``: the figures of the lesson plans in docs/teaching.md (explorer
     snapshots, phase portraits, a comparison) and a screenshot of an HTML report taken with
@@ -35,8 +38,6 @@ from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
 FIGURES = HERE / "figures"
-TEACHING = FIGURES / "teaching"
-SWEEPS = FIGURES / "sweeps"
 
 #: docs/sweeps.md: (command, {file written by the command: file in docs/figures/sweeps/})
 SWEEP_EXAMPLES = [
@@ -49,6 +50,28 @@ SWEEP_EXAMPLES = [
     ("livermodel sweep fulminant-msc-early --vary interventions.0.at=0:24h:25 "
      "--vary interventions.0.dose=1e5:1e8cells/kg:31:log --jobs 2 --out {out}",
      {"timing-map.png": "timing-map.png"}),
+]
+
+#: docs/analyses.md: (command, {file written by the command: file in docs/figures/analyses/})
+ANALYSIS_EXAMPLES = [
+    ("livermodel threshold rat-phx-70 --vary insults.0.fraction=0.6:0.95 "
+     "--along parameters.death_sensitivity=0.5:3:11 --out {out}",
+     {"threshold.png": "threshold-remnant.png"}),
+    ("livermodel threshold fulminant-msc-early --vary interventions.0.at=0:48h --tol 0.1 "
+     "--along interventions.0.dose=1e5:1e8cells/kg:7:log --out {out}",
+     {"threshold.png": "threshold-msc-time-dose.png"}),
+    ("livermodel sensitivity rat-phx-70 --metric recovery_time_h --out {out}",
+     {"sensitivity-local.png": "sensitivity-local.png"}),
+    ("livermodel sensitivity rat-phx-70 --metric recovery_time_h --method sobol --samples 256 "
+     "--seed 1 --params division_rate,priming_rate,priming_decay_rate,growth_signal_rate,"
+     "regeneration_capacity,death_sensitivity,critical_mass,metabolic_load --out {out}",
+     {"sensitivity-sobol.png": "sensitivity-sobol.png"}),
+    ("livermodel sensitivity fulminant --metric survival_probability --method morris --samples 40 "
+     "--seed 1 --out {out}", {"sensitivity-morris.png": "sensitivity-morris.png"}),
+    ("livermodel cohort fulminant-msc-early --size 100 --control fulminant --seed 1 --out {out}",
+     {"cohort.png": "cohort.png"}),
+    ("livermodel fit rat-phx-70 --data {root}/data/rat_phx70_volume.csv "
+     "--params division_rate,priming_rate --out {out}", {"fit.png": "fit.png"}),
 ]
 
 #: docs/teaching.md: (command, {file written by the command: file in docs/figures/teaching/});
@@ -94,7 +117,8 @@ def app():
     from livermodel.cli import app as cli_app
 
     names = {c.name for c in cli_app.registered_commands}
-    for module, command in (("livermodel.cli_teach", "phase"), ("livermodel.cli_sweep", "sweep")):
+    for module, command in (("livermodel.cli_teach", "phase"), ("livermodel.cli_sweep", "sweep"),
+                            ("livermodel.cli_analysis", "threshold")):
         if command not in names:
             import importlib
 
@@ -135,39 +159,58 @@ def examples() -> None:
         raise RuntimeError("docs/make_figures.py failed")
 
 
-def sweeps() -> None:
-    SWEEPS.mkdir(parents=True, exist_ok=True)
-    for command, files in SWEEP_EXAMPLES:
+def _copy_outputs(examples, target: Path) -> None:
+    """Run each command with a scratch ``--out`` folder and copy its figures into ``target``."""
+    target.mkdir(parents=True, exist_ok=True)
+    for command, files in examples:
         with tempfile.TemporaryDirectory() as tmp:
             out = Path(tmp) / "out"
-            run(command, out=out)
+            run(command, out=out, root=HERE.parent)
             for src, dst in files.items():
-                shutil.copyfile(out / src, SWEEPS / dst)
-                print(f"  -> {(SWEEPS / dst).relative_to(HERE.parent)}")
+                shutil.copyfile(out / src, target / dst)
+                print(f"  -> {target / dst}")
+
+
+def sweeps() -> None:
+    _copy_outputs(SWEEP_EXAMPLES, FIGURES / "sweeps")
+
+
+def analyses() -> None:
+    _copy_outputs(ANALYSIS_EXAMPLES, FIGURES / "analyses")
 
 
 def teaching() -> None:
-    TEACHING.mkdir(parents=True, exist_ok=True)
+    folder = FIGURES / "teaching"
+    folder.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory() as tmp:
         for command, files in TEACHING_EXAMPLES:
             run(command, tmp=tmp)
             for src, dst in files.items():
                 if dst:
-                    shutil.copyfile(Path(tmp) / src, TEACHING / dst)
-                    print(f"  -> {(TEACHING / dst).relative_to(HERE.parent)}")
-        target = TEACHING / "report-screenshot.png"
+                    shutil.copyfile(Path(tmp) / src, folder / dst)
+                    print(f"  -> {folder / dst}")
+        target = folder / "report-screenshot.png"
         if screenshot(Path(tmp) / "report.html", target):
-            print(f"  -> {target.relative_to(HERE.parent)} (headless Chromium)")
+            print(f"  -> {target} (headless Chromium)")
 
 
-PARTS = {"examples": examples, "sweeps": sweeps, "teaching": teaching}
+PARTS = {"examples": examples, "sweeps": sweeps, "analyses": analyses, "teaching": teaching}
 
 
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--only", choices=PARTS, action="append",
                         help="regenerate only this part (repeatable); default: all")
+    parser.add_argument("--figures", type=Path, metavar="DIR",
+                        help="write the sweeps, analyses and teaching figures under DIR instead of "
+                        "docs/figures (to compare before replacing); not for 'examples'")
     args = parser.parse_args(argv)
+    global FIGURES
+    if args.figures is not None:
+        if "examples" in (args.only or PARTS):
+            parser.error("--figures needs --only sweeps/analyses/teaching (examples always "
+                         "write docs/figures)")
+        FIGURES = args.figures.resolve()
     import matplotlib
 
     matplotlib.use("Agg")
