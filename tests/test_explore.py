@@ -1,5 +1,6 @@
 """explore: the snapshot draws, and its pixels follow the sliders, switches and scenario."""
 
+import matplotlib
 import numpy as np
 import pytest
 import typer
@@ -8,6 +9,8 @@ from typer.testing import CliRunner
 
 from livermodel.cli_teach import register
 from livermodel.explore import SWITCHES, Explorer
+
+matplotlib.use("Agg")  # never open a window, even on a machine with a display
 
 
 def _app():
