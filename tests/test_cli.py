@@ -15,7 +15,7 @@ from livermodel.cli import app
 runner = CliRunner()
 FAST = ["--set", "output_step=12h"]
 COMMANDS = ["run", "compare", "validate", "params", "scenarios", "init", "plot", "export", "sweep",
-            "threshold", "sensitivity", "cohort", "fit"]
+            "threshold", "sensitivity", "cohort", "fit", "explain", "explore", "phase", "report"]
 
 
 def invoke(*args):

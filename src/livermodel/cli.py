@@ -457,14 +457,17 @@ def plot(
     _say(quiet, "wrote " + ", ".join(str(p) for p in paths) if paths else "no figure formats given")
 
 
-# Commands that live in their own modules (export, sweep, analyses); none imports anything heavy here.
+# Commands that live in their own modules (export, sweep, analyses, teaching); none imports
+# anything heavy here.
 from .cli_analysis import register as _register_analysis  # noqa: E402
 from .cli_export import register as _register_export  # noqa: E402
 from .cli_sweep import register as _register_sweep  # noqa: E402
+from .cli_teach import register as _register_teach  # noqa: E402
 
 _register_export(app)
 _register_sweep(app)
 _register_analysis(app)
+_register_teach(app)
 
 
 def main() -> None:
