@@ -581,25 +581,43 @@ def test_parameters_that_make_a_normal_liver_unstable_give_a_warning():
     {"parameters.death_sensitivity": 2.0, "parameters.metabolic_load": 1.2},
     ["parameters.toxin_ec50=400", "parameters.msc_lung_half_life=9"],
     {"parameters.critical_mass": 0.34, "parameters.metabolic_load": 2.9},  # unstable: warns
+    {"interventions.0.dose": "3e7 cells/kg"},
+    {"interventions.0.at": "5 h", "parameters.death_sensitivity": 1.2},
+    ["insults.0.at=1h", "interventions.0.route=intraportal"],
+    {"interventions.0.every": "6 h", "interventions.0.count": 3},
+    {"interventions.0.every": "200 h", "interventions.0.count": 9},  # doses after the end: warns
 ])
-@pytest.mark.parametrize("name", ["rat-phx-70", "fulminant-msc-early"])
-def test_fast_parameter_overrides_equal_full_validation(overrides, name):
+@pytest.mark.parametrize("name", ["fulminant-msc-early", "human-aclf-msc"])
+def test_fast_overrides_equal_full_validation(overrides, name):
     from livermodel.scenario import build_scenario
 
     base = load_scenario(name)
-    fast = base.with_overrides(overrides)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", ScenarioWarning)
-        full = build_scenario(base.resolved, overrides, source=base.source, name=base.name)
+        try:
+            full = build_scenario(base.resolved, overrides, source=base.source, name=base.name)
+        except LivermodelError as err:  # not valid for this scenario: the same error either way
+            with pytest.raises(LivermodelError) as fast_err:
+                base.with_overrides(overrides)
+            assert str(fast_err.value) == str(err)
+            return
+    fast = base.with_overrides(overrides)
     assert fast.parameters == full.parameters
     assert fast.parameter_overrides == full.parameter_overrides
     assert fast.resolved == full.resolved and list(fast.resolved) == list(full.resolved)
     assert fast.sha256 == full.sha256
     assert fast.schedule == full.schedule and fast.settings == full.settings
     assert any("unstable" in w for w in fast.warnings) == any("unstable" in w for w in full.warnings)
+    assert any("after the end" in w for w in fast.warnings) == \
+        any("after the end" in w for w in full.warnings)
 
 
 def test_fast_path_leaves_units_and_bad_values_to_full_validation():
+    base = load_scenario("fulminant-msc-early")
+    with pytest.raises(LivermodelError, match="override 'interventions.0.dose'.*positive|dose"):
+        base.with_overrides({"interventions.0.dose": "-1 cells/kg"})
+    with pytest.raises(LivermodelError, match="Did you mean 'dose'"):
+        base.with_overrides({"interventions.0.dos": "1e6 cells/kg"})
     base = load_scenario("rat-phx-70")
     assert base.with_overrides({"parameters.death_rate": "0.2 1/h"}).parameters["death_rate"] == 0.2
     with pytest.raises(LivermodelError, match="impossible"):

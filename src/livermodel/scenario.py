@@ -1002,50 +1002,87 @@ class Scenario:
                               name=self.name)
 
     def _with_parameter_values(self, overrides) -> Scenario | None:
-        """The fast path of :meth:`with_overrides` for plain numbers under ``parameters.``.
+        """The fast path of :meth:`with_overrides`, for the keys sweeps vary most.
 
-        Gives the same scenario as the full validation (a test checks it), or ``None`` when the
-        overrides need the full path (other keys, units, effect switches, impossible values).
+        Handles plain numbers under ``parameters.`` and single fields of existing insults and
+        interventions (``interventions.0.dose``), re-validating only what changed.  Gives the
+        same scenario as the full validation (tests check it), or ``None`` when the overrides
+        need the full path (other keys, units on parameters, effect switches, any error: the full
+        path then raises the error with its usual message).
         """
         items = (list(overrides.items()) if isinstance(overrides, Mapping)
                  else [parse_override(o) for o in overrides])
-        values = {}
+        values: dict[str, float] = {}
+        events: dict[tuple[str, int], dict] = {}
         for key, raw in items:
-            name = key[len("parameters."):] if key.startswith("parameters.") else None
-            if (name is None or name not in BY_NAME or name.endswith("_on")
-                    or isinstance(raw, bool) or not isinstance(raw, (int, float))):
+            parts = str(key).split(".")
+            if parts[0] == "parameters" and len(parts) == 2:
+                name = parts[1]
+                if (name not in BY_NAME or name.endswith("_on") or isinstance(raw, bool)
+                        or not isinstance(raw, (int, float))):
+                    return None
+                par = BY_NAME[name]
+                value = float(raw)
+                if not (math.isfinite(value) and par.limits[0] <= value <= par.limits[1]):
+                    return None
+                values[name] = value
+            elif (parts[0] in ("insults", "interventions") and len(parts) == 3
+                  and parts[1].isdigit() and parts[2] != "type"
+                  and int(parts[1]) < len(self.resolved.get(parts[0]) or [])
+                  and (raw is None or isinstance(raw, (int, float, str)))):
+                slot = (parts[0], int(parts[1]))
+                item = events.get(slot) or dict(self.resolved[parts[0]][slot[1]])
+                item[parts[2]] = raw
+                events[slot] = item
+            else:
                 return None
-            par = BY_NAME[name]
-            value = float(raw)
-            if not (math.isfinite(value) and par.limits[0] <= value <= par.limits[1]):
-                return None
-            values[name] = value
-        if not values:
+        if not values and not events:
             return None
+        resolved = dict(self.resolved)
+        schedule = self.schedule
+        notes = list(self.warnings)
+        if events:
+            n_insults = len(self.resolved.get("insults") or [])
+            new_events = list(schedule.events)
+            v = _Validator({}, str(self.source or "<scenario>"))
+            for (group, i), item in events.items():
+                try:
+                    event, res = _build_event(v, item, (group, i), group, self.duration_h)
+                except LivermodelError:
+                    return None
+                resolved[group] = list(resolved[group])
+                resolved[group][i] = res
+                new_events[i if group == "insults" else n_insults + i] = event
+                notes = [w for w in notes if f"{group}.{i}." not in w]
+            notes += v.warnings
+            schedule = Schedule(new_events)
         overrides_ = dict(self.parameter_overrides, **values)
         full = dict(self.parameters, **values)
-        resolved = {}
-        for k, v in self.resolved.items():
-            if k != "parameters":
-                resolved[k] = v
-            if k == "output_step":
-                resolved["parameters"] = {n: overrides_[n] for n in sorted(overrides_)}
-        notes = [w for w in self.warnings if not any(f"parameters.{n}" in w for n in values)]
-        for n, value in values.items():
-            lo, hi = BY_NAME[n].bounds
-            if not lo <= value <= hi:
-                notes.append(f"<override>: parameters.{n}: {value:g} {BY_NAME[n].unit} is "
-                             f"outside the plausible range {lo:g} to {hi:g} of '{n}'")
-        notes = [w for w in notes if "normal liver is unstable" not in w]
-        growth = model.healthy_growth_rate(full)
-        if growth > 1e-4:
-            notes.append(f"<override>: parameters: with these parameters a normal liver is unstable "
-                         f"(a small perturbation grows at {growth:.3g} per hour) and will fail "
-                         f"without any insult")
+        if values:
+            ordered = {}
+            for k, val in resolved.items():
+                if k != "parameters":
+                    ordered[k] = val
+                if k == "output_step":
+                    ordered["parameters"] = {n: overrides_[n] for n in sorted(overrides_)}
+            resolved = ordered
+            notes = [w for w in notes if not any(f"parameters.{n}" in w for n in values)]
+            for n, value in values.items():
+                lo, hi = BY_NAME[n].bounds
+                if not lo <= value <= hi:
+                    notes.append(f"<override>: parameters.{n}: {value:g} {BY_NAME[n].unit} is "
+                                 f"outside the plausible range {lo:g} to {hi:g} of '{n}'")
+            notes = [w for w in notes if "normal liver is unstable" not in w]
+            growth = model.healthy_growth_rate(full)
+            if growth > 1e-4:
+                notes.append(f"<override>: parameters: with these parameters a normal liver is "
+                             f"unstable (a small perturbation grows at {growth:.3g} per hour) and "
+                             f"will fail without any insult")
         digest = hashlib.sha256(json.dumps(resolved, sort_keys=True, separators=(",", ":"))
                                 .encode("utf-8")).hexdigest()
         return dataclasses.replace(self, parameter_overrides=overrides_, parameters=full,
-                                   resolved=resolved, sha256=digest, warnings=notes)
+                                   schedule=schedule, resolved=resolved, sha256=digest,
+                                   warnings=notes)
 
 
 def check_expectations(expect: Mapping[str, Any], metrics: Mapping[str, Any]) -> list[str]:
