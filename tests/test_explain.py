@@ -4,29 +4,18 @@ import re
 
 import numpy as np
 import pytest
-import typer
 from typer.testing import CliRunner
 
 from livermodel import explain, model
-from livermodel.cli_teach import register
+from livermodel.cli import app
 from livermodel.parameters import BY_NAME, NAMES, PARAMETERS
 
 TOKEN = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 
 
-def _app():
-    app = typer.Typer()
-
-    @app.callback()
-    def _root():
-        """test app"""
-
-    register(app)
-    return app
-
-
 def invoke(*args):
-    return CliRunner().invoke(_app(), [str(a) for a in args])
+    """Run a command in-process on the real app (so the wiring in livermodel.cli is tested too)."""
+    return CliRunner().invoke(app, [str(a) for a in args])
 
 
 def _parameters_read_by_rhs() -> set[str]:

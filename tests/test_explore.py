@@ -3,29 +3,18 @@
 import matplotlib
 import numpy as np
 import pytest
-import typer
 from matplotlib.image import imread
 from typer.testing import CliRunner
 
-from livermodel.cli_teach import register
+from livermodel.cli import app
 from livermodel.explore import SWITCHES, Explorer
 
 matplotlib.use("Agg")  # never open a window, even on a machine with a display
 
 
-def _app():
-    app = typer.Typer()
-
-    @app.callback()
-    def _root():
-        """test app"""
-
-    register(app)
-    return app
-
-
 def invoke(*args):
-    return CliRunner().invoke(_app(), [str(a) for a in args])
+    """Run a command in-process on the real app (so the wiring in livermodel.cli is tested too)."""
+    return CliRunner().invoke(app, [str(a) for a in args])
 
 
 def pixels(ex_or_path, tmp_path=None, name="x.png"):

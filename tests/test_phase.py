@@ -2,29 +2,18 @@
 
 import numpy as np
 import pytest
-import typer
 from matplotlib.image import imread
 from typer.testing import CliRunner
 
-from livermodel.cli_teach import register
+from livermodel.cli import app
 from livermodel.metrics import critical_level
 from livermodel.phase import phase_portrait, steady_states
 from livermodel.scenario import load_scenario
 
 
-def _app():
-    app = typer.Typer()
-
-    @app.callback()
-    def _root():
-        """test app"""
-
-    register(app)
-    return app
-
-
 def invoke(*args):
-    return CliRunner().invoke(_app(), [str(a) for a in args])
+    """Run a command in-process on the real app (so the wiring in livermodel.cli is tested too)."""
+    return CliRunner().invoke(app, [str(a) for a in args])
 
 
 @pytest.fixture(scope="module")

@@ -15,10 +15,9 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-import typer
 from typer.testing import CliRunner
 
-from livermodel.cli_teach import register
+from livermodel.cli import app
 from livermodel.errors import LivermodelError
 from livermodel.report import build_report
 from livermodel.runner import format_metric, run_scenario
@@ -30,19 +29,9 @@ FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-
          "--window-size=1200,900"]
 
 
-def _app():
-    app = typer.Typer()
-
-    @app.callback()
-    def _root():
-        """test app"""
-
-    register(app)
-    return app
-
-
 def invoke(*args):
-    return CliRunner().invoke(_app(), [str(a) for a in args])
+    """Run a command in-process on the real app (so the wiring in livermodel.cli is tested too)."""
+    return CliRunner().invoke(app, [str(a) for a in args])
 
 
 @pytest.fixture(scope="module")

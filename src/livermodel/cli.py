@@ -18,7 +18,18 @@ from typing import Annotated
 
 import typer
 
-EXIT_OK, EXIT_FAILED, EXIT_BAD_INPUT = 0, 1, 2
+from .cli_common import (
+    EXIT_BAD_INPUT,
+    EXIT_FAILED,
+    EXIT_INTERRUPTED,
+    FormatOption,
+    QuietOption,
+    StyleOption,
+)
+from .cli_common import command_line as _command_line
+from .cli_common import say as _say
+from .cli_common import set_option as _set_option
+from .cli_common import user_errors as _user_errors
 
 app = typer.Typer(
     name="livermodel",
@@ -39,23 +50,6 @@ app = typer.Typer(
 # shared options
 # ----------------------------------------------------------------------------------------------
 
-SET_HELP = ("Change one scenario key, KEY=VALUE with a dotted key path (repeatable): "
-            "--set insults.0.fraction=0.8 --set parameters.death_sensitivity=2 "
-            "--set duration=21d.")
-FORMAT_HELP = "Figure formats, comma-separated: png (300 dpi), svg, pdf; 'none' for no figures."
-STYLE_HELP = "Figure style: 'paper' (180 mm wide, 8 pt) or 'slides' (16:9, large text)."
-QUIET_HELP = "Print nothing but errors (no progress, no summary)."
-
-FormatOption = Annotated[str, typer.Option("--format", "-f", metavar="FORMATS", help=FORMAT_HELP)]
-StyleOption = Annotated[str, typer.Option("--style", metavar="paper|slides", help=STYLE_HELP)]
-QuietOption = Annotated[bool, typer.Option("--quiet", "-q", help=QUIET_HELP)]
-
-
-def _set_option(extra: str = ""):
-    return Annotated[list[str] | None, typer.Option("--set", metavar="KEY=VALUE",
-                                                    help=SET_HELP + extra)]
-
-
 def _version_callback(value: bool) -> None:
     if value:
         from . import __version__
@@ -71,37 +65,6 @@ def _root(
         help="Print the version and exit.")] = False,
 ) -> None:
     """Simulate liver damage and regeneration, with and without MSC or EV therapy."""
-
-
-@contextmanager
-def _user_errors():
-    """Turn a user's mistake into a one-paragraph message and exit code 2 (no traceback)."""
-    from .errors import LivermodelError
-
-    try:
-        yield
-    except LivermodelError as err:
-        text = f"error: {err}"
-        hint = None if err.suggestion else _hint(err)
-        if hint:
-            text += f". {hint}"
-        typer.echo(text, err=True)
-        raise typer.Exit(EXIT_BAD_INPUT) from None
-
-
-def _hint(err) -> str | None:
-    """What to do about an error that carries no suggestion of its own."""
-    source = str(err.source or "")
-    if (err.key or "").startswith("-"):
-        return "See --help for the accepted values"
-    if "not found" in err.message or "directory" in err.message:
-        return ("Check the path, or give a library scenario by name ('livermodel scenarios' "
-                "lists them)")
-    if source.startswith("override"):
-        return "Fix the --set value ('livermodel params' lists parameter names and units)"
-    if source:
-        return "Fix that line, then check the file with 'livermodel validate FILE'"
-    return None
 
 
 def _progress(quiet: bool):
@@ -121,32 +84,6 @@ def _status(quiet: bool):
         return
     with status:
         yield lambda message: status.update(f"{message} ...")
-
-
-def _say(quiet: bool, text: str = "") -> None:
-    if not quiet:
-        typer.echo(text)
-
-
-def _command_line(ctx: typer.Context) -> str:
-    """The command as a shell line rebuilt from the parsed options (recorded in provenance)."""
-    import shlex
-
-    parts = ["livermodel", ctx.info_name or ""]
-    for param in ctx.command.params:
-        value = ctx.params.get(param.name)
-        if param.name == "help" or value is None:
-            continue
-        values = list(value) if isinstance(value, (list, tuple)) else [value]
-        if param.param_type_name == "argument":
-            parts += [str(v) for v in values]
-        elif getattr(param, "is_flag", False):
-            if value:
-                parts.append(max(param.opts, key=len))
-        else:
-            for v in values:
-                parts += [max(param.opts, key=len), str(v)]
-    return shlex.join(parts)
 
 
 # ----------------------------------------------------------------------------------------------
@@ -481,4 +418,4 @@ def main() -> None:
         sys.exit(EXIT_BAD_INPUT)
     except KeyboardInterrupt:
         typer.echo("interrupted; files already complete were kept, none is half-written", err=True)
-        sys.exit(130)
+        sys.exit(EXIT_INTERRUPTED)

@@ -9,21 +9,18 @@ inside the commands so that ``livermodel --help`` stays fast.  A user's mistake
 
 from __future__ import annotations
 
-from contextlib import contextmanager
 from typing import Annotated
 
 import typer
 
-SCENARIO_ARG = Annotated[str, typer.Argument(
-    metavar="SCENARIO", help="Scenario file, or the name of a library scenario.")]
-SET = Annotated[list[str] | None, typer.Option(
-    "--set", metavar="KEY=VALUE",
-    help="Change one scenario key first (repeatable), e.g. --set parameters.death_sensitivity=2.")]
-FORMAT = Annotated[str, typer.Option(
-    "--format", "-f", metavar="FORMATS",
-    help="Figure formats, comma-separated: png, svg, pdf; 'none' for no figures.")]
-STYLE = Annotated[str, typer.Option("--style", metavar="paper|slides", help="Figure style.")]
-QUIET = Annotated[bool, typer.Option("--quiet", "-q", help="Print nothing but errors.")]
+from .cli_common import FormatOption as FORMAT
+from .cli_common import QuietOption as QUIET
+from .cli_common import ScenarioArg as SCENARIO_ARG
+from .cli_common import SetOption as SET
+from .cli_common import StyleOption as STYLE
+from .cli_common import say as _say
+from .cli_common import user_errors as _user_errors
+
 SEED = Annotated[int | None, typer.Option(
     "--seed", metavar="S", help="Seed of the random draw (default: a fresh one, recorded).")]
 
@@ -32,22 +29,6 @@ def _out(kind: str):
     return Annotated[str | None, typer.Option(
         "--out", "-o", metavar="DIR",
         help=f"Output folder (created if needed). Default: results/<scenario>-{kind}/.")]
-
-
-@contextmanager
-def _user_errors():
-    from .errors import LivermodelError
-
-    try:
-        yield
-    except LivermodelError as err:
-        typer.echo(f"error: {err}", err=True)
-        raise typer.Exit(2) from None
-
-
-def _say(quiet: bool, text: str) -> None:
-    if not quiet:
-        typer.echo(text)
 
 
 def _load(scenario: str, overrides):

@@ -15,6 +15,8 @@ from typing import Annotated
 
 import typer
 
+from .cli_common import user_errors
+
 #: Export formats: name -> description.
 FORMATS = {"sbml": "SBML Level 3 Version 2 (COPASI, Tellurium, libRoadRunner, ...)"}
 
@@ -44,7 +46,7 @@ def export(
     """
     from .errors import LivermodelError
 
-    try:
+    with user_errors():  # a user's mistake: one message, exit status 2, no traceback
         if format not in FORMATS:
             raise LivermodelError(f"unknown export format '{format}'", key="--format",
                                   expected=f"one of {', '.join(FORMATS)}", found=repr(format))
@@ -53,9 +55,6 @@ def export(
 
         sc = load_scenario(scenario, overrides or ())
         path = export_sbml(sc, output)
-    except LivermodelError as err:  # a user's mistake: one message, exit status 2, no traceback
-        typer.echo(f"error: {err}", err=True)
-        raise typer.Exit(2) from None
     typer.echo(f"wrote {path} ({FORMATS[format].split(' (')[0]}) for scenario '{sc.name}': "
                f"{sc.duration_h:g} h, species {sc.species}")
 

@@ -14,7 +14,7 @@ from typing import Annotated
 
 import typer
 
-EXIT_BAD_INPUT, EXIT_INTERRUPTED = 2, 130
+from .cli_common import EXIT_INTERRUPTED, command_line, user_errors
 
 
 def sweep(
@@ -94,15 +94,11 @@ def sweep(
       livermodel sweep rat-phx-70 --vary insults.0.fraction=0.5:0.9:9 \\
           --executor dask --scheduler tcp://10.0.0.5:8786
     """
-    from .errors import LivermodelError
-
     try:
-        _sweep(ctx, scenario, vary, zip_, design, samples, seed, set_, jobs, out, executor,
-               scheduler, save_trajectories, resume, dry_run, metric, chunk_size, format_, style,
-               quiet)
-    except LivermodelError as err:
-        typer.echo(f"error: {err}", err=True)
-        raise typer.Exit(EXIT_BAD_INPUT) from None
+        with user_errors():
+            _sweep(ctx, scenario, vary, zip_, design, samples, seed, set_, jobs, out, executor,
+                   scheduler, save_trajectories, resume, dry_run, metric, chunk_size, format_,
+                   style, quiet)
     except KeyboardInterrupt:
         typer.echo("interrupted: finished chunks are kept; complete the sweep with --resume "
                    f"{out or resume or 'DIR'}", err=True)
@@ -159,7 +155,7 @@ def _sweep(ctx, scenario, vary, zip_, design, samples, seed, set_, jobs, out, ex
         result = sw.run_sweep(plan, folder, jobs=jobs, executor=executor, scheduler=scheduler,
                               save_trajectories=traj, resume=resume is not None, progress=update,
                               formats=format_, style=style, metric=metric,
-                              command=_command_line(ctx))
+                              command=command_line(ctx))
     if not quiet:
         n, failed = plan.n_runs, result.n_failed
         rate = n / result.elapsed_s if result.elapsed_s > 0 else float("nan")
@@ -197,30 +193,6 @@ class _progress_bar:
         if self.bar is not None:
             self.bar.stop()
         return False
-
-
-def _command_line(ctx: typer.Context) -> str:
-    import shlex
-
-    return shlex.join(["livermodel", *sys.argv[1:]]) if ctx is None else shlex.join(
-        ["livermodel", ctx.info_name or "sweep", *_args(ctx)])
-
-
-def _args(ctx) -> list[str]:
-    parts = []
-    for param in ctx.command.params:
-        value = ctx.params.get(param.name)
-        if param.name == "help" or value is None or value is False:
-            continue
-        values = list(value) if isinstance(value, (list, tuple)) else [value]
-        if param.param_type_name == "argument":
-            parts += [str(v) for v in values]
-        elif getattr(param, "is_flag", False):
-            parts.append(max(param.opts, key=len))
-        else:
-            for v in values:
-                parts += [max(param.opts, key=len), str(v)]
-    return parts
 
 
 def register(app: typer.Typer) -> None:

@@ -9,52 +9,12 @@ in the tests).
 
 from __future__ import annotations
 
-from contextlib import contextmanager
 from pathlib import Path
 from typing import Annotated
 
 import typer
 
-SET_HELP = ("Change one scenario key, KEY=VALUE with a dotted key path (repeatable), e.g. "
-            "--set insults.0.fraction=0.8 --set parameters.death_sensitivity=2.")
-SetOption = Annotated[list[str] | None, typer.Option("--set", metavar="KEY=VALUE", help=SET_HELP)]
-ScenarioArg = Annotated[str, typer.Argument(
-    metavar="SCENARIO", help="Scenario file, or a library name (see 'livermodel scenarios').")]
-StyleOption = Annotated[str, typer.Option(
-    "--style", metavar="paper|slides", help="Figure style: 'paper' or 'slides'.")]
-
-
-@contextmanager
-def _errors():
-    from .errors import LivermodelError
-
-    try:
-        yield
-    except LivermodelError as err:
-        typer.echo(f"error: {err}", err=True)
-        raise typer.Exit(2) from None
-
-
-def _command(ctx: typer.Context) -> str:
-    """The command as a shell line rebuilt from the parsed options (recorded in provenance)."""
-    import shlex
-
-    parts = ["livermodel", ctx.info_name or ""]
-    for param in ctx.command.params:
-        value = ctx.params.get(param.name)
-        if param.name == "help" or value is None:
-            continue
-        values = list(value) if isinstance(value, (list, tuple)) else [value]
-        if param.param_type_name == "argument":
-            parts += [str(v) for v in values]
-        elif getattr(param, "is_flag", False) or isinstance(value, bool):
-            opts = param.opts if value else (param.secondary_opts or [])
-            if opts and (value is not param.default):
-                parts.append(max(opts, key=len))
-        else:
-            for v in values:
-                parts += [max(param.opts, key=len), str(v)]
-    return shlex.join(parts)
+from .cli_common import ScenarioArg, SetOption, StyleOption, command_line, user_errors
 
 
 def explain(
@@ -84,7 +44,7 @@ def explain(
     from . import explain as ex
     from .errors import LivermodelError
 
-    with _errors():
+    with user_errors():
         given = sum(x is not None and x is not False for x in (param, equations or None, mechanism))
         if given > 1:
             raise LivermodelError("give one of PARAM, --equations or --mechanism",
@@ -126,7 +86,7 @@ def explore(
     from .explore import show
     from .explore import snapshot as take
 
-    with _errors():
+    with user_errors():
         values = {}
         for item in slider or []:
             key, sep, val = item.partition("=")
@@ -184,7 +144,7 @@ def phase(
     from .phase import phase_figure, phase_portrait
     from .plots import save_figure
 
-    with _errors():
+    with user_errors():
         vals = None
         if values:
             try:
@@ -244,11 +204,11 @@ def report(
     """
     from .report import write_report
 
-    with _errors():
+    with user_errors():
         rep = write_report(output, scenario, compare=compare or (),
                            labels=[s.strip() for s in labels.split(",")] if labels else None,
                            overrides=set_ or (), phase=phase, threshold=threshold, cohort=cohort,
-                           style=style, command=_command(ctx))
+                           style=style, command=command_line(ctx))
     kb = len(rep.html.encode()) / 1024
     typer.echo(f"wrote {output} ({kb:,.0f} kB; sections: {', '.join(rep.sections)})")
 
