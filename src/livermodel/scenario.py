@@ -28,6 +28,7 @@ from __future__ import annotations
 
 import copy
 import dataclasses
+import functools
 import hashlib
 import json
 import math
@@ -1044,17 +1045,16 @@ class Scenario:
         if events:
             n_insults = len(self.resolved.get("insults") or [])
             new_events = list(schedule.events)
-            v = _Validator({}, str(self.source or "<scenario>"))
             for (group, i), item in events.items():
-                try:
-                    event, res = _build_event(v, item, (group, i), group, self.duration_h)
-                except LivermodelError:
+                built = _event_cached(json.dumps(item, sort_keys=True, default=str), group, i,
+                                      self.duration_h, str(self.source or "<scenario>"))
+                if built is None:
                     return None
+                event, res, event_notes = built
                 resolved[group] = list(resolved[group])
-                resolved[group][i] = res
+                resolved[group][i] = dict(res)
                 new_events[i if group == "insults" else n_insults + i] = event
-                notes = [w for w in notes if f"{group}.{i}." not in w]
-            notes += v.warnings
+                notes = [w for w in notes if f"{group}.{i}." not in w] + list(event_notes)
             schedule = Schedule(new_events)
         overrides_ = dict(self.parameter_overrides, **values)
         full = dict(self.parameters, **values)
@@ -1083,6 +1083,20 @@ class Scenario:
         return dataclasses.replace(self, parameter_overrides=overrides_, parameters=full,
                                    schedule=schedule, resolved=resolved, sha256=digest,
                                    warnings=notes)
+
+
+@functools.lru_cache(maxsize=4096)
+def _event_cached(item_json: str, group: str, index: int, duration: float, source: str):
+    """One validated event (event, resolved form, warnings), or None if it is invalid.
+
+    Cached: the points of a sweep grid share few distinct events (a 32 x 32 grid has 32 doses).
+    """
+    v = _Validator({}, source)
+    try:
+        event, res = _build_event(v, json.loads(item_json), (group, index), group, duration)
+    except LivermodelError:
+        return None
+    return event, res, tuple(v.warnings)
 
 
 def check_expectations(expect: Mapping[str, Any], metrics: Mapping[str, Any]) -> list[str]:

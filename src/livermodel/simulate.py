@@ -244,8 +244,9 @@ def simulate_batch(
                                                      settings, init)
             c = np.asarray(chunk)
             sel = slice(c[0], c[-1] + 1) if np.all(np.diff(c) == 1) else c
-            for k in range(ns):  # internal (solver) order -> public order, time last
-                values[sel, k, :] = traj[:, :, POS[k]].T
+            by_run = np.ascontiguousarray(traj.transpose(1, 2, 0))  # (runs, states, times)
+            for k in range(ns):  # internal (solver) order -> public order
+                values[sel, k, :] = by_run[:, POS[k], :]
             inputs[sel] = traj_u.transpose(1, 2, 0)
             ok[c] = ok_
             for j, i in enumerate(chunk):
