@@ -666,7 +666,8 @@ def _mp_context():
 
     if sys.platform.startswith("linux") and "forkserver" in mp.get_all_start_methods():
         ctx = mp.get_context("forkserver")
-        ctx.set_forkserver_preload(["livermodel.sweep"])  # workers start with the model imported
+        # workers start with the model and the solver (scipy is imported lazily) already loaded
+        ctx.set_forkserver_preload(["livermodel.sweep", "livermodel.scenario", "scipy.integrate"])
         return ctx
     return mp.get_context("spawn")
 
