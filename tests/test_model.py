@@ -175,3 +175,20 @@ def test_observables_equal_the_fluxes_of_the_right_hand_side():
     for name, key in [("total_mass", "total"), ("proliferation", "prolif"),
                       ("death_flux", "death"), ("therapy_effect", "occ")]:
         assert np.allclose(obs[name], f[key], rtol=1e-14, atol=0)
+
+
+def test_fused_right_hand_side_equals_the_term_by_term_one():
+    from livermodel import resolve_parameters
+    from livermodel.model import N_STATES, _rhs_from_fluxes, derived, rhs
+
+    rng = np.random.default_rng(3)
+    scale = np.array([1, 0.5, 1, 1, 1, 500, 1000, 1000, 5, 5, 50, 50, 1.0])
+    for species in ("rat", "mouse", "human"):
+        p = resolve_parameters(species, {"engraftment_rate": 1e-3})
+        d = derived({k: np.full(64, v) for k, v in p.items()})
+        y = np.abs(rng.normal(size=(N_STATES, 64))) * scale[:, None]
+        y[5, :32] = 0.0  # half the runs without toxin
+        u = np.stack([0.01 * rng.random(64), (rng.random(64) < 0.5).astype(float)])
+        assert np.allclose(rhs(y, d, u), _rhs_from_fluxes(y, d, u), rtol=1e-13, atol=1e-13)
+        y[5] = 0.0  # no toxin in any run: the toxin term is skipped
+        assert np.allclose(rhs(y, d, u), _rhs_from_fluxes(y, d, u), rtol=1e-13, atol=1e-13)

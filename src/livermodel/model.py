@@ -36,6 +36,8 @@ import math
 
 import numpy as np
 
+from .parameters import PARAMETERS
+
 #: State variables, in the order of the state vector.  Each is also a trajectory variable.
 STATES: tuple[str, ...] = (
     "functional_mass",
@@ -147,6 +149,10 @@ def derived(params: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
         "e_ad": p["anti_death_max"] * p["anti_death_on"],
         "e_pr": p["pro_regenerative_max"] * p["pro_regenerative_on"],
     }
+    # combinations the right-hand side would otherwise recompute at every call
+    d["K_tox_n"] = d["K_tox"] ** d["n_tox"]
+    d["K_x2"] = d["K_x"] ** 2
+    d["k_eng_m"] = d["k_eng"] * d["m_cell"]
     return d
 
 
@@ -188,7 +194,52 @@ def fluxes(y: np.ndarray, d: dict, u: np.ndarray) -> dict[str, np.ndarray]:
 
 
 def rhs(y: np.ndarray, d: dict, u: np.ndarray) -> np.ndarray:
-    """Time derivative of the batch state ``y`` with shape (n_states, n_runs)."""
+    """Time derivative of the batch state ``y`` with shape (n_states, n_runs).
+
+    The same terms as :func:`fluxes` (a test checks it), written out once without the
+    intermediate dict, since the solver calls this hundreds of times per run.
+    """
+    F = np.maximum(y[0], 0.0)
+    I = np.maximum(y[1], 0.0)
+    p, g = y[2], y[3]
+    X = np.maximum(y[4], 0.0)
+    T = np.maximum(y[5], 0.0)
+    m_lung, m_liv = np.maximum(y[8], 0.0), np.maximum(y[9], 0.0)
+    signal = d["pot_liver"] * m_liv + d["pot_lung"] * m_lung + d["pot_ev"] * np.maximum(y[11], 0.0)
+    occ = signal / (signal + d["ec50"])
+    anti_death = 1.0 - d["e_ad"] * occ
+    if T.any():  # the power is the costliest term; most runs carry no toxin
+        Tn = T ** d["n_tox"]
+        tox = d["k_tox"] * Tn / (Tn + d["K_tox_n"])
+    else:
+        tox = 0.0
+    X2 = X * X
+    injury = (tox + d["k_xi"] * X2 / (X2 + d["K_x2"]) + u[0]) * F
+    die_inj = d["k_die"] * (1.0 + d["a_x"] * X) * anti_death * I
+    overload = d["k_od"] * _switch(d["crit"] - F, d["w_od"]) * anti_death
+    total = F + I
+    death = die_inj + overload * total
+    repair = d["k_rep"] * I
+    dy = np.empty_like(y)
+    dy[0] = (repair - injury + d["k_div"] * p * F * np.maximum(0.0, 1.0 - total / d["S"])
+             - overload * F + d["k_eng_m"] * m_liv)
+    dy[1] = injury - repair - die_inj - overload * I
+    dy[2] = d["k_prime"] * (g + d["c_x"] * X) * (1.0 - p) - d["k_rest"] * p
+    dy[3] = d["k_g"] * (np.maximum(0.0, 1.0 - F / d["S"]) + d["e_pr"] * occ - g)
+    dy[4] = d["k_xp"] * death * (1.0 - d["e_ai"] * occ) - d["k_xd"] * X
+    dy[5] = -d["k_tc"] * ((1.0 - d["phi"]) + d["phi"] * F) * (1.0 + d["boost"] * u[1]) * T
+    dy[6] = d["r_alt"] * death - d["k_alt"] * (y[6] - d["alt0"])
+    dy[7] = d["r_ast"] * death - d["k_ast"] * (y[7] - d["ast0"])
+    dy[8] = -d["k_mlung"] * y[8]
+    dy[9] = -(d["k_mliv"] + d["k_eng"]) * y[9]
+    dy[10] = -d["k_evp"] * y[10]
+    dy[11] = d["f_ev"] * d["k_evp"] * y[10] + d["r_ev"] * (y[8] + y[9]) - d["k_evl"] * y[11]
+    dy[12] = d["h_max"] * _switch(d["crit"] - F, d["w_h"])
+    return dy
+
+
+def _rhs_from_fluxes(y: np.ndarray, d: dict, u: np.ndarray) -> np.ndarray:
+    """:func:`rhs` assembled from :func:`fluxes` term by term (the reference, used by tests)."""
     f = fluxes(y, d, u)
     F, I, X, T = f["F"], f["I"], f["X"], f["T"]
     p, g = y[2], y[3]
@@ -348,7 +399,10 @@ def observables(y: np.ndarray, d: dict, u: np.ndarray) -> dict[str, np.ndarray]:
 
 def healthy_growth_rate(params: dict[str, float]) -> float:
     """See :func:`_healthy_growth_rate`; cached, since sweeps ask again for the same values."""
-    return _healthy_growth_rate(tuple(sorted((k, float(v)) for k, v in params.items())))
+    return _healthy_growth_rate(tuple((k, float(params[k])) for k in _PARAMETER_NAMES))
+
+
+_PARAMETER_NAMES = tuple(p.name for p in PARAMETERS)
 
 
 @functools.lru_cache(maxsize=4096)
