@@ -87,3 +87,26 @@ def test_unknown_variable_and_initial_state_name_have_suggestions():
 def test_unknown_parameter_is_a_user_error():
     with pytest.raises(LivermodelError, match="Did you mean 'death_rate'"):
         simulate({"deathrate": 0.1}, duration=2)
+
+
+def test_a_batch_can_keep_only_some_variables():
+    ps = [resolve_parameters("rat")] * 3
+    sched = Schedule([Toxin(0, 900), MSC(2, 10)])
+    full = simulate_batch(ps, sched, duration=48)
+    some = simulate_batch(ps, sched, duration=48,
+                          variables=["functional_mass", "death_flux", "survival_probability"])
+    assert some.variables == ("functional_mass", "death_flux", "survival_probability")
+    for name in some.variables:
+        assert np.array_equal(some.variable(name), full.variable(name))
+    with pytest.raises(LivermodelError, match="Did you mean 'toxin'"):
+        simulate_batch(ps, sched, duration=48, variables=["toxn"])
+
+
+def test_metrics_need_only_the_variables_listed_in_metrics_needs():
+    from livermodel.metrics import NEEDS
+
+    ps = [resolve_parameters("rat")] * 2
+    sched = Schedule([Hepatectomy(0, 0.7)])
+    full = simulate_batch(ps, sched, duration=200).metrics()
+    lean = simulate_batch(ps, sched, duration=200, variables=NEEDS).metrics()
+    assert lean == full

@@ -36,6 +36,9 @@ import numpy as np
 RECOVERY_LEVEL = 0.9
 FAILURE_LEVEL = 0.5
 
+#: The trajectory variables the metrics are computed from.
+NEEDS = ("functional_mass", "alt_u_per_l", "proliferation", "survival_probability")
+
 METRICS: dict[str, tuple[str, str]] = {
     "nadir_mass": ("1 (normal mass)", "lowest functional mass"),
     "nadir_time_h": ("h", "time of the lowest functional mass"),

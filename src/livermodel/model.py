@@ -372,29 +372,47 @@ def initial_state(d: dict, n: int) -> np.ndarray:
     return y
 
 
-def observables(y: np.ndarray, d: dict, u: np.ndarray) -> dict[str, np.ndarray]:
-    """Derived trajectory variables for states ``y`` (n_states, ...) and inputs ``u``.
+#: The states each observable is computed from (indices into the state vector).
+OBSERVABLE_NEEDS: dict[str, tuple[int, ...]] = {
+    "total_mass": (0, 1),
+    "proliferation": (0, 1, 2),
+    "death_flux": (0, 1, 4, 8, 9, 11),
+    "therapy_effect": (8, 9, 11),
+    "survival_probability": (12,),
+}
 
+
+def observables(y, d: dict, u: np.ndarray, names=OBSERVABLES) -> dict[str, np.ndarray]:
+    """Derived trajectory variables ``names`` for states ``y`` and inputs ``u``.
+
+    ``y`` is indexed by state number (an array of shape (n_states, ...) or a list whose entries
+    may be ``None`` for states no requested observable needs: see :data:`OBSERVABLE_NEEDS`).
     The same terms as :func:`fluxes`, computed without the ones no observable needs (the toxin's
     Hill term is the costly one), since this runs over every output point of every run.
     """
-    F = np.maximum(y[0], 0.0)
-    I = np.maximum(y[1], 0.0)
-    X = np.maximum(y[4], 0.0)
-    total = F + I
-    signal = (d["pot_liver"] * np.maximum(y[9], 0.0) + d["pot_lung"] * np.maximum(y[8], 0.0)
-              + d["pot_ev"] * np.maximum(y[11], 0.0))
-    occ = signal / (signal + d["ec50"])
-    anti_death = 1.0 - d["e_ad"] * occ
-    die_inj = d["k_die"] * (1.0 + d["a_x"] * X) * anti_death * I
-    overload = d["k_od"] * _switch(d["crit"] - F, d["w_od"]) * anti_death
-    return {
-        "total_mass": total,
-        "proliferation": d["k_div"] * y[2] * F * np.maximum(0.0, 1.0 - total / d["S"]),
-        "death_flux": die_inj + overload * total,
-        "therapy_effect": occ,
-        "survival_probability": np.exp(-y[12]),
-    }
+    out: dict[str, np.ndarray] = {}
+    if "total_mass" in names or "proliferation" in names or "death_flux" in names:
+        F = np.maximum(y[0], 0.0)
+        I = np.maximum(y[1], 0.0)
+        total = F + I
+        if "total_mass" in names:
+            out["total_mass"] = total
+        if "proliferation" in names:
+            out["proliferation"] = d["k_div"] * y[2] * F * np.maximum(0.0, 1.0 - total / d["S"])
+    if "death_flux" in names or "therapy_effect" in names:
+        signal = (d["pot_liver"] * np.maximum(y[9], 0.0) + d["pot_lung"] * np.maximum(y[8], 0.0)
+                  + d["pot_ev"] * np.maximum(y[11], 0.0))
+        occ = signal / (signal + d["ec50"])
+        if "therapy_effect" in names:
+            out["therapy_effect"] = occ
+        if "death_flux" in names:
+            anti_death = 1.0 - d["e_ad"] * occ
+            die_inj = d["k_die"] * (1.0 + d["a_x"] * np.maximum(y[4], 0.0)) * anti_death * I
+            overload = d["k_od"] * _switch(d["crit"] - F, d["w_od"]) * anti_death
+            out["death_flux"] = die_inj + overload * total
+    if "survival_probability" in names:
+        out["survival_probability"] = np.exp(-y[12])
+    return out
 
 
 def healthy_growth_rate(params: dict[str, float]) -> float:

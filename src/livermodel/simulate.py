@@ -209,13 +209,17 @@ def simulate_batch(
     output_step: float = 1.0,
     settings: SolverSettings | None = None,
     initial: Mapping[str, float] | None = None,
+    variables: Sequence[str] | None = None,
 ) -> BatchResult:
     """Simulate many runs in one vectorised integration.
 
     ``parameter_sets`` are *full* parameter dicts (see :func:`livermodel.parameters.resolve`);
     ``schedules`` one schedule for all runs or one per run.  Runs whose schedules differ are
     integrated together over the union of their breakpoints.  ``initial`` overrides the healthy
-    initial state by state name, for every run.  Returns a :class:`BatchResult`.
+    initial state by state name, for every run.  ``variables`` keeps only these trajectory
+    variables (default: all of :data:`livermodel.model.VARIABLES`); a sweep that needs only the
+    metrics keeps :data:`livermodel.metrics.NEEDS` and saves most of the copying.  Returns a
+    :class:`BatchResult`.
     """
     settings = settings or SolverSettings()
     n = len(parameter_sets)
@@ -232,8 +236,23 @@ def simulate_batch(
     init = _initial_overrides(initial)
 
     ns = model.N_STATES
-    variables = model.STATES + model.OBSERVABLES
+    variables = _check_variables(variables)
+    col = {name: j for j, name in enumerate(variables)}
+    wanted_obs = tuple(v for v in variables if v in model.OBSERVABLES)
+    needed = sorted({model.STATE_INDEX[v] for v in variables if v in model.STATE_INDEX}
+                    | {k for o in wanted_obs for k in model.OBSERVABLE_NEEDS[o]})
     values = np.empty((n, len(variables), grid.size))
+    # a requested state is written straight into its column; a state needed only to derive an
+    # observable goes to a scratch buffer
+    extra_states = [k for k in needed if model.STATES[k] not in col]
+    extra = np.empty((n, len(extra_states), grid.size))
+    where = {k: (values, col[model.STATES[k]]) for k in needed if model.STATES[k] in col}
+    where.update({k: (extra, j) for j, k in enumerate(extra_states)})
+
+    def store_run(i, run_states):  # run_states: (n_states, T) in public order
+        for k, (buf, j) in where.items():
+            buf[i, j] = run_states[k]
+
     inputs = np.zeros((n, len(model.INPUTS), grid.size))
     ok = np.zeros(n, dtype=bool)
     msgs = [""] * n
@@ -244,9 +263,8 @@ def simulate_batch(
                                                      settings, init)
             c = np.asarray(chunk)
             sel = slice(c[0], c[-1] + 1) if np.all(np.diff(c) == 1) else c
-            by_run = np.ascontiguousarray(traj.transpose(1, 2, 0))  # (runs, states, times)
-            for k in range(ns):  # internal (solver) order -> public order
-                values[sel, k, :] = by_run[:, POS[k], :]
+            for k, (buf, j) in where.items():  # internal (solver) order -> public order
+                buf[sel, j, :] = traj[:, :, POS[k]].T
             inputs[sel] = traj_u.transpose(1, 2, 0)
             ok[c] = ok_
             for j, i in enumerate(chunk):
@@ -256,7 +274,8 @@ def simulate_batch(
             tight = SolverSettings("Radau", settings.rtol / 10, settings.atol / 10,
                                    settings.max_step, settings.max_steps)
             s_, u_, good, m = _integrate_ivp(params[i], schedules[i], grid, duration, tight, init)
-            values[i, :ns], inputs[i] = s_, u_
+            store_run(i, s_)
+            inputs[i] = u_
             if good:
                 ok[i] = True
                 msgs[i] = f"LSODA failed ({msgs[i]}); retried with Radau at rtol={tight.rtol:g}: ok"
@@ -264,18 +283,39 @@ def simulate_batch(
                 msgs[i] = f"LSODA failed ({msgs[i]}); Radau retry failed too ({m})"
     else:
         for i in range(n):
-            values[i, :ns], inputs[i], ok[i], msgs[i] = _integrate_ivp(params[i], schedules[i], grid,
-                                                                      duration, settings, init)
+            s_, inputs[i], ok[i], msgs[i] = _integrate_ivp(params[i], schedules[i], grid,
+                                                          duration, settings, init)
+            store_run(i, s_)
 
-    d = model.derived(_stack(params))
-    d_col = {k: v[:, None] for k, v in d.items()}
-    y = np.moveaxis(values[:, :ns], 1, 0)  # (n_states, n_runs, n_times), a view
-    u = np.moveaxis(inputs, 1, 0)
-    with np.errstate(invalid="ignore"):
-        obs = model.observables(y, d_col, u)
-    for j, name in enumerate(model.OBSERVABLES):
-        values[:, ns + j] = obs[name]
+    if wanted_obs:
+        d = model.derived(_stack(params))
+        d_col = {k: v[:, None] for k, v in d.items()}
+        y = [where[k][0][:, where[k][1]] if k in where else None for k in range(ns)]
+        u = np.moveaxis(inputs, 1, 0)
+        with np.errstate(invalid="ignore"):
+            obs = model.observables(y, d_col, u, wanted_obs)
+        for name in wanted_obs:
+            values[:, col[name]] = obs[name]
     return BatchResult(grid, variables, values, ok, msgs, params, schedules, settings, duration)
+
+
+def _check_variables(variables) -> tuple[str, ...]:
+    everything = model.STATES + model.OBSERVABLES
+    if variables is None:
+        return everything
+    chosen = []
+    for name in variables:
+        if name == "time_h":
+            continue
+        if name not in everything:
+            from .errors import did_you_mean
+
+            raise LivermodelError(f"no trajectory variable '{name}'", key="variables",
+                                  expected=", ".join(everything),
+                                  suggestion=did_you_mean(name, everything))
+        if name not in chosen:
+            chosen.append(name)
+    return tuple(chosen)
 
 
 def _initial_overrides(initial) -> dict[int, float]:

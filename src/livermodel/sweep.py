@@ -599,6 +599,7 @@ def run_chunk(task: dict) -> dict:
     ``trajectories`` (``{variable: float32 array (runs, times)}``, when asked for).
     """
     from .metrics import METRICS
+    from .metrics import NEEDS as METRIC_NEEDS
     from .scenario import ScenarioWarning, build_scenario
 
     with warnings.catch_warnings():
@@ -631,7 +632,8 @@ def run_chunk(task: dict) -> dict:
     for (duration, step, settings, initial), members in groups.items():
         batch = simulate_batch([scenarios[i].parameters for i in members],
                                [scenarios[i].schedule for i in members], duration=duration,
-                               output_step=step, settings=settings, initial=dict(initial) or None)
+                               output_step=step, settings=settings, initial=dict(initial) or None,
+                               variables=(*METRIC_NEEDS, *traj_vars))
         for j, i in enumerate(members):
             run = batch[j]
             ok = bool(batch.success[j])
