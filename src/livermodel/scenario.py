@@ -1073,7 +1073,12 @@ class Scenario:
                     notes.append(f"<override>: parameters.{n}: {value:g} {BY_NAME[n].unit} is "
                                  f"outside the plausible range {lo:g} to {hi:g} of '{n}'")
             notes = [w for w in notes if "normal liver is unstable" not in w]
-            growth = model.healthy_growth_rate(full)
+            key = (self.species, tuple(sorted(overrides_.items())))
+            growth = _GROWTH.get(key)
+            if growth is None:
+                growth = _GROWTH[key] = model.healthy_growth_rate(full)
+                if len(_GROWTH) > 4096:
+                    _GROWTH.clear()
             if growth > 1e-4:
                 notes.append(f"<override>: parameters: with these parameters a normal liver is "
                              f"unstable (a small perturbation grows at {growth:.3g} per hour) and "
@@ -1083,6 +1088,10 @@ class Scenario:
         return dataclasses.replace(self, parameter_overrides=overrides_, parameters=full,
                                    schedule=schedule, resolved=resolved, sha256=digest,
                                    warnings=notes)
+
+
+#: Stability of the normal liver by (species, parameter overrides): sweeps ask again and again.
+_GROWTH: dict[tuple, float] = {}
 
 
 @functools.lru_cache(maxsize=4096)
