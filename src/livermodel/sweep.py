@@ -664,9 +664,20 @@ def _tasks(plan: Plan, indices: Iterable[int], trajectories: Sequence[str]):
 # --------------------------------------------------------------------------------------------
 
 def _mp_context():
-    import multiprocessing as mp
+    """How worker processes start.
 
-    if sys.platform.startswith("linux") and "forkserver" in mp.get_all_start_methods():
+    On Linux, a process with a single thread forks its workers: they start at once with
+    everything already imported (``fork`` is unsafe only when other threads hold locks).  With
+    other threads running (a progress bar, a notebook), workers fork from a ``forkserver`` that
+    has the model and the solver preloaded; elsewhere they are spawned.
+    """
+    import multiprocessing as mp
+    import threading
+
+    methods = mp.get_all_start_methods()
+    if sys.platform.startswith("linux") and threading.active_count() == 1 and "fork" in methods:
+        return mp.get_context("fork")
+    if sys.platform.startswith("linux") and "forkserver" in methods:
         ctx = mp.get_context("forkserver")
         # workers start with the model and the solver (scipy is imported lazily) already loaded
         ctx.set_forkserver_preload(["livermodel.sweep", "livermodel.scenario", "scipy.integrate"])
