@@ -54,3 +54,28 @@ def test_suppressed_when_growth_stalls_below_90_percent():
 def test_failed_solve_gives_null_metrics():
     m = compute(_result([0, 1], [1, 1], success=False))
     assert all(v is None for v in m.values())
+
+
+def test_vectorised_metrics_equal_run_by_run_metrics():
+    from livermodel import EV, MSC, Hepatectomy, Toxin, simulate_batch
+    from livermodel.metrics import compute_batch
+
+    scheds = [Schedule([Hepatectomy(0, f)]) for f in (0.3, 0.7, 0.85, 0.9)]
+    scheds += [Schedule([Toxin(0, d), MSC(2, m), EV(3, 50)]) for d in (300, 1300, 2500)
+               for m in (1, 30)]
+    scheds += [Schedule([])]
+    ps = [resolve_parameters("rat")] * len(scheds)
+    batch = simulate_batch(ps, scheds, duration=240, output_step=1.5)
+    batch.success[2] = False  # a failed run: all None either way
+    fast = compute_batch(batch)
+    slow = [compute(r) for r in batch]
+    assert len(fast) == len(slow)
+    for a, b in zip(fast, slow, strict=True):
+        assert a.keys() == b.keys()
+        for key in a:
+            if isinstance(b[key], float):
+                assert a[key] == pytest.approx(b[key], rel=1e-12, abs=1e-12), key
+            else:
+                assert a[key] == b[key], key
+    modes = {m["mode"] for m in slow if m["mode"]}
+    assert {"normal", "failure"} <= modes

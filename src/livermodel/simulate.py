@@ -143,9 +143,10 @@ class BatchResult:
         return self.values[:, self.variables.index(name)]
 
     def metrics(self) -> list[dict]:
-        from .metrics import compute
+        """Outcome metrics of every run (vectorised; see :mod:`livermodel.metrics`)."""
+        from .metrics import compute_batch
 
-        return [compute(r) for r in self]
+        return compute_batch(self)
 
 
 def output_grid(duration: float, step: float) -> np.ndarray:

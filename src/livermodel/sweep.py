@@ -634,11 +634,9 @@ def run_chunk(task: dict) -> dict:
                                [scenarios[i].schedule for i in members], duration=duration,
                                output_step=step, settings=settings, initial=dict(initial) or None,
                                variables=(*METRIC_NEEDS, *traj_vars))
-        for j, i in enumerate(members):
-            run = batch[j]
+        for j, (i, m) in enumerate(zip(members, batch.metrics(), strict=True)):
             ok = bool(batch.success[j])
             msg = batch.messages[j]
-            m = run.metrics()
             rows[i] = [STATUS_OK if ok else STATUS_FAILED, "" if msg == "ok" else msg,
                        *[m[k] for k in METRICS]]
         for v in traj_vars:
