@@ -777,12 +777,21 @@ def _header(plan: Plan) -> list[str]:
 
 
 def _chunk_csv(plan: Plan, out: dict) -> str:
+    """The CSV text of one finished chunk (this runs once per chunk for every row: kept lean)."""
+    runs = out["runs"]
+    points = [[_cell(_plain(plan.columns[k][i])) for i in runs] for k in plan.keys]
+    repr_, isfinite = float.__repr__, math.isfinite
     buf = _io.StringIO()
     w = csv.writer(buf, lineterminator="\n")
     w.writerow(_header(plan))
-    for i, row in zip_(out["runs"], out["rows"]):
-        point = plan.point(i)
-        w.writerow([i, *[_cell(point[k]) for k in plan.keys], *[_cell(c) for c in row]])
+    for j, (i, row) in enumerate(zip_(runs, out["rows"])):
+        cells = [i, *[col[j] for col in points]]
+        for v in row:
+            if v.__class__ is float:
+                cells.append(repr_(v) if isfinite(v) else "")
+            else:
+                cells.append(_cell(v))
+        w.writerow(cells)
     return buf.getvalue()
 
 
