@@ -165,8 +165,11 @@ def output_grid(duration: float, step: float) -> np.ndarray:
 
 
 def _stack(parameter_sets: Sequence[Mapping[str, float]]) -> dict[str, np.ndarray]:
-    names = parameter_sets[0].keys()
-    return {k: np.array([float(ps[k]) for ps in parameter_sets]) for k in names}
+    """Parameter dicts as one array per parameter (a matrix built in one call, then split)."""
+    names = list(parameter_sets[0].keys())
+    table = np.array([[ps[k] for k in names] for ps in parameter_sets], dtype=float)
+    columns = np.ascontiguousarray(table.T)  # each parameter contiguous over the runs
+    return {k: columns[j] for j, k in enumerate(names)}
 
 
 def simulate(
