@@ -262,13 +262,14 @@ def simulate_batch(
     msgs = [""] * n
     if settings.method == "LSODA":
         for chunk in _chunks(schedules, duration):
+            keep = list(where)
             traj, traj_u, ok_, m_ = _integrate_lsoda([params[i] for i in chunk],
                                                      [schedules[i] for i in chunk], grid, duration,
-                                                     settings, init)
+                                                     settings, init, keep)
             c = np.asarray(chunk)
             sel = slice(c[0], c[-1] + 1) if np.all(np.diff(c) == 1) else c
-            for k, (buf, j) in where.items():  # internal (solver) order -> public order
-                buf[sel, j, :] = traj[:, :, POS[k]].T
+            for m, (buf, j) in enumerate(where.values()):  # time-major -> time last
+                buf[sel, j, :] = traj[:, :, m].T
             inputs[sel] = traj_u.transpose(1, 2, 0)
             ok[c] = ok_
             for j, i in enumerate(chunk):
@@ -409,11 +410,11 @@ def _bandwidths() -> tuple[int, int]:
 ML, MU = _bandwidths()
 
 
-def _integrate_lsoda(params, schedules, grid, duration, settings, init=None):
+def _integrate_lsoda(params, schedules, grid, duration, settings, init=None, keep=None):
     """Batched banded LSODA.
 
-    Returns ``traj`` (T, n, n_states) with the states in the solver's internal order
-    (:data:`ORDER`), the inputs (T, n, n_inputs), ok flags and messages.  Times not reached by a
+    Returns ``traj`` (T, n, len(keep)) with the states ``keep`` (public indices; default all, in
+    public order), the inputs (T, n, n_inputs), ok flags and messages.  Times not reached by a
     failed run hold NaN.
     """
     from scipy.integrate import odeint  # imported here so that `livermodel --help` starts fast
@@ -424,7 +425,9 @@ def _integrate_lsoda(params, schedules, grid, duration, settings, init=None):
     for i, v in (init or {}).items():
         y[i] = v
     # filled time-major, as the solver delivers it; returned as (n, ns, T) views
-    traj = np.empty((grid.size, n, ns))
+    keep = list(range(ns)) if keep is None else list(keep)
+    pick = POS[keep]  # where the kept states sit in the solver's vector
+    traj = np.empty((grid.size, n, len(keep)))
     traj_u = np.zeros((grid.size, n, len(model.INPUTS)))
     ok = np.ones(n, dtype=bool)
     msgs = ["ok"] * n
@@ -470,7 +473,7 @@ def _integrate_lsoda(params, schedules, grid, duration, settings, init=None):
         if not good:
             if n > 1:
                 # split the batch: integrate each run alone so one bad run cannot sink the others
-                return _integrate_each(params, schedules, grid, duration, settings, init)
+                return _integrate_each(params, schedules, grid, duration, settings, init, keep)
             ok[0] = False
             msgs[0] = f"solver failed between {a:g} h and {b:g} h: {info['message'].strip()}"
             traj[grid >= a] = np.nan
@@ -479,18 +482,18 @@ def _integrate_lsoda(params, schedules, grid, duration, settings, init=None):
         idx = np.flatnonzero(mask)
         if idx.size:
             take = np.searchsorted(tt, grid[idx])
-            if take[-1] - take[0] == take.size - 1:  # contiguous: a slice, no gather copy
-                traj[idx[0]:idx[-1] + 1] = sol[take[0]:take[-1] + 1]
+            if take[-1] - take[0] == take.size - 1:  # contiguous: a slice, no row gather
+                traj[idx[0]:idx[-1] + 1] = sol[take[0]:take[-1] + 1][:, :, pick]
             else:
-                traj[idx] = sol[take]
+                traj[idx] = sol[take][:, :, pick]
             traj_u[idx] = u.T
         y = sol[-1][:, POS].T.copy()
     return traj, traj_u, ok, msgs
 
 
-def _integrate_each(params, schedules, grid, duration, settings, init):
+def _integrate_each(params, schedules, grid, duration, settings, init, keep=None):
     """Each run alone (after a batch failed), in the layout of :func:`_integrate_lsoda`."""
-    parts = [_integrate_lsoda([p], [s], grid, duration, settings, init)
+    parts = [_integrate_lsoda([p], [s], grid, duration, settings, init, keep)
              for p, s in zip(params, schedules, strict=True)]
     traj = np.concatenate([t for t, _, _, _ in parts], axis=1)
     traj_u = np.concatenate([u for _, u, _, _ in parts], axis=1)
