@@ -624,3 +624,17 @@ def test_fast_path_leaves_units_and_bad_values_to_full_validation():
         base.with_overrides({"parameters.death_rate": -1})
     with pytest.raises(LivermodelError, match="Did you mean"):
         base.with_overrides({"parameters.death_rat": 0.1})
+
+
+@pytest.mark.parametrize("overrides", [
+    {"parameters.death_sensitivity": 1.7, "interventions.0.dose": "3e7 cells/kg"},
+    {"interventions.0.at": "5 h"},
+    {"duration": "3 d", "parameters.death_sensitivity": 1.2},  # not a fast key: full path
+])
+def test_run_inputs_equal_the_overridden_scenario(overrides):
+    base = load_scenario("fulminant-msc-early")
+    inputs = base.run_inputs(overrides)
+    full = base.with_overrides(overrides)
+    assert inputs.parameters == full.parameters and inputs.schedule == full.schedule
+    assert (inputs.duration_h, inputs.output_step_h, inputs.settings, inputs.initial) == \
+        (full.duration_h, full.output_step_h, full.settings, full.initial)

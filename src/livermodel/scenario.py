@@ -1002,7 +1002,23 @@ class Scenario:
         return build_scenario(self.resolved, overrides, source=self.source or "<scenario>",
                               name=self.name)
 
-    def _with_parameter_values(self, overrides) -> Scenario | None:
+    def run_inputs(self, overrides: Iterable[str] | Mapping[str, Any] = ()) -> RunInputs:
+        """What simulating this scenario with ``overrides`` needs, and nothing more.
+
+        The same parameters, schedule and settings as ``with_overrides(overrides)`` (a test
+        checks it), without the resolved form, its hash and the warnings when only parameters
+        or fields of existing events change: sweeps call this once per point.
+        """
+        fast = self._with_parameter_values(overrides, light=True)
+        if fast is not None:
+            parameters, schedule = fast
+            return RunInputs(parameters, schedule, self.duration_h, self.output_step_h,
+                             self.settings, self.initial)
+        sc = self.with_overrides(overrides)
+        return RunInputs(sc.parameters, sc.schedule, sc.duration_h, sc.output_step_h,
+                         sc.settings, sc.initial)
+
+    def _with_parameter_values(self, overrides, light: bool = False):
         """The fast path of :meth:`with_overrides`, for the keys sweeps vary most.
 
         Handles plain numbers under ``parameters.`` and single fields of existing insults and
@@ -1058,6 +1074,8 @@ class Scenario:
             schedule = Schedule(new_events)
         overrides_ = dict(self.parameter_overrides, **values)
         full = dict(self.parameters, **values)
+        if light:
+            return full, schedule
         if values:
             ordered = {}
             for k, val in resolved.items():
@@ -1088,6 +1106,18 @@ class Scenario:
         return dataclasses.replace(self, parameter_overrides=overrides_, parameters=full,
                                    schedule=schedule, resolved=resolved, sha256=digest,
                                    warnings=notes)
+
+
+@dataclass(frozen=True)
+class RunInputs:
+    """The inputs of one simulation: see :meth:`Scenario.run_inputs`."""
+
+    parameters: dict[str, float]
+    schedule: Schedule
+    duration_h: float
+    output_step_h: float
+    settings: SolverSettings
+    initial: dict[str, float]
 
 
 #: Stability of the normal liver by (species, parameter overrides): sweeps ask again and again.

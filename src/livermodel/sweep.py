@@ -608,7 +608,7 @@ def run_chunk(task: dict) -> dict:
         scenarios: list = []
         for ov in task["overrides"]:
             try:
-                scenarios.append(base.with_overrides(ov))
+                scenarios.append(base.run_inputs(ov))
             except LivermodelError as err:
                 scenarios.append(err)
     n = len(scenarios)
