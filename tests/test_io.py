@@ -223,7 +223,11 @@ def test_metric_differences():
            "alt_peak_u_per_l": 3000.0}
     d = metric_differences(arm, control)
     assert d["final_mass"] == pytest.approx(0.8)
-    assert d["recovery_time_h"] is None
+    assert d["recovery_time_h"] == "never -> 100 h"
+    assert metric_differences({"failure_time_h": None}, {"failure_time_h": 12.5}) == \
+        {"failure_time_h": "12.5 h -> none"}
+    assert metric_differences({"failure_time_h": None}, {"failure_time_h": None}) == \
+        {"failure_time_h": None}
     assert d["failed"] == "yes -> no"
     assert d["mode"] == "failure -> normal"
     assert d["alt_peak_u_per_l"] == pytest.approx(-2000.0)

@@ -416,26 +416,31 @@ def slug(label: str) -> str:
 def metric_differences(arm: Mapping, control: Mapping) -> dict:
     """Each metric of ``arm`` minus the control's.
 
-    Numbers give a difference (``None`` when either is ``None``); ``failed`` and ``mode`` give
-    ``"unchanged"`` or ``"<control> -> <arm>"``.
+    Numbers give a difference; ``failed`` and ``mode`` give ``"unchanged"`` or
+    ``"<control> -> <arm>"``, and so does a number that only one side has (``"never -> 100 h"``
+    for a recovery time the control never reached); ``None`` when neither has one.
     """
     out = {}
     for name, a in arm.items():
         c = control.get(name)
         if isinstance(a, bool) or isinstance(c, bool) or isinstance(a, str) or isinstance(c, str):
-            out[name] = "unchanged" if a == c else f"{_word(c)} -> {_word(a)}"
-        elif a is None or c is None:
+            out[name] = "unchanged" if a == c else f"{_word(c, name)} -> {_word(a, name)}"
+        elif a is None and c is None:
             out[name] = None
+        elif a is None or c is None:
+            out[name] = f"{_word(c, name)} -> {_word(a, name)}"
         else:
             out[name] = float(a) - float(c)
     return out
 
 
-def _word(value) -> str:
+def _word(value, name: str = "") -> str:
     if value is None:
-        return "none"
+        return "never" if name == "recovery_time_h" else "none"
     if isinstance(value, bool):
         return "yes" if value else "no"
+    if isinstance(value, float):
+        return f"{value:.4g} h" if name.endswith("_time_h") else f"{value:.4g}"
     return str(value)
 
 
