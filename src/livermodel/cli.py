@@ -24,7 +24,9 @@ from .cli_common import (
     EXIT_INTERRUPTED,
     FormatOption,
     QuietOption,
+    ScenarioArg,
     StyleOption,
+    out_option,
 )
 from .cli_common import command_line as _command_line
 from .cli_common import say as _say
@@ -93,12 +95,9 @@ def _status(quiet: bool):
 @app.command()
 def run(
     ctx: typer.Context,
-    scenario: Annotated[str, typer.Argument(
-        metavar="SCENARIO", help="Scenario file, or a library name (see 'livermodel scenarios').")],
+    scenario: ScenarioArg,
     set_: _set_option() = None,
-    out: Annotated[str | None, typer.Option(
-        "--out", "-o", metavar="DIR",
-        help="Output folder (created if needed). Default: results/<scenario name>/.")] = None,
+    out: out_option("results/<scenario name>/") = None,
     format_: FormatOption = "png",
     style: StyleOption = "paper",
     quiet: QuietOption = False,
@@ -149,9 +148,7 @@ def compare(
         help="Control arm: drawn first, and every other arm is also shown as its difference "
         "against it.")] = None,
     set_: _set_option(" Applies to every arm.") = None,
-    out: Annotated[str | None, typer.Option(
-        "--out", "-o", metavar="DIR",
-        help="Output folder. Default: results/compare-<names>/.")] = None,
+    out: out_option("results/compare-<names>/") = None,
     format_: FormatOption = "png",
     style: StyleOption = "paper",
     quiet: QuietOption = False,

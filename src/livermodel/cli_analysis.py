@@ -18,6 +18,7 @@ from .cli_common import QuietOption as QUIET
 from .cli_common import ScenarioArg as SCENARIO_ARG
 from .cli_common import SetOption as SET
 from .cli_common import StyleOption as STYLE
+from .cli_common import out_option
 from .cli_common import say as _say
 from .cli_common import user_errors as _user_errors
 
@@ -26,9 +27,7 @@ SEED = Annotated[int | None, typer.Option(
 
 
 def _out(kind: str):
-    return Annotated[str | None, typer.Option(
-        "--out", "-o", metavar="DIR",
-        help=f"Output folder (created if needed). Default: results/<scenario>-{kind}/.")]
+    return out_option(f"results/<scenario>-{kind}/")
 
 
 def _load(scenario: str, overrides):

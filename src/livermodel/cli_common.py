@@ -29,6 +29,13 @@ QuietOption = Annotated[bool, typer.Option("--quiet", "-q", help=QUIET_HELP)]
 SetOption = Annotated[list[str] | None, typer.Option("--set", metavar="KEY=VALUE", help=SET_HELP)]
 
 
+def out_option(default: str):
+    """The ``--out DIR`` option type; ``default`` names the folder used without it."""
+    return Annotated[str | None, typer.Option(
+        "--out", "-o", metavar="DIR",
+        help=f"Output folder (created if needed). Default: {default}.")]
+
+
 def set_option(extra: str = ""):
     """The ``--set`` option type, with ``extra`` added to its help."""
     return Annotated[list[str] | None, typer.Option("--set", metavar="KEY=VALUE",

@@ -14,7 +14,7 @@ from typing import Annotated
 
 import typer
 
-from .cli_common import EXIT_INTERRUPTED, command_line, user_errors
+from .cli_common import EXIT_INTERRUPTED, command_line, out_option, user_errors
 
 
 def sweep(
@@ -43,9 +43,7 @@ def sweep(
         help="Change the scenario before sweeping (repeatable), as in 'livermodel run'.")] = None,
     jobs: Annotated[int, typer.Option(
         "--jobs", "-j", metavar="N", help="Worker processes of the local executor.")] = 1,
-    out: Annotated[str | None, typer.Option(
-        "--out", "-o", metavar="DIR",
-        help="Output folder (created if needed). Default: results/<scenario>-sweep/.")] = None,
+    out: out_option("results/<scenario>-sweep/") = None,
     executor: Annotated[str, typer.Option(
         "--executor", metavar="local|dask",
         help="Where chunks run: local processes, or a Dask cluster (--scheduler).")] = "local",
