@@ -238,29 +238,6 @@ def rhs(y: np.ndarray, d: dict, u: np.ndarray) -> np.ndarray:
     return dy
 
 
-def _rhs_from_fluxes(y: np.ndarray, d: dict, u: np.ndarray) -> np.ndarray:
-    """:func:`rhs` assembled from :func:`fluxes` term by term (the reference, used by tests)."""
-    f = fluxes(y, d, u)
-    F, I, X, T = f["F"], f["I"], f["X"], f["T"]
-    p, g = y[2], y[3]
-    dy = np.empty_like(y)
-    dy[0] = -f["injury"] + f["repair"] + f["prolif"] - f["overload"] * F + f["engraft"] * d["m_cell"]
-    dy[1] = f["injury"] - f["repair"] - f["die_inj"] - f["overload"] * I
-    dy[2] = d["k_prime"] * (g + d["c_x"] * X) * (1.0 - p) - d["k_rest"] * p
-    dy[3] = d["k_g"] * (np.maximum(0.0, 1.0 - F / d["S"]) + f["pro_regen"] - g)
-    dy[4] = d["k_xp"] * f["death"] * (1.0 - f["anti_inf"]) - d["k_xd"] * X
-    clearance = d["k_tc"] * ((1.0 - d["phi"]) + d["phi"] * F) * (1.0 + d["boost"] * u[1])
-    dy[5] = -clearance * T
-    dy[6] = d["r_alt"] * f["death"] - d["k_alt"] * (y[6] - d["alt0"])
-    dy[7] = d["r_ast"] * f["death"] - d["k_ast"] * (y[7] - d["ast0"])
-    dy[8] = -d["k_mlung"] * y[8]
-    dy[9] = -(d["k_mliv"] + d["k_eng"]) * y[9]
-    dy[10] = -d["k_evp"] * y[10]
-    dy[11] = d["f_ev"] * d["k_evp"] * y[10] + d["r_ev"] * (y[8] + y[9]) - d["k_evl"] * y[11]
-    dy[12] = d["h_max"] * _switch(d["crit"] - F, d["w_h"])
-    return dy
-
-
 def jacobian(y: np.ndarray, d: dict, u: np.ndarray) -> dict[tuple[int, int], np.ndarray]:
     """Analytic Jacobian of :func:`rhs`: ``{(i, j): d(dy_i)/d(y_j)}`` for the non-zero entries.
 
