@@ -359,8 +359,10 @@ OBSERVABLE_NEEDS: dict[str, tuple[int, ...]] = {
 }
 
 
-def observables(y, d: dict, u: np.ndarray, names=OBSERVABLES) -> dict[str, np.ndarray]:
+def observables(y, d: dict, u: np.ndarray | None, names=OBSERVABLES) -> dict[str, np.ndarray]:
     """Derived trajectory variables ``names`` for states ``y`` and inputs ``u``.
+
+    None of the present observables depends on the inputs, so ``u`` may be None.
 
     ``y`` is indexed by state number (an array of shape (n_states, ...) or a list whose entries
     may be ``None`` for states no requested observable needs: see :data:`OBSERVABLE_NEEDS`).

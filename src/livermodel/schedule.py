@@ -274,30 +274,48 @@ class Schedule:
 
     def __init__(self, events=()):
         object.__setattr__(self, "events", tuple(events))
+        # answers computed once per schedule (events are frozen): a sweep asks each schedule
+        # for its boluses, breakpoints and inputs several times per batch
+        object.__setattr__(self, "_memo", {})
+
+    def _once(self, key, compute):
+        try:
+            return self._memo[key]
+        except KeyError:
+            value = self._memo[key] = compute()
+            return value
 
     def boluses(self) -> list[tuple[float, object]]:
         """``(time, event)`` for every jump, sorted by time (stable: listing order at ties)."""
-        out = [b for ev in self.events for b in ev.boluses()]
-        return sorted(out, key=lambda b: b[0])
+        return list(self._once("boluses", lambda: tuple(sorted(
+            (b for ev in self.events for b in ev.boluses()), key=lambda b: b[0]))))
 
     def intervals(self) -> list[tuple[float, float, str, float]]:
-        return [iv for ev in self.events if hasattr(ev, "intervals") for iv in ev.intervals()]
+        return list(self._once("intervals", lambda: tuple(
+            iv for ev in self.events if hasattr(ev, "intervals") for iv in ev.intervals())))
 
     def breakpoints(self, duration: float) -> list[float]:
         """Sorted times in ``(0, duration)`` where the solver must restart."""
-        times = {t for t, _ in self.boluses()}
-        for a, b, _, _ in self.intervals():
-            times.update((a, b))
-        return sorted(t for t in times if 0.0 < t < duration)
+        def compute():
+            times = {t for t, _ in self.boluses()}
+            for a, b, _, _ in self.intervals():
+                times.update((a, b))
+            return tuple(sorted(t for t in times if 0.0 < t < duration))
+
+        return list(self._once(("breakpoints", float(duration)), compute))
 
     def inputs_at(self, t: float) -> np.ndarray:
         """The input vector (see :data:`livermodel.model.INPUTS`) in force on ``[t, next breakpoint)``."""
-        u = np.zeros(len(INPUTS))
-        for a, b, name, value in self.intervals():
-            if a <= t < b:
-                idx = INPUTS.index(name)
-                u[idx] = max(u[idx], value) if name == "antidote" else u[idx] + value
-        return u
+        def compute():
+            u = np.zeros(len(INPUTS))
+            for a, b, name, value in self.intervals():
+                if a <= t < b:
+                    idx = INPUTS.index(name)
+                    u[idx] = max(u[idx], value) if name == "antidote" else u[idx] + value
+            u.flags.writeable = False
+            return u
+
+        return self._once(("inputs", float(t)), compute).copy()
 
     def dose_times(self) -> list[tuple[float, str]]:
         """``(time, kind)`` of every insult and intervention start, for marking plots."""
