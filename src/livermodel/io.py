@@ -57,7 +57,7 @@ from .errors import LivermodelError, did_you_mean
 #: Format version of output folders (bump when a file changes meaning).
 FORMAT_VERSION = 1
 FIGURE_FORMATS = ("png", "svg", "pdf")
-DEPENDENCIES = ("numpy", "scipy", "matplotlib", "typer", "PyYAML")
+DEPENDENCIES = ("numpy", "scipy", "matplotlib", "typer", "PyYAML", "numba")
 
 TIMESERIES = "timeseries.csv"
 METRICS = "metrics.json"

@@ -257,20 +257,18 @@ def simulate_batch(
         for k, (buf, j) in where.items():
             buf[i, j] = run_states[k]
 
-    inputs = np.zeros((n, len(model.INPUTS), grid.size))
     ok = np.zeros(n, dtype=bool)
     msgs = [""] * n
     if settings.method == "LSODA":
         for chunk in _chunks(schedules, duration):
             keep = list(where)
-            traj, traj_u, ok_, m_ = _integrate_lsoda([params[i] for i in chunk],
+            traj, ok_, m_ = _integrate_lsoda([params[i] for i in chunk],
                                                      [schedules[i] for i in chunk], grid, duration,
                                                      settings, init, keep)
             c = np.asarray(chunk)
             sel = slice(c[0], c[-1] + 1) if np.all(np.diff(c) == 1) else c
             for m, (buf, j) in enumerate(where.values()):  # time-major -> time last
                 buf[sel, j, :] = traj[:, :, m].T
-            inputs[sel] = traj_u.transpose(1, 2, 0)
             ok[c] = ok_
             for j, i in enumerate(chunk):
                 msgs[i] = m_[j]
@@ -278,9 +276,8 @@ def simulate_batch(
             # retry the run alone with an implicit Runge-Kutta method and tighter tolerances
             tight = SolverSettings("Radau", settings.rtol / 10, settings.atol / 10,
                                    settings.max_step, settings.max_steps)
-            s_, u_, good, m = _integrate_ivp(params[i], schedules[i], grid, duration, tight, init)
+            s_, good, m = _integrate_ivp(params[i], schedules[i], grid, duration, tight, init)
             store_run(i, s_)
-            inputs[i] = u_
             if good:
                 ok[i] = True
                 msgs[i] = f"LSODA failed ({msgs[i]}); retried with Radau at rtol={tight.rtol:g}: ok"
@@ -288,17 +285,16 @@ def simulate_batch(
                 msgs[i] = f"LSODA failed ({msgs[i]}); Radau retry failed too ({m})"
     else:
         for i in range(n):
-            s_, inputs[i], ok[i], msgs[i] = _integrate_ivp(params[i], schedules[i], grid,
-                                                          duration, settings, init)
+            s_, ok[i], msgs[i] = _integrate_ivp(params[i], schedules[i], grid, duration,
+                                                settings, init)
             store_run(i, s_)
 
     if wanted_obs:
         d = model.derived(_stack(params))
         d_col = {k: v[:, None] for k, v in d.items()}
         y = [where[k][0][:, where[k][1]] if k in where else None for k in range(ns)]
-        u = np.moveaxis(inputs, 1, 0)
         with np.errstate(invalid="ignore"):
-            obs = model.observables(y, d_col, u, wanted_obs)
+            obs = model.observables(y, d_col, None, wanted_obs)  # none depends on the inputs
         for name in wanted_obs:
             values[:, col[name]] = obs[name]
     return BatchResult(grid, variables, values, ok, msgs, params, schedules, settings, duration)
@@ -410,11 +406,30 @@ def _bandwidths() -> tuple[int, int]:
 ML, MU = _bandwidths()
 
 
+def compiled_rhs(n: int):
+    """The compiled right-hand side (:mod:`livermodel.compiled`) for a batch of ``n``, or None.
+
+    None for batches under :data:`livermodel.compiled.MIN_RUNS` runs, without numba, or with
+    ``LIVERMODEL_COMPILED=0``; the batch then uses :func:`livermodel.model.rhs`.
+    """
+    from . import compiled
+
+    if n < compiled.MIN_RUNS or not compiled.enabled():
+        return None
+    return compiled.kernel()
+
+
+def _compiled_pack(d, n):
+    from . import compiled
+
+    return compiled.pack(d, n)
+
+
 def _integrate_lsoda(params, schedules, grid, duration, settings, init=None, keep=None):
     """Batched banded LSODA.
 
     Returns ``traj`` (T, n, len(keep)) with the states ``keep`` (public indices; default all, in
-    public order), the inputs (T, n, n_inputs), ok flags and messages.  Times not reached by a
+    public order), ok flags and messages.  Times not reached by a
     failed run hold NaN.
     """
     from scipy.integrate import odeint  # imported here so that `livermodel --help` starts fast
@@ -428,12 +443,13 @@ def _integrate_lsoda(params, schedules, grid, duration, settings, init=None, kee
     keep = list(range(ns)) if keep is None else list(keep)
     pick = POS[keep]  # where the kept states sit in the solver's vector
     traj = np.empty((grid.size, n, len(keep)))
-    traj_u = np.zeros((grid.size, n, len(model.INPUTS)))
     ok = np.ones(n, dtype=bool)
     msgs = ["ok"] * n
     bps = _segments(schedules, duration)
     all_runs = range(n)
     order = np.asarray(ORDER)
+    fast = compiled_rhs(n)
+    D = _compiled_pack(d, n) if fast is not None else None
     rows = {(i, j): (POS[i] - POS[j] + MU, POS[j]) for i, j in
             model.jacobian(y[:, :1], {k: v[:1] for k, v in d.items()},
                            np.zeros((len(model.INPUTS), 1)))}
@@ -447,9 +463,15 @@ def _integrate_lsoda(params, schedules, grid, duration, settings, init=None, kee
         t_out = grid[mask]
         tt = np.concatenate([[a], t_out[t_out > a], [b]])
 
-        def f(yflat, t, d=d, u=u):
-            # solver vector: run-major, states in ORDER within a run
-            return model.rhs(yflat.reshape(n, ns).T[POS], d, u)[order].T.ravel()
+        if fast is not None:
+            U = np.ascontiguousarray(u.T)
+
+            def f(yflat, t, D=D, U=U):
+                return fast(yflat, D, U, np.empty(n * ns))
+        else:
+            def f(yflat, t, d=d, u=u):
+                # solver vector: run-major, states in ORDER within a run
+                return model.rhs(yflat.reshape(n, ns).T[POS], d, u)[order].T.ravel()
 
         def jac(yflat, t, d=d, u=u):
             # banded storage: band[i - j + MU, j] = d f_i / d y_j (internal order)
@@ -477,29 +499,28 @@ def _integrate_lsoda(params, schedules, grid, duration, settings, init=None, kee
             ok[0] = False
             msgs[0] = f"solver failed between {a:g} h and {b:g} h: {info['message'].strip()}"
             traj[grid >= a] = np.nan
-            return traj, traj_u, ok, msgs
+            return traj, ok, msgs
         sol = sol.reshape(len(tt), n, ns)
         idx = np.flatnonzero(mask)
         if idx.size:
             take = np.searchsorted(tt, grid[idx])
             if take[-1] - take[0] == take.size - 1:  # contiguous: a slice, no row gather
-                traj[idx[0]:idx[-1] + 1] = sol[take[0]:take[-1] + 1][:, :, pick]
+                np.take(sol[take[0]:take[-1] + 1], pick, axis=2, out=traj[idx[0]:idx[-1] + 1],
+                        mode="clip")  # no temporary
             else:
                 traj[idx] = sol[take][:, :, pick]
-            traj_u[idx] = u.T
         y = sol[-1][:, POS].T.copy()
-    return traj, traj_u, ok, msgs
+    return traj, ok, msgs
 
 
 def _integrate_each(params, schedules, grid, duration, settings, init, keep=None):
     """Each run alone (after a batch failed), in the layout of :func:`_integrate_lsoda`."""
     parts = [_integrate_lsoda([p], [s], grid, duration, settings, init, keep)
              for p, s in zip(params, schedules, strict=True)]
-    traj = np.concatenate([t for t, _, _, _ in parts], axis=1)
-    traj_u = np.concatenate([u for _, u, _, _ in parts], axis=1)
-    ok = np.concatenate([o for _, _, o, _ in parts])
-    msgs = [m[0] for _, _, _, m in parts]
-    return traj, traj_u, ok, msgs
+    traj = np.concatenate([t for t, _, _ in parts], axis=1)
+    ok = np.concatenate([o for _, o, _ in parts])
+    msgs = [m[0] for _, _, m in parts]
+    return traj, ok, msgs
 
 
 class _BudgetExceeded(Exception):
@@ -507,7 +528,7 @@ class _BudgetExceeded(Exception):
 
 
 def _integrate_ivp(params, schedule, grid, duration, settings, init=None):
-    """One run with ``solve_ivp`` (BDF or Radau); returns states (n_states, T), inputs, ok, message."""
+    """One run with ``solve_ivp`` (BDF or Radau); returns states (n_states, T), ok, message."""
     from scipy.integrate import solve_ivp
     d = model.derived(_stack([params]))
     d1 = {k: v[0] for k, v in d.items()}
@@ -515,7 +536,6 @@ def _integrate_ivp(params, schedule, grid, duration, settings, init=None):
     for i, v in (init or {}).items():
         y[i] = v
     states = np.full((model.N_STATES, grid.size), np.nan)
-    inputs = np.zeros((len(model.INPUTS), grid.size))
     bps = _segments([schedule], duration)
     for k in range(len(bps) - 1):
         a, b = bps[k], bps[k + 1]
@@ -541,14 +561,13 @@ def _integrate_ivp(params, schedule, grid, duration, settings, init=None):
                 sol = solve_ivp(f, (a, b), y, method=settings.method, dense_output=True,
                                 rtol=settings.rtol, atol=settings.atol, vectorized=True, **kw)
         except (ValueError, ArithmeticError, np.linalg.LinAlgError, _BudgetExceeded) as err:
-            return states, inputs, False, (f"solver failed between {a:g} h and {b:g} h: "
+            return states, False, (f"solver failed between {a:g} h and {b:g} h: "
                                            f"{type(err).__name__}: {err}")
         if not sol.success:
-            return states, inputs, False, f"solver failed between {a:g} h and {b:g} h: {sol.message}"
+            return states, False, f"solver failed between {a:g} h and {b:g} h: {sol.message}"
         if mask.any():
             states[:, mask] = sol.sol(grid[mask])
-            inputs[:, mask] = u[:, None]
         y = sol.y[:, -1].copy()
         if not np.all(np.isfinite(y)):
-            return states, inputs, False, f"non-finite state between {a:g} h and {b:g} h"
-    return states, inputs, True, "ok"
+            return states, False, f"non-finite state between {a:g} h and {b:g} h"
+    return states, True, "ok"

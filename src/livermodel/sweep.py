@@ -683,7 +683,8 @@ def _mp_context():
     return mp.get_context("spawn")
 
 
-def _execute(tasks, on_done: Callable[[dict], None], *, jobs: int, executor: str, scheduler=None):
+def _execute(tasks, on_done: Callable[[dict], None], *, jobs: int, executor: str, scheduler=None,
+             chunk_runs: int = 0):
     """Run ``tasks`` and hand each result to ``on_done`` as soon as it is finished."""
     if executor == "dask":
         _execute_dask(tasks, on_done, scheduler)
@@ -693,6 +694,11 @@ def _execute(tasks, on_done: Callable[[dict], None], *, jobs: int, executor: str
             on_done(run_chunk(t))
         return
     from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
+
+    if chunk_runs:
+        from .simulate import compiled_rhs
+
+        compiled_rhs(chunk_runs)  # loaded once here, so that forked workers start with it
 
     pool = ProcessPoolExecutor(max_workers=jobs, mp_context=_mp_context())
     pending: set = set()
@@ -1076,7 +1082,8 @@ def run_sweep(plan: Plan, out_dir: str | Path | None = None, *, jobs: int = 1,
                 progress(len(rows), total)
 
         todo = range(plan.n_chunks) if max_chunks is None else range(min(max_chunks, plan.n_chunks))
-        _execute(_tasks(plan, todo, traj), keep, jobs=jobs, executor=executor, scheduler=scheduler)
+        _execute(_tasks(plan, todo, traj), keep, jobs=jobs, executor=executor, scheduler=scheduler,
+                 chunk_runs=plan.chunk_size)
         numeric = {s.key for s in plan.specs if s.numeric}
         table = []
         for i in sorted(rows):
@@ -1135,7 +1142,8 @@ def run_sweep(plan: Plan, out_dir: str | Path | None = None, *, jobs: int = 1,
         if progress:
             progress(state["runs"], total)
 
-    _execute(_tasks(plan, todo, traj), store, jobs=jobs, executor=executor, scheduler=scheduler)
+    _execute(_tasks(plan, todo, traj), store, jobs=jobs, executor=executor, scheduler=scheduler,
+             chunk_runs=plan.chunk_size)
     if len(done) + len(todo) < plan.n_chunks:
         # stopped early on purpose: the folder stays resumable, with no metrics.csv yet
         return SweepResult(plan, folder, list(written.files), time.perf_counter() - started,
@@ -1192,7 +1200,10 @@ def _seal_sweep(folder, plan, written, result, *, command, started, jobs, execut
     from .io import _seal, provenance
 
     record = provenance(None, plan.scenario, command=command, started=started, kind="sweep")
+    from .compiled import description
+
     record["solver"] = plan.scenario.settings.as_dict()
+    record["solver"]["right_hand_side"] = description()
     failed = 0
     with open(folder / TABLE, newline="", encoding="utf-8") as fh:
         reader = csv.reader(fh)
