@@ -12,6 +12,11 @@ everything ``run_sweep`` does with ``out_dir`` (plan checked, chunks integrated,
 ``metrics.csv`` written), without figures.  libRoadRunner simulates the exported SBML of the same
 scenario (one loaded model, reset between runs, CVODE at the same tolerances), varying the death
 sensitivity.  Each figure is the median of ``--repeat`` repetitions.
+
+The sweep rows use the compiled right-hand side when numba (the ``fast`` extra) is installed;
+the rows marked "numpy right-hand side" repeat the 10,000-run sweep with it switched off
+(``LIVERMODEL_COMPILED=0``).  The accuracy table compares the sweep path and the one-run path
+with each other and with a reference integration at rtol 1e-11.
 """
 
 from __future__ import annotations
@@ -86,29 +91,35 @@ def time_roadrunner(n: int) -> float | None:
     return n / (time.perf_counter() - t0)
 
 
-def accuracy(n_sample: int = 20, rtol: float = 1e-6) -> float:
-    """Largest |sweep path - one-run path| over every variable and output point of a sample.
+def accuracy(n_sample: int = 20, rtol: float = 1e-6) -> tuple[float, float, float]:
+    """Largest differences over every variable and output point of a sample of runs.
 
-    Both paths use the solver settings of the workload, except ``rtol`` (and atol = rtol/1000):
-    at rtol 1e-6 the two differ by a few times the tolerance (each meets it, on different step
-    sequences); at rtol 1e-8 the difference shows that they compute the same solution.
+    Returns (sweep path vs one-run path, sweep path vs reference, one-run path vs reference),
+    each relative to max(1, |variable|).  Both paths use the solver settings of the workload,
+    except ``rtol`` (and atol = rtol/1000); the reference is the batch at rtol 1e-11.
     """
-    from livermodel.simulate import simulate_batch
+    from livermodel.simulate import SolverSettings, simulate_batch
 
     overrides = [o for o in OVERRIDES if not o.startswith("solver.")]
     overrides += [f"solver.rtol={rtol:g}", f"solver.atol={rtol * 1e-3:g}"]
     plan = plan_sweep(SCENARIO, grid(1000), overrides=overrides)
     chunk = plan.chunks()[0]
     scs = [plan.scenario_at(i) for i in chunk]
-    batch = simulate_batch([s.parameters for s in scs], [s.schedule for s in scs],
-                           duration=scs[0].duration_h, output_step=1.0, settings=scs[0].settings)
-    worst = 0.0
+    args = ([s.parameters for s in scs], [s.schedule for s in scs])
+    batch = simulate_batch(*args, duration=scs[0].duration_h, output_step=1.0,
+                           settings=scs[0].settings)
+    ref = simulate_batch(*args, duration=scs[0].duration_h, output_step=1.0,
+                         settings=SolverSettings(rtol=1e-11, atol=1e-14))
+    worst = [0.0, 0.0, 0.0]
     for j in np.linspace(0, len(chunk) - 1, n_sample).astype(int):
         one = scs[j].run()
         for k, name in enumerate(batch.variables):
-            scale = max(1.0, float(np.nanmax(np.abs(one[name]))))
-            worst = max(worst, float(np.nanmax(np.abs(batch.values[j, k] - one[name]))) / scale)
-    return worst
+            r = ref.values[j, k]
+            scale = max(1.0, float(np.nanmax(np.abs(r))))
+            for m, (a, b) in enumerate(((batch.values[j, k], one[name]),
+                                        (batch.values[j, k], r), (one[name], r))):
+                worst[m] = max(worst[m], float(np.nanmax(np.abs(a - b))) / scale)
+    return tuple(worst)
 
 
 def memory(n: int, jobs: int) -> tuple[float, float]:
@@ -131,6 +142,8 @@ def main():
     ap.add_argument("--memory", type=int, default=0, metavar="N")
     args = ap.parse_args()
     sizes = [200, 1000] if args.quick else [1000, 10_000]
+    # first, so that the peak resident size is the sweep's, not that of the parts below
+    mem = memory(args.memory, 2) if args.memory else None
     from importlib.metadata import version
 
     try:
@@ -149,23 +162,40 @@ def main():
               f"{statistics.median(rr):,.0f} | |")
     one = statistics.median(time_one_at_a_time(30 if args.quick else 100) for _ in range(args.repeat))
     print(f"| livermodel one run at a time (`Scenario.run`) | 100 | 1 | {one:,.0f} | |")
-    best = 0.0
-    for n in sizes:
-        for jobs in (1, 2):
-            reps = [time_sweep(n, jobs) for _ in range(args.repeat)]
-            rate = statistics.median(r[0] for r in reps)
-            best = max(best, rate)
-            print(f"| `livermodel sweep` | {reps[0][1]:,} | {jobs} | {rate:,.0f} | {reps[0][2]} |")
+    from livermodel.compiled import description
+
+    best = {1: 0.0, 2: 0.0}
+    for rhs in ("compiled", "numpy"):
+        if rhs == "numpy":
+            os.environ["LIVERMODEL_COMPILED"] = "0"  # read at every batch, inherited by workers
+        label = ("`livermodel sweep`" if rhs == "compiled"
+                 else "`livermodel sweep`, numpy right-hand side (`LIVERMODEL_COMPILED=0`)")
+        for n in (sizes if rhs == "compiled" else sizes[-1:]):
+            for jobs in (1, 2):
+                reps = [time_sweep(n, jobs) for _ in range(args.repeat)]
+                rate = statistics.median(r[0] for r in reps)
+                if rhs == "compiled":
+                    best[jobs] = max(best[jobs], rate)
+                print(f"| {label} | {reps[0][1]:,} | {jobs} | {rate:,.0f} | {reps[0][2]} |")
+        os.environ.pop("LIVERMODEL_COMPILED", None)
     print()
+    print(f"batched right-hand side: {description()}")
     if rr[0] is not None:
-        print(f"best sweep / libRoadRunner: {best / statistics.median(rr):.1f}x; "
-              f"best sweep / one run at a time: {best / one:.1f}x")
+        r = statistics.median(rr)
+        print(f"sweep / libRoadRunner: {best[2] / r:.1f}x on the machine (2 jobs), "
+              f"{best[1] / r:.1f}x per core (1 job); "
+              f"sweep / one run at a time: {best[2] / one:.0f}x (2 jobs), {best[1] / one:.0f}x (1 job)")
+    print()
+    print("accuracy: largest difference over 20 runs, every variable and output point, relative "
+          "to max(1, |variable|); reference = rtol 1e-11")
+    print()
+    print("| rtol | sweep path vs one-run path | sweep path vs reference | one-run path vs reference |")
+    print("|---|---|---|---|")
     for rtol in (1e-6, 1e-8):
-        print(f"accuracy at rtol {rtol:g}: largest difference sweep path vs one-run path, 20 runs, "
-              f"every variable and output point, relative to max(1, |variable|): "
-              f"{accuracy(rtol=rtol):.2e}")
-    if args.memory:
-        rss, rate = memory(args.memory, 2)
+        a, b, c = accuracy(rtol=rtol)
+        print(f"| {rtol:g} | {a:.1e} | {b:.1e} | {c:.1e} |")
+    if mem:
+        rss, rate = mem
         print(f"memory: {args.memory:,}-run metrics-only sweep (3-day runs) on 2 jobs: peak RSS "
               f"{rss:,.0f} MiB (largest single process), {rate:,.0f} runs/s")
 
