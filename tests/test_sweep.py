@@ -285,6 +285,7 @@ def test_cli_sweep_dry_run_run_and_errors(tmp_path):
 
     prov = json.loads((out / "provenance.json").read_text())
     assert prov["kind"] == "sweep" and prov["sweep"]["runs"] == 9 and "metrics.csv" in prov["files"]
+    assert prov["solver"]["rtol"] == 1e-6 and "numpy" in prov["solver"]["right_hand_side"]
     again = runner.invoke(app, ["sweep", "--resume", str(out), "--quiet"])
     assert again.exit_code == 0 and again.output == ""
     bad = runner.invoke(app, ["sweep", "fulminant-msc-early", "--vary", "interventions.0.at=0:8h"])
