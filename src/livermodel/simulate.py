@@ -263,8 +263,8 @@ def simulate_batch(
         for chunk in _chunks(schedules, duration):
             keep = list(where)
             traj, ok_, m_ = _integrate_lsoda([params[i] for i in chunk],
-                                                     [schedules[i] for i in chunk], grid, duration,
-                                                     settings, init, keep)
+                                             [schedules[i] for i in chunk], grid, duration,
+                                             settings, init, keep)
             c = np.asarray(chunk)
             sel = slice(c[0], c[-1] + 1) if np.all(np.diff(c) == 1) else c
             for m, (buf, j) in enumerate(where.values()):  # time-major -> time last
@@ -419,18 +419,11 @@ def compiled_rhs(n: int):
     return compiled.kernel()
 
 
-def _compiled_pack(d, n):
-    from . import compiled
-
-    return compiled.pack(d, n)
-
-
 def _integrate_lsoda(params, schedules, grid, duration, settings, init=None, keep=None):
     """Batched banded LSODA.
 
     Returns ``traj`` (T, n, len(keep)) with the states ``keep`` (public indices; default all, in
-    public order), ok flags and messages.  Times not reached by a
-    failed run hold NaN.
+    public order), ok flags and messages.  Times not reached by a failed run hold NaN.
     """
     from scipy.integrate import odeint  # imported here so that `livermodel --help` starts fast
     n = len(params)
@@ -449,7 +442,10 @@ def _integrate_lsoda(params, schedules, grid, duration, settings, init=None, kee
     all_runs = range(n)
     order = np.asarray(ORDER)
     fast = compiled_rhs(n)
-    D = _compiled_pack(d, n) if fast is not None else None
+    if fast is not None:
+        from .compiled import pack
+
+        D = pack(d, n)
     rows = {(i, j): (POS[i] - POS[j] + MU, POS[j]) for i, j in
             model.jacobian(y[:, :1], {k: v[:1] for k, v in d.items()},
                            np.zeros((len(model.INPUTS), 1)))}
