@@ -141,8 +141,8 @@ def _sweep(ctx, scenario, vary, zip_, design, samples, seed, set_, jobs, out, ex
         est = sw.estimate_sweep(plan, jobs=jobs, save_trajectories=traj)
         typer.echo(plan.describe())
         typer.echo(f"estimated time: {sw.format_seconds(est['estimated_s'])} on {jobs} job(s) "
-                   f"(probe: {est['probe_runs']} runs in {est['probe_s']:.2f} s, "
-                   f"{est['probe_failed']} failed; a small batch, so a cautious estimate)")
+                   f"(probe: {est['probe_runs']} runs in {est['probe_s']:.2f} s after a warm-up, "
+                   f"{est['probe_failed']} failed)")
         size = est["table_bytes"] + est["trajectory_bytes"]
         typer.echo(f"output: metrics.csv about {sw.format_bytes(est['table_bytes'])}"
                    + (f", trajectories at most {sw.format_bytes(est['trajectory_bytes'])} "
