@@ -260,11 +260,12 @@ def simulate_batch(
     ok = np.zeros(n, dtype=bool)
     msgs = [""] * n
     if settings.method == "LSODA":
+        fast = compiled_rhs(n)  # decided for the whole batch, then used by every chunk of it
         for chunk in _chunks(schedules, duration):
             keep = list(where)
             traj, ok_, m_ = _integrate_lsoda([params[i] for i in chunk],
                                              [schedules[i] for i in chunk], grid, duration,
-                                             settings, init, keep)
+                                             settings, init, keep, fast)
             c = np.asarray(chunk)
             sel = slice(c[0], c[-1] + 1) if np.all(np.diff(c) == 1) else c
             for m, (buf, j) in enumerate(where.values()):  # time-major -> time last
@@ -419,11 +420,13 @@ def compiled_rhs(n: int):
     return compiled.kernel()
 
 
-def _integrate_lsoda(params, schedules, grid, duration, settings, init=None, keep=None):
+def _integrate_lsoda(params, schedules, grid, duration, settings, init=None, keep=None,
+                     fast=None):
     """Batched banded LSODA.
 
-    Returns ``traj`` (T, n, len(keep)) with the states ``keep`` (public indices; default all, in
-    public order), ok flags and messages.  Times not reached by a failed run hold NaN.
+    ``fast``: the compiled right-hand side (:func:`compiled_rhs`), or None for numpy.  Returns
+    ``traj`` (T, n, len(keep)) with the states ``keep`` (public indices; default all, in public
+    order), ok flags and messages.  Times not reached by a failed run hold NaN.
     """
     from scipy.integrate import odeint  # imported here so that `livermodel --help` starts fast
     n = len(params)
@@ -441,7 +444,6 @@ def _integrate_lsoda(params, schedules, grid, duration, settings, init=None, kee
     bps = _segments(schedules, duration)
     all_runs = range(n)
     order = np.asarray(ORDER)
-    fast = compiled_rhs(n)
     if fast is not None:
         from .compiled import pack
 
@@ -491,7 +493,8 @@ def _integrate_lsoda(params, schedules, grid, duration, settings, init=None, kee
         if not good:
             if n > 1:
                 # split the batch: integrate each run alone so one bad run cannot sink the others
-                return _integrate_each(params, schedules, grid, duration, settings, init, keep)
+                return _integrate_each(params, schedules, grid, duration, settings, init, keep,
+                                       fast)
             ok[0] = False
             msgs[0] = f"solver failed between {a:g} h and {b:g} h: {info['message'].strip()}"
             traj[grid >= a] = np.nan
@@ -509,9 +512,9 @@ def _integrate_lsoda(params, schedules, grid, duration, settings, init=None, kee
     return traj, ok, msgs
 
 
-def _integrate_each(params, schedules, grid, duration, settings, init, keep=None):
+def _integrate_each(params, schedules, grid, duration, settings, init, keep=None, fast=None):
     """Each run alone (after a batch failed), in the layout of :func:`_integrate_lsoda`."""
-    parts = [_integrate_lsoda([p], [s], grid, duration, settings, init, keep)
+    parts = [_integrate_lsoda([p], [s], grid, duration, settings, init, keep, fast)
              for p, s in zip(params, schedules, strict=True)]
     traj = np.concatenate([t for t, _, _ in parts], axis=1)
     ok = np.concatenate([o for _, o, _ in parts])
