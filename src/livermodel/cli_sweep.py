@@ -80,7 +80,7 @@ def sweep(
     numerically are rows with status 'failed' and a message. Writes metrics.csv, plan.json,
     scenario.resolved.yaml, figures (response, map, timing-map, trajectories) and provenance.json.
     With numba installed (pip install "livermodel[fast]"), chunks of 64 runs or more use a
-    compiled right-hand side (about 1.3 times faster; LIVERMODEL_COMPILED=0 switches it off).
+    compiled right-hand side (1.2 to 4 times faster; LIVERMODEL_COMPILED=0 switches it off).
 
     \b
     Examples:
