@@ -110,3 +110,20 @@ def test_metrics_need_only_the_variables_listed_in_metrics_needs():
     full = simulate_batch(ps, sched, duration=200).metrics()
     lean = simulate_batch(ps, sched, duration=200, variables=NEEDS).metrics()
     assert lean == full
+
+
+def test_each_bolus_acts_once_at_the_restart_it_belongs_to():
+    from livermodel.simulate import MERGE_H, _boluses_by_segment, _segments
+
+    first = Schedule([Toxin(0, 100), Hepatectomy(5, 0.5), MSC(5 + 0.5 * MERGE_H, 10),
+                      Toxin(10, 50)])
+    second = Schedule([MSC(7, 10), Toxin(3, 100, every=3, count=4)])  # 3, 6, 9, 12 h
+    bps = _segments([first, second], 10.0)
+    assert bps == [0.0, 3.0, 5.0, 6.0, 7.0, 9.0, 10.0]
+    got = [[(i, type(ev).__name__) for i, ev in seg] for seg in _boluses_by_segment([first, second], bps)]
+    assert got == [[(0, "Toxin")],                      # at 0
+                   [(1, "Toxin")],                      # 3 h
+                   [(0, "Hepatectomy"), (0, "MSC")],    # 5 h, and the MSC 5e-10 h later, merged
+                   [(1, "Toxin")],                      # 6 h
+                   [(1, "MSC")],                        # 7 h
+                   [(1, "Toxin")]]                      # 9 h; 10 h and 12 h lie at or after the end

@@ -337,7 +337,7 @@ def jacobian(y: np.ndarray, d: dict, u: np.ndarray) -> dict[tuple[int, int], np.
     J[11, 11] = -d["k_evl"] * one
     thh = np.tanh((d["crit"] - F) / d["w_h"])
     J[12, 0] = -d["h_max"] * (1 - thh * thh) / (2 * d["w_h"]) * pos[0]
-    return {k: np.broadcast_to(v, F.shape) for k, v in J.items()}
+    return {k: v if np.shape(v) == F.shape else np.broadcast_to(v, F.shape) for k, v in J.items()}
 
 
 def initial_state(d: dict, n: int) -> np.ndarray:

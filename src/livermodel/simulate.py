@@ -17,6 +17,7 @@ with the implicit Radau method at ten-fold tighter tolerances before being marke
 
 from __future__ import annotations
 
+import bisect
 import math
 import warnings
 from collections.abc import Mapping, Sequence
@@ -377,12 +378,23 @@ def _segments(schedules, duration):
     return merged
 
 
-def _apply_boluses(y, schedules, params, a, b, runs):
-    """Apply, in listing order, every bolus of each run with a time in ``[a, b)`` (merged)."""
-    for i in runs:
-        for tb, ev in schedules[i].boluses():
-            if a - MERGE_H <= tb < b - MERGE_H or (tb == a):
-                ev.apply(y[:, i], params[i])
+def _boluses_by_segment(schedules, bps) -> list[list[tuple[int, object]]]:
+    """For each segment ``[bps[k], bps[k+1])``, the boluses ``(run, event)`` applied at its start.
+
+    A bolus belongs to the segment whose start it lies at or after (less ``MERGE_H``: a bolus
+    that close to a restart acts at it) and whose end it lies before (less ``MERGE_H``); boluses
+    at or after the end of the run are not applied.  Within a segment they come run by run and,
+    within a run, in time and listing order, so that boluses at the same time act in the order
+    they are listed.
+    """
+    starts = [t - MERGE_H for t in bps[:-1]]
+    out: list[list[tuple[int, object]]] = [[] for _ in starts]
+    for i, s in enumerate(schedules):
+        for tb, ev in s.boluses():
+            k = bisect.bisect_right(starts, tb) - 1
+            if 0 <= k and tb < bps[k + 1] - MERGE_H:
+                out[k].append((i, ev))
+    return out
 
 
 #: Internal order of the states in the solver's vector (a permutation of model.STATES) that keeps
@@ -442,7 +454,6 @@ def _integrate_lsoda(params, schedules, grid, duration, settings, init=None, kee
     ok = np.ones(n, dtype=bool)
     msgs = ["ok"] * n
     bps = _segments(schedules, duration)
-    all_runs = range(n)
     order = np.asarray(ORDER)
     if fast is not None:
         from .compiled import pack
@@ -451,11 +462,16 @@ def _integrate_lsoda(params, schedules, grid, duration, settings, init=None, kee
     rows = {(i, j): (POS[i] - POS[j] + MU, POS[j]) for i, j in
             model.jacobian(y[:, :1], {k: v[:1] for k, v in d.items()},
                            np.zeros((len(model.INPUTS), 1)))}
+    boluses = _boluses_by_segment(schedules, bps)
+    with_inputs = [i for i, s in enumerate(schedules) if s.intervals()]
     for k in range(len(bps) - 1):
         a, b = bps[k], bps[k + 1]
-        _apply_boluses(y, schedules, params, a, b, all_runs)
-        # inputs are constant on the segment: read them at its midpoint
-        u = np.stack([s.inputs_at(0.5 * (a + b)) for s in schedules], axis=1)  # (n_inputs, n)
+        for i, ev in boluses[k]:
+            ev.apply(y[:, i], params[i])
+        # inputs are constant on the segment: read them at its midpoint (most runs have none)
+        u = np.zeros((len(model.INPUTS), n))
+        for i in with_inputs:
+            u[:, i] = schedules[i].inputs_at(0.5 * (a + b))
         last = k == len(bps) - 2
         mask = (grid >= a) & ((grid <= b) if last else (grid < b))
         t_out = grid[mask]
@@ -536,11 +552,11 @@ def _integrate_ivp(params, schedule, grid, duration, settings, init=None):
         y[i] = v
     states = np.full((model.N_STATES, grid.size), np.nan)
     bps = _segments([schedule], duration)
+    boluses = _boluses_by_segment([schedule], bps)
     for k in range(len(bps) - 1):
         a, b = bps[k], bps[k + 1]
-        for tb, ev in schedule.boluses():
-            if a - MERGE_H <= tb < b - MERGE_H or tb == a:
-                ev.apply(y, params)
+        for _, ev in boluses[k]:
+            ev.apply(y, params)
         u = schedule.inputs_at(0.5 * (a + b))
         last = k == len(bps) - 2
         mask = (grid >= a) & ((grid <= b) if last else (grid < b))
