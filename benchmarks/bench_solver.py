@@ -22,7 +22,8 @@ import time
 
 import numpy as np
 
-from livermodel import MSC, Hepatectomy, Schedule, Toxin, resolve_parameters, simulate, simulate_batch
+from livermodel import MSC, Hepatectomy, Schedule, Toxin, resolve_parameters, simulate_batch
+from livermodel.solve import simulate
 
 
 def _phx_sets(n):
@@ -59,8 +60,8 @@ def main():
     ap.add_argument("--repeat", type=int, default=5)
     args = ap.parse_args()
     sizes = [10, 100] if args.quick else [10, 100, 1000, 5000]
-    from livermodel.compiled import description
-    from livermodel.simulate import compiled_rhs
+    from livermodel.solve.compiled import description
+    from livermodel.solve.simulate import compiled_rhs
 
     compiled_rhs(10_000)  # load it now, not inside the first timed batch
     for _ in range(3):  # and take the first calls' one-time costs out of the timings

@@ -36,8 +36,9 @@ from pathlib import Path
 import numpy as np
 import scipy
 
-from livermodel.scenario import load_scenario
-from livermodel.sweep import plan_sweep, run_sweep
+from livermodel.output.sweep import run_sweep
+from livermodel.scenario.scenario import load_scenario
+from livermodel.studies.sweep.plan import plan_sweep
 
 SCENARIO = "fulminant-msc-early"
 OVERRIDES = ["duration=30d", "output_step=1h", "solver.rtol=1e-6", "solver.atol=1e-9"]
@@ -83,7 +84,7 @@ def time_roadrunner(n: int) -> float | None:
     try:
         import roadrunner
 
-        from livermodel.sbml import to_sbml
+        from livermodel.interop.sbml import to_sbml
     except ImportError:
         return None
     sc = load_scenario(SCENARIO, OVERRIDES)
@@ -91,7 +92,7 @@ def time_roadrunner(n: int) -> float | None:
     rr = roadrunner.RoadRunner(xml)
     rr.integrator.relative_tolerance = 1e-6
     rr.integrator.absolute_tolerance = 1e-9
-    from livermodel.model import STATES
+    from livermodel.model.layout import STATES
 
     for state in STATES:
         rr.integrator.setIndividualTolerance(state, 1e-9)
@@ -112,7 +113,7 @@ def accuracy(n_sample: int = 20, rtol: float = 1e-6) -> tuple[float, float, floa
     each relative to max(1, |variable|).  Both paths use the solver settings of the workload,
     except ``rtol`` (and atol = rtol/1000); the reference is the batch at rtol 1e-11.
     """
-    from livermodel.simulate import SolverSettings, simulate_batch
+    from livermodel.solve.simulate import SolverSettings, simulate_batch
 
     overrides = [o for o in OVERRIDES if not o.startswith("solver.")]
     overrides += [f"solver.rtol={rtol:g}", f"solver.atol={rtol * 1e-3:g}"]
@@ -176,7 +177,7 @@ def main():
               f"{statistics.median(rr):,.0f} | |")
     one = statistics.median(time_one_at_a_time(30 if args.quick else 100) for _ in range(args.repeat))
     print(f"| livermodel one run at a time (`Scenario.run`) | 100 | 1 | {one:,.0f} | |")
-    from livermodel.compiled import description
+    from livermodel.solve.compiled import description
 
     best = {1: 0.0, 2: 0.0}
     for rhs in ("compiled", "numpy"):

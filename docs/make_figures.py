@@ -5,7 +5,7 @@ Run from the repository root, after ``pip install .``::
     python docs/make_figures.py
 
 Each figure is what the command shown next to it draws: the output folder is made through
-:mod:`livermodel.runner` (the functions behind the CLI) and the figure is redrawn from it as
+:mod:`livermodel.cli.actions` (the functions behind the CLI) and the figure is redrawn from it as
 ``livermodel plot`` does, but saved at 150 dpi to keep the repository small (the CLI writes PNG at
 300 dpi).
 """
@@ -16,9 +16,9 @@ import sys
 import tempfile
 from pathlib import Path
 
-from livermodel.io import SavedComparison, read_results
-from livermodel.plots import comparison_figure, save_figure, timecourse_figure
-from livermodel.runner import compare_scenarios, run_scenario
+from livermodel.cli.actions import compare_scenarios, run_scenario
+from livermodel.figures.timecourse import comparison_figure, save_figure, timecourse_figure
+from livermodel.output.saved import SavedComparison, read_results
 
 HERE = Path(__file__).resolve().parent
 FIGURES = HERE / "figures"

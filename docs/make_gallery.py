@@ -114,7 +114,7 @@ def app():
     """The livermodel Typer app, with the command modules registered if cli.py does not yet."""
     import typer
 
-    from livermodel.cli import app as cli_app
+    from livermodel.cli.app import app as cli_app
 
     names = {c.name for c in cli_app.registered_commands}
     for module, command in (("livermodel.cli_teach", "phase"), ("livermodel.cli_sweep", "sweep"),

@@ -9,10 +9,10 @@ import typer
 from typer.testing import CliRunner
 
 from livermodel import LivermodelError
-from livermodel.analysis import kaplan_meier, run_cohort, wilson_interval, write_cohort
-from livermodel.analysis.cohort import draw_multipliers
-from livermodel.cli_analysis import register
-from livermodel.scenario import load_scenario, parse_scenario
+from livermodel.cli.studies import register
+from livermodel.output.studies import write_cohort
+from livermodel.scenario.scenario import load_scenario, parse_scenario
+from livermodel.studies.cohort import draw_multipliers, kaplan_meier, run_cohort, wilson_interval
 
 FAST = ["output_step=4h", "duration=5d"]
 
@@ -47,7 +47,7 @@ def test_lognormal_median_is_the_preset_and_clipped_to_limits():
     m = draw_multipliers(["death_sensitivity", "anti_death_max"], 20000, variability=0.3, seed=1)
     assert np.median(m[:, 0]) == pytest.approx(1.0, abs=0.01)
     assert np.std(np.log(m[:, 0])) == pytest.approx(0.3, rel=0.03)
-    from livermodel.analysis.cohort import cohort_parameters
+    from livermodel.studies.cohort import cohort_parameters
 
     sets = cohort_parameters({"death_sensitivity": 1.0, "anti_death_max": 0.9},
                              ["death_sensitivity", "anti_death_max"], m[:200])
@@ -117,7 +117,7 @@ cohort:
     alt_release: fixed
     critical_mass: {{distribution: uniform, low: 0.9, high: 1.1}}
 """
-    from livermodel.scenario import library_path
+    from livermodel.scenario.reader import library_path
 
     sc = parse_scenario(text.format(lib=library_path()))
     assert sc.cohort["size"] == 8 and sc.cohort["parameters"]["alt_release"] == {"distribution": "fixed"}

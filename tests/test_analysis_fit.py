@@ -8,11 +8,12 @@ import pytest
 import typer
 from typer.testing import CliRunner
 
-from livermodel import LivermodelError, simulate
-from livermodel.analysis import calibrated_scenario, fit, read_data, write_fit
-from livermodel.analysis.fit import FitData, data_path
-from livermodel.cli_analysis import register
-from livermodel.scenario import load_scenario
+from livermodel import LivermodelError
+from livermodel.cli.studies import register
+from livermodel.output.studies import write_fit
+from livermodel.scenario.scenario import load_scenario
+from livermodel.solve import simulate
+from livermodel.studies.fit import FitData, calibrated_scenario, data_path, fit, read_data
 
 
 @pytest.fixture(scope="module")

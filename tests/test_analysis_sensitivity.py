@@ -9,8 +9,11 @@ import pytest
 import typer
 from typer.testing import CliRunner
 
-from livermodel import LivermodelError, simulate
-from livermodel.analysis import (
+from livermodel import LivermodelError
+from livermodel.cli.studies import register
+from livermodel.scenario.scenario import load_scenario
+from livermodel.solve import simulate
+from livermodel.studies.sensitivity import (
     ModelEvaluator,
     Problem,
     morris,
@@ -18,8 +21,6 @@ from livermodel.analysis import (
     sensitivity,
     sobol,
 )
-from livermodel.cli_analysis import register
-from livermodel.scenario import load_scenario
 
 pytest.importorskip("SALib")
 

@@ -8,9 +8,10 @@ import typer
 from typer.testing import CliRunner
 
 from livermodel import LivermodelError, simulate_batch
-from livermodel.analysis import find_threshold, write_threshold
-from livermodel.cli_analysis import register
-from livermodel.scenario import load_scenario
+from livermodel.cli.studies import register
+from livermodel.output.studies import write_threshold
+from livermodel.scenario.scenario import load_scenario
+from livermodel.studies.threshold import find_threshold
 
 TOL = 2e-3
 

@@ -10,7 +10,7 @@ import pytest
 from typer.testing import CliRunner
 
 from livermodel import __version__
-from livermodel.cli import app
+from livermodel.cli.app import app
 
 runner = CliRunner()
 FAST = ["--set", "output_step=12h"]

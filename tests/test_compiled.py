@@ -9,10 +9,12 @@ import os
 import numpy as np
 import pytest
 
-from livermodel import compiled, resolve_parameters
-from livermodel.model import N_STATES, derived, rhs
-from livermodel.parameters import PARAMETERS
-from livermodel.simulate import ORDER, POS, SolverSettings, compiled_rhs, simulate_batch
+from livermodel import resolve_parameters
+from livermodel.model.equations import derived, rhs
+from livermodel.model.layout import N_STATES, ORDER, POS
+from livermodel.model.parameters import PARAMETERS
+from livermodel.solve import compiled
+from livermodel.solve.simulate import SolverSettings, compiled_rhs, simulate_batch
 
 
 @pytest.fixture(scope="module")

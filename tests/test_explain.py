@@ -6,9 +6,10 @@ import numpy as np
 import pytest
 from typer.testing import CliRunner
 
-from livermodel import explain, model
-from livermodel.cli import app
-from livermodel.parameters import BY_NAME, NAMES, PARAMETERS
+from livermodel import model
+from livermodel.cli.app import app
+from livermodel.model.parameters import BY_NAME, NAMES, PARAMETERS
+from livermodel.teach import explain
 
 TOKEN = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 

@@ -6,8 +6,8 @@ import pytest
 from matplotlib.image import imread
 from typer.testing import CliRunner
 
-from livermodel.cli import app
-from livermodel.explore import SWITCHES, Explorer
+from livermodel.cli.app import app
+from livermodel.teach.explore import SWITCHES, Explorer
 
 matplotlib.use("Agg")  # never open a window, even on a machine with a display
 

@@ -16,7 +16,8 @@ from livermodel import (
     resolve_parameters,
     simulate_batch,
 )
-from livermodel.model import STATES, healthy_growth_rate
+from livermodel.model.equations import healthy_growth_rate
+from livermodel.model.layout import STATES
 
 SWEEPABLE = [p for p in PARAMETERS if p.unit != "switch"]
 

@@ -7,25 +7,16 @@ import os
 import numpy as np
 import pytest
 
-from livermodel import Hepatectomy, LivermodelError, simulate
-from livermodel.io import (
-    PROVENANCE,
-    atomic_path,
-    atomic_write,
-    check_formats,
-    comparison_table,
-    metric_differences,
-    prepare_output_dir,
-    read_results,
-    read_run,
-    read_timeseries,
-    redraw,
-    write_comparison,
-    write_run,
-)
+from livermodel import Hepatectomy, LivermodelError
+from livermodel.files import atomic_path, atomic_write, check_formats
 from livermodel.metrics import METRICS
-from livermodel.model import VARIABLES
-from livermodel.scenario import load_scenario
+from livermodel.model.layout import VARIABLES
+from livermodel.output.provenance import PROVENANCE, prepare_output_dir
+from livermodel.output.runs import comparison_table, metric_differences, write_comparison, write_run
+from livermodel.output.saved import read_results, read_run, redraw
+from livermodel.output.tables import read_timeseries
+from livermodel.scenario.scenario import load_scenario
+from livermodel.solve import simulate
 
 
 @pytest.fixture(scope="module")
@@ -81,7 +72,7 @@ def test_interrupted_first_write_leaves_nothing_under_the_final_name(tmp_path):
 
 def test_interrupted_run_folder_is_refused_by_the_reader(tmp_path, result, monkeypatch):
     """A failure while writing figures leaves data files but no provenance: the reader refuses."""
-    import livermodel.plots as plots
+    import livermodel.figures.timecourse as plots
 
     def broken(*args, **kwargs):
         raise OSError(28, "No space left on device")
@@ -99,7 +90,7 @@ def test_rewriting_a_folder_removes_the_old_completeness_marker_first(tmp_path, 
     folder = tmp_path / "run"
     write_run(folder, result, formats=())
     assert (folder / PROVENANCE).exists()
-    import livermodel.io as lio
+    import livermodel.output.runs as lio
 
     def broken(result):
         raise RuntimeError("killed while formatting")
@@ -182,7 +173,7 @@ def test_redraw_writes_figures_without_simulating(tmp_path, result, monkeypatch)
     write_run(tmp_path, result, formats=())
     import sys
 
-    sim = sys.modules["livermodel.simulate"]
+    sim = sys.modules["livermodel.solve.simulate"]
     monkeypatch.setattr(sim, "simulate_batch", lambda *a, **k: pytest.fail("simulated"))
     paths = redraw(tmp_path, formats="pdf", style="slides")
     assert [p.name for p in paths] == ["timecourse.pdf"]

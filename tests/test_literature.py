@@ -3,16 +3,8 @@
 import numpy as np
 import pytest
 
-from livermodel import (
-    EV,
-    MSC,
-    Hepatectomy,
-    Schedule,
-    Toxin,
-    resolve_parameters,
-    simulate,
-    simulate_batch,
-)
+from livermodel import EV, MSC, Hepatectomy, Schedule, Toxin, resolve_parameters, simulate_batch
+from livermodel.solve import simulate
 
 # Rat 70 % partial hepatectomy, liver volume as a fraction of pre-operative, mean and SD
 # (Barnhart et al., longitudinal ultrasound, normal diet; model brief table).

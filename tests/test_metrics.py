@@ -5,7 +5,7 @@ import pytest
 
 from livermodel import Schedule, SolverSettings, resolve_parameters
 from livermodel.metrics import compute
-from livermodel.simulate import Result
+from livermodel.solve.simulate import Result
 
 
 def _result(t, F, alt=None, prolif=None, surv=None, success=True):

@@ -5,8 +5,9 @@ import math
 import numpy as np
 import pytest
 
-from livermodel import EV, MSC, Antidote, Hepatectomy, Toxin, simulate
-from livermodel.model import STATES, VARIABLES
+from livermodel import EV, MSC, Antidote, Hepatectomy, Toxin
+from livermodel.model.layout import STATES, VARIABLES
+from livermodel.solve import simulate
 
 QUIET = {"overload_death_rate": 0.0, "hazard_max": 0.0}
 
@@ -136,7 +137,8 @@ def test_mass_balance_of_hepatocytes(tight):
 
 def test_analytic_jacobian_matches_finite_differences():
     from livermodel import resolve_parameters
-    from livermodel.model import N_STATES, derived, jacobian, rhs
+    from livermodel.model.equations import derived, jacobian, rhs
+    from livermodel.model.layout import N_STATES
 
     rng = np.random.default_rng(7)
     scale = np.array([1, 0.5, 1, 1, 1, 500, 1000, 1000, 5, 5, 50, 50, 1.0])
@@ -164,7 +166,7 @@ def test_analytic_jacobian_matches_finite_differences():
 
 def test_observables_equal_the_fluxes_of_the_right_hand_side():
     from livermodel import resolve_parameters
-    from livermodel.model import derived, fluxes, observables
+    from livermodel.model.equations import derived, fluxes, observables
 
     r = simulate(schedule=[Toxin(0, 900), MSC(3, 20), EV(5, 100), Hepatectomy(40, 0.4)],
                  duration=120)
@@ -180,7 +182,8 @@ def test_observables_equal_the_fluxes_of_the_right_hand_side():
 def test_fused_right_hand_side_equals_the_term_by_term_one():
     # the rows of rhs() that combine flux terms, rebuilt from fluxes() term by term
     from livermodel import resolve_parameters
-    from livermodel.model import N_STATES, derived, fluxes, rhs
+    from livermodel.model.equations import derived, fluxes, rhs
+    from livermodel.model.layout import N_STATES
 
     rng = np.random.default_rng(3)
     scale = np.array([1, 0.5, 1, 1, 1, 500, 1000, 1000, 5, 5, 50, 50, 1.0])

@@ -5,7 +5,7 @@ from pathlib import Path
 import pytest
 
 from livermodel import PARAMETERS, SPECIES, ParameterError, resolve_parameters
-from livermodel.parameters import TABLE_BEGIN, TABLE_END, check_species, markdown_table
+from livermodel.model.parameters import TABLE_BEGIN, TABLE_END, check_species, markdown_table
 
 DOCS = Path(__file__).resolve().parents[1] / "docs" / "model.md"
 
@@ -41,4 +41,4 @@ def test_docs_parameter_table_is_generated_from_the_code():
     text = DOCS.read_text(encoding="utf-8")
     inside = text[text.index(TABLE_BEGIN) + len(TABLE_BEGIN):text.index(TABLE_END)].strip()
     assert inside == markdown_table(), (
-        "docs/model.md is out of date: run  python -m livermodel.parameters docs/model.md")
+        "docs/model.md is out of date: run  python -m livermodel.model.parameters docs/model.md")

@@ -5,10 +5,10 @@ import pytest
 from matplotlib.image import imread
 from typer.testing import CliRunner
 
-from livermodel.cli import app
+from livermodel.cli.app import app
 from livermodel.metrics import critical_level
-from livermodel.phase import phase_portrait, steady_states
-from livermodel.scenario import load_scenario
+from livermodel.scenario.scenario import load_scenario
+from livermodel.studies.phase import phase_portrait, steady_states
 
 
 def invoke(*args):

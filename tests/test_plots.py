@@ -9,9 +9,9 @@ import numpy as np
 import pytest
 from matplotlib.figure import Figure
 
-from livermodel import EV, MSC, Hepatectomy, Toxin, simulate
-from livermodel.metrics import critical_level
-from livermodel.plots import (
+from livermodel import EV, MSC, Hepatectomy, Toxin
+from livermodel.figures.style import ARM_COLORS, OKABE_ITO, STYLES, time_axis
+from livermodel.figures.timecourse import (
     comparison_figure,
     event_labels,
     has_therapy,
@@ -25,7 +25,8 @@ from livermodel.plots import (
     save_figure,
     timecourse_figure,
 )
-from livermodel.style import ARM_COLORS, OKABE_ITO, STYLES, time_axis
+from livermodel.metrics import critical_level
+from livermodel.solve import simulate
 
 matplotlib.use("Agg")
 
@@ -180,8 +181,8 @@ def test_draws_into_a_given_figure(phx):
 
 def test_matplotlib_is_imported_only_to_draw_and_pyplot_never():
     code = (
-        "import sys, livermodel.cli, livermodel.plots, livermodel.io, livermodel.runner, "
-        "livermodel.style\n"
+        "import sys, livermodel.cli, livermodel.plots, livermodel.output.runs, livermodel.cli.actions, "
+        "livermodel.figures.style\n"
         "print('matplotlib' in sys.modules)\n"
         "from livermodel import simulate, Hepatectomy\n"
         "from livermodel.plots import timecourse_figure\n"

@@ -17,10 +17,11 @@ import numpy as np
 import pytest
 from typer.testing import CliRunner
 
-from livermodel.cli import app
+from livermodel.cli.actions import run_scenario
+from livermodel.cli.app import app
 from livermodel.errors import LivermodelError
-from livermodel.report import build_report
-from livermodel.runner import format_metric, run_scenario
+from livermodel.output.text import format_metric
+from livermodel.teach.report import build_report
 
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
 CHROMEDRIVER = shutil.which("chromedriver")
@@ -79,7 +80,7 @@ def test_outcome_cells_carry_the_metrics_json_values(made):
 
 def test_threshold_and_cohort_sections():
     try:
-        import livermodel.analysis.threshold  # noqa: F401
+        import livermodel.studies.threshold  # noqa: F401
     except ImportError:
         with pytest.raises(LivermodelError, match="not installed"):
             build_report("rat-phx-70", phase=False, threshold="insults.0.fraction=0.5:0.95")
@@ -88,7 +89,7 @@ def test_threshold_and_cohort_sections():
         crit = json.loads(re.search(r'data-threshold="([^"]*)"', rep.html).group(1))
         assert 0.74 < crit < 0.85  # failure threshold about 21 % remnant (docs/model.md)
     try:
-        from livermodel.analysis.cohort import run_cohort
+        from livermodel.studies.cohort import run_cohort
     except ImportError:
         with pytest.raises(LivermodelError, match="not installed"):
             build_report("rat-phx-70", phase=False, cohort="20")
@@ -104,7 +105,7 @@ def test_threshold_and_cohort_sections():
 @pytest.mark.parametrize("spec, fragment", [("size=1", "at least 2"), ("n=5", "unknown cohort"),
                                             ("size=x", "needs a number")])
 def test_cohort_spec_mistakes(spec, fragment):
-    from livermodel.report import parse_cohort_spec
+    from livermodel.teach.report import parse_cohort_spec
 
     with pytest.raises(LivermodelError, match=fragment):
         parse_cohort_spec(spec)

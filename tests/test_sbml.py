@@ -30,8 +30,8 @@ from livermodel import (
     SolverSettings,
     Toxin,
     resolve_parameters,
-    simulate,
 )
+from livermodel.solve import simulate
 
 HAVE_LIBSBML = importlib.util.find_spec("libsbml") is not None
 HAVE_ROADRUNNER = importlib.util.find_spec("roadrunner") is not None
@@ -79,7 +79,7 @@ def disagreement(result, rr: dict[str, np.ndarray], names=COMPARED) -> dict[str,
 
 def cross_check(parameters, schedule, *, duration, output_step=1.0, initial=None):
     """Export, check consistency, simulate with both tools; return the worst disagreements."""
-    from livermodel.sbml import check_document, to_sbml
+    from livermodel.interop.sbml import check_document, to_sbml
 
     xml = to_sbml(parameters, schedule, duration_h=duration, name="cross_check", initial=initial)
     assert check_document(xml) == []
@@ -158,7 +158,7 @@ def test_initial_state_overrides_are_exported():
 @needs_roadrunner
 def test_cross_check_detects_a_different_model():
     """The comparison is sensitive: a 2 % change of one parameter is far outside the tolerance."""
-    from livermodel.sbml import to_sbml
+    from livermodel.interop.sbml import to_sbml
 
     schedule = Schedule([Toxin(at=0, dose=300)])
     changed = dict(MOUSE, toxin_injury_rate=MOUSE["toxin_injury_rate"] * 1.02)
@@ -170,7 +170,7 @@ def test_cross_check_detects_a_different_model():
 
 @needs_roadrunner
 def test_state_after_the_jump_is_reported_at_the_dose_time():
-    from livermodel.sbml import to_sbml
+    from livermodel.interop.sbml import to_sbml
 
     schedule = Schedule([Hepatectomy(at=48, fraction=0.7)])
     xml = to_sbml(RAT, schedule, duration_h=96)
@@ -181,7 +181,7 @@ def test_state_after_the_jump_is_reported_at_the_dose_time():
 
 @needs_roadrunner
 def test_actions_after_the_end_of_the_run_are_not_exported():
-    from livermodel.sbml import to_sbml
+    from livermodel.interop.sbml import to_sbml
 
     schedule = Schedule([Toxin(at=0, dose=300), Toxin(at=100, dose=300), Toxin(at=48, dose=100)])
     xml = to_sbml(MOUSE, schedule, duration_h=100)
@@ -205,7 +205,7 @@ def test_document_is_consistent_without_warnings():
     """Zero errors, and zero warnings too, unit checks included."""
     import libsbml
 
-    from livermodel.sbml import to_sbml
+    from livermodel.interop.sbml import to_sbml
 
     params, events, duration = CASES["everything"]
     doc, _ = _read(to_sbml(params, Schedule(events), duration_h=duration))
@@ -217,8 +217,9 @@ def test_document_is_consistent_without_warnings():
 @needs_libsbml
 def test_ids_units_and_notes():
     from livermodel import PARAMETERS, STATES
-    from livermodel.model import OBSERVABLES
-    from livermodel.sbml import UNIT_IDS, to_sbml
+    from livermodel.interop.sbml import to_sbml
+    from livermodel.interop.sbml_terms import UNIT_IDS
+    from livermodel.model.layout import OBSERVABLES
 
     params = resolve_parameters("human", {"anti_death_on": 0.0})
     _, model = _read(to_sbml(params, Schedule([Hepatectomy(at=0, fraction=0.6)]), duration_h=48,
@@ -255,7 +256,7 @@ def test_ids_units_and_notes():
 def test_events_compose_simultaneous_actions_in_listing_order():
     import libsbml
 
-    from livermodel.sbml import to_sbml
+    from livermodel.interop.sbml import to_sbml
 
     events = [Toxin(at=24, dose=200), Hepatectomy(at=24, fraction=0.5), Hepatectomy(at=24, fraction=0.4),
               Chronic(start=24, end=48, rate=0.01)]
@@ -272,7 +273,7 @@ def test_events_compose_simultaneous_actions_in_listing_order():
 
 @needs_libsbml
 def test_unsupported_event_is_a_clear_error():
-    from livermodel.sbml import to_sbml
+    from livermodel.interop.sbml import to_sbml
 
     class Infusion:  # an event kind the exporter does not know
         at = 0.0
@@ -287,7 +288,7 @@ def test_unsupported_event_is_a_clear_error():
 
 @needs_libsbml
 def test_bad_parameters_are_errors():
-    from livermodel.sbml import to_sbml
+    from livermodel.interop.sbml import to_sbml
 
     with pytest.raises(LivermodelError, match="every parameter"):
         to_sbml({"set_point": 1.0}, Schedule(), duration_h=10)
@@ -298,7 +299,7 @@ def test_bad_parameters_are_errors():
 
 
 def test_missing_libsbml_names_the_extra(monkeypatch):
-    from livermodel.sbml import to_sbml
+    from livermodel.interop.sbml import to_sbml
 
     monkeypatch.setitem(sys.modules, "libsbml", None)
     with pytest.raises(LivermodelError, match=r'livermodel\[sbml\]'):
@@ -307,7 +308,7 @@ def test_missing_libsbml_names_the_extra(monkeypatch):
 
 @needs_libsbml
 def test_export_sbml_writes_a_file(tmp_path):
-    from livermodel.sbml import check_document, export_sbml
+    from livermodel.interop.sbml import check_document, export_sbml
 
     out = export_sbml(MOUSE, tmp_path / "run.xml", schedule=Schedule([Toxin(at=0, dose=300)]),
                       duration_h=72, name="mouse toxin")
@@ -322,7 +323,7 @@ def test_export_sbml_writes_a_file(tmp_path):
 def _scenario_files() -> list[Path]:
     if SCENARIO_DIR.is_dir():
         return sorted(SCENARIO_DIR.glob("*.yaml"))
-    from livermodel.scenario import library_path
+    from livermodel.scenario.reader import library_path
 
     return sorted(library_path().glob("*.yaml"))
 
@@ -341,7 +342,7 @@ def test_library_covers_every_kind_of_event():
     """The per-scenario cross-check below must include hepatectomy, toxin, MSC and EV scenarios."""
     import warnings
 
-    from livermodel.scenario import load_scenario
+    from livermodel.scenario.scenario import load_scenario
 
     kinds = set()
     with warnings.catch_warnings():
@@ -356,8 +357,8 @@ def test_library_covers_every_kind_of_event():
 def test_library_scenario_roadrunner_agrees(path):
     import warnings
 
-    from livermodel.sbml import check_document, to_sbml
-    from livermodel.scenario import load_scenario
+    from livermodel.interop.sbml import check_document, to_sbml
+    from livermodel.scenario.scenario import load_scenario
 
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
@@ -376,7 +377,7 @@ def test_library_scenario_roadrunner_agrees(path):
 def _app():
     import typer
 
-    from livermodel.cli_export import register
+    from livermodel.cli.export import register
 
     app = typer.Typer()
 
@@ -392,7 +393,7 @@ def _app():
 def test_cli_export_writes_a_consistent_file(tmp_path):
     from typer.testing import CliRunner
 
-    from livermodel.sbml import check_document
+    from livermodel.interop.sbml import check_document
 
     out = tmp_path / "phx.xml"
     res = CliRunner().invoke(_app(), ["export", "rat-phx-70", "--format", "sbml", "-o", str(out),
@@ -412,7 +413,7 @@ def test_cli_export_writes_a_consistent_file(tmp_path):
 def test_cli_export_of_a_scenario_file_matches_its_run(tmp_path):
     from typer.testing import CliRunner
 
-    from livermodel.scenario import load_scenario
+    from livermodel.scenario.scenario import load_scenario
 
     scenario = tmp_path / "mine.yaml"
     scenario.write_text(
@@ -452,7 +453,7 @@ def test_cli_export_errors_exit_with_status_2(tmp_path):
 
 @needs_libsbml
 def test_export_to_a_missing_folder_is_a_clear_error(tmp_path):
-    from livermodel.sbml import export_sbml
+    from livermodel.interop.sbml import export_sbml
 
     with pytest.raises(LivermodelError, match="cannot write"):
         export_sbml(RAT, tmp_path / "no" / "such" / "x.xml", schedule=Schedule(), duration_h=10)

@@ -13,19 +13,12 @@ import yaml
 
 import livermodel.errors as errors_module
 from livermodel.errors import LivermodelError, ScenarioError, ScheduleError, UnitError
-from livermodel.scenario import (
-    DEFAULT_CHRONIC_RATE,
-    ScenarioWarning,
-    apply_overrides,
-    find_scenario,
-    json_schema,
-    json_schema_text,
-    library_path,
-    load_scenario,
-    parse_override,
-    parse_scenario,
-)
-from livermodel.schedule import MSC, Chronic, Hepatectomy, Toxin
+from livermodel.model.schedule import MSC, Chronic, Hepatectomy, Toxin
+from livermodel.scenario.fields import DEFAULT_CHRONIC_RATE, ScenarioWarning
+from livermodel.scenario.overrides import apply_overrides, parse_override
+from livermodel.scenario.reader import find_scenario, library_path
+from livermodel.scenario.scenario import load_scenario, parse_scenario
+from livermodel.scenario.schema import json_schema, json_schema_text
 
 HERE = Path(__file__).parent
 BROKEN = HERE / "broken_scenarios"
@@ -128,7 +121,7 @@ def test_defaults(tmp_path):
 
 
 def test_scenario_runs_like_simulate(tmp_path):
-    from livermodel import simulate
+    from livermodel.solve import simulate
 
     sc = load_scenario(write(tmp_path, "phx.yaml",
                              "duration: 5 d\noutput_step: 2 h\ninsults:\n"
@@ -540,8 +533,8 @@ def test_schema_rejects_what_the_validator_rejects(name):
 
 
 def test_schema_knows_every_event_type_and_parameter():
-    from livermodel.parameters import NAMES
-    from livermodel.scenario import EVENTS
+    from livermodel.model.parameters import NAMES
+    from livermodel.scenario.fields import EVENTS
 
     schema = json_schema()
     assert set(EVENTS) <= set(schema["$defs"])
@@ -549,7 +542,7 @@ def test_schema_knows_every_event_type_and_parameter():
 
 
 def test_expect_checks(tmp_path):
-    from livermodel.scenario import check_expectations
+    from livermodel.scenario.scenario import check_expectations
 
     m = {"mode": "failure", "failed": True, "failure_time_h": 20.0, "recovery_time_h": None,
          "survival_probability": 0.01, "final_mass": 0.0, "nadir_mass": 0.0}
@@ -589,7 +582,7 @@ def test_parameters_that_make_a_normal_liver_unstable_give_a_warning():
 ])
 @pytest.mark.parametrize("name", ["fulminant-msc-early", "human-aclf-msc"])
 def test_fast_overrides_equal_full_validation(overrides, name):
-    from livermodel.scenario import build_scenario
+    from livermodel.scenario.scenario import build_scenario
 
     base = load_scenario(name)
     with warnings.catch_warnings():

@@ -6,7 +6,9 @@ import warnings
 
 import pytest
 
-from livermodel.scenario import library_path, list_library, load_scenario
+from livermodel.scenario.library import list_library
+from livermodel.scenario.reader import library_path
+from livermodel.scenario.scenario import load_scenario
 
 LIBRARY = sorted(library_path().glob("*.yaml"))
 

@@ -15,7 +15,7 @@ from livermodel import (
     ScheduleError,
     Toxin,
 )
-from livermodel.model import INPUTS
+from livermodel.model.layout import INPUTS
 
 
 def test_repeats_and_breakpoints():

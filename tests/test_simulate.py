@@ -11,10 +11,10 @@ from livermodel import (
     SolverSettings,
     Toxin,
     resolve_parameters,
-    simulate,
     simulate_batch,
 )
-from livermodel.simulate import output_grid
+from livermodel.solve import simulate
+from livermodel.solve.simulate import output_grid
 
 
 def test_output_grid_includes_the_end():
@@ -113,7 +113,7 @@ def test_metrics_need_only_the_variables_listed_in_metrics_needs():
 
 
 def test_each_bolus_acts_once_at_the_restart_it_belongs_to():
-    from livermodel.simulate import MERGE_H, _boluses_by_segment, _segments
+    from livermodel.solve.simulate import MERGE_H, _boluses_by_segment, _segments
 
     first = Schedule([Toxin(0, 100), Hepatectomy(5, 0.5), MSC(5 + 0.5 * MERGE_H, 10),
                       Toxin(10, 50)])

@@ -11,15 +11,11 @@ import typer
 from typer.testing import CliRunner
 
 from livermodel.errors import LivermodelError
-from livermodel.scenario import load_scenario, parse_scenario
-from livermodel.sweep import (
-    load_trajectories,
-    parse_spec,
-    plan_sweep,
-    read_table,
-    resume_sweep,
-    run_sweep,
-)
+from livermodel.output.sweep import load_trajectories, resume_sweep, run_sweep
+from livermodel.scenario.blocks import parse_spec
+from livermodel.scenario.scenario import load_scenario, parse_scenario
+from livermodel.studies.sweep.plan import plan_sweep
+from livermodel.studies.sweep.table import read_table
 
 SHORT = ["duration=3d", "output_step=2h"]
 TIMING = ["interventions.0.at=0:8h:3", "interventions.0.dose=1e6:1e8cells/kg:3:log"]
@@ -254,7 +250,7 @@ def test_with_overrides_matches_load_scenario():
 # --------------------------------------------------------------------------------------------
 
 def _app():
-    from livermodel.cli_sweep import register
+    from livermodel.cli.sweep import register
 
     app = typer.Typer(add_completion=False)
 

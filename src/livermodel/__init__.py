@@ -6,28 +6,46 @@ The Python API mirrors the command line::
     result = simulate(species="rat", schedule=[Hepatectomy(at=0, fraction=0.7)], duration=336)
     result.metrics()["recovery_time_h"]
 
-See ``docs/model.md`` for the equations and the parameter table.
+See ``docs/model.md`` for the equations and the parameter table, and ``docs/development.md``
+for the package layout.  The names below are imported on first use (PEP 562), so that
+``import livermodel.cli`` (and ``livermodel --help``) does not load numpy.
 """
 
-from importlib.metadata import PackageNotFoundError, version
+from __future__ import annotations
 
-try:
-    __version__ = version("livermodel")
-except PackageNotFoundError:  # running from a source tree without installation
-    __version__ = "0.0.0+unknown"
+import importlib
 
-from .errors import LivermodelError, ParameterError, ScenarioError, ScheduleError, UnitError
-from .metrics import METRICS
-from .metrics import compute as compute_metrics
-from .model import STATES, VARIABLES
-from .parameters import PARAMETERS, SPECIES
-from .parameters import resolve as resolve_parameters
-from .schedule import EV, MSC, Antidote, Chronic, Hepatectomy, InflammatoryHit, Schedule, Toxin
-from .simulate import BatchResult, Result, SolverSettings, simulate, simulate_batch
+from livermodel.version import __version__
 
-__all__ = [
-    "__version__", "LivermodelError", "ParameterError", "ScenarioError", "ScheduleError",
-    "UnitError", "METRICS", "compute_metrics", "STATES", "VARIABLES", "PARAMETERS", "SPECIES",
-    "resolve_parameters", "EV", "MSC", "Antidote", "Chronic", "Hepatectomy", "InflammatoryHit",
-    "Schedule", "Toxin", "BatchResult", "Result", "SolverSettings", "simulate", "simulate_batch",
-]
+#: Public name -> (module, attribute) it comes from.
+_PUBLIC: dict[str, tuple[str, str]] = {
+    **{n: ("livermodel.errors", n) for n in
+       ("LivermodelError", "ParameterError", "ScenarioError", "ScheduleError", "UnitError")},
+    "METRICS": ("livermodel.metrics", "METRICS"),
+    "compute_metrics": ("livermodel.metrics", "compute"),
+    "STATES": ("livermodel.model.layout", "STATES"),
+    "VARIABLES": ("livermodel.model.layout", "VARIABLES"),
+    "PARAMETERS": ("livermodel.model.parameters", "PARAMETERS"),
+    "SPECIES": ("livermodel.model.parameters", "SPECIES"),
+    "resolve_parameters": ("livermodel.model.parameters", "resolve"),
+    **{n: ("livermodel.model.schedule", n) for n in
+       ("EV", "MSC", "Antidote", "Chronic", "Hepatectomy", "InflammatoryHit", "Schedule", "Toxin")},
+    **{n: ("livermodel.solve.simulate", n) for n in
+       ("BatchResult", "Result", "SolverSettings", "simulate", "simulate_batch")},
+}
+
+__all__ = ["__version__", *_PUBLIC]
+
+
+def __getattr__(name: str):
+    try:
+        module, attr = _PUBLIC[name]
+    except KeyError:
+        raise AttributeError(f"module 'livermodel' has no attribute '{name}'") from None
+    value = getattr(importlib.import_module(module), attr)
+    globals()[name] = value  # later lookups skip this function
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted(set(globals()) | set(_PUBLIC))

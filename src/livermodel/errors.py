@@ -4,7 +4,7 @@ Every mistake a *user* can make (a bad scenario file, an unknown parameter, an i
 raises a subclass of :class:`LivermodelError`.  The command line catches this one base class,
 prints its message and exits with status 2, so a user never sees a traceback for their own
 mistake.  Numerical trouble during a simulation is *not* an exception: it is reported on the
-:class:`livermodel.simulate.Result` (``success`` and ``message``).
+:class:`livermodel.solve.simulate.Result` (``success`` and ``message``).
 """
 
 from __future__ import annotations

@@ -77,7 +77,7 @@ def critical_level(parameters) -> float:
 
 
 def compute(result) -> dict:
-    """The outcome metrics of a :class:`livermodel.simulate.Result`, as a plain dict.
+    """The outcome metrics of a :class:`livermodel.solve.simulate.Result`, as a plain dict.
 
     A run whose solve failed gets ``None`` for every metric.
     """
@@ -142,7 +142,7 @@ def _crossing_times(t, x, level, first, below=False):
 
 
 def compute_batch(batch) -> list[dict]:
-    """:func:`compute` for every run of a :class:`livermodel.simulate.BatchResult`, vectorised.
+    """:func:`compute` for every run of a :class:`livermodel.solve.simulate.BatchResult`, vectorised.
 
     Gives the same values as calling :func:`compute` run by run (a test checks it), without a
     Python loop over the output points; sweeps use it.

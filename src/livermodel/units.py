@@ -24,7 +24,7 @@ from __future__ import annotations
 import math
 import re
 
-from .errors import UnitError, did_you_mean
+from livermodel.errors import UnitError, did_you_mean
 
 _TIME = {
     "s": 1 / 3600, "sec": 1 / 3600, "second": 1 / 3600, "seconds": 1 / 3600,

@@ -1,33 +1,21 @@
-"""Analyses over the batched solver: tipping points, sensitivity, virtual cohorts, calibration.
+"""Compatibility name for the studies (:mod:`livermodel.studies`), their figures
+(:mod:`livermodel.figures.studies`) and output folders (:mod:`livermodel.output.studies`):
+``from livermodel.analysis import find_threshold, run_cohort, fit, ...`` keeps working."""
 
-Every analysis here is a loop over :func:`livermodel.simulate.simulate_batch` (never a second
-solver), and each is one function call that the command line wraps:
-
-=====================================  ===================================================
-:func:`find_threshold`                 ``livermodel threshold``: the critical value of a key
-:func:`sensitivity`                    ``livermodel sensitivity``: local, Morris, Sobol
-:func:`run_cohort`                     ``livermodel cohort``: virtual animals or patients
-:func:`fit`                            ``livermodel fit``: least-squares calibration to data
-=====================================  ===================================================
-
-``write_*`` functions write an output folder (JSON, CSV, figures, ``provenance.json`` last);
-``*_figure`` functions return a matplotlib ``Figure``.  See ``docs/analyses.md``.
-"""
-
-from .cohort import CohortResult, cohort_figure, kaplan_meier, run_cohort, wilson_interval
-from .fit import FitData, FitResult, calibrated_scenario, fit, fit_figure, read_data
-from .output import write_cohort, write_fit, write_sensitivity, write_threshold
-from .sensitivity import (
+from livermodel.figures.studies import cohort_figure, fit_figure, sensitivity_figure, threshold_figure
+from livermodel.output.studies import write_cohort, write_fit, write_sensitivity, write_threshold
+from livermodel.studies.cohort import CohortResult, kaplan_meier, run_cohort, wilson_interval
+from livermodel.studies.fit import FitData, FitResult, calibrated_scenario, fit, read_data
+from livermodel.studies.sensitivity import (
     ModelEvaluator,
     Problem,
     SensitivityResult,
     morris,
     parameter_problem,
     sensitivity,
-    sensitivity_figure,
     sobol,
 )
-from .threshold import ThresholdResult, find_threshold, threshold_figure
+from livermodel.studies.threshold import ThresholdResult, find_threshold
 
 __all__ = [
     "find_threshold", "ThresholdResult", "threshold_figure",

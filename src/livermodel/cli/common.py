@@ -1,0 +1,103 @@
+"""What every command of the command line shares: option types, error handling, messages.
+
+Imported at start-up by :mod:`livermodel.cli` and the ``cli_*`` modules, so it imports nothing
+but Typer and the standard library.
+"""
+
+from __future__ import annotations
+
+import shlex
+from contextlib import contextmanager
+from typing import Annotated
+
+import typer
+
+EXIT_OK, EXIT_FAILED, EXIT_BAD_INPUT, EXIT_INTERRUPTED = 0, 1, 2, 130
+
+SET_HELP = ("Change one scenario key, KEY=VALUE with a dotted key path (repeatable): "
+            "--set insults.0.fraction=0.8 --set parameters.death_sensitivity=2 "
+            "--set duration=21d.")
+FORMAT_HELP = "Figure formats, comma-separated: png (300 dpi), svg, pdf; 'none' for no figures."
+STYLE_HELP = "Figure style: 'paper' (180 mm wide, 8 pt) or 'slides' (16:9, large text)."
+QUIET_HELP = "Print nothing but errors (no progress, no summary)."
+
+ScenarioArg = Annotated[str, typer.Argument(
+    metavar="SCENARIO", help="Scenario file, or a library name (see 'livermodel scenarios').")]
+FormatOption = Annotated[str, typer.Option("--format", "-f", metavar="FORMATS", help=FORMAT_HELP)]
+StyleOption = Annotated[str, typer.Option("--style", metavar="paper|slides", help=STYLE_HELP)]
+QuietOption = Annotated[bool, typer.Option("--quiet", "-q", help=QUIET_HELP)]
+SetOption = Annotated[list[str] | None, typer.Option("--set", metavar="KEY=VALUE", help=SET_HELP)]
+
+
+def out_option(default: str):
+    """The ``--out DIR`` option type; ``default`` names the folder used without it."""
+    return Annotated[str | None, typer.Option(
+        "--out", "-o", metavar="DIR",
+        help=f"Output folder (created if needed). Default: {default}.")]
+
+
+def set_option(extra: str = ""):
+    """The ``--set`` option type, with ``extra`` added to its help."""
+    return Annotated[list[str] | None, typer.Option("--set", metavar="KEY=VALUE",
+                                                    help=SET_HELP + extra)]
+
+
+@contextmanager
+def user_errors():
+    """Turn a user's mistake into a one-paragraph message and exit code 2 (no traceback)."""
+    from livermodel.errors import LivermodelError
+
+    try:
+        yield
+    except LivermodelError as err:
+        text = f"error: {err}"
+        hint = None if err.suggestion else _hint(err)
+        if hint:
+            text += f". {hint}"
+        typer.echo(text, err=True)
+        raise typer.Exit(EXIT_BAD_INPUT) from None
+
+
+def _hint(err) -> str | None:
+    """What to do about an error that carries no suggestion of its own."""
+    source = str(err.source or "")
+    if (err.key or "").startswith("-"):
+        return "See --help for the accepted values"
+    if "not found" in err.message or "directory" in err.message:
+        return ("Check the path, or give a library scenario by name ('livermodel scenarios' "
+                "lists them)")
+    if source.startswith("override"):
+        return "Fix the --set value ('livermodel params' lists parameter names and units)"
+    if source:
+        return "Fix that line, then check the file with 'livermodel validate FILE'"
+    return None
+
+
+def say(quiet: bool, text: str = "") -> None:
+    """Print ``text`` unless ``--quiet``."""
+    if not quiet:
+        typer.echo(text)
+
+
+def command_line(ctx: typer.Context) -> str:
+    """The command as a shell line rebuilt from the parsed options (recorded in provenance).
+
+    Rebuilt rather than read from ``sys.argv`` so that it is right when a command runs
+    in-process too; flags that are at their default are left out.
+    """
+    parts = ["livermodel", ctx.info_name or ""]
+    for param in ctx.command.params:
+        value = ctx.params.get(param.name)
+        if param.name == "help" or value is None:
+            continue
+        values = list(value) if isinstance(value, (list, tuple)) else [value]
+        if param.param_type_name == "argument":
+            parts += [str(v) for v in values]
+        elif getattr(param, "is_flag", False) or isinstance(value, bool):
+            opts = param.opts if value else (param.secondary_opts or [])
+            if opts and value != param.default:
+                parts.append(max(opts, key=len))
+        else:
+            for v in values:
+                parts += [max(param.opts, key=len), str(v)]
+    return shlex.join(parts)

@@ -1,0 +1,309 @@
+"""The analysis commands: ``threshold``, ``sensitivity``, ``cohort`` and ``fit``.
+
+``register(app)`` adds them to a Typer app; ``livermodel.cli`` calls it.  Each command parses
+its options, calls one function of :mod:`livermodel.analysis` and one ``write_*`` function of
+:mod:`livermodel.output.studies`, and prints a short summary.  Library modules are imported
+inside the commands so that ``livermodel --help`` stays fast.  A user's mistake
+(:class:`livermodel.errors.LivermodelError`) prints one message and exits with status 2.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import typer
+
+from livermodel.cli.common import FormatOption as FORMAT
+from livermodel.cli.common import QuietOption as QUIET
+from livermodel.cli.common import ScenarioArg as SCENARIO_ARG
+from livermodel.cli.common import SetOption as SET
+from livermodel.cli.common import StyleOption as STYLE
+from livermodel.cli.common import out_option
+from livermodel.cli.common import say as _say
+from livermodel.cli.common import user_errors as _user_errors
+
+SEED = Annotated[int | None, typer.Option(
+    "--seed", metavar="S", help="Seed of the random draw (default: a fresh one, recorded).")]
+
+
+def _out(kind: str):
+    return out_option(f"results/<scenario>-{kind}/")
+
+
+def _load(scenario: str, overrides):
+    import warnings
+
+    from livermodel.scenario.fields import ScenarioWarning
+    from livermodel.scenario.scenario import load_scenario
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ScenarioWarning)
+        return load_scenario(scenario, overrides or ())
+
+
+def _pair(text: str, option: str) -> tuple[str, str]:
+    from livermodel.errors import LivermodelError
+
+    if "=" not in text:
+        raise LivermodelError(f"{option} takes KEY=VALUES", key=option, found=repr(text),
+                              expected="e.g. insults.0.fraction=0.6:0.95")
+    key, _, value = text.partition("=")
+    return key.strip(), value.strip()
+
+
+def _names(text: str | None) -> list[str] | None:
+    if text is None:
+        return None
+    return [n.strip() for n in text.split(",") if n.strip()]
+
+
+def _command() -> str:
+    from livermodel.output.provenance import command_line
+
+    return command_line()
+
+
+def threshold(
+    scenario: SCENARIO_ARG,
+    vary: Annotated[str, typer.Option(
+        "--vary", metavar="KEY=LOW:HIGH",
+        help="The key to search and its range; LOW:HIGH:log for a log scale; units on the "
+        "numbers (0:48h). A bare parameter name means parameters.NAME.")],
+    metric: Annotated[str, typer.Option(
+        "--metric", metavar="NAME", help="Outcome: 'failed' (default) or a numeric metric with "
+        "--level.")] = "failed",
+    level: Annotated[float | None, typer.Option(
+        "--level", metavar="X", help="Level that a numeric metric crosses (e.g. final_mass 0.9).")] = None,
+    tol: Annotated[float | None, typer.Option(
+        "--tol", metavar="T", help="Width of the final bracket in the key's unit "
+        "(default: 1/1000 of the range).")] = None,
+    along: Annotated[str | None, typer.Option(
+        "--along", metavar="KEY2=SPEC", help="Draw the boundary as a curve over a second key: "
+        "a:b:n, a:b:n:log or v1,v2,v3.")] = None,
+    points: Annotated[int, typer.Option(
+        "--points", metavar="K", help="Points evaluated per bracket and round (one batch).")] = 7,
+    set_: SET = None,
+    out: _out("threshold") = None,
+    format_: FORMAT = "png",
+    style: STYLE = "paper",
+    quiet: QUIET = False,
+) -> None:
+    """Find the tipping point: the value of one key at which the outcome flips.
+
+    Searches KEY between LOW and HIGH by k-section (several points per round, in one batched
+    solve) until the bracket is narrower than --tol. Writes threshold.json (key, critical_value,
+    bracket, metric, and the curve with --along), threshold_points.csv (every evaluated run) and
+    threshold.<format> (both basins shaded), with provenance.json last. See docs/analyses.md.
+
+    \b
+    Examples:
+      livermodel threshold rat-phx-70 --vary insults.0.fraction=0.6:0.95
+      livermodel threshold rat-phx-70 --vary insults.0.fraction=0.6:0.95 \\
+          --along parameters.death_sensitivity=0.5:3:11
+      livermodel threshold fulminant-msc-early --vary interventions.0.at=0:48h
+      livermodel threshold rat-phx-70 --vary insults.0.fraction=0.6:0.95 \\
+          --metric final_mass --level 0.9
+    """
+    from livermodel.output.provenance import now_iso
+
+    started = now_iso()
+    with _user_errors():
+        from livermodel.output.studies import write_threshold
+        from livermodel.studies.threshold import find_threshold
+
+        sc = _load(scenario, set_)
+        key, spec = _pair(vary, "--vary")
+        along_pair = _pair(along, "--along") if along else None
+        res = find_threshold(sc, key, spec=spec, metric=metric, level=level, tol=tol,
+                             along=along_pair, points=points)
+        folder = out or f"results/{sc.name}-threshold"
+        write_threshold(folder, res, formats=format_, style=style, command=_command(),
+                        started=started)
+    unit = f" {res.unit}" if res.unit else ""
+    if res.critical_value is not None:
+        lo_w, hi_w = res.outcome_words
+        _say(quiet, f"{res.key}: critical value {res.critical_value:.6g}{unit} (bracket "
+             f"{res.bracket[0]:.6g} to {res.bracket[1]:.6g}); {lo_w if not res.outcome_low else hi_w}"
+             f" at {res.low:g}, {hi_w if res.outcome_high else lo_w} at {res.high:g}")
+    else:
+        _say(quiet, f"{res.key}: {res.status}")
+    if res.curve:
+        found = sum(p.critical_value is not None for p in res.curve)
+        _say(quiet, f"boundary over {res.along_key}: {found} of {len(res.curve)} points found")
+    _say(quiet, f"{res.runs} runs in {res.rounds} rounds; wrote {folder}/")
+
+
+def sensitivity(
+    scenario: SCENARIO_ARG,
+    metric: Annotated[str, typer.Option(
+        "--metric", metavar="NAME", help="Numeric metric, e.g. recovery_time_h, final_mass, "
+        "alt_peak_u_per_l, survival_probability or failed (0/1).")],
+    method: Annotated[str, typer.Option(
+        "--method", metavar="local|morris|sobol", help="local elasticities, Morris screening or "
+        "Sobol indices.")] = "local",
+    params: Annotated[str | None, typer.Option(
+        "--params", metavar="A,B,...", help="Parameters to analyse (default: all that can "
+        "matter, without switches).")] = None,
+    samples: Annotated[int | None, typer.Option(
+        "--samples", metavar="N", help="Morris trajectories (default 20) or Sobol base samples, "
+        "a power of 2 (default 256).")] = None,
+    seed: SEED = None,
+    step: Annotated[float, typer.Option(
+        "--step", metavar="H", help="Relative step of the local method.")] = 0.01,
+    second_order: Annotated[bool, typer.Option(
+        "--second-order/--no-second-order",
+        help="Sobol: also second-order indices (N(2D+2) runs instead of N(D+2)).")] = True,
+    set_: SET = None,
+    out: _out("sensitivity") = None,
+    format_: FORMAT = "png",
+    style: STYLE = "paper",
+    quiet: QUIET = False,
+) -> None:
+    """Which parameters matter for a metric: elasticities, Morris or Sobol indices.
+
+    Ranges of the global methods are the plausible ranges of the parameter table (log scale
+    when they span a factor of 10). Morris and Sobol need SALib: pip install
+    "livermodel[analysis]". Writes sensitivity.json, sensitivity.csv and
+    sensitivity-<method>.<format> (tornado chart, mu*-sigma plot or S1/ST bars).
+
+    \b
+    Examples:
+      livermodel sensitivity rat-phx-70 --metric recovery_time_h
+      livermodel sensitivity rat-phx-70 --metric recovery_time_h --method morris --seed 1
+      livermodel sensitivity rat-phx-70 --metric recovery_time_h --method sobol \\
+          --params division_rate,priming_rate,death_sensitivity --samples 512 --seed 1
+    """
+    from livermodel.output.provenance import now_iso
+
+    started = now_iso()
+    with _user_errors():
+        from livermodel.output.studies import write_sensitivity
+        from livermodel.studies.sensitivity import sensitivity as run
+
+        sc = _load(scenario, set_)
+        res = run(sc, metric, method=method, params=_names(params), samples=samples, seed=seed,
+                  step=step, second_order=second_order)
+        folder = out or f"results/{sc.name}-sensitivity-{method}"
+        write_sensitivity(folder, res, formats=format_, style=style, command=_command(),
+                          started=started)
+    key = {"local": "elasticity", "morris": "mu_star", "sobol": "ST"}[res.method]
+    top = ", ".join(f"{r['name']} {r[key]:.3g}" for r in res.rows[:5])
+    _say(quiet, f"{res.method} sensitivity of {metric} ({res.runs} runs): top {key}: {top}")
+    _say(quiet, f"wrote {folder}/")
+
+
+def cohort(
+    scenario: SCENARIO_ARG,
+    size: Annotated[int | None, typer.Option(
+        "--size", "-n", metavar="N", help="Number of individuals (default: the cohort: block, "
+        "else 20).")] = None,
+    variability: Annotated[float | None, typer.Option(
+        "--variability", metavar="SD", help="Log-SD of the log-normal variation around the preset "
+        "(default 0.3, about 31 % CV; 0 = every individual is the preset).")] = None,
+    control: Annotated[str | None, typer.Option(
+        "--control", metavar="SCENARIO", help="Control arm, run on the same individuals.")] = None,
+    seed: SEED = None,
+    params: Annotated[str | None, typer.Option(
+        "--params", metavar="A,B,...", help="Parameters to vary (default: the individual "
+        "biology; see docs/analyses.md).")] = None,
+    metrics: Annotated[str, typer.Option(
+        "--metrics", metavar="A,B", help="Metrics whose distributions and paired differences are "
+        "shown.")] = "final_mass,alt_peak_u_per_l",
+    set_: SET = None,
+    out: _out("cohort") = None,
+    format_: FORMAT = "png",
+    style: STYLE = "paper",
+    quiet: QUIET = False,
+) -> None:
+    """Simulate a virtual cohort: N animals or patients with parameters varied around the preset.
+
+    Each arm (the scenario, and --control) runs on the same individuals (paired design). Writes
+    cohort.json (per arm survival_fraction, ci_low, ci_high as a 95 % Wilson interval, n; the
+    Kaplan-Meier curves; the paired comparison), individuals.csv (every individual's parameters
+    and metrics) and cohort.<format>. Per-parameter distributions may be given in the scenario
+    file under cohort: (see docs/analyses.md).
+
+    \b
+    Examples:
+      livermodel cohort fulminant-msc-early --size 100 --control fulminant --seed 1
+      livermodel cohort rat-phx-70 --size 50 --variability 0.2 --set insults.0.fraction=0.75
+    """
+    from livermodel.output.provenance import now_iso
+
+    started = now_iso()
+    with _user_errors():
+        from livermodel.output.studies import write_cohort
+        from livermodel.studies.cohort import run_cohort
+
+        sc = _load(scenario, set_)
+        ctrl = _load(control, ()) if control else None
+        res = run_cohort(sc, size=size, variability=variability, control=ctrl, seed=seed,
+                         params=_names(params), metrics=_names(metrics) or ())
+        folder = out or f"results/{sc.name}-cohort"
+        write_cohort(folder, res, formats=format_, style=style, command=_command(),
+                     started=started)
+    data = res.to_dict()
+    for label, a in data["arms"].items():
+        _say(quiet, f"{label}: {a['survivors']}/{a['n']} survive ({100 * a['survival_fraction']:.0f} %, "
+             f"95 % CI {100 * a['ci_low']:.0f} to {100 * a['ci_high']:.0f} %)")
+    for p in data.get("paired", []):
+        _say(quiet, f"paired: {p['saved']} saved and {p['lost']} lost by {p['arm']} against "
+             f"{p['control']} (exact McNemar p = {p['mcnemar_p']:.3g})")
+    _say(quiet, f"seed {res.seed}; wrote {folder}/")
+
+
+def fit(
+    scenario: SCENARIO_ARG,
+    data: Annotated[str, typer.Option(
+        "--data", metavar="FILE.csv", help="Table time_h,variable,value,sd (or a shipped table "
+        "such as rat_phx70_volume).")],
+    params: Annotated[str, typer.Option(
+        "--params", metavar="A,B,...", help="Parameters to fit, comma-separated.")],
+    max_evaluations: Annotated[int, typer.Option(
+        "--max-evaluations", metavar="N", help="Most optimiser iterations.")] = 200,
+    set_: SET = None,
+    out: _out("fit") = None,
+    format_: FORMAT = "png",
+    style: STYLE = "paper",
+    quiet: QUIET = False,
+) -> None:
+    """Fit parameters to measured time courses by weighted least squares.
+
+    Respects the plausible ranges of the parameter table (log space for positive ones). Writes
+    fit.json (estimates, approximate 95 % intervals, correlations, chi2), fit_points.csv, a
+    calibrated scenario <name>-calibrated.yaml that 'livermodel run' accepts, and fit.<format>.
+
+    \b
+    Examples:
+      livermodel fit rat-phx-70 --data data/rat_phx70_volume.csv --params division_rate,priming_rate
+      livermodel run results/rat-phx-70-fit/rat-phx-70-calibrated.yaml
+    """
+    from livermodel.output.provenance import now_iso
+
+    started = now_iso()
+    with _user_errors():
+        from livermodel.output.studies import write_fit
+        from livermodel.studies.fit import fit as run
+
+        sc = _load(scenario, set_)
+        names = _names(params) or []
+        res = run(sc, data, names, max_evaluations=max_evaluations)
+        folder = out or f"results/{sc.name}-fit"
+        paths = write_fit(folder, res, formats=format_, style=style, command=_command(),
+                          started=started)
+    for n in res.names:
+        lo, hi = res.ci[n]
+        _say(quiet, f"{n} = {res.estimates[n]:.4g} (95 % CI {lo:.3g} to {hi:.3g}; start "
+             f"{res.start[n]:.4g})")
+    _say(quiet, f"chi2 = {res.chi2:.3g} on {res.dof} degrees of freedom; "
+         f"{int(res.within_sd.sum())}/{len(res.data)} points within 1 SD; {res.message}")
+    yaml_path = next((p for p in paths if str(p).endswith(".yaml")), None)
+    _say(quiet, f"wrote {folder}/ (calibrated scenario: {yaml_path})")
+
+
+def register(app: typer.Typer) -> None:
+    """Add the ``threshold``, ``sensitivity``, ``cohort`` and ``fit`` commands to ``app``."""
+    app.command("threshold")(threshold)
+    app.command("sensitivity")(sensitivity)
+    app.command("cohort")(cohort)
+    app.command("fit")(fit)

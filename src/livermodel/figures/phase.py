@@ -1,0 +1,106 @@
+"""The phase-portrait figure (see :mod:`livermodel.studies.phase` for the analysis).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from livermodel.studies.phase import Y_LABELS, PhasePortrait
+
+
+def phase_figure(portrait: PhasePortrait, *, style: str = "paper", fig=None):
+    """Draw ``portrait``: the phase plane (left) and functional mass over time (right)."""
+    from matplotlib.colors import ListedColormap
+    from matplotlib.lines import Line2D
+    from matplotlib.patches import Patch
+
+    from livermodel.figures.style import (
+        FAILURE_COLOR,
+        OKABE_ITO,
+        REFERENCE_COLOR,
+        note_text,
+        style_context,
+        time_axis,
+    )
+
+    recover_c, fail_c = OKABE_ITO["blue"], FAILURE_COLOR
+    with style_context(style) as layout:
+        if fig is None:
+            from matplotlib.backends.backend_agg import FigureCanvasAgg
+            from matplotlib.figure import Figure
+
+            fig = Figure(figsize=(layout["width"], layout["width"] * 0.46), layout="constrained")
+            FigureCanvasAgg(fig)
+        ax, axt = fig.subplots(1, 2, width_ratios=(1.25, 1))
+        p = portrait
+        cmap = ListedColormap(["#d6e9f5", "#f8dccb"])
+        ax.pcolormesh(p.grid_x, p.grid_y, p.failure.astype(float), cmap=cmap, vmin=0, vmax=1,
+                      shading="nearest", rasterized=True, zorder=0)
+        if p.failure.any() and not p.failure.all():
+            ax.contour(p.grid_x, p.grid_y, p.failure.astype(float), levels=[0.5],
+                       colors=[REFERENCE_COLOR], linewidths=0.8, linestyles="--", zorder=1)
+        ax.axvline(p.critical_level, color=REFERENCE_COLOR, linestyle="-.", linewidth=0.8, zorder=1)
+        ax.annotate("critical level", xy=(p.critical_level, 1.0), xycoords=("data", "axes fraction"),
+                    xytext=(3, -3), textcoords="offset points", ha="left", va="top",
+                    fontsize="small", color=REFERENCE_COLOR)
+        unit, div = time_axis(max(float(t.time_h[-1]) for t in p.trajectories))
+        for t in p.trajectories:
+            c = fail_c if t.failed else recover_c
+            lw = 2.2 if t.is_scenario else 1.0
+            ax.plot(t.x, t.y, color=c, linewidth=lw, zorder=3 if t.is_scenario else 2,
+                    alpha=1.0 if t.is_scenario else 0.8)
+            ax.plot(t.x[0], t.y[0], "o", color=c, markersize=3, zorder=3)
+            k = max(1, min(len(t.x) - 2, int(np.argmax(np.hypot(np.diff(t.x), np.diff(t.y)) > 0)) + 3))
+            ax.annotate("", xy=(t.x[k + 1], t.y[k + 1]), xytext=(t.x[k], t.y[k]),
+                        arrowprops={"arrowstyle": "->", "color": c, "lw": lw}, zorder=3)
+            axt.plot(t.time_h / div, t.x, color=c, linewidth=lw, zorder=3 if t.is_scenario else 2)
+        for s in p.steady_states:
+            if not (p.grid_y[0] <= s.y <= p.grid_y[-1] * 1.05):
+                continue
+            ax.plot(s.functional_mass, s.y, "o", markersize=7, zorder=5,
+                    markerfacecolor="black" if s.stable else "white", markeredgecolor="black")
+            ax.annotate(s.label, xy=(s.functional_mass, s.y), xytext=(0, 6),
+                        textcoords="offset points", ha="center", va="bottom", fontsize="small",
+                        zorder=5)
+        ax.set_xlim(0, max(p.set_point, float(p.grid_x[-1])) * 1.04)
+        ax.set_ylim(-0.02 * p.grid_y[-1], p.grid_y[-1])
+        ax.set_xlabel("functional mass F (normal liver = 1)")
+        ax.set_ylabel(Y_LABELS[p.y])
+        ax.set_title(f"A  Phase plane: {p.scenario}, varying the {p.varied}")
+        handles = [Patch(color="#d6e9f5", label="recovery basin"),
+                   Patch(color="#f8dccb", label="failure basin"),
+                   Line2D([], [], color=recover_c, label="recovers"),
+                   Line2D([], [], color=fail_c, label="fails"),
+                   Line2D([], [], marker="o", linestyle="", markerfacecolor="black",
+                          markeredgecolor="black", label="stable state"),
+                   Line2D([], [], marker="o", linestyle="", markerfacecolor="white",
+                          markeredgecolor="black", label="saddle (tipping point)")]
+        ax.legend(handles=handles, loc="upper right", fontsize="small")
+        ax.grid(False)
+        axt.axhline(p.critical_level, color=REFERENCE_COLOR, linestyle="-.", linewidth=0.8)
+        axt.axhline(p.set_point, color=REFERENCE_COLOR, linestyle=":", linewidth=0.8)
+        axt.axhspan(0, p.critical_level, color=FAILURE_COLOR, alpha=0.07, linewidth=0)
+        ends = sorted(p.trajectories, key=lambda t: t.value)
+        for t in (ends[0], ends[-1]):
+            if not t.is_scenario:
+                axt.annotate(t.label, xy=(t.time_h[-1] / div, t.x[-1]), xytext=(-2, 3),
+                             textcoords="offset points", ha="right", va="bottom", fontsize="small",
+                             color=fail_c if t.failed else recover_c)
+        own = [t for t in ends if t.is_scenario]
+        if own:
+            axt.legend(handles=[Line2D([], [], color="#222222", linewidth=2.2,
+                                       label=f"scenario: {own[0].label}"),
+                                Line2D([], [], color="#222222", linewidth=1.0,
+                                       label=f"{ends[0].label} to {ends[-1].label}")],
+                       loc="center right", fontsize="small")
+        axt.set_xlim(0, float(ends[0].time_h[-1]) / div)
+        axt.set_ylim(0, max(1.12, p.set_point * 1.12))
+        axt.set_xlabel({"h": "time (h)", "d": "time (days)", "wk": "time (weeks)"}[unit])
+        axt.set_ylabel("functional mass F")
+        axt.set_title("B  Functional mass over time")
+        fig.text(0.995, 0.002, "; ".join(p.notes) + ". " + note_text(), ha="right", va="bottom",
+                 fontsize=layout["note_size"] * 0.9, color="#666666", style="italic", wrap=True)
+        engine = fig.get_layout_engine()
+        if engine is not None:
+            engine.set(rect=(0, 0.05, 1, 0.95))
+    return fig

@@ -1,0 +1,364 @@
+"""The parts of the SBML export that do not need libSBML: units, the model's equations as SBML
+infix formulas, and the schedule as a sequence of events.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+from livermodel.errors import LivermodelError
+from livermodel.model.layout import STATES, VARIABLES
+from livermodel.model.parameters import NAMES, check_name, check_value
+from livermodel.model.schedule import (
+    EV,
+    MSC,
+    Antidote,
+    Chronic,
+    Hepatectomy,
+    InflammatoryHit,
+    Schedule,
+    Toxin,
+)
+
+SBML_LEVEL = 3
+SBML_VERSION = 2
+
+# --- units ---------------------------------------------------------------------------------------
+
+#: SBML unit definitions: id -> (human-readable name, [(kind, exponent, scale, multiplier), ...]).
+UNIT_DEFINITIONS: dict[str, tuple[str, list[tuple[str, float, int, float]]]] = {
+    "hour": ("hour", [("second", 1, 0, 3600.0)]),
+    "per_hour": ("per hour", [("second", -1, 0, 3600.0)]),
+    "mg_per_kg": ("mg per kg body weight", [("gram", 1, -3, 1.0), ("kilogram", -1, 0, 1.0)]),
+    "ug_per_kg": ("ug per kg body weight", [("gram", 1, -6, 1.0), ("kilogram", -1, 0, 1.0)]),
+    "per_ug_per_kg": ("per (ug per kg body weight)", [("gram", -1, -6, 1.0), ("kilogram", 1, 0, 1.0)]),
+    "million_cells_per_kg": ("1e6 cells per kg body weight",
+                             [("item", 1, 0, 1e6), ("kilogram", -1, 0, 1.0)]),
+    "per_million_cells_per_kg": ("per (1e6 cells per kg body weight)",
+                                 [("item", -1, 0, 1e6), ("kilogram", 1, 0, 1.0)]),
+    "ug_per_hour_per_million_cells": (
+        "ug per kg per hour per (1e6 cells per kg)",
+        [("gram", 1, -6, 1.0), ("second", -1, 0, 3600.0), ("item", -1, 0, 1e6)],
+    ),
+    # an enzyme unit U is 1 umol of substrate per minute; U/L is per litre of serum
+    "U_per_L": ("U/L (enzyme units, umol/min, per litre of serum)",
+                [("mole", 1, -6, 1.0), ("second", -1, 0, 60.0), ("litre", -1, 0, 1.0)]),
+}
+
+#: livermodel unit strings (parameter table and trajectory variables) -> SBML unit id.
+#: Masses are fractions of a normal liver and signals are relative, hence dimensionless.
+UNIT_IDS: dict[str, str] = {
+    "1": "dimensionless",
+    "1 (normal mass)": "dimensionless",
+    "1 (relative)": "dimensionless",
+    "switch": "dimensionless",
+    "signal": "dimensionless",
+    "growth-signal units": "dimensionless",
+    # inflammation produced per unit of dead hepatocyte mass: dX/dt = k * death_flux, so the
+    # number is dimensionless whatever the table's wording
+    "1 per unit mass dying": "dimensionless",
+    "h": "hour",
+    "1/h": "per_hour",
+    "mg/kg": "mg_per_kg",
+    "ug/kg": "ug_per_kg",
+    "U/L": "U_per_L",
+    "U/L per unit mass": "U_per_L",
+    "1e6 cells/kg": "million_cells_per_kg",
+    "signal per 1e6 cells/kg": "per_million_cells_per_kg",
+    "mass per 1e6 cells/kg": "per_million_cells_per_kg",
+    "signal per ug/kg": "per_ug_per_kg",
+    "ug/kg per h per 1e6 cells/kg": "ug_per_hour_per_million_cells",
+}
+
+#: Units of the time-dependent inputs.
+INPUT_UNITS = {"chronic_injury_rate": "per_hour", "antidote": "dimensionless"}
+INPUT_NOTES = {
+    "chronic_injury_rate": "Chronic injury rate of functional hepatocytes in force (1/h); set by "
+    "the schedule's events (chronic injury on [start, end), pulses unrolled).",
+    "antidote": "1 while the antidote acts, else 0; set by the schedule's events.",
+}
+
+
+def sbml_unit(unit: str, what: str) -> str:
+    """The SBML unit id for a livermodel unit string; :class:`LivermodelError` if there is none."""
+    try:
+        return UNIT_IDS[unit]
+    except KeyError:
+        raise LivermodelError(
+            f"SBML export does not know the unit '{unit}' of {what}",
+            expected=f"one of {', '.join(sorted(UNIT_IDS))}",
+            suggestion="add it to livermodel.sbml.UNIT_IDS",
+        ) from None
+
+
+# --- model equations as SBML infix formulas --------------------------------------------------------
+
+def _pos(state: str) -> str:
+    """``max(state, 0)`` with the zero in the state's unit (the clamps of ``model.fluxes``)."""
+    return f"max({state}, 0 {_state_unit(state)})"
+
+
+def _state_unit(state: str) -> str:
+    return sbml_unit(VARIABLES[state][0], f"state '{state}'")
+
+
+F, I, X, T = (_pos(s) for s in ("functional_mass", "injured_mass", "inflammation", "toxin"))
+M_LUNG, M_LIV, EV_LIV = (_pos(s) for s in ("msc_lung", "msc_liver", "ev_liver"))
+ONE = "1 dimensionless"
+HALF = "0.5 dimensionless"
+LN2 = "ln(2 dimensionless)"
+
+#: Intermediate quantities (assignment rules): id -> (unit, formula, meaning).  The observables of
+#: :data:`livermodel.model.OBSERVABLES` are among them with their livermodel names.
+ASSIGNMENTS: dict[str, tuple[str, str, str]] = {
+    "total_mass": ("dimensionless", f"{F} + {I}", VARIABLES["total_mass"][1]),
+    "therapy_signal": (
+        "dimensionless",
+        f"msc_liver_potency * {M_LIV} + msc_lung_potency * {M_LUNG} + ev_potency * {EV_LIV}",
+        "paracrine therapy signal of liver MSCs, lung MSCs and liver EVs",
+    ),
+    "therapy_effect": ("dimensionless", "therapy_signal / (therapy_signal + therapy_ec50)",
+                       VARIABLES["therapy_effect"][1]),
+    "death_protection": (
+        "dimensionless", f"{ONE} - anti_death_max * anti_death_on * therapy_effect",
+        "factor on every death rate left by the anti-death effect of therapy (1 = no protection)",
+    ),
+    "toxin_injury": (
+        "per_hour",
+        f"toxin_injury_rate / time_scale * ({T} / toxin_ec50)^toxin_hill"
+        f" / ({ONE} + ({T} / toxin_ec50)^toxin_hill)",
+        "injury rate of functional hepatocytes caused by the toxin (Hill function of the load)",
+    ),
+    "inflammation_injury": (
+        "per_hour",
+        f"inflammation_injury_rate * {X}^2 / ({X}^2 + inflammation_injury_half^2)",
+        "injury rate of functional hepatocytes caused by inflammation (Hill function, n = 2)",
+    ),
+    "injury_flux": (
+        "per_hour",
+        f"(toxin_injury + inflammation_injury + chronic_injury_rate) * {F}",
+        "flux of functional into injured mass (toxin, inflammation and chronic injury)",
+    ),
+    "repair_flux": ("per_hour", f"repair_rate / time_scale * {I}",
+                    "flux of injured mass repaired back to functional mass"),
+    "injured_death_flux": (
+        "per_hour",
+        f"death_rate / time_scale * death_sensitivity * ({ONE} + inflammation_death_gain * {X})"
+        f" * death_protection * {I}",
+        "death flux of injured hepatocytes",
+    ),
+    "overload_death": (
+        "per_hour",
+        f"overload_death_rate / time_scale * death_sensitivity * {HALF}"
+        f" * ({ONE} + tanh((critical_mass * metabolic_load - {F}) / overload_width))"
+        " * death_protection",
+        "overload death rate of all hepatocytes when functional mass falls below the critical "
+        "mass times the metabolic load",
+    ),
+    "death_flux": ("per_hour", "injured_death_flux + overload_death * total_mass",
+                   VARIABLES["death_flux"][1]),
+    "proliferation": (
+        "per_hour",
+        f"division_rate / time_scale * regeneration_capacity * primed_fraction * {F}"
+        f" * max(0 dimensionless, {ONE} - total_mass / set_point)",
+        VARIABLES["proliferation"][1],
+    ),
+    "survival_probability": ("dimensionless", "exp(-cumulative_hazard)",
+                             VARIABLES["survival_probability"][1]),
+}
+
+#: Right-hand side of every state (rate rules), in the order of :data:`livermodel.model.STATES`.
+RATE_RULES: dict[str, str] = {
+    "functional_mass": (
+        f"-injury_flux + repair_flux + proliferation - overload_death * {F}"
+        f" + engraftment_rate * {M_LIV} * msc_mass_per_million"
+    ),
+    "injured_mass": f"injury_flux - repair_flux - injured_death_flux - overload_death * {I}",
+    "primed_fraction": (
+        f"priming_rate / time_scale * (growth_signal + inflammation_priming * {X})"
+        f" * ({ONE} - primed_fraction) - priming_decay_rate / time_scale * primed_fraction"
+    ),
+    "growth_signal": (
+        f"growth_signal_rate * (max(0 dimensionless, {ONE} - {F} / set_point)"
+        " + pro_regenerative_max * pro_regenerative_on * therapy_effect - growth_signal)"
+    ),
+    "inflammation": (
+        "inflammation_production * death_flux"
+        f" * ({ONE} - anti_inflammatory_max * anti_inflammatory_on * therapy_effect)"
+        f" - inflammation_decay_rate * {X}"
+    ),
+    "toxin": (
+        f"-toxin_clearance_rate * (({ONE} - toxin_liver_dependence) + toxin_liver_dependence * {F})"
+        f" * ({ONE} + antidote_clearance_boost * antidote) * {T}"
+    ),
+    "alt_u_per_l": f"alt_release * death_flux - {LN2} / alt_half_life * (alt_u_per_l - alt_baseline)",
+    "ast_u_per_l": f"ast_release * death_flux - {LN2} / ast_half_life * (ast_u_per_l - ast_baseline)",
+    "msc_lung": f"-{LN2} / msc_lung_half_life * msc_lung",
+    "msc_liver": f"-({LN2} / msc_liver_half_life + engraftment_rate) * msc_liver",
+    "ev_plasma": f"-{LN2} / ev_plasma_half_life * ev_plasma",
+    "ev_liver": (
+        f"ev_liver_fraction * {LN2} / ev_plasma_half_life * ev_plasma"
+        f" + msc_ev_release * (msc_lung + msc_liver) - {LN2} / ev_liver_half_life * ev_liver"
+    ),
+    "cumulative_hazard": (
+        f"hazard_max / time_scale * {HALF}"
+        f" * ({ONE} + tanh((critical_mass * metabolic_load - {F}) / hazard_width))"
+    ),
+}
+
+#: Initial state before any dose, as formulas (see :func:`livermodel.model.initial_state`).
+INITIAL_STATE: dict[str, str] = {
+    "functional_mass": "set_point",
+    "alt_u_per_l": "alt_baseline",
+    "ast_u_per_l": "ast_baseline",
+}
+
+
+# --- the schedule as events --------------------------------------------------------------------------
+
+@dataclass
+class _Action:
+    """A bolus at ``time``, as jumps of states: state -> function(expression) -> expression."""
+
+    time: float
+    label: str
+    jumps: list[tuple[str, str]]  # (state, template with {x} for the state's value before)
+
+
+def _num(value: float) -> str:
+    return repr(float(value))
+
+
+def _fmt(value: float) -> str:
+    return f"{value:g}"
+
+
+def _time_label(t: float) -> str:
+    return f"{_fmt(t)} h"
+
+
+def _dose_parameters(schedule: Schedule) -> tuple[list[tuple[str, float, str, str]], list[_Action]]:
+    """Dose parameters ``(id, value, unit, note)`` and the unrolled bolus actions of ``schedule``."""
+    params: list[tuple[str, float, str, str]] = []
+    actions: list[_Action] = []
+    for k, ev in enumerate(schedule.events, start=1):
+        if isinstance(ev, Hepatectomy):
+            pid = f"hepatectomy_{k}_fraction"
+            params.append((pid, ev.fraction, "dimensionless",
+                           f"Fraction of hepatocyte mass removed by the hepatectomy at {_time_label(ev.at)} "
+                           f"(schedule event {k})."))
+            jumps = [("functional_mass", f"({{x}}) * ({ONE} - {pid})"),
+                     ("injured_mass", f"({{x}}) * ({ONE} - {pid})")]
+            label = f"{_fmt(100 * ev.fraction)} % hepatectomy"
+        elif isinstance(ev, Toxin):
+            pid = f"toxin_{k}_dose"
+            params.append((pid, ev.dose, "mg_per_kg", f"Toxin dose (schedule event {k})."))
+            jumps = [("toxin", f"{{x}} + {pid}")]
+            label = f"toxin {_fmt(ev.dose)} mg/kg"
+        elif isinstance(ev, MSC):
+            pid = f"msc_{k}_dose"
+            params.append((pid, ev.dose, "million_cells_per_kg",
+                           f"MSC dose, route {ev.route} (schedule event {k})."))
+            jumps = []
+            if ev.route == "iv":
+                jumps.append(("msc_lung", f"{{x}} + {pid} * msc_lung_fraction_iv"))
+            jumps.append(("msc_liver", f"{{x}} + {pid} * msc_liver_fraction_{ev.route}"))
+            label = f"MSC {_fmt(ev.dose)} x 1e6 cells/kg {ev.route}"
+        elif isinstance(ev, EV):
+            pid = f"ev_{k}_dose"
+            params.append((pid, ev.dose, "ug_per_kg", f"EV protein dose, route {ev.route} "
+                           f"(schedule event {k})."))
+            target = "ev_plasma" if ev.route == "iv" else "ev_liver"
+            jumps = [(target, f"{{x}} + {pid}")]
+            label = f"EV {_fmt(ev.dose)} ug/kg {ev.route}"
+        elif isinstance(ev, InflammatoryHit):
+            pid = f"inflammation_{k}_amount"
+            params.append((pid, ev.amount, "dimensionless",
+                           f"Inflammation added by the inflammatory hit (schedule event {k})."))
+            jumps = [("inflammation", f"{{x}} + {pid}")]
+            label = f"inflammatory hit {_fmt(ev.amount)}"
+        elif isinstance(ev, (Chronic, Antidote)):
+            continue  # interval inputs: the events set them (see _steps)
+        else:
+            raise LivermodelError(
+                f"SBML export does not support the schedule event {type(ev).__name__!r} "
+                f"(schedule event {k})",
+                expected="hepatectomy, toxin, MSC, EV, inflammatory hit, chronic injury or antidote",
+                found=repr(ev),
+            )
+        repeats = len(ev.boluses())
+        for j, (t, _) in enumerate(ev.boluses()):
+            suffix = f" (dose {j + 1} of {repeats})" if repeats > 1 else ""
+            actions.append(_Action(t, label + suffix, jumps))
+    actions.sort(key=lambda a: a.time)  # stable: listing order at equal times, as the solver does
+    return params, actions
+
+
+def _merge_h() -> float:
+    """The solver's merge distance for near-coincident breakpoints (0 if it merges none)."""
+    from livermodel.solve import simulate
+
+    return float(getattr(simulate, "MERGE_H", 0.0))
+
+
+@dataclass
+class _Step:
+    """A restart of the solver at ``time``: the boluses applied there and the inputs that follow."""
+
+    time: float
+    actions: list[_Action]
+    inputs: list[float]
+
+
+def _steps(schedule: Schedule, actions: list[_Action], duration_h: float) -> list[_Step]:
+    """The solver's restarts in ``[0, duration_h)``, as :mod:`livermodel.solve.simulate` makes them.
+
+    Breakpoints closer than the solver's merge distance act together at the first of them; the
+    inputs of a segment are those in force at its midpoint; boluses at or after the end of the
+    run are never applied.
+    """
+    merge = _merge_h()
+    times = sorted({0.0, duration_h, *schedule.breakpoints(duration_h)})
+    starts = [times[0]]
+    for t in times[1:]:
+        if t - starts[-1] > merge:
+            starts.append(t)
+    if duration_h - starts[-1] <= merge:
+        starts[-1] = duration_h
+    steps = []
+    for a, b in zip(starts[:-1], starts[1:], strict=True):
+        here = [x for x in actions if (a - merge <= x.time < b - merge) or x.time == a]
+        mid = schedule.inputs_at(0.5 * (a + b)) if merge > 0 else schedule.inputs_at(a)
+        steps.append(_Step(a, here, [float(v) for v in mid]))
+    return steps
+
+
+def _check_parameters(parameters: Mapping[str, float]) -> dict[str, float]:
+    values = {}
+    for name, value in parameters.items():
+        check_name(name, key=f"parameters.{name}")
+        values[name] = check_value(name, value, key=f"parameters.{name}")
+    missing = [n for n in NAMES if n not in values]
+    if missing:
+        raise LivermodelError(
+            "SBML export needs every parameter resolved", key="parameters",
+            expected="a full parameter dict (see livermodel.model.parameters.resolve)",
+            found=f"{len(missing)} missing, e.g. {', '.join(missing[:3])}",
+        )
+    return values
+
+
+def _check_initial(initial: Mapping[str, float] | None) -> dict[str, float]:
+    out = {}
+    for name, value in (initial or {}).items():
+        if name not in STATES:
+            raise LivermodelError(f"unknown state variable '{name}'", key=f"initial.{name}",
+                                  expected=", ".join(STATES))
+        value = float(value)
+        if not (math.isfinite(value) and value >= 0):
+            raise LivermodelError("an initial value must be finite and >= 0", key=f"initial.{name}",
+                                  found=repr(value))
+        out[name] = value
+    return out

@@ -1,0 +1,149 @@
+"""Study output folders (threshold, sensitivity, cohort, fit), written like run folders: every
+file atomically, ``provenance.json`` removed first and written last with the hash of every file.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from pathlib import Path
+
+from livermodel.errors import LivermodelError
+from livermodel.studies.common import csv_text, dumps, jsonable
+
+
+class OutputFolder:
+    """An analysis output folder, written like a run folder (see :mod:`livermodel.output`).
+
+    Every file is written atomically; ``provenance.json`` is removed first and written last
+    with the SHA-256 of every file, so a folder without it was interrupted.
+    """
+
+    def __init__(self, path, *, formats=("png",), style: str = "paper"):
+        from livermodel.files import check_formats
+        from livermodel.output.provenance import PROVENANCE, prepare_output_dir
+
+        self.formats = check_formats(formats)
+        if self.formats:
+            from livermodel.figures.style import check_style
+
+            check_style(style)
+        self.style = style
+        self.path = prepare_output_dir(path)
+        self.files: list[str] = []
+        try:
+            (self.path / PROVENANCE).unlink(missing_ok=True)
+        except OSError as err:
+            raise self._error(PROVENANCE, err) from None
+
+    def _error(self, name, err: OSError) -> LivermodelError:
+        return LivermodelError(f"could not write '{self.path / name}': {err.strerror or err}",
+                               key="--out", suggestion="Check free disk space and permissions, "
+                               "or choose another folder with --out")
+
+    def put(self, name: str, text: str) -> Path:
+        from livermodel.files import atomic_write
+
+        try:
+            atomic_write(self.path / name, text)
+        except OSError as err:
+            raise self._error(name, err) from None
+        self.files.append(name)
+        return self.path / name
+
+    def figure(self, fig, stem: str) -> list[Path]:
+        from livermodel.figures.timecourse import save_figure
+
+        try:
+            paths = save_figure(fig, self.path / stem, self.formats)
+        except OSError as err:
+            raise self._error(stem, err) from None
+        self.files += [p.name for p in paths]
+        return paths
+
+    def seal(self, scenario, *, kind: str, command: str | None, started: str | None,
+             extra: Mapping | None = None) -> Path:
+        from livermodel.files import sha256_file
+        from livermodel.output.provenance import PROVENANCE, provenance
+
+        record = provenance(None, scenario, command=command, started=started, kind=kind)
+        if scenario is not None:
+            record["solver"] = scenario.settings.as_dict()
+        record.update(jsonable(dict(extra or {})))
+        record["files"] = {name: sha256_file(self.path / name) for name in self.files}
+        return self.put(PROVENANCE, dumps(record))
+
+
+
+__all__ = ["write_threshold", "write_sensitivity", "write_cohort", "write_fit"]
+
+
+def write_threshold(folder, result, *, formats=("png",), style="paper", command=None,
+                    started=None) -> list:
+    """``threshold.json``, ``threshold_points.csv`` and ``threshold.<format>``."""
+    out = OutputFolder(folder, formats=formats, style=style)
+    out.put("threshold.json", dumps(result.to_dict()))
+    header = ["along_value", result.key, "outcome", result.metric, "round", "status", "message"]
+    rows = [[p["along_value"], p["value"], p["outcome"], p["metric_value"], p["round"],
+             p["status"], p["message"]] for p in result.points]
+    out.put("threshold_points.csv", csv_text(header, rows))
+    if out.formats:
+        from livermodel.figures.studies import threshold_figure
+
+        out.figure(threshold_figure(result, style=style), "threshold")
+    out.seal(result.scenario, kind="threshold", command=command, started=started)
+    return [out.path / f for f in out.files]
+
+
+def write_sensitivity(folder, result, *, formats=("png",), style="paper", command=None,
+                      started=None) -> list:
+    """``sensitivity.json``, ``sensitivity.csv`` (one row per parameter) and the figure."""
+    out = OutputFolder(folder, formats=formats, style=style)
+    out.put("sensitivity.json", dumps(result.to_dict()))
+    keys = [k for k in result.rows[0] if k != "name"] if result.rows else []
+    out.put("sensitivity.csv", csv_text(["parameter", *keys],
+                                        [[r["name"], *[r.get(k) for k in keys]] for r in result.rows]))
+    if out.formats:
+        from livermodel.figures.studies import sensitivity_figure
+
+        out.figure(sensitivity_figure(result, style=style), f"sensitivity-{result.method}")
+    out.seal(result.scenario, kind="sensitivity", command=command, started=started,
+             extra={"seed": result.seed})
+    return [out.path / f for f in out.files]
+
+
+def write_cohort(folder, result, *, formats=("png",), style="paper", command=None,
+                 started=None) -> list:
+    """``cohort.json``, ``individuals.csv`` (one row per individual and arm) and the figure."""
+    out = OutputFolder(folder, formats=formats, style=style)
+    out.put("cohort.json", dumps(result.to_dict()))
+    header, rows = result.table()
+    out.put("individuals.csv", csv_text(header, rows))
+    if out.formats:
+        from livermodel.figures.studies import cohort_figure
+
+        out.figure(cohort_figure(result, style=style), "cohort")
+    out.seal(result.arms[0].scenario, kind="cohort", command=command, started=started,
+             extra={"seed": result.seed,
+                    "arms": {a.label: {"name": a.scenario.name, "sha256": a.scenario.sha256}
+                             for a in result.arms}})
+    return [out.path / f for f in out.files]
+
+
+def write_fit(folder, result, *, formats=("png",), style="paper", command=None,
+              started=None) -> list:
+    """``fit.json``, ``fit_points.csv``, ``<name>-calibrated.yaml`` and ``fit.<format>``."""
+    from livermodel.studies.fit import calibrated_scenario
+
+    out = OutputFolder(folder, formats=formats, style=style)
+    out.put("fit.json", dumps(result.to_dict()))
+    header, rows = result.points()
+    out.put("fit_points.csv", csv_text(header, rows))
+    calibrated, text = calibrated_scenario(result)
+    out.put(f"{calibrated.name}.yaml", text)
+    if out.formats:
+        from livermodel.figures.studies import fit_figure
+
+        out.figure(fit_figure(result, style=style), "fit")
+    out.seal(result.scenario, kind="fit", command=command, started=started,
+             extra={"data": result.data.source})
+    return [out.path / f for f in out.files]

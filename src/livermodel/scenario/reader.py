@@ -1,0 +1,271 @@
+"""Reading scenario YAML safely, with the file, line and column of every node, and composing
+``extends:`` chains (a child's keys over its parent's).
+"""
+
+from __future__ import annotations
+
+import copy
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from livermodel.errors import ScenarioError, did_you_mean
+from livermodel.scenario.fields import MAX_EXTENDS_DEPTH, MAX_NODES, MERGED, NOT_INHERITED
+
+# ---------------------------------------------------------------------------------------------
+# Reading YAML with positions
+# ---------------------------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class Location:
+    """Where a value came from: file (or override text), 1-based line and column."""
+
+    source: str
+    line: int | None = None
+    column: int | None = None
+    key_line: int | None = None
+    key_column: int | None = None
+
+
+Path_ = tuple  # a key path: ('interventions', 0, 'at')
+
+
+def _dotted(path: Path_) -> str:
+    return ".".join(str(p) for p in path)
+
+
+def _mark(node_mark) -> tuple[int, int]:
+    return node_mark.line + 1, node_mark.column + 1
+
+
+class _Reader:
+    """Turns a composed YAML node tree into plain data and a location for every path."""
+
+    def __init__(self, source: str):
+        self._constructor = yaml.SafeLoader("")
+        self.source = source
+        self.locs: dict[Path_, Location] = {}
+        self.count = 0
+        self.stack: set[int] = set()
+
+    def error(self, message, node, path, **kw) -> ScenarioError:
+        line, col = _mark(node.start_mark)
+        return ScenarioError(message, source=self.source, line=line, column=col,
+                             key=_dotted(path) or None, **kw)
+
+    def walk(self, node, path: Path_, key_node=None):
+        self.count += 1
+        if self.count > MAX_NODES:
+            raise self.error(f"the file expands to more than {MAX_NODES} YAML nodes", node, path,
+                             expected="a small scenario file", found="an alias-expanded tree")
+        line, col = _mark(node.start_mark)
+        kl, kc = _mark(key_node.start_mark) if key_node is not None else (line, col)
+        self.locs[path] = Location(self.source, line, col, kl, kc)
+        if id(node) in self.stack:
+            raise self.error("a YAML alias refers to itself", node, path,
+                             expected="a finite tree", found="a recursive alias")
+        if isinstance(node, (yaml.MappingNode, yaml.SequenceNode)) and node.tag not in _PLAIN_TAGS:
+            raise self.error(f"unsupported YAML tag {node.tag!r}", node, path,
+                             expected="plain YAML (no tags)", found=node.tag)
+        if isinstance(node, yaml.MappingNode):
+            self.stack.add(id(node))
+            out: dict[str, Any] = {}
+            for knode, vnode in node.value:
+                if not isinstance(knode, yaml.ScalarNode):
+                    raise self.error("a key must be a plain name", knode, path,
+                                     expected="a name such as 'species'",
+                                     found=f"a YAML {_node_kind(knode)}")
+                if knode.tag == "tag:yaml.org,2002:merge":
+                    raise self.error("YAML merge keys ('<<') are not supported", knode, path,
+                                     expected="plain keys", found="'<<'",
+                                     suggestion="Use 'extends:' to inherit from another scenario.")
+                key = str(knode.value)
+                if key in out:
+                    first = self.locs[(*path, key)]
+                    raise self.error(f"duplicate key '{key}'", knode, (*path, key),
+                                     expected="each key once per mapping",
+                                     found=f"'{key}' again (first at line {first.key_line})")
+                out[key] = self.walk(vnode, (*path, key), knode)
+            self.stack.discard(id(node))
+            return out
+        if isinstance(node, yaml.SequenceNode):
+            self.stack.add(id(node))
+            items = [self.walk(v, (*path, i)) for i, v in enumerate(node.value)]
+            self.stack.discard(id(node))
+            return items
+        try:
+            value = self._constructor.construct_object(node, deep=True)
+        except yaml.YAMLError as err:
+            raise self.error(f"cannot read this value: {_yaml_problem(err)}", node, path) from None
+        if not isinstance(value, (str, int, float, bool, type(None))):
+            raise self.error("unsupported YAML value", node, path,
+                             expected="a number, a string, true/false or a list/mapping",
+                             found=f"{type(value).__name__} {node.value!r}",
+                             suggestion="Quote it to make it a string.")
+        return value
+
+
+_PLAIN_TAGS = ("tag:yaml.org,2002:map", "tag:yaml.org,2002:seq")
+
+
+def _node_kind(node) -> str:
+    return {yaml.MappingNode: "mapping", yaml.SequenceNode: "list"}.get(type(node), "value")
+
+
+def _yaml_problem(err) -> str:
+    parts = [getattr(err, "context", None), getattr(err, "problem", None)]
+    text = "; ".join(p for p in parts if p)
+    return text or str(err).splitlines()[0]
+
+
+def _read_text(text: str, source: str) -> tuple[dict, dict[Path_, Location]]:
+    try:
+        node = yaml.compose(text, Loader=yaml.SafeLoader)
+    except yaml.MarkedYAMLError as err:
+        mark = err.problem_mark or err.context_mark
+        line, col = _mark(mark) if mark is not None else (None, None)
+        raise ScenarioError(f"malformed YAML: {_yaml_problem(err)}", source=source, line=line,
+                            column=col, expected="valid YAML",
+                            found=_line_excerpt(text, line)) from None
+    except yaml.YAMLError as err:
+        raise ScenarioError(f"malformed YAML: {_yaml_problem(err)}", source=source) from None
+    if node is None:
+        raise ScenarioError("the scenario is empty", source=source, line=1, column=1,
+                            expected="a mapping of keys such as 'species:' and 'insults:'",
+                            found="no content")
+    reader = _Reader(source)
+    if not isinstance(node, yaml.MappingNode):
+        line, col = _mark(node.start_mark)
+        raise ScenarioError("a scenario must be a mapping of keys", source=source, line=line,
+                            column=col, expected="keys such as 'species:' and 'insults:'",
+                            found=f"a YAML {_node_kind(node)}")
+    data = reader.walk(node, ())
+    return data, reader.locs
+
+
+def _line_excerpt(text: str, line: int | None) -> str | None:
+    if line is None:
+        return None
+    lines = text.splitlines()
+    if 1 <= line <= len(lines):
+        return repr(lines[line - 1].strip()[:80])
+    return "the end of the file"
+
+
+def _read_file(path: Path) -> tuple[dict, dict[Path_, Location]]:
+    source = str(path)
+    try:
+        raw = path.read_bytes()
+    except FileNotFoundError:
+        raise ScenarioError("scenario file not found", source=source,
+                            expected="an existing .yaml file", found="no such file") from None
+    except IsADirectoryError:
+        raise ScenarioError("this is a directory, not a scenario file", source=source) from None
+    except OSError as err:
+        raise ScenarioError(f"cannot read the scenario file: {err.strerror}", source=source) from None
+    try:
+        text = raw.decode("utf-8-sig")
+    except UnicodeDecodeError as err:
+        line = raw[: err.start].count(b"\n") + 1
+        raise ScenarioError("the file is not UTF-8 text", source=source, line=line,
+                            expected="a UTF-8 encoded YAML file",
+                            found=f"byte 0x{raw[err.start]:02x}") from None
+    return _read_text(text, source)
+
+
+# ---------------------------------------------------------------------------------------------
+# Composition: extends, then overrides
+# ---------------------------------------------------------------------------------------------
+
+def _merge(parent: dict, child: dict) -> dict:
+    """Lay ``child`` over ``parent``: top-level MERGED mappings merge key by key, the rest replace."""
+    out = {k: copy.deepcopy(v) for k, v in parent.items() if k not in NOT_INHERITED and k != "extends"}
+    for key, value in child.items():
+        if key in MERGED and isinstance(value, dict) and isinstance(out.get(key), dict):
+            merged = dict(out[key])
+            merged.update(copy.deepcopy(value))
+            out[key] = merged
+        else:
+            out[key] = copy.deepcopy(value)
+    return out
+
+
+def _locate(data, layers: list[dict[Path_, Location]], path: Path_ = ()) -> dict[Path_, Location]:
+    """A location for every path of ``data``: the first layer (child first) that has it."""
+    out: dict[Path_, Location] = {}
+    for layer in layers:
+        if path in layer:
+            out[path] = layer[path]
+            break
+    if isinstance(data, dict):
+        for k, v in data.items():
+            out.update(_locate(v, layers, (*path, k)))
+    elif isinstance(data, list):
+        for i, v in enumerate(data):
+            out.update(_locate(v, layers, (*path, i)))
+    return out
+
+
+def _paths(data, path: Path_ = ()):
+    """Every key path inside ``data`` (``path`` itself included)."""
+    yield path
+    if isinstance(data, dict):
+        for k, v in data.items():
+            yield from _paths(v, (*path, k))
+    elif isinstance(data, list):
+        for i, v in enumerate(data):
+            yield from _paths(v, (*path, i))
+
+
+def _load_chain(path: Path, seen: tuple[Path, ...]) -> tuple[dict, dict[Path_, Location]]:
+    data, locs = _read_file(path)
+    ext = data.get("extends")
+    if ext is None:
+        return data, locs
+    loc = locs.get(("extends",))
+    where = {"source": str(path), "line": loc.line if loc else None,
+             "column": loc.column if loc else None, "key": "extends"}
+    if not isinstance(ext, str) or not ext.strip():
+        raise ScenarioError("extends must be the path of another scenario file", **where,
+                            expected="a relative path such as 'base.yaml'", found=repr(ext))
+    parent_path = (path.parent / ext).resolve()
+    if parent_path in seen or parent_path == path.resolve():
+        chain = " -> ".join(p.name for p in (*seen, path.resolve(), parent_path))
+        raise ScenarioError("extends forms a cycle", **where, expected="a chain that ends",
+                            found=chain, suggestion="Remove one of the extends: keys.")
+    if len(seen) >= MAX_EXTENDS_DEPTH:
+        raise ScenarioError("extends chain is too long", **where,
+                            expected=f"at most {MAX_EXTENDS_DEPTH} levels", found=f"{len(seen)}")
+    if not parent_path.is_file():
+        hint = None
+        if parent_path.parent.is_dir():
+            hint = did_you_mean(Path(ext).name, [p.name for p in parent_path.parent.glob("*.y*ml")])
+        raise ScenarioError("the scenario named in extends does not exist", **where,
+                            expected="a path relative to this file",
+                            found=f"{ext!r} (looked for {parent_path})", suggestion=hint)
+    pdata, plocs = _load_chain(parent_path, (*seen, path.resolve()))
+    merged = _merge(pdata, data)
+    return merged, _locate(merged, [locs, plocs])
+
+
+def library_path() -> Path:
+    """The folder of the shipped scenario library (inside the installed package)."""
+    return Path(__file__).resolve().parent.parent / "scenarios"
+
+
+def find_scenario(name_or_path: str | Path) -> Path:
+    """``name_or_path`` as a file: an existing path, or a library scenario by name."""
+    path = Path(name_or_path)
+    if path.exists() or path.suffix in (".yaml", ".yml") or len(path.parts) > 1:
+        return path
+    lib = library_path()
+    candidate = lib / f"{name_or_path}.yaml"
+    if candidate.is_file():
+        return candidate
+    names = [p.stem for p in lib.glob("*.yaml")]
+    raise ScenarioError(f"no scenario file or library scenario called '{name_or_path}'",
+                        source=str(name_or_path), expected="a .yaml file or a library name "
+                        "(see 'livermodel scenarios')", found="neither",
+                        suggestion=did_you_mean(str(name_or_path), names))
