@@ -65,7 +65,7 @@ def test_compiled_right_hand_side_equals_the_numpy_one(kernel, toxin):
     rng = np.random.default_rng(11)
     n = 300
     d = derived(_stack(_random_parameter_sets(rng, n)))
-    scale = np.array([1, 0.5, 1, 1, 1, 500, 1000, 1000, 5, 5, 50, 50, 1.0])
+    scale = np.array([1, 0.5, 1, 1, 1, 500, 1000, 1000, 5, 5, 50, 50, 1.0, 1.5, 1.5])
     y = rng.normal(size=(N_STATES, n)) * scale[:, None]
     y[:, : n // 2] = np.abs(y[:, : n // 2])
     if toxin == "none":

@@ -74,7 +74,7 @@ def test_raising_text_and_mechanisms_cover_the_table():
 def test_parameter_demo_shows_what_raising_does():
     demo = explain.parameter_demo("critical_mass")
     lo, base, hi = demo["metrics"]
-    assert demo["scenario"] == "rat-phx-70" and demo["values"] == [0.1, 0.19, 0.35]
+    assert demo["scenario"] == "rat-phx-70" and demo["values"] == [0.1, 0.15, 0.35]
     assert lo["mode"] == base["mode"] == "normal"
     assert hi["mode"] == "failure"  # "raises the failure threshold": 30 % remnant now fails
 

@@ -13,6 +13,8 @@ def _result(t, F, alt=None, prolif=None, surv=None, success=True):
     F = np.asarray(F, float)
     data = {
         "functional_mass": F,
+        "liver_function": F,  # normal cell size and function per volume: function = mass
+        "liver_volume": F,
         "alt_u_per_l": np.asarray(alt if alt is not None else np.full_like(t, 45.0)),
         "proliferation": np.asarray(prolif if prolif is not None else np.zeros_like(t)),
         "survival_probability": np.asarray(surv if surv is not None else np.ones_like(t)),
@@ -33,14 +35,20 @@ def test_nadir_recovery_and_peaks_are_interpolated():
     assert m["failed"] is False and m["failure_time_h"] is None and m["mode"] == "normal"
 
 
-def test_failure_below_half_the_critical_level():
-    crit = 0.19  # rat critical_mass x metabolic_load
-    r = _result([0, 10, 20], [0.2, 0.1, 0.0], surv=[1, 0.5, 0.01])
+def test_failure_is_when_survival_falls_below_one_half():
+    # the one criterion: failed once exp(-H) <= 1/2, interpolated (here 0.8 -> 0.3 over 10 h)
+    r = _result([0, 10, 20], [0.2, 0.1, 0.0], surv=[1, 0.8, 0.3])
     m = compute(r)
     assert m["failed"] and m["mode"] == "failure"
-    assert m["failure_time_h"] == pytest.approx(10 + (0.1 - crit / 2) / 0.1 * 10)
+    assert m["failure_time_h"] == pytest.approx(10 + (0.8 - 0.5) / (0.8 - 0.3) * 10)
     assert m["recovery_time_h"] is None
-    assert m["survival_probability"] == 0.01
+    assert m["survival_probability"] == 0.3
+
+
+def test_a_dip_below_the_failure_level_with_survival_above_one_half_is_not_failure():
+    r = _result([0, 10, 20, 30], [0.3, 0.1, 0.6, 0.95], surv=[1, 0.9, 0.8, 0.8])
+    m = compute(r)
+    assert not m["failed"] and m["failure_time_h"] is None and m["mode"] == "normal"
 
 
 def test_suppressed_when_growth_stalls_below_90_percent():

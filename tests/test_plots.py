@@ -25,7 +25,7 @@ from livermodel.figures.timecourse import (
     save_figure,
     timecourse_figure,
 )
-from livermodel.metrics import critical_level
+from livermodel.metrics import failure_level
 from livermodel.solve import simulate
 
 matplotlib.use("Agg")
@@ -58,13 +58,25 @@ def test_panel_functions_take_and_return_an_axes(phx, therapy):
         assert ax.get_lines(), func.__name__
 
 
-def test_mass_panel_draws_set_point_and_failure_threshold(phx):
+def test_mass_panel_draws_set_point_and_the_failure_level_of_the_metrics(phx):
     ax = plot_mass(_ax(), phx)
     levels = {line.get_label(): line.get_ydata()[0] for line in ax.get_lines()
-              if line.get_label() in ("set point", "failure threshold")}
+              if line.get_label() in ("set point", "failure level")}
     assert levels["set point"] == pytest.approx(phx.parameters["set_point"])
-    assert levels["failure threshold"] == pytest.approx(critical_level(phx.parameters))
+    # the line the figure draws is the level the failure criterion reads
+    assert levels["failure level"] == pytest.approx(failure_level(phx.parameters))
     assert ax.get_ylim()[0] == 0 and ax.get_ylim()[1] > 1.0
+    assert "failure" not in [line.get_label() for line in ax.get_lines()]  # it recovers
+
+
+def test_a_failed_run_is_marked_at_the_failure_time_of_its_metrics():
+    run = simulate(schedule=[Hepatectomy(at=0, fraction=0.9)], duration=48, output_step=0.5)
+    m = run.metrics()
+    assert m["failed"]
+    ax = plot_mass(_ax(), run, unit="h")
+    mark = [line for line in ax.get_lines() if line.get_label() == "failure"]
+    assert len(mark) == 1
+    assert mark[0].get_xdata()[0] == pytest.approx(m["failure_time_h"])
 
 
 def test_overlaying_runs_keeps_every_run_in_view(phx):
@@ -127,7 +139,7 @@ def test_comparison_gives_each_arm_its_colour_and_label(phx):
     legend = fig.legends[0]
     assert [t.get_text() for t in legend.get_texts()] == ["70 % at 0 h", "50 % at 24 h"]
     mass = _visible_axes(fig)[0]
-    colors = {line.get_color() for line in mass.get_lines() if line.get_label() == "functional"}
+    colors = {line.get_color() for line in mass.get_lines() if line.get_label() == "function"}
     assert colors == {ARM_COLORS[0], ARM_COLORS[1]}
     # the 24 h hepatectomy belongs to one arm only: its mark is in that arm's colour
     marks = [line for line in mass.get_lines() if list(line.get_xdata()) == [1.0, 1.0]]

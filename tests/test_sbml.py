@@ -175,7 +175,8 @@ def test_state_after_the_jump_is_reported_at_the_dose_time():
     schedule = Schedule([Hepatectomy(at=48, fraction=0.7)])
     xml = to_sbml(RAT, schedule, duration_h=96)
     rr = roadrunner_run(xml, np.array([0.0, 47.0, 48.0, 49.0]))
-    assert rr["functional_mass"][1] == pytest.approx(1.0, abs=1e-9)
+    # before the jump the healthy liver only loses the overload-switch leak, k_od sigma_od(1) t ~ 3e-8
+    assert rr["functional_mass"][1] == pytest.approx(1.0, abs=1e-7)
     assert rr["functional_mass"][2] == pytest.approx(0.3, rel=1e-6)
 
 
@@ -247,7 +248,8 @@ def test_ids_units_and_notes():
     ia = model.getInitialAssignment("functional_mass")
     import libsbml
 
-    assert "set_point" in libsbml.formulaToL3String(ia.getMath())
+    # the start is the initial mass (kept apart from the set point), resected
+    assert "initial_mass" in libsbml.formulaToL3String(ia.getMath())
     assert model.getParameter("functional_mass").getValue() == pytest.approx(0.4)
     assert model.getNumEvents() == 0
 

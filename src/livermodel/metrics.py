@@ -1,32 +1,41 @@
-"""Outcome metrics computed from one trajectory.
+"""Outcome metrics computed from one trajectory, and the one failure criterion.
 
-The metric names are a public interface (tables, tests and figures use them):
+The metric names are a public interface (tables, tests and figures use them).  "Mass" metrics
+read the **liver function** Phi = compensation x hypertrophy x functional mass (normal = 1), the
+quantity the hepatostat restores and the failure criterion reads:
 
 ``nadir_mass``, ``nadir_time_h``
-    Lowest functional mass, and the first time it is reached.
+    Lowest liver function, and the first time it is reached.
 ``final_mass``
-    Functional mass at the end of the run.
+    Liver function at the end of the run.
+``final_volume``
+    Liver volume (hypertrophy x total mass) at the end of the run: what volumetry measures.
 ``recovery_time_h``
-    First time at or after the nadir when functional mass is back to at least
+    First time at or after the nadir when liver function is back to at least
     :data:`RECOVERY_LEVEL` (90 %) of the set point; ``None`` if never within the run.
 ``failed``, ``failure_time_h``
-    Whether, and first when, functional mass falls below :data:`FAILURE_LEVEL` (one half) of the
-    critical level ``critical_mass x metabolic_load``.  Below it overload death outruns division in
-    the model, so the liver is in the failure basin.  ``failure_time_h`` is ``None`` if not failed.
+    **The failure criterion.**  The hazard of death rises as a steep smooth step as liver
+    function falls below the failure level Phi_fail (:func:`failure_level`: the function below
+    which overload death outruns the fastest possible division); the run has *failed* once the
+    survival probability exp(-H) has fallen below :data:`FAILURE_SURVIVAL` (one half), and
+    ``failure_time_h`` is that first time (``None`` if not failed).  A brief dip below Phi_fail
+    is a risk, not a failure; a long stay is a failure even if the mass later recovers.
 ``alt_peak_u_per_l``, ``alt_peak_time_h``
     Highest serum ALT and when it occurs.
 ``proliferation_peak_time_h``
     Time of the highest hepatocyte division flux; ``None`` if no division happens.
 ``survival_probability``
-    ``exp(-H(end))`` where ``H`` is the cumulative hazard; the hazard rises as a smooth step as
-    functional mass falls below the critical level (see ``docs/model.md``).
+    ``exp(-H(end))``; below one half exactly when ``failed``.
 ``mode``
-    ``failure`` if failed; ``normal`` if the run ends at or above 90 % of the set point, or is still
-    growing fast enough to get there within another run length; otherwise ``suppressed``
-    (growth stalled well below the set point), after the three response modes of
-    Verma et al. 2019 (BMC Syst Biol 13:9).
+    ``failure`` if failed; ``normal`` if liver function ends at or above 90 % of the set point,
+    or is still growing fast enough to get there within another run length; otherwise
+    ``suppressed`` (growth stalled well below the set point), after the three response modes
+    of Verma et al. 2019 (BMC Syst Biol 13:9).
 
-Times are interpolated linearly between output points.
+``failed``, ``failure_time_h``, ``mode`` and ``survival_probability`` all derive from the one
+cumulative hazard, and every figure draws its threshold line and shading at
+:func:`failure_level`, so they cannot disagree.  Times are interpolated linearly between output
+points.
 """
 
 from __future__ import annotations
@@ -34,26 +43,50 @@ from __future__ import annotations
 import numpy as np
 
 RECOVERY_LEVEL = 0.9
-FAILURE_LEVEL = 0.5
+#: Survival probability at and below which a run has failed.
+FAILURE_SURVIVAL = 0.5
 
 #: The trajectory variables the metrics are computed from.
-NEEDS = ("functional_mass", "alt_u_per_l", "proliferation", "survival_probability")
+NEEDS = ("liver_function", "liver_volume", "alt_u_per_l", "proliferation", "survival_probability")
 
 METRICS: dict[str, tuple[str, str]] = {
-    "nadir_mass": ("1 (normal mass)", "lowest functional mass"),
-    "nadir_time_h": ("h", "time of the lowest functional mass"),
-    "final_mass": ("1 (normal mass)", "functional mass at the end of the run"),
-    "recovery_time_h": ("h", "first time after the nadir with functional mass >= 90 % of the set "
+    "nadir_mass": ("1 (normal mass)", "lowest liver function"),
+    "nadir_time_h": ("h", "time of the lowest liver function"),
+    "final_mass": ("1 (normal mass)", "liver function at the end of the run"),
+    "final_volume": ("1 (normal volume)", "liver volume at the end of the run"),
+    "recovery_time_h": ("h", "first time after the nadir with liver function >= 90 % of the set "
                         "point (null if never)"),
-    "failed": ("bool", "functional mass fell below half the critical level (failure basin)"),
-    "failure_time_h": ("h", "first time functional mass fell below half the critical level "
-                       "(null if not failed)"),
+    "failed": ("bool", "the survival probability fell below one half (liver failure)"),
+    "failure_time_h": ("h", "first time the survival probability fell below one half (null if "
+                       "not failed)"),
     "alt_peak_u_per_l": ("U/L", "highest serum ALT"),
     "alt_peak_time_h": ("h", "time of the highest serum ALT"),
     "proliferation_peak_time_h": ("h", "time of the highest division flux (null if none)"),
     "survival_probability": ("1", "exp(-cumulative hazard) at the end of the run"),
     "mode": ("", "normal, suppressed or failure (after Verma et al. 2019)"),
 }
+
+
+def failure_level(parameters) -> float:
+    """The liver function Phi_fail at which the hazard is half-maximal: the failure line that
+    every figure draws (see :func:`livermodel.model.equations.failure_level`)."""
+    from livermodel.model.equations import derived
+    from livermodel.model.equations import failure_level as level
+
+    d = derived({k: np.array([float(v)]) for k, v in parameters.items()})
+    return float(level(d)[0])
+
+
+def failure_time(time_h, survival) -> float | None:
+    """First time (h) at which ``survival`` falls to :data:`FAILURE_SURVIVAL`, or None: the
+    failure time of the criterion, for one trajectory (figures mark it)."""
+    return _crossing(np.asarray(time_h), np.asarray(survival), FAILURE_SURVIVAL, below=True)
+
+
+def critical_level(parameters) -> float:
+    """Liver function at which overload death is half-maximal (critical_mass x metabolic_load);
+    the failure line is :func:`failure_level`, a little above it."""
+    return float(parameters["critical_mass"] * parameters["metabolic_load"])
 
 
 def _crossing(t, x, level, start=0, below=False):
@@ -71,11 +104,6 @@ def _crossing(t, x, level, start=0, below=False):
     return float(t[j - 1] + (level - x0) * (t[j] - t[j - 1]) / (x1 - x0))
 
 
-def critical_level(parameters) -> float:
-    """Functional mass at which overload death and the hazard are half-maximal."""
-    return float(parameters["critical_mass"] * parameters["metabolic_load"])
-
-
 def compute(result) -> dict:
     """The outcome metrics of a :class:`livermodel.solve.simulate.Result`, as a plain dict.
 
@@ -84,13 +112,13 @@ def compute(result) -> dict:
     if not result.success:
         return {name: None for name in METRICS}
     t = result.time_h
-    F = result["functional_mass"]
+    F = result["liver_function"]
     S = float(result.parameters["set_point"])
-    crit = critical_level(result.parameters)
+    surv = result["survival_probability"]
 
     i_nadir = int(np.argmin(F))
     recovery = _crossing(t, F, RECOVERY_LEVEL * S, start=i_nadir)
-    fail_t = _crossing(t, F, FAILURE_LEVEL * crit, below=True)
+    fail_t = failure_time(t, surv)
     alt = result["alt_u_per_l"]
     i_alt = int(np.argmax(alt))
     prolif = result["proliferation"]
@@ -111,13 +139,14 @@ def compute(result) -> dict:
         "nadir_mass": float(F[i_nadir]),
         "nadir_time_h": float(t[i_nadir]),
         "final_mass": float(F[-1]),
+        "final_volume": float(result["liver_volume"][-1]),
         "recovery_time_h": recovery,
         "failed": fail_t is not None,
         "failure_time_h": fail_t,
         "alt_peak_u_per_l": float(alt[i_alt]),
         "alt_peak_time_h": float(t[i_alt]),
         "proliferation_peak_time_h": prolif_peak,
-        "survival_probability": float(result["survival_probability"][-1]),
+        "survival_probability": float(surv[-1]),
         "mode": mode,
     }
 
@@ -149,12 +178,13 @@ def compute_batch(batch) -> list[dict]:
     """
     t = batch.time_h
     n = len(batch)
-    F = batch.variable("functional_mass")
+    F = batch.variable("liver_function")
+    vol = batch.variable("liver_volume")[:, -1]
     alt = batch.variable("alt_u_per_l")
     prolif = batch.variable("proliferation")
-    surv = batch.variable("survival_probability")[:, -1]
+    surv_t = batch.variable("survival_probability")
+    surv = surv_t[:, -1]
     S = np.array([float(p["set_point"]) for p in batch.parameters])
-    crit = np.array([critical_level(p) for p in batch.parameters])
     cols = np.arange(t.size)
 
     i_nadir = np.argmin(F, axis=1)
@@ -164,8 +194,8 @@ def compute_batch(batch) -> list[dict]:
     # _crossing returns the exact grid time when the first hit is the start index itself
     recovery = np.where(rec_first == i_nadir, t[np.maximum(rec_first, 0)], recovery)
     recovery = np.where(rec_first >= 0, recovery, np.nan)
-    fail_first = _first(F <= (FAILURE_LEVEL * crit)[:, None])
-    fail_t, _ = _crossing_times(t, F, FAILURE_LEVEL * crit, fail_first)
+    fail_first = _first(surv_t <= FAILURE_SURVIVAL)
+    fail_t, _ = _crossing_times(t, surv_t, np.full(n, FAILURE_SURVIVAL), fail_first)
     i_alt = np.argmax(alt, axis=1)
     i_pro = np.argmax(prolif, axis=1)
     rows = np.arange(n)
@@ -188,6 +218,7 @@ def compute_batch(batch) -> list[dict]:
             "nadir_mass": float(F[i, i_nadir[i]]),
             "nadir_time_h": float(t[i_nadir[i]]),
             "final_mass": float(F[i, -1]),
+            "final_volume": float(vol[i]),
             "recovery_time_h": float(recovery[i]) if rec_first[i] >= 0 else None,
             "failed": bool(failed),
             "failure_time_h": float(fail_t[i]) if failed else None,

@@ -38,6 +38,7 @@ from livermodel.output.provenance import now_iso, prepare_output_dir
 from livermodel.output.runs import Written, comparison_table, write_comparison, write_run
 from livermodel.output.tables import metrics_dict
 from livermodel.output.text import SUMMARY, format_difference, format_metric, table
+from livermodel.scenario.scenario import check_expectations
 
 RESULTS_DIR = Path("results")
 
@@ -124,9 +125,15 @@ def run_scenario(path: str | Path, overrides: Iterable[str] = (), *, out: str | 
     result = scenario.run()
     if not result.success:
         return RunReport(scenario, result, {}, None, found)
+    expectations = None
+    if scenario.expect:  # the scenario's own promise: a warning (and a provenance entry) if broken
+        failures = check_expectations(scenario.expect, result.metrics())
+        expectations = {"checked": sorted(scenario.expect), "failed": failures}
+        found += [f"the scenario's own expectation fails: {f}" for f in failures]
     progress("writing files and figures")
     written = write_run(folder, result, scenario, formats=formats, style=style, command=command,
-                           started=started)
+                        started=started,
+                        extra={"expectations": expectations} if expectations is not None else None)
     return RunReport(scenario, result, metrics_dict(result), written, found)
 
 

@@ -395,6 +395,7 @@ def plot(
 
 # Commands that live in their own modules (export, sweep, analyses, teaching); none imports
 # anything heavy here.
+from livermodel.cli.check import register as _register_check  # noqa: E402
 from livermodel.cli.export import register as _register_export  # noqa: E402
 from livermodel.cli.studies import register as _register_analysis  # noqa: E402
 from livermodel.cli.sweep import register as _register_sweep  # noqa: E402
@@ -404,6 +405,7 @@ _register_export(app)
 _register_sweep(app)
 _register_analysis(app)
 _register_teach(app)
+_register_check(app)
 
 
 def main() -> None:

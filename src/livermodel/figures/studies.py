@@ -448,3 +448,61 @@ def fit_figure(result: FitResult, *, style: str = "paper"):
         axes[0].set_title(f"Fit of {sc.name} to {Path(d.source).name}", loc="left")
         note(fig, layout)
     return fig
+
+
+def check_figure(result, *, style: str = "paper"):
+    """Model against data: one panel per shipped data set, the data as points (mean ± SD where
+    the data give one) and the model curve; calibration data sets are marked as such, so a
+    reader sees at once which agreement is evidence.  Returns a ``Figure``."""
+    from livermodel.figures.style import LAYOUT, OKABE_ITO, style_context, time_axis
+
+    curves = result.curves
+    if not curves:
+        raise ValueError("check_figure needs a CheckResult with data curves (run_check(data=True))")
+    with style_context(style):
+        layout = LAYOUT[style]
+        ncols = min(3, len(curves))
+        nrows = -(-len(curves) // ncols)
+        from matplotlib.backends.backend_agg import FigureCanvasAgg
+        from matplotlib.figure import Figure
+
+        fig = Figure(figsize=(layout["width"], layout["row_height"] * 1.25 * nrows),
+                     layout="constrained")
+        FigureCanvasAgg(fig)
+        axes = fig.subplots(nrows, ncols, squeeze=False).ravel()
+        for ax in axes[len(curves):]:
+            ax.set_visible(False)
+        for ax, c in zip(axes, curves, strict=False):
+            import textwrap
+
+            horizon = float(c.times_h.max()) * 1.05
+            log_time = horizon > 24 * 365  # years of follow-up: weeks and days both visible
+            if log_time:
+                unit, div = "d", 24.0
+            else:
+                unit, div = time_axis(horizon)
+            keep = (c.model_t <= horizon) & ((c.model_t > 0) if log_time else True)
+            ax.plot(c.model_t[keep] / div, c.model_y[keep], color=OKABE_ITO["blue"], label="model")
+            tol = c.dataset.tolerance
+            if c.sd is not None:
+                yerr, what = c.sd, "data (mean ± SD)"
+            else:
+                yerr, what = float(tol), f"data (mean; ± {float(tol):g} accepted)"
+            ax.errorbar(c.times_h / div, c.mean, yerr=yerr, fmt="o", markersize=3.2,
+                        color=OKABE_ITO["vermillion"], ecolor=OKABE_ITO["vermillion"], capsize=2,
+                        elinewidth=0.9, label=what, zorder=3, clip_on=False)
+            role = "calibrated to" if c.role == "calibrated" else "held out"
+            title = textwrap.fill(c.dataset.name, 34)
+            ax.set_title(f"{title}\n({role})", fontsize="small", loc="left", fontweight="normal")
+            ax.set_ylabel("liver volume (pre-op = 1)")
+            if log_time:
+                ax.set_xscale("log")
+                ax.set_xlim(1.0, horizon / div)
+                ax.set_xlabel("time (d, log scale)")
+            else:
+                ax.set_xlim(0, horizon / div)
+                ax.set_xlabel(f"time ({unit})")
+            ax.set_ylim(0, 1.1)
+            ax.legend(loc="lower right", fontsize="x-small")
+        note(fig, layout)
+    return fig

@@ -376,7 +376,7 @@ def pick_points(plan, k: int = 6) -> list[int]:
     return sorted({int(round(v)) for v in np.linspace(0, n - 1, min(k, n))})
 
 
-def trajectories_figure(result, runs: Sequence[int] | None = None, *, variable: str = "functional_mass",
+def trajectories_figure(result, runs: Sequence[int] | None = None, *, variable: str = "liver_function",
                         style: str = "paper", title: str | None = None, batch=None):
     """Small multiples: ``variable`` over time in a handful of runs, one panel each.
 
@@ -386,7 +386,7 @@ def trajectories_figure(result, runs: Sequence[int] | None = None, *, variable: 
     """
     from livermodel.figures.style import time_axis
     from livermodel.figures.timecourse import _time_ticks, mark_events
-    from livermodel.metrics import critical_level
+    from livermodel.metrics import failure_level
     from livermodel.model.layout import VARIABLES
 
     plan = result.plan
@@ -406,10 +406,10 @@ def trajectories_figure(result, runs: Sequence[int] | None = None, *, variable: 
             row = rows_by_run.get(i, {})
             color = FAILURE_COLOR if row.get("failed") else OKABE_ITO["blue"]
             ax.plot(run.time_h / div, run[variable], color=color)
-            if variable == "functional_mass":
+            if variable in ("liver_function", "functional_mass"):
                 ax.axhline(float(run.parameters["set_point"]), color=REFERENCE_COLOR,
                            linestyle=(0, (1, 1.5)), linewidth=0.8 * _lw(ax))
-                crit = critical_level(run.parameters)
+                crit = failure_level(run.parameters)
                 ax.axhline(crit, color=REFERENCE_COLOR, linestyle=(0, (5, 2, 1, 2)),
                            linewidth=0.8 * _lw(ax))
                 ax.axhspan(0, crit, color=FAILURE_COLOR, alpha=0.07, linewidth=0, zorder=0)
@@ -420,7 +420,7 @@ def trajectories_figure(result, runs: Sequence[int] | None = None, *, variable: 
             ax.set_title(_point_title(plan, i), fontweight="normal", fontsize="small")
             if k % cols == 0:
                 ax.set_ylabel(f"{variable.replace('_', ' ')} ({VARIABLES[variable][0]})"
-                              if variable != "functional_mass" else "functional mass (normal = 1)")
+                              if variable != "liver_function" else "liver function (normal = 1)")
             if k >= len(runs) - cols:
                 ax.set_xlabel(f"time ({unit})")
         return _finish(fig, layout, title or f"{plan.scenario.name}: {len(runs)} runs of the sweep "

@@ -12,8 +12,9 @@ or a :class:`livermodel.output.SavedRun` read back from an output folder.
 
 Panels of the time-course figure (y-axis unit in brackets):
 
-* hepatocyte mass: functional (solid) and injured (dashed) mass, the set point (dotted) and the
-  failure threshold :func:`livermodel.metrics.critical_level` (dash-dot) [normal liver = 1];
+* liver: function (solid), volume (dash-dot, what volumetry measures) and injured mass
+  (dashed), the set point (dotted) and the failure level :func:`livermodel.metrics.failure_level`
+  (dash-dot, the zone below shaded), and the failure time when the run fails [normal liver = 1];
 * cell turnover: division (solid) and death (dashed) flux [normal mass / h];
 * signals: inflammation (solid) and growth signal (dashed) [relative, 0 = none];
 * serum ALT, on a log axis [U/L];
@@ -42,12 +43,14 @@ from livermodel.figures.style import (
     style_context,
     time_axis,
 )
-from livermodel.metrics import critical_level
+from livermodel.metrics import failure_level, failure_time
 from livermodel.model.schedule import EVENT_LABELS
 
 #: Colours of variables in a single-run figure (in a comparison, colour is the arm).
 VARIABLE_COLORS: dict[str, str] = {
     "functional_mass": OKABE_ITO["blue"],
+    "liver_function": OKABE_ITO["blue"],
+    "liver_volume": OKABE_ITO["sky_blue"],
     "injured_mass": OKABE_ITO["vermillion"],
     "proliferation": OKABE_ITO["bluish_green"],
     "death_flux": OKABE_ITO["vermillion"],
@@ -69,6 +72,16 @@ SOLID, DASHED, DOTTED, DASHDOT = "-", (0, (4, 2)), (0, (1, 1.5)), (0, (5, 2, 1, 
 
 def _time(run, unit: str) -> np.ndarray:
     return np.asarray(run.time_h, dtype=float) / _DIV[unit]
+
+
+def _has(run, name: str) -> bool:
+    """Whether ``run`` has the trajectory variable ``name`` (a folder saved by an older version
+    may lack the newer ones)."""
+    try:
+        run[name]
+    except (KeyError, IndexError):
+        return False
+    return True
 
 
 def _unit_for(runs) -> str:
@@ -143,26 +156,42 @@ def _time_ticks(ax, unit: str, max_ticks: int = 8) -> None:
 
 def plot_mass(ax, run, *, color=None, unit: str | None = None, references: bool = True,
               reference_color: str = REFERENCE_COLOR):
-    """Functional (solid) and injured (dashed) hepatocyte mass, as fractions of a normal liver.
+    """Liver function (solid), liver volume (dash-dot) and injured mass (dashed), as fractions of
+    a normal liver.
 
-    With ``references`` the set point (dotted) and the failure threshold
-    (:func:`livermodel.metrics.critical_level`, dash-dot, with the failure zone below it shaded)
-    of ``run`` are drawn in ``reference_color``.
+    With ``references`` the set point (dotted) and the failure level
+    (:func:`livermodel.metrics.failure_level`, dash-dot, with the zone below it shaded) of ``run``
+    are drawn in ``reference_color``, and the failure time (where the survival probability
+    falls below one half: the one failure criterion of :mod:`livermodel.metrics`) is marked.
+    Runs saved before liver function existed show functional mass instead.
     """
     unit = unit or _unit_for([run])
-    _line(ax, run, "functional_mass", unit, color, SOLID, "functional")
+    if _has(run, "liver_function"):
+        _line(ax, run, "liver_function", unit, color, SOLID, "function")
+        _line(ax, run, "liver_volume", unit, color, (0, (6, 2, 1.5, 2)), "volume")
+    else:
+        _line(ax, run, "functional_mass", unit, color, SOLID, "functional")
     _line(ax, run, "injured_mass", unit, color, DASHED, "injured")
     if references:
-        crit = critical_level(run.parameters)
+        crit = failure_level(run.parameters)
+        t_fail = failure_time(run.time_h, run["survival_probability"]) \
+            if _has(run, "survival_probability") else None
+        if t_fail is not None:
+            div = _DIV[unit]
+            ax.plot([t_fail / div], [crit], marker="X", markersize=7, color=FAILURE_COLOR,
+                    linestyle="none", zorder=5, clip_on=False, label="failure")
+            ax.annotate(f"failed at {t_fail / div:.3g} {unit}", xy=(t_fail / div, crit),
+                        xytext=(4, 4), textcoords="offset points", fontsize="small",
+                        color=FAILURE_COLOR)
         ax.axhline(float(run.parameters["set_point"]), color=reference_color, linestyle=DOTTED,
                    linewidth=_lw(ax), label="set point", zorder=1)
         ax.axhline(crit, color=reference_color, linestyle=DASHDOT, linewidth=0.9 * _lw(ax),
-                   label="failure threshold", zorder=1)
+                   label="failure level", zorder=1)
         ax.axhspan(0, crit, color=FAILURE_COLOR, alpha=0.07, linewidth=0, zorder=0)
         # named where they end rather than in the legend, which then stays small
         trans = ax.get_yaxis_transform()
         for level, text in ((float(run.parameters["set_point"]), "set point"),
-                            (crit, "failure threshold")):
+                            (crit, "failure level")):
             ax.annotate(text, xy=(1.0, level), xycoords=trans, xytext=(-2, 1.5),
                         textcoords="offset points", ha="right", va="bottom", fontsize="small",
                         color=reference_color)
@@ -333,7 +362,7 @@ def label_events(ax, items, *, unit: str) -> int:
 # --------------------------------------------------------------------------------------------
 
 PANELS = (
-    ("Hepatocyte mass", plot_mass),
+    ("Liver", plot_mass),
     ("Cell turnover", plot_turnover),
     ("Signals", plot_signals),
     ("Serum ALT", plot_alt),
@@ -457,7 +486,7 @@ def _reference_colors(runs, compare):
     """
     seen: dict[tuple[float, float], int] = {}
     for i, run in enumerate(runs):
-        key = (float(run.parameters["set_point"]), critical_level(run.parameters))
+        key = (float(run.parameters["set_point"]), failure_level(run.parameters))
         seen.setdefault(key, i)
     if len(seen) == 1:
         return [REFERENCE_COLOR if i == 0 else None for i in range(len(runs))]

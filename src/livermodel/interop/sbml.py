@@ -156,8 +156,9 @@ def to_sbml(
         description or "",
         "Exported by livermodel: a conceptual ODE model of liver damage and regeneration, with "
         "and without MSC or EV therapy.  Time is in hours; masses are fractions of a normal liver.",
-        "Every state variable is a parameter with a rate rule; total_mass, proliferation, "
-        "death_flux, therapy_effect and survival_probability are assignment rules.  Species "
+        "Every state variable is a parameter with a rate rule; liver_function, liver_volume, "
+        "total_mass, proliferation, death_flux, therapy_effect and survival_probability are "
+        "assignment rules; failure_level is a constant computed at export.  Species "
         "presets and effect switches are resolved into the parameter values.",
         "The schedule is written as events (all actions at one time in one event, in the order "
         "of the schedule); doses at 0 h are part of the initial assignments.  The inputs "
@@ -190,6 +191,16 @@ def to_sbml(
                          f"Plausible range {_fmt(par.bounds[0])} to {_fmt(par.bounds[1])}.",
                          f"Source: {par.source}."),
         )
+    # the failure level: a constant of the parameter values (a root, not a formula)
+    from livermodel.metrics import failure_level
+
+    _add_parameter(
+        libsbml, model, "failure_level", failure_level(values), "dimensionless",
+        name="failure level Phi_fail",
+        notes=_notes("Liver function below which overload death outruns the fastest division "
+                     "(livermodel.model.equations.failure_level); the hazard is half-maximal "
+                     "there.  Computed from the parameter values at export: recompute it with "
+                     "livermodel if you change the regeneration or overload parameters."))
     # dose parameters
     for pid, value, unit, note in dose_params:
         _add_parameter(libsbml, model, pid, value, unit, name=note.split(" (")[0], notes=_notes(note))

@@ -56,6 +56,12 @@ UNIT_IDS: dict[str, str] = {
     "switch": "dimensionless",
     "signal": "dimensionless",
     "growth-signal units": "dimensionless",
+    "1 (normal size)": "dimensionless",
+    "1 (normal)": "dimensionless",
+    "1 (normal function)": "dimensionless",
+    "1 (normal volume)": "dimensionless",
+    "1 per growth-signal unit": "dimensionless",
+    "1/h per growth-signal unit": "per_hour",
     # inflammation produced per unit of dead hepatocyte mass: dX/dt = k * death_flux, so the
     # number is dimensionless whatever the table's wording
     "1 per unit mass dying": "dimensionless",
@@ -109,11 +115,22 @@ M_LUNG, M_LIV, EV_LIV = (_pos(s) for s in ("msc_lung", "msc_liver", "ev_liver"))
 ONE = "1 dimensionless"
 HALF = "0.5 dimensionless"
 LN2 = "ln(2 dimensionless)"
+CAP = "1.5 dimensionless"  # livermodel.model.equations.CLEARANCE_CAP
 
 #: Intermediate quantities (assignment rules): id -> (unit, formula, meaning).  The observables of
 #: :data:`livermodel.model.OBSERVABLES` are among them with their livermodel names.
 ASSIGNMENTS: dict[str, tuple[str, str, str]] = {
     "total_mass": ("dimensionless", f"{F} + {I}", VARIABLES["total_mass"][1]),
+    "liver_function": ("dimensionless", f"compensation * hypertrophy * {F}",
+                       VARIABLES["liver_function"][1]),
+    "liver_volume": ("dimensionless", "hypertrophy * total_mass", VARIABLES["liver_volume"][1]),
+    "demand_drive": ("dimensionless", "max(0 dimensionless, growth_signal - priming_threshold)",
+                     "growth signal above the priming threshold (drives priming, hypertrophy "
+                     "and compensation)"),
+    "overload_switch": (
+        "dimensionless",
+        f"{HALF} * ({ONE} + tanh((critical_mass * metabolic_load - liver_function) / overload_width))",
+        "overload switch: 1 when liver function per load is far below the critical mass"),
     "therapy_signal": (
         "dimensionless",
         f"msc_liver_potency * {M_LIV} + msc_lung_potency * {M_LUNG} + ev_potency * {EV_LIV}",
@@ -151,10 +168,8 @@ ASSIGNMENTS: dict[str, tuple[str, str, str]] = {
     ),
     "overload_death": (
         "per_hour",
-        f"overload_death_rate / time_scale * death_sensitivity * {HALF}"
-        f" * ({ONE} + tanh((critical_mass * metabolic_load - {F}) / overload_width))"
-        " * death_protection",
-        "overload death rate of all hepatocytes when functional mass falls below the critical "
+        "overload_death_rate / time_scale * death_sensitivity * overload_switch * death_protection",
+        "overload death rate of all hepatocytes when liver function falls below the critical "
         "mass times the metabolic load",
     ),
     "death_flux": ("per_hour", "injured_death_flux + overload_death * total_mass",
@@ -162,7 +177,7 @@ ASSIGNMENTS: dict[str, tuple[str, str, str]] = {
     "proliferation": (
         "per_hour",
         f"division_rate / time_scale * regeneration_capacity * primed_fraction * {F}"
-        f" * max(0 dimensionless, {ONE} - total_mass / set_point)",
+        f" * max(0 dimensionless, {ONE} - compensation * liver_volume / set_point)",
         VARIABLES["proliferation"][1],
     ),
     "survival_probability": ("dimensionless", "exp(-cumulative_hazard)",
@@ -177,12 +192,14 @@ RATE_RULES: dict[str, str] = {
     ),
     "injured_mass": f"injury_flux - repair_flux - injured_death_flux - overload_death * {I}",
     "primed_fraction": (
-        f"priming_rate / time_scale * (growth_signal + inflammation_priming * {X})"
+        "priming_rate / time_scale * (demand_drive / (demand_drive + priming_half)"
+        f" + inflammation_priming * {X}) * ({ONE} - overload_priming_block * overload_switch)"
         f" * ({ONE} - primed_fraction) - priming_decay_rate / time_scale * primed_fraction"
     ),
     "growth_signal": (
-        f"growth_signal_rate * (max(0 dimensionless, {ONE} - {F} / set_point)"
-        " + pro_regenerative_max * pro_regenerative_on * therapy_effect - growth_signal)"
+        f"growth_signal_rate * (metabolic_load * max(0 dimensionless, {ONE} - liver_function"
+        " / set_point) + pro_regenerative_max * pro_regenerative_on * therapy_effect"
+        " - growth_signal)"
     ),
     "inflammation": (
         "inflammation_production * death_flux"
@@ -190,7 +207,8 @@ RATE_RULES: dict[str, str] = {
         f" - inflammation_decay_rate * {X}"
     ),
     "toxin": (
-        f"-toxin_clearance_rate * (({ONE} - toxin_liver_dependence) + toxin_liver_dependence * {F})"
+        f"-toxin_clearance_rate * (({ONE} - toxin_liver_dependence) + toxin_liver_dependence"
+        f" * min(liver_function, {CAP}))"
         f" * ({ONE} + antidote_clearance_boost * antidote) * {T}"
     ),
     "alt_u_per_l": f"alt_release * death_flux - {LN2} / alt_half_life * (alt_u_per_l - alt_baseline)",
@@ -203,14 +221,23 @@ RATE_RULES: dict[str, str] = {
         f" + msc_ev_release * (msc_lung + msc_liver) - {LN2} / ev_liver_half_life * ev_liver"
     ),
     "cumulative_hazard": (
-        f"hazard_max / time_scale * {HALF}"
-        f" * ({ONE} + tanh((critical_mass * metabolic_load - {F}) / hazard_width))"
+        f"hazard_max * {HALF}"
+        f" * ({ONE} + tanh((failure_level - liver_function) / hazard_width))"
+    ),
+    "hypertrophy": (
+        f"hypertrophy_rate / time_scale * ({ONE} + hypertrophy_gain * demand_drive - hypertrophy)"
+    ),
+    "compensation": (
+        "compensation_rate * demand_drive * (compensation_max - compensation)"
+        f" - {LN2} / compensation_half_life * (compensation - {ONE})"
     ),
 }
 
 #: Initial state before any dose, as formulas (see :func:`livermodel.model.initial_state`).
 INITIAL_STATE: dict[str, str] = {
-    "functional_mass": "set_point",
+    "functional_mass": "initial_mass",
+    "hypertrophy": "1",
+    "compensation": "1",
     "alt_u_per_l": "alt_baseline",
     "ast_u_per_l": "ast_baseline",
 }

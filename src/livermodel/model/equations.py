@@ -1,32 +1,41 @@
-"""The livermodel equations: state variables, right-hand side and observables.
+"""The livermodel equations: right-hand side, analytic Jacobian, observables, failure level.
 
-Time is in hours.  Masses are fractions of a normal liver (1 = normal).  The right-hand side is
-vectorised over a batch: states have shape ``(n_states, n_runs)`` and every parameter is an array
-of shape ``(n_runs,)``, so one call integrates many parameter sets at once.
+Time is in hours.  Masses are fractions of a normal liver (1 = normal), counted in hepatocytes of
+normal size.  The right-hand side is vectorised over a batch: states have shape
+``(n_states, n_runs)`` and every parameter is an array of shape ``(n_runs,)``, so one call
+integrates many parameter sets at once.
 
 The equations (see ``docs/model.md`` for the biology and the sources of every term)::
 
-    total      = F + I
+    Phi        = q * h * F                       liver function (q compensation, h hypertrophy)
+    V          = h * (F + I)                     liver volume (what volumetry measures)
     therapy    = pot_liver*MSC_liver + pot_lung*MSC_lung + pot_ev*EV_liver
     occupancy  = therapy / (therapy + EC50)
-    e_c        = on_c * max_c * occupancy              (c = anti-inflammatory, anti-death, pro-regen.)
-    sigma_od   = 1/2 [1 + tanh((critical_mass*M - F) / width)]       (overload switch)
+    e_c        = on_c * max_c * occupancy        (c = anti-inflammatory, anti-death, pro-regen.)
+    sigma_od   = 1/2 [1 + tanh((critical_mass*M - Phi) / width)]      (overload switch)
     injury     = (k_tox * T^n/(T^n + K^n) + k_xi * X^2/(X^2 + K_x^2) + chronic(t)) * F
     die_inj    = s * k_die * (1 + a_x X) * (1 - e_ad) * I
     overload   = s * k_od * sigma_od * (1 - e_ad)
-    prolif     = rho * k_div * p * F * max(0, 1 - total/S)             (hepatostat)
+    prolif     = rho * k_div * p * F * max(0, 1 - q V / S)                (hepatostat)
+    u          = max(0, g - g_th)                                       (demand above threshold)
     dF/dt      = -injury + k_rep I + prolif - overload*F + k_eng MSC_liver * m_cell
     dI/dt      =  injury - k_rep I - die_inj - overload*I
-    dp/dt      =  k_prime (g + c_x X)(1 - p) - k_rest p                  (priming, 0..1)
-    dg/dt      =  k_g [max(0, 1 - F/S) + e_pr - g]                      (growth signal)
-    dX/dt      =  k_xp (die_inj + overload*total)(1 - e_ai) - k_xd X     (inflammation)
-    dT/dt      = -k_tc [(1 - phi) + phi F] (1 + boost*antidote(t)) T    (toxin)
+    dp/dt      =  k_prime [u/(u + K_p) + c_x X] (1 - b sigma_od)(1 - p) - k_rest p   (priming)
+    dg/dt      =  k_g [M max(0, 1 - Phi/S) + e_pr - g]                  (growth signal)
+    dh/dt      =  k_h (1 + a_h u - h)                                    (hypertrophy)
+    dq/dt      =  k_q u (q_max - q) - k_qd (q - 1)                       (compensation)
+    dX/dt      =  k_xp (die_inj + overload*(F + I))(1 - e_ai) - k_xd X   (inflammation)
+    dT/dt      = -k_tc [(1 - phi) + phi min(Phi, 1.5)] (1 + boost*antidote(t)) T   (toxin)
     dALT/dt    =  r_alt * death - ln2/t_alt (ALT - ALT0)                 (same for AST)
     dMSC_lung  = -(ln2/t_lung) MSC_lung
     dMSC_liver = -(ln2/t_mliv + k_eng) MSC_liver
     dEV_plasma = -(ln2/t_evp) EV_plasma
     dEV_liver  =  f_ev (ln2/t_evp) EV_plasma + r_ev (MSC_lung + MSC_liver) - (ln2/t_evl) EV_liver
-    dH/dt      =  h_max * 1/2 [1 + tanh((critical_mass*M - F) / w_h)]   (cumulative hazard)
+    dH/dt      =  h_max * 1/2 [1 + tanh((Phi_fail - Phi) / w_h)]          (cumulative hazard)
+
+``Phi_fail`` (:func:`failure_level`) is the liver function below which overload death outruns
+the fastest possible division; the run has *failed* once the survival probability exp(-H) falls
+below one half (:mod:`livermodel.metrics`).
 """
 
 from __future__ import annotations
@@ -41,6 +50,48 @@ from livermodel.model.parameters import PARAMETERS
 
 LN2 = math.log(2.0)
 
+#: Liver function above which toxin clearance no longer rises (clearance saturates).
+CLEARANCE_CAP = 1.5
+
+# state numbers (see livermodel.model.layout.STATES)
+F_, I_, P_, G_, X_, T_, ALT_, AST_, MLU_, MLI_, EVP_, EVL_, H_, HY_, Q_ = range(15)
+
+
+def _switch(x, width):
+    """Smooth step 1/2 [1 + tanh(x / width)], 0 for x << 0 and 1 for x >> 0."""
+    return 0.5 * (1.0 + np.tanh(x / width))
+
+
+def failure_level(d: dict) -> np.ndarray:
+    """The liver function ``Phi_fail`` below which overload death outruns the fastest division.
+
+    Solves ``k_od sigma_od(Phi) = k_div p_max (1 - Phi/S)`` for the largest root below the
+    overload switch, where ``p_max = k_prime/(k_prime + k_rest)`` is the primed fraction under a
+    sustained, saturated priming drive: below ``Phi_fail`` even a fully primed remnant loses mass
+    (the failure basin of Furchtgott et al. 2009 and Verma et al. 2019).  0 where overload can
+    never outrun division.  Vectorised over runs (bisection, 60 halvings).
+    """
+    k_od = np.asarray(d["k_od"], dtype=float)
+    pmax = d["k_prime"] / (d["k_prime"] + d["k_rest"])
+    kdv = d["k_div"] * pmax
+    S, crit, w = d["S"], d["crit"], d["w_od"]
+
+    def f(x):
+        return k_od * _switch(crit - x, w) - kdv * np.maximum(0.0, 1.0 - x / S)
+
+    shape = np.broadcast(k_od, kdv, S, crit, w).shape
+    lo = np.zeros(shape)
+    hi = np.broadcast_to(crit + 3.0 * w, shape).astype(float)
+    never = f(lo) <= 0
+    always = f(hi) > 0
+    for _ in range(60):
+        mid = 0.5 * (lo + hi)
+        up = f(mid) > 0
+        lo = np.where(up, mid, lo)
+        hi = np.where(up, hi, mid)
+    out = 0.5 * (lo + hi)
+    return np.where(never, 0.0, np.where(always, hi, out))
+
 
 def derived(params: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
     """Rate constants used by :func:`rhs`, from a dict of parameter arrays.
@@ -51,11 +102,21 @@ def derived(params: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
     ts = p["time_scale"]
     d = {
         "S": p["set_point"],
+        "F0": p["initial_mass"],
+        "M": p["metabolic_load"],
         "k_g": p["growth_signal_rate"],
         "k_prime": p["priming_rate"] / ts,
         "k_rest": p["priming_decay_rate"] / ts,
+        "K_p": p["priming_half"],
+        "g_th": p["priming_threshold"],
+        "blk": p["overload_priming_block"],
         "k_div": p["division_rate"] / ts * p["regeneration_capacity"],
         "c_x": p["inflammation_priming"],
+        "k_h": p["hypertrophy_rate"] / ts,
+        "a_h": p["hypertrophy_gain"],
+        "k_q": p["compensation_rate"],
+        "q_max": p["compensation_max"],
+        "k_qd": LN2 / p["compensation_half_life"],
         "k_die": p["death_rate"] / ts * p["death_sensitivity"],
         "k_rep": p["repair_rate"] / ts,
         "k_od": p["overload_death_rate"] / ts * p["death_sensitivity"],
@@ -78,7 +139,7 @@ def derived(params: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
         "ast0": p["ast_baseline"],
         "r_alt": p["alt_release"],
         "r_ast": p["ast_release"],
-        "h_max": p["hazard_max"] / ts,
+        "h_max": p["hazard_max"],
         "w_h": p["hazard_width"],
         "k_mlung": LN2 / p["msc_lung_half_life"],
         "k_mliv": LN2 / p["msc_liver_half_life"],
@@ -100,22 +161,21 @@ def derived(params: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
     d["K_tox_n"] = d["K_tox"] ** d["n_tox"]
     d["K_x2"] = d["K_x"] ** 2
     d["k_eng_m"] = d["k_eng"] * d["m_cell"]
+    d["phi_fail"] = failure_level(d)
     return d
-
-
-def _switch(x, width):
-    """Smooth step 1/2 [1 + tanh(x / width)], 0 for x << 0 and 1 for x >> 0."""
-    return 0.5 * (1.0 + np.tanh(x / width))
 
 
 def fluxes(y: np.ndarray, d: dict, u: np.ndarray) -> dict[str, np.ndarray]:
     """Every rate term of the model for states ``y`` (n_states, n) and inputs ``u`` (n_inputs, n)."""
-    F = np.maximum(y[0], 0.0)
-    I = np.maximum(y[1], 0.0)
-    p, X = y[2], np.maximum(y[4], 0.0)
-    T = np.maximum(y[5], 0.0)
-    m_lung, m_liv, ev_liv = np.maximum(y[8], 0.0), np.maximum(y[9], 0.0), np.maximum(y[11], 0.0)
+    F = np.maximum(y[F_], 0.0)
+    I = np.maximum(y[I_], 0.0)
+    p, g, X = y[P_], y[G_], np.maximum(y[X_], 0.0)
+    T = np.maximum(y[T_], 0.0)
+    hy, q = y[HY_], y[Q_]
+    m_lung, m_liv, ev_liv = np.maximum(y[MLU_], 0.0), np.maximum(y[MLI_], 0.0), np.maximum(y[EVL_], 0.0)
     total = F + I
+    fn = q * hy * F
+    vol = hy * total
 
     signal = d["pot_liver"] * m_liv + d["pot_lung"] * m_lung + d["pot_ev"] * ev_liv
     occ = signal / (signal + d["ec50"])
@@ -128,15 +188,18 @@ def fluxes(y: np.ndarray, d: dict, u: np.ndarray) -> dict[str, np.ndarray]:
     X2 = X * X
     injury = (tox + d["k_xi"] * X2 / (X2 + d["K_x"] ** 2) + u[0]) * F
     die_inj = d["k_die"] * (1.0 + d["a_x"] * X) * anti_death * I
-    overload = d["k_od"] * _switch(d["crit"] - F, d["w_od"]) * anti_death
+    s_od = _switch(d["crit"] - fn, d["w_od"])
+    overload = d["k_od"] * s_od * anti_death
     death = die_inj + overload * total
-    prolif = d["k_div"] * p * F * np.maximum(0.0, 1.0 - total / d["S"])
+    prolif = d["k_div"] * p * F * np.maximum(0.0, 1.0 - q * vol / d["S"])
+    demand = np.maximum(0.0, g - d["g_th"])
+    drive = demand / (demand + d["K_p"]) + d["c_x"] * X
     engraft = d["k_eng"] * m_liv
     return {
-        "F": F, "I": I, "X": X, "T": T, "total": total, "occ": occ, "anti_inf": anti_inf,
-        "pro_regen": pro_regen, "injury": injury, "repair": d["k_rep"] * I,
-        "die_inj": die_inj, "overload": overload, "death": death, "prolif": prolif,
-        "engraft": engraft,
+        "F": F, "I": I, "X": X, "T": T, "total": total, "function": fn, "volume": vol,
+        "occ": occ, "anti_inf": anti_inf, "pro_regen": pro_regen, "injury": injury,
+        "repair": d["k_rep"] * I, "die_inj": die_inj, "s_od": s_od, "overload": overload,
+        "death": death, "prolif": prolif, "demand": demand, "drive": drive, "engraft": engraft,
     }
 
 
@@ -146,13 +209,14 @@ def rhs(y: np.ndarray, d: dict, u: np.ndarray) -> np.ndarray:
     The same terms as :func:`fluxes` (a test checks it), written out once without the
     intermediate dict, since the solver calls this hundreds of times per run.
     """
-    F = np.maximum(y[0], 0.0)
-    I = np.maximum(y[1], 0.0)
-    p, g = y[2], y[3]
-    X = np.maximum(y[4], 0.0)
-    T = np.maximum(y[5], 0.0)
-    m_lung, m_liv = np.maximum(y[8], 0.0), np.maximum(y[9], 0.0)
-    signal = d["pot_liver"] * m_liv + d["pot_lung"] * m_lung + d["pot_ev"] * np.maximum(y[11], 0.0)
+    F = np.maximum(y[F_], 0.0)
+    I = np.maximum(y[I_], 0.0)
+    p, g = y[P_], y[G_]
+    X = np.maximum(y[X_], 0.0)
+    T = np.maximum(y[T_], 0.0)
+    hy, q = y[HY_], y[Q_]
+    m_lung, m_liv = np.maximum(y[MLU_], 0.0), np.maximum(y[MLI_], 0.0)
+    signal = d["pot_liver"] * m_liv + d["pot_lung"] * m_lung + d["pot_ev"] * np.maximum(y[EVL_], 0.0)
     occ = signal / (signal + d["ec50"])
     anti_death = 1.0 - d["e_ad"] * occ
     if T.any():  # the power is the costliest term; most runs carry no toxin
@@ -163,25 +227,32 @@ def rhs(y: np.ndarray, d: dict, u: np.ndarray) -> np.ndarray:
     X2 = X * X
     injury = (tox + d["k_xi"] * X2 / (X2 + d["K_x2"]) + u[0]) * F
     die_inj = d["k_die"] * (1.0 + d["a_x"] * X) * anti_death * I
-    overload = d["k_od"] * _switch(d["crit"] - F, d["w_od"]) * anti_death
     total = F + I
+    fn = q * hy * F
+    s_od = _switch(d["crit"] - fn, d["w_od"])
+    overload = d["k_od"] * s_od * anti_death
     death = die_inj + overload * total
     repair = d["k_rep"] * I
+    demand = np.maximum(0.0, g - d["g_th"])
     dy = np.empty_like(y)
-    dy[0] = (repair - injury + d["k_div"] * p * F * np.maximum(0.0, 1.0 - total / d["S"])
-             - overload * F + d["k_eng_m"] * m_liv)
-    dy[1] = injury - repair - die_inj - overload * I
-    dy[2] = d["k_prime"] * (g + d["c_x"] * X) * (1.0 - p) - d["k_rest"] * p
-    dy[3] = d["k_g"] * (np.maximum(0.0, 1.0 - F / d["S"]) + d["e_pr"] * occ - g)
-    dy[4] = d["k_xp"] * death * (1.0 - d["e_ai"] * occ) - d["k_xd"] * X
-    dy[5] = -d["k_tc"] * ((1.0 - d["phi"]) + d["phi"] * F) * (1.0 + d["boost"] * u[1]) * T
-    dy[6] = d["r_alt"] * death - d["k_alt"] * (y[6] - d["alt0"])
-    dy[7] = d["r_ast"] * death - d["k_ast"] * (y[7] - d["ast0"])
-    dy[8] = -d["k_mlung"] * y[8]
-    dy[9] = -(d["k_mliv"] + d["k_eng"]) * y[9]
-    dy[10] = -d["k_evp"] * y[10]
-    dy[11] = d["f_ev"] * d["k_evp"] * y[10] + d["r_ev"] * (y[8] + y[9]) - d["k_evl"] * y[11]
-    dy[12] = d["h_max"] * _switch(d["crit"] - F, d["w_h"])
+    dy[F_] = (repair - injury + d["k_div"] * p * F * np.maximum(0.0, 1.0 - q * hy * total / d["S"])
+              - overload * F + d["k_eng_m"] * m_liv)
+    dy[I_] = injury - repair - die_inj - overload * I
+    dy[P_] = (d["k_prime"] * (demand / (demand + d["K_p"]) + d["c_x"] * X)
+              * (1.0 - d["blk"] * s_od) * (1.0 - p) - d["k_rest"] * p)
+    dy[G_] = d["k_g"] * (d["M"] * np.maximum(0.0, 1.0 - fn / d["S"]) + d["e_pr"] * occ - g)
+    dy[X_] = d["k_xp"] * death * (1.0 - d["e_ai"] * occ) - d["k_xd"] * X
+    dy[T_] = (-d["k_tc"] * ((1.0 - d["phi"]) + d["phi"] * np.minimum(fn, CLEARANCE_CAP))
+              * (1.0 + d["boost"] * u[1]) * T)
+    dy[ALT_] = d["r_alt"] * death - d["k_alt"] * (y[ALT_] - d["alt0"])
+    dy[AST_] = d["r_ast"] * death - d["k_ast"] * (y[AST_] - d["ast0"])
+    dy[MLU_] = -d["k_mlung"] * y[MLU_]
+    dy[MLI_] = -(d["k_mliv"] + d["k_eng"]) * y[MLI_]
+    dy[EVP_] = -d["k_evp"] * y[EVP_]
+    dy[EVL_] = d["f_ev"] * d["k_evp"] * y[EVP_] + d["r_ev"] * (y[MLU_] + y[MLI_]) - d["k_evl"] * y[EVL_]
+    dy[H_] = d["h_max"] * _switch(d["phi_fail"] - fn, d["w_h"])
+    dy[HY_] = d["k_h"] * (1.0 + d["a_h"] * demand - hy)
+    dy[Q_] = d["k_q"] * demand * (d["q_max"] - q) - d["k_qd"] * (q - 1.0)
     return dy
 
 
@@ -189,18 +260,21 @@ def jacobian(y: np.ndarray, d: dict, u: np.ndarray) -> dict[tuple[int, int], np.
     """Analytic Jacobian of :func:`rhs`: ``{(i, j): d(dy_i)/d(y_j)}`` for the non-zero entries.
 
     Each value has the batch shape of ``y[0]``.  The clamps ``max(x, 0)`` of :func:`fluxes` are
-    differentiated as 0 below zero.  Checked against finite differences in the tests.
+    differentiated as 0 below zero (and the kinks of ``max(0, .)`` and ``min(., cap)`` likewise).
+    Checked against finite differences in the tests.
     """
     f = fluxes(y, d, u)
     F, I, X, T = f["F"], f["I"], f["X"], f["T"]
-    p, g = y[2], y[3]
-    pos = {k: (y[k] > 0).astype(float) for k in (0, 1, 4, 5, 8, 9, 11)}
+    p, g, hy, q = y[P_], y[G_], y[HY_], y[Q_]
+    pos = {k: (y[k] > 0).astype(float) for k in (F_, I_, X_, T_, MLU_, MLI_, EVL_)}
     one = np.ones_like(F)
+    total, fn = f["total"], f["function"]
 
-    signal = d["pot_liver"] * np.maximum(y[9], 0) + d["pot_lung"] * np.maximum(y[8], 0) \
-        + d["pot_ev"] * np.maximum(y[11], 0)
+    signal = d["pot_liver"] * np.maximum(y[MLI_], 0) + d["pot_lung"] * np.maximum(y[MLU_], 0) \
+        + d["pot_ev"] * np.maximum(y[EVL_], 0)
     docc = d["ec50"] / (signal + d["ec50"]) ** 2
-    pots = {8: d["pot_lung"] * pos[8], 9: d["pot_liver"] * pos[9], 11: d["pot_ev"] * pos[11]}
+    pots = {MLU_: d["pot_lung"] * pos[MLU_], MLI_: d["pot_liver"] * pos[MLI_],
+            EVL_: d["pot_ev"] * pos[EVL_]}
     anti_death = 1.0 - d["e_ad"] * f["occ"]
 
     n = d["n_tox"]
@@ -212,97 +286,129 @@ def jacobian(y: np.ndarray, d: dict, u: np.ndarray) -> dict[tuple[int, int], np.
     K2 = d["K_x"] ** 2
     X2 = X * X
     xi = d["k_xi"] * X2 / (X2 + K2)
-    dxi = d["k_xi"] * 2 * X * K2 / (X2 + K2) ** 2 * pos[4]
-    dtox = dtox * pos[5]
+    dxi = d["k_xi"] * 2 * X * K2 / (X2 + K2) ** 2 * pos[X_]
+    dtox = dtox * pos[T_]
     inj_rate = tox + xi + u[0]
 
-    th = np.tanh((d["crit"] - F) / d["w_od"])
-    sw = 0.5 * (1 + th)
-    dsw = -(1 - th * th) / (2 * d["w_od"]) * pos[0]
+    # liver function Phi = q h F and its partial derivatives
+    dfn = {F_: q * hy * pos[F_], HY_: q * F, Q_: hy * F}
+    th = np.tanh((d["crit"] - fn) / d["w_od"])
+    s_od = 0.5 * (1 + th)
+    ds_od = -(1 - th * th) / (2 * d["w_od"])          # d sigma_od / d Phi
     od = f["overload"]
-    dod_dF = d["k_od"] * dsw * anti_death
+    dod = d["k_od"] * ds_od * anti_death               # d overload / d Phi
     kdie_x = d["k_die"] * (1 + d["a_x"] * X)
-    total = F + I
-    h_pos = (1.0 - total / d["S"] > 0).astype(float)
-    h = np.maximum(0.0, 1.0 - total / d["S"])
-    dh = -h_pos / d["S"]
+    # hepatostat deficit max(0, 1 - q h (F + I) / S) and its partial derivatives
+    hdef = np.maximum(0.0, 1.0 - q * hy * total / d["S"])
+    hpos = (1.0 - q * hy * total / d["S"] > 0).astype(float)
+    dhdef = {F_: -hpos * q * hy / d["S"] * pos[F_], I_: -hpos * q * hy / d["S"] * pos[I_],
+             HY_: -hpos * q * total / d["S"], Q_: -hpos * hy * total / d["S"]}
+    fpos = (1.0 - fn / d["S"] > 0).astype(float)
+    demand, upos = f["demand"], (g - d["g_th"] > 0).astype(float)
+    ddrive_g = d["K_p"] / (demand + d["K_p"]) ** 2 * upos
+    gate = 1.0 - d["blk"] * s_od
+    kd = d["k_div"] * p
 
     J: dict[tuple[int, int], np.ndarray] = {}
     # functional mass
-    J[0, 0] = (-inj_rate + d["k_div"] * p * (h + F * dh) - od - F * dod_dF) * pos[0]
-    J[0, 1] = (d["k_rep"] + d["k_div"] * p * F * dh) * pos[1]
-    J[0, 2] = d["k_div"] * F * h
-    J[0, 4] = -dxi * F
-    J[0, 5] = -dtox * F
+    J[F_, F_] = (-inj_rate * pos[F_] + kd * (hdef * pos[F_] + F * dhdef[F_]) - od * pos[F_]
+                 - F * dod * dfn[F_])
+    J[F_, I_] = d["k_rep"] * pos[I_] + kd * F * dhdef[I_]
+    J[F_, P_] = d["k_div"] * F * hdef
+    J[F_, X_] = -dxi * F
+    J[F_, T_] = -dtox * F
+    J[F_, HY_] = kd * F * dhdef[HY_] - F * dod * dfn[HY_]
+    J[F_, Q_] = kd * F * dhdef[Q_] - F * dod * dfn[Q_]
     # injured mass
-    J[1, 0] = (inj_rate - I * dod_dF) * pos[0]
-    J[1, 1] = (-d["k_rep"] - kdie_x * anti_death - od) * pos[1]
-    J[1, 4] = dxi * F - d["k_die"] * d["a_x"] * anti_death * I * pos[4]
-    J[1, 5] = dtox * F
-    # priming and growth signal
-    J[2, 2] = -d["k_prime"] * (g + d["c_x"] * X) - d["k_rest"]
-    J[2, 3] = d["k_prime"] * (1 - p)
-    J[2, 4] = d["k_prime"] * d["c_x"] * (1 - p) * pos[4]
-    J[3, 0] = -d["k_g"] / d["S"] * (F < d["S"]) * pos[0]
-    J[3, 3] = -d["k_g"] * one
+    J[I_, F_] = inj_rate * pos[F_] - I * dod * dfn[F_]
+    J[I_, I_] = (-d["k_rep"] - kdie_x * anti_death - od) * pos[I_]
+    J[I_, X_] = dxi * F - d["k_die"] * d["a_x"] * anti_death * I * pos[X_]
+    J[I_, T_] = dtox * F
+    J[I_, HY_] = -I * dod * dfn[HY_]
+    J[I_, Q_] = -I * dod * dfn[Q_]
+    # priming, growth signal, hypertrophy, compensation
+    drive = f["drive"]
+    J[P_, P_] = -d["k_prime"] * drive * gate - d["k_rest"]
+    J[P_, G_] = d["k_prime"] * ddrive_g * gate * (1 - p)
+    J[P_, X_] = d["k_prime"] * d["c_x"] * pos[X_] * gate * (1 - p)
+    for j in (F_, HY_, Q_):
+        J[P_, j] = -d["k_prime"] * drive * d["blk"] * ds_od * dfn[j] * (1 - p)
+        J[G_, j] = -d["k_g"] * d["M"] * fpos / d["S"] * dfn[j]
+    J[G_, G_] = -d["k_g"] * one
+    J[HY_, G_] = d["k_h"] * d["a_h"] * upos
+    J[HY_, HY_] = -d["k_h"] * one
+    J[Q_, G_] = d["k_q"] * upos * (d["q_max"] - q)
+    J[Q_, Q_] = -d["k_q"] * demand - d["k_qd"]
     # death flux and its derivatives feed inflammation and the enzymes
     ddeath = {
-        0: (dod_dF * total + od) * pos[0],
-        1: (kdie_x * anti_death + od) * pos[1],
-        4: d["k_die"] * d["a_x"] * anti_death * I * pos[4],
+        F_: dod * dfn[F_] * total + od * pos[F_],
+        I_: (kdie_x * anti_death + od) * pos[I_],
+        X_: d["k_die"] * d["a_x"] * anti_death * I * pos[X_],
+        HY_: dod * dfn[HY_] * total,
+        Q_: dod * dfn[Q_] * total,
     }
     xfac = d["k_xp"] * (1 - f["anti_inf"])
     for j, v in ddeath.items():
-        J[4, j] = xfac * v
-        J[6, j] = d["r_alt"] * v
-        J[7, j] = d["r_ast"] * v
-    J[4, 4] = J[4, 4] - d["k_xd"]
+        J[X_, j] = xfac * v
+        J[ALT_, j] = d["r_alt"] * v
+        J[AST_, j] = d["r_ast"] * v
+    J[X_, X_] = J[X_, X_] - d["k_xd"]
     # therapy compartments act through the occupancy
     for j, pot in pots.items():
         dAD = -d["e_ad"] * docc * pot
-        dd = (kdie_x * I + d["k_od"] * sw * total) * dAD
-        J[0, j] = -F * d["k_od"] * sw * dAD
-        J[1, j] = -(kdie_x * I + I * d["k_od"] * sw) * dAD
-        J[3, j] = d["k_g"] * d["e_pr"] * docc * pot
-        J[4, j] = xfac * dd - d["k_xp"] * f["death"] * d["e_ai"] * docc * pot
-        J[6, j] = d["r_alt"] * dd
-        J[7, j] = d["r_ast"] * dd
-    J[0, 9] = J[0, 9] + d["k_eng"] * d["m_cell"] * one
-    # toxin
+        dd = (kdie_x * I + d["k_od"] * s_od * total) * dAD
+        J[F_, j] = -F * d["k_od"] * s_od * dAD
+        J[I_, j] = -(kdie_x * I + I * d["k_od"] * s_od) * dAD
+        J[G_, j] = d["k_g"] * d["e_pr"] * docc * pot
+        J[X_, j] = xfac * dd - d["k_xp"] * f["death"] * d["e_ai"] * docc * pot
+        J[ALT_, j] = d["r_alt"] * dd
+        J[AST_, j] = d["r_ast"] * dd
+    J[F_, MLI_] = J[F_, MLI_] + d["k_eng"] * d["m_cell"] * one
+    # toxin: clearance rises with liver function up to the cap
     boost = 1.0 + d["boost"] * u[1]
-    J[5, 0] = -d["k_tc"] * d["phi"] * boost * T * pos[0]
-    J[5, 5] = -d["k_tc"] * ((1 - d["phi"]) + d["phi"] * F) * boost
+    cpos = (fn < CLEARANCE_CAP).astype(float)
+    for j in (F_, HY_, Q_):
+        J[T_, j] = -d["k_tc"] * d["phi"] * cpos * dfn[j] * boost * T
+    J[T_, T_] = -d["k_tc"] * ((1 - d["phi"]) + d["phi"] * np.minimum(fn, CLEARANCE_CAP)) * boost
     # enzymes, cells, vesicles, hazard
-    J[6, 6] = -d["k_alt"] * one
-    J[7, 7] = -d["k_ast"] * one
-    J[8, 8] = -d["k_mlung"] * one
-    J[9, 9] = -(d["k_mliv"] + d["k_eng"]) * one
-    J[10, 10] = -d["k_evp"] * one
-    J[11, 10] = d["f_ev"] * d["k_evp"] * one
-    J[11, 8] = d["r_ev"] * one
-    J[11, 9] = d["r_ev"] * one
-    J[11, 11] = -d["k_evl"] * one
-    thh = np.tanh((d["crit"] - F) / d["w_h"])
-    J[12, 0] = -d["h_max"] * (1 - thh * thh) / (2 * d["w_h"]) * pos[0]
+    J[ALT_, ALT_] = -d["k_alt"] * one
+    J[AST_, AST_] = -d["k_ast"] * one
+    J[MLU_, MLU_] = -d["k_mlung"] * one
+    J[MLI_, MLI_] = -(d["k_mliv"] + d["k_eng"]) * one
+    J[EVP_, EVP_] = -d["k_evp"] * one
+    J[EVL_, EVP_] = d["f_ev"] * d["k_evp"] * one
+    J[EVL_, MLU_] = d["r_ev"] * one
+    J[EVL_, MLI_] = d["r_ev"] * one
+    J[EVL_, EVL_] = -d["k_evl"] * one
+    thh = np.tanh((d["phi_fail"] - fn) / d["w_h"])
+    dhz = -d["h_max"] * (1 - thh * thh) / (2 * d["w_h"])
+    for j in (F_, HY_, Q_):
+        J[H_, j] = dhz * dfn[j]
     return {k: v if np.shape(v) == F.shape else np.broadcast_to(v, F.shape) for k, v in J.items()}
 
 
 def initial_state(d: dict, n: int) -> np.ndarray:
-    """The healthy steady state (normal mass, no injury, baseline enzymes), shape (n_states, n)."""
+    """The state before any insult, shape (n_states, n): functional mass ``initial_mass``
+    (normally the set point, but kept apart from it), normal cell size and function per volume,
+    no injury, baseline enzymes."""
     y = np.zeros((N_STATES, n))
-    y[0] = np.broadcast_to(d["S"], (n,))
-    y[6] = np.broadcast_to(d["alt0"], (n,))
-    y[7] = np.broadcast_to(d["ast0"], (n,))
+    y[F_] = np.broadcast_to(d["F0"], (n,))
+    y[ALT_] = np.broadcast_to(d["alt0"], (n,))
+    y[AST_] = np.broadcast_to(d["ast0"], (n,))
+    y[HY_] = 1.0
+    y[Q_] = 1.0
     return y
 
 
 #: The states each observable is computed from (indices into the state vector).
 OBSERVABLE_NEEDS: dict[str, tuple[int, ...]] = {
-    "total_mass": (0, 1),
-    "proliferation": (0, 1, 2),
-    "death_flux": (0, 1, 4, 8, 9, 11),
-    "therapy_effect": (8, 9, 11),
-    "survival_probability": (12,),
+    "liver_function": (F_, HY_, Q_),
+    "liver_volume": (F_, I_, HY_),
+    "total_mass": (F_, I_),
+    "proliferation": (F_, I_, P_, HY_, Q_),
+    "death_flux": (F_, I_, X_, MLU_, MLI_, EVL_, HY_, Q_),
+    "therapy_effect": (MLU_, MLI_, EVL_),
+    "survival_probability": (H_,),
 }
 
 
@@ -317,27 +423,37 @@ def observables(y, d: dict, u: np.ndarray | None, names=OBSERVABLES) -> dict[str
     Hill term is the costly one), since this runs over every output point of every run.
     """
     out: dict[str, np.ndarray] = {}
-    if "total_mass" in names or "proliferation" in names or "death_flux" in names:
-        F = np.maximum(y[0], 0.0)
-        I = np.maximum(y[1], 0.0)
-        total = F + I
-        if "total_mass" in names:
-            out["total_mass"] = total
-        if "proliferation" in names:
-            out["proliferation"] = d["k_div"] * y[2] * F * np.maximum(0.0, 1.0 - total / d["S"])
+    need_mass = {"liver_function", "liver_volume", "total_mass", "proliferation", "death_flux"}
+    if need_mass & set(names):
+        F = np.maximum(y[F_], 0.0)
+        hy = y[HY_]
+        if "liver_function" in names or "proliferation" in names or "death_flux" in names:
+            fn = y[Q_] * hy * F
+            if "liver_function" in names:
+                out["liver_function"] = fn
+        if {"liver_volume", "total_mass", "proliferation", "death_flux"} & set(names):
+            I = np.maximum(y[I_], 0.0)
+            total = F + I
+            if "total_mass" in names:
+                out["total_mass"] = total
+            if "liver_volume" in names:
+                out["liver_volume"] = hy * total
+            if "proliferation" in names:
+                out["proliferation"] = d["k_div"] * y[P_] * F * np.maximum(
+                    0.0, 1.0 - y[Q_] * hy * total / d["S"])
     if "death_flux" in names or "therapy_effect" in names:
-        signal = (d["pot_liver"] * np.maximum(y[9], 0.0) + d["pot_lung"] * np.maximum(y[8], 0.0)
-                  + d["pot_ev"] * np.maximum(y[11], 0.0))
+        signal = (d["pot_liver"] * np.maximum(y[MLI_], 0.0) + d["pot_lung"] * np.maximum(y[MLU_], 0.0)
+                  + d["pot_ev"] * np.maximum(y[EVL_], 0.0))
         occ = signal / (signal + d["ec50"])
         if "therapy_effect" in names:
             out["therapy_effect"] = occ
         if "death_flux" in names:
             anti_death = 1.0 - d["e_ad"] * occ
-            die_inj = d["k_die"] * (1.0 + d["a_x"] * np.maximum(y[4], 0.0)) * anti_death * I
-            overload = d["k_od"] * _switch(d["crit"] - F, d["w_od"]) * anti_death
+            die_inj = d["k_die"] * (1.0 + d["a_x"] * np.maximum(y[X_], 0.0)) * anti_death * I
+            overload = d["k_od"] * _switch(d["crit"] - fn, d["w_od"]) * anti_death
             out["death_flux"] = die_inj + overload * total
     if "survival_probability" in names:
-        out["survival_probability"] = np.exp(-y[12])
+        out["survival_probability"] = np.exp(-y[H_])
     return out
 
 
@@ -361,6 +477,7 @@ def _healthy_growth_rate(items: tuple) -> float:
     """
     d = derived({k: np.array([v]) for k, v in items})
     y0 = initial_state(d, 1)
+    y0[0] = d["S"]  # the healthy steady state: normal mass at the set point
     u = np.zeros((len(INPUTS), 1))
     keep = [i for i, name in enumerate(STATES) if name != "cumulative_hazard"]
     where = {j: col for col, j in enumerate(keep)}

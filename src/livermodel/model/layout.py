@@ -22,6 +22,8 @@ STATES: tuple[str, ...] = (
     "ev_plasma",
     "ev_liver",
     "cumulative_hazard",
+    "hypertrophy",
+    "compensation",
 )
 STATE_INDEX: dict[str, int] = {name: i for i, name in enumerate(STATES)}
 N_STATES = len(STATES)
@@ -31,6 +33,8 @@ INPUTS: tuple[str, ...] = ("chronic_injury_rate", "antidote")
 
 #: Variables computed from the state after integration (observables).
 OBSERVABLES: tuple[str, ...] = (
+    "liver_function",
+    "liver_volume",
     "total_mass",
     "proliferation",
     "death_flux",
@@ -41,9 +45,19 @@ OBSERVABLES: tuple[str, ...] = (
 #: Every trajectory variable with its unit and meaning (a public interface).
 VARIABLES: dict[str, tuple[str, str]] = {
     "time_h": ("h", "time since the start of the run"),
-    "functional_mass": ("1 (normal mass)", "functional hepatocyte mass; 1 = normal liver"),
+    "functional_mass": ("1 (normal mass)", "functional hepatocyte mass, counted in cells of "
+                        "normal size; 1 = normal liver"),
     "injured_mass": ("1 (normal mass)", "injured, non-functional but recoverable hepatocytes"),
-    "total_mass": ("1 (normal mass)", "functional + injured hepatocyte mass (liver size)"),
+    "total_mass": ("1 (normal mass)", "functional + injured hepatocyte mass (cells of normal "
+                   "size)"),
+    "hypertrophy": ("1 (normal size)", "mean hepatocyte volume relative to a normal "
+                    "hepatocyte (cell enlargement before and during division)"),
+    "compensation": ("1 (normal)", "liver function per unit of hepatocyte volume (slow "
+                     "functional adaptation of the remnant)"),
+    "liver_function": ("1 (normal function)", "liver function: functional mass x hypertrophy "
+                       "x compensation; what the hepatostat and the failure criterion read"),
+    "liver_volume": ("1 (normal volume)", "liver volume: total mass x hypertrophy; what CT, MRI "
+                     "and ultrasound volumetry measure"),
     "primed_fraction": ("1", "fraction of functional hepatocytes primed to divide (left G0)"),
     "proliferation": ("1/h", "hepatocyte division flux, fraction of normal mass per hour"),
     "death_flux": ("1/h", "hepatocyte death flux, fraction of normal mass per hour"),
@@ -66,7 +80,7 @@ VARIABLES: dict[str, tuple[str, str]] = {
 #: the Jacobian's band narrow: banded LU costs grow with the band's width, so this order makes
 #: each LSODA step several times cheaper than the public order.  Results are unaffected.
 ORDER = tuple(STATE_INDEX[name] for name in (
-    "cumulative_hazard", "ast_u_per_l", "alt_u_per_l", "growth_signal", "primed_fraction",
-    "inflammation", "functional_mass", "injured_mass", "toxin", "ev_liver", "msc_lung",
-    "msc_liver", "ev_plasma"))
+    "cumulative_hazard", "ast_u_per_l", "alt_u_per_l", "growth_signal", "hypertrophy",
+    "compensation", "primed_fraction", "inflammation", "functional_mass", "injured_mass",
+    "toxin", "ev_liver", "msc_lung", "msc_liver", "ev_plasma"))
 POS = np.argsort(ORDER)  # POS[state] = its place in the solver's vector

@@ -66,27 +66,70 @@ PARAMETERS: tuple[Parameter, ...] = (
        "values relative to the rat are an assumption", limits=(1e-3, 100.0)),
     # --- regeneration (hepatostat) -----------------------------------------------------------
     _p("set_point", 1.0, "1 (normal mass)", (0.8, 1.2), "regeneration",
-       "Hepatostat set point: the total hepatocyte mass that the body needs.  Division stops "
-       "when total mass reaches it.",
+       "Hepatostat set point: the liver function (in normal-liver units) that the body needs.  "
+       "Division stops when compensation x hypertrophy x total mass reaches it.",
        "normalisation; hepatostat after Michalopoulos 2007 and Furchtgott et al. 2009",
        limits=(0.1, 10.0)),
+    _p("initial_mass", 1.0, "1 (normal mass)", (0.5, 1.2), "regeneration",
+       "Functional hepatocyte mass before any insult.  Kept apart from the set point: a liver "
+       "may start below (atrophy, a graft) or above what the body needs.",
+       "normalisation (1 = the liver of the animal or patient before surgery)", limits=(0.0, 10.0)),
     _p("growth_signal_rate", 0.5, "1/h", (0.05, 5.0), "regeneration",
        "Rate at which the growth signal (HGF-like) follows the functional-mass deficit.",
        "assumption; plasma HGF rises within 1-3 h of partial hepatectomy (Lindroos et al. 1991, "
        "Hepatology 13:743)"),
-    _p("priming_rate", 0.2, "1/h", (0.01, 0.5), "regeneration",
-       "Rate at which quiescent hepatocytes are primed (leave G0) per unit growth signal.",
+    _p("priming_rate", 0.096, "1/h", (0.03, 0.3), "regeneration",
+       "Maximal rate at which quiescent hepatocytes are primed (leave G0) under a saturated demand drive.",
        _CALIBRATED + "; lag structure after Furchtgott et al. 2009 (Q -> P -> R)", scaled=True),
-    _p("priming_decay_rate", 0.1, "1/h", (0.002, 0.2), "regeneration",
+    _p("priming_decay_rate", 0.105, "1/h", (0.05, 0.2), "regeneration",
        "Rate at which primed hepatocytes return to quiescence.",
        _CALIBRATED, scaled=True),
-    _p("division_rate", 0.07, "1/h", (0.01, 0.2), "regeneration",
+    _p("division_rate", 0.082, "1/h", (0.01, 0.2), "regeneration",
        "Maximal mass-doubling rate of primed hepatocytes far below the set point.",
        _CALIBRATED + "; rat hepatocyte cell cycle about 24 h", scaled=True),
     _p("regeneration_capacity", 1.0, "1", (0.05, 1.5), "regeneration",
        "Multiplier on division (1 = normal; lower for impaired regeneration such as chronic "
        "alcohol).", "assumption; suppression after alcohol after Barnhart et al. (rat "
        "ultrasound) and Verma et al. 2018 (suppressed recovery mode)", limits=(0.0, 10.0)),
+    _p("priming_half", 0.05, "growth-signal units", (0.01, 0.3), "regeneration",
+       "Demand drive (growth signal above its threshold) at which priming is half-maximal: "
+       "priming saturates like a receptor response.",
+       "structure after Furchtgott et al. 2009 (saturating priming switch); value assumption",
+       limits=(1e-6, math.inf)),
+    _p("priming_threshold", 0.033, "growth-signal units", (0.0, 0.5), "regeneration",
+       "Growth signal below which no hepatocyte is primed (a small deficit is met by "
+       "hypertrophy and compensation alone).  Chronic ethanol raises it (impaired priming).",
+       "assumption; regeneration by hypertrophy alone after small resections (Miyaoka et al. "
+       "2012, Curr Biol 22:1166, doi:10.1016/j.cub.2012.05.016)", limits=(0.0, 10.0)),
+    _p("overload_priming_block", 1.0, "1", (0.0, 1.0), "regeneration",
+       "Fraction of priming blocked while hepatocytes are overloaded (cells in the overload "
+       "switch do not enter the cycle); this delays division after extreme resections.",
+       "assumption; proliferation peak delayed to about 36 h after 80 % hepatectomy in rats "
+       "(Zieve et al. 1985)", limits=(0.0, 1.0)),
+    _p("hypertrophy_rate", 0.28, "1/h", (0.05, 1.0), "regeneration",
+       "Rate at which hepatocyte size follows the demand drive (cell enlargement before "
+       "division).", "assumption; hepatocytes are enlarged within a day of 70 % hepatectomy "
+       "(Marongiu et al. 2017, World J Gastroenterol 23:1764, doi:10.3748/wjg.v23.i10.1764)",
+       scaled=True),
+    _p("hypertrophy_gain", 0.37, "1 per growth-signal unit", (0.1, 1.0), "regeneration",
+       "Increase of hepatocyte volume per unit demand drive.",
+       "calibrated to the rat 10 h volume point (Barnhart et al. 2023); mean hepatocyte area "
+       "+26 % at 24 h after 70 % hepatectomy (Marongiu et al. 2017); hypertrophy precedes "
+       "hyperplasia (Miyaoka et al. 2012)"),
+    _p("compensation_rate", 0.0021, "1/h per growth-signal unit", (0.0005, 0.01), "regeneration",
+       "Rate at which the remnant raises its function per unit volume while demand persists "
+       "(slow functional adaptation: lobular remodelling, enzyme induction).  Not scaled by "
+       "time_scale: it is a slow tissue process.",
+       "calibrated to the human right-lobe donor volumes (Aoki et al. 2011, J Gastrointest Surg "
+       "15:1594, doi:10.1007/s11605-011-1590-y); donors below their pre-operative volume with "
+       "normal liver function at 1 year (Haga et al. 2008)"),
+    _p("compensation_max", 2.0, "1", (1.0, 3.0), "regeneration",
+       "Ceiling of liver function per unit volume relative to normal.", "assumption",
+       limits=(1.0, 10.0)),
+    _p("compensation_half_life", 26298.0, "h", (4000.0, 90000.0), "regeneration",
+       "Half-life with which the functional compensation relaxes once demand is met (3 years by "
+       "default), so volume keeps converging slowly toward the pre-operative value.",
+       "assumption; volumes still converging at 4 years (Aoki et al. 2011)", limits=(1.0, 1e7)),
     _p("inflammation_priming", 0.5, "1", (0.0, 2.0), "regeneration",
        "Priming drive per unit inflammation (TNF/IL-6 prime hepatocytes).",
        "structure after Furchtgott et al. 2009 (TNF -> IL-6 -> STAT3 priming); value assumption"),
@@ -102,13 +145,13 @@ PARAMETERS: tuple[Parameter, ...] = (
        "steatotic or cirrhotic liver).",
        "after Verma et al. 2019 (cell-death sensitivity after PHx controls the response mode)",
        limits=(0.0, 100.0)),
-    _p("critical_mass", 0.19, "1 (normal mass)", (0.1, 0.35), "injury",
-       "Functional mass per unit metabolic load at which overload death is half-maximal.",
+    _p("critical_mass", 0.15, "1 (normal mass)", (0.1, 0.35), "injury",
+       "Liver function per unit metabolic load at which overload death is half-maximal.",
        "Verma et al. 2019 / Barnhart code: theta_cd x M = 0.187 for the rat", limits=(0.0, 1.0)),
-    _p("overload_width", 0.03, "1 (normal mass)", (0.005, 0.1), "injury",
+    _p("overload_width", 0.09, "1 (normal mass)", (0.02, 0.15), "injury",
        "Width of the overload-death switch around the critical mass.",
-       "assumption (narrower than the 0.094 of Verma et al. 2019, so that the failure threshold "
-       "is sharp)", limits=(1e-4, 1.0)),
+       "Verma et al. 2019, BMC Syst Biol 13:9 (switch width about 0.094); wide enough that "
+       "metabolic load and death sensitivity give all three response modes", limits=(1e-4, 1.0)),
     _p("overload_death_rate", 0.1, "1/h", (0.01, 0.5), "injury",
        "Maximal death rate of hepatocytes when functional mass per load is below the critical "
        "mass.", "Verma et al. 2019 / Barnhart code (k_cd = 0.1 per hour)", scaled=True),
@@ -146,8 +189,9 @@ PARAMETERS: tuple[Parameter, ...] = (
     _p("toxin_hill", 3.0, "1", (1.0, 6.0), "toxin",
        "Steepness of the toxin dose-injury curve (threshold behaviour of glutathione depletion).",
        "assumption", limits=(0.5, 20.0)),
-    _p("toxin_injury_rate", 0.6, "1/h", (0.05, 2.0), "toxin",
-       "Maximal rate at which the toxin injures functional hepatocytes.", "assumption",
+    _p("toxin_injury_rate", 0.7, "1/h", (0.05, 2.0), "toxin",
+       "Maximal rate at which the toxin injures functional hepatocytes.", "assumption (untreated "
+       "fulminant injury fails; mouse 300 mg/kg recovers and 600 mg/kg fails)",
        scaled=True),
     _p("antidote_clearance_boost", 4.0, "1", (0.0, 20.0), "toxin",
        "Relative increase of toxin clearance while an N-acetylcysteine-like antidote acts.",
@@ -171,11 +215,15 @@ PARAMETERS: tuple[Parameter, ...] = (
        "assumption (hepatocytes hold more AST than ALT)"),
     # --- survival ----------------------------------------------------------------------------
     _p("hazard_max", 0.05, "1/h", (0.005, 0.5), "survival",
-       "Death hazard of the animal or patient when liver function is far below the critical "
-       "level.", "assumption (untreated acute liver failure kills within days)", scaled=True),
+       "Death hazard of the animal or patient when liver function is far below the failure "
+       "level Phi_fail.  The run has failed once the survival probability exp(-H) falls below "
+       "one half.  Not divided by time_scale: death from liver failure is systemic "
+       "(coagulopathy, encephalopathy, hypoglycaemia), not cell-kinetic, so it is as fast in "
+       "every species.", "assumption (untreated acute liver failure kills within days)"),
     _p("hazard_width", 0.03, "1 (normal mass)", (0.005, 0.1), "survival",
-       "Width of the rise of the hazard around the critical level (critical_mass x "
-       "metabolic_load).", "assumption", limits=(1e-4, 1.0)),
+       "Width of the rise of the hazard around the failure level Phi_fail (the liver function "
+       "below which overload death outruns the fastest division).", "assumption",
+       limits=(1e-4, 1.0)),
     # --- MSC therapy -------------------------------------------------------------------------
     _p("msc_lung_fraction_iv", 0.8, "1", (0.5, 0.95), "msc",
        "Fraction of intravenously infused MSCs trapped in the lungs.",

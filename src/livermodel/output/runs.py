@@ -93,8 +93,10 @@ def _seal(folder: Path, record: dict, written: Written) -> None:
 
 def write_run(folder: str | Path, result, scenario=None, *, formats: str | Sequence[str] = ("png",),
               style: str = "paper", command: str | None = None, started: str | None = None,
-              title: str | None = None) -> Written:
+              title: str | None = None, extra: Mapping | None = None) -> Written:
     """Write the output folder of one run (see the module docstring); returns what was written.
+
+    ``extra`` entries are added to the provenance record (``run`` adds ``expectations``).
 
     ``scenario`` (a loaded scenario, optional) adds ``scenario.resolved.yaml`` and the scenario
     hash.  ``formats`` are the figure formats (empty for none).  Raises :class:`LivermodelError`
@@ -122,7 +124,9 @@ def write_run(folder: str | Path, result, scenario=None, *, formats: str | Seque
                 written.files.append(path.name)
         except OSError as err:
             raise _output_error(folder / TIMECOURSE, err) from None
-    _seal(folder, provenance(result, scenario, command=command, started=started), written)
+    record = provenance(result, scenario, command=command, started=started)
+    record.update(dict(extra or {}))
+    _seal(folder, record, written)
     return written
 
 

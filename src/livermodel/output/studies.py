@@ -74,7 +74,7 @@ class OutputFolder:
 
 
 
-__all__ = ["write_threshold", "write_sensitivity", "write_cohort", "write_fit"]
+__all__ = ["write_threshold", "write_sensitivity", "write_cohort", "write_fit", "write_check"]
 
 
 def write_threshold(folder, result, *, formats=("png",), style="paper", command=None,
@@ -146,4 +146,21 @@ def write_fit(folder, result, *, formats=("png",), style="paper", command=None,
         out.figure(fit_figure(result, style=style), "fit")
     out.seal(result.scenario, kind="fit", command=command, started=started,
              extra={"data": result.data.source})
+    return [out.path / f for f in out.files]
+
+
+def write_check(folder, result, *, formats=("png",), style="paper", command=None,
+                started=None) -> list:
+    """``scorecard.csv``, ``scorecard.json`` and (with data) ``check-data.<format>``."""
+    out = OutputFolder(folder, formats=formats, style=style)
+    rows = [r.as_dict() for r in result.rows]
+    header = ["target", "source", "role", "data", "model", "verdict", "scenario", "detail"]
+    out.put("scorecard.csv", csv_text(header, [[r[h] for h in header] for r in rows]))
+    out.put("scorecard.json", dumps({"passed": result.passed, "rows": rows}))
+    if out.formats and result.curves:
+        from livermodel.figures.studies import check_figure
+
+        out.figure(check_figure(result, style=style), "check-data")
+    out.seal(None, kind="check", command=command, started=started,
+             extra={"passed": result.passed, "failures": len(result.failures)})
     return [out.path / f for f in out.files]

@@ -32,11 +32,14 @@ KEYS = ("pot_liver", "pot_lung", "pot_ev", "ec50", "e_ad", "k_tox", "n_tox", "K_
         "K_x2", "k_die", "a_x", "k_od", "crit", "w_od", "k_rep", "k_div", "S", "k_eng_m",
         "k_prime", "c_x", "k_rest", "k_g", "e_pr", "k_xp", "e_ai", "k_xd", "k_tc", "phi", "boost",
         "r_alt", "k_alt", "alt0", "r_ast", "k_ast", "ast0", "k_mlung", "k_mliv", "k_eng", "k_evp",
-        "f_ev", "r_ev", "k_evl", "h_max", "w_h")
+        "f_ev", "r_ev", "k_evl", "h_max", "w_h", "g_th", "K_p", "blk", "M", "k_h", "a_h", "k_q",
+        "q_max", "k_qd", "phi_fail")
 
 # place of each public state in one run's block of the solver vector (compile-time constants)
-P0, P1, P2, P3, P4, P5, P6, P7, P8, P9, P10, P11, P12 = (int(i) for i in POS)
+P0, P1, P2, P3, P4, P5, P6, P7, P8, P9, P10, P11, P12, P13, P14 = (int(i) for i in POS)
 NS = len(POS)
+#: Liver function above which toxin clearance saturates (livermodel.model.equations.CLEARANCE_CAP).
+CAP = 1.5
 
 
 def pack(d: dict, n: int) -> np.ndarray:
@@ -53,6 +56,7 @@ def _rhs_flat(yf, D, U, out):  # pragma: no cover - run compiled (coverage canno
         y6, y7, y8, y9 = yf[b + P6], yf[b + P7], yf[b + P8], yf[b + P9]
         y10, y11 = yf[b + P10], yf[b + P11]
         p, g = yf[b + P2], yf[b + P3]
+        hy, cq = yf[b + P13], yf[b + P14]
         F = max(yf[b + P0], 0.0)
         I = max(yf[b + P1], 0.0)  # noqa: E741 - the model's own symbol
         X = max(yf[b + P4], 0.0)
@@ -68,24 +72,30 @@ def _rhs_flat(yf, D, U, out):  # pragma: no cover - run compiled (coverage canno
         X2 = X * X
         injury = (tox + q[8] * X2 / (X2 + q[9]) + U[r, 0]) * F
         die_inj = q[10] * (1.0 + q[11] * X) * anti_death * I
-        overload = q[12] * (0.5 * (1.0 + np.tanh((q[13] - F) / q[14]))) * anti_death
         total = F + I
+        fn = cq * hy * F
+        s_od = 0.5 * (1.0 + np.tanh((q[13] - fn) / q[14]))
+        overload = q[12] * s_od * anti_death
         death = die_inj + overload * total
         repair = q[15] * I
-        out[b + P0] = (repair - injury + q[16] * p * F * max(0.0, 1.0 - total / q[17])
+        demand = max(0.0, g - q[45])
+        out[b + P0] = (repair - injury + q[16] * p * F * max(0.0, 1.0 - cq * hy * total / q[17])
                        - overload * F + q[18] * m_liv)
         out[b + P1] = injury - repair - die_inj - overload * I
-        out[b + P2] = q[19] * (g + q[20] * X) * (1.0 - p) - q[21] * p
-        out[b + P3] = q[22] * (max(0.0, 1.0 - F / q[17]) + q[23] * occ - g)
+        out[b + P2] = (q[19] * (demand / (demand + q[46]) + q[20] * X) * (1.0 - q[47] * s_od)
+                       * (1.0 - p) - q[21] * p)
+        out[b + P3] = q[22] * (q[48] * max(0.0, 1.0 - fn / q[17]) + q[23] * occ - g)
         out[b + P4] = q[24] * death * (1.0 - q[25] * occ) - q[26] * X
-        out[b + P5] = -q[27] * ((1.0 - q[28]) + q[28] * F) * (1.0 + q[29] * U[r, 1]) * T
+        out[b + P5] = -q[27] * ((1.0 - q[28]) + q[28] * min(fn, CAP)) * (1.0 + q[29] * U[r, 1]) * T
         out[b + P6] = q[30] * death - q[31] * (y6 - q[32])
         out[b + P7] = q[33] * death - q[34] * (y7 - q[35])
         out[b + P8] = -q[36] * y8
         out[b + P9] = -(q[37] + q[38]) * y9
         out[b + P10] = -q[39] * y10
         out[b + P11] = q[40] * q[39] * y10 + q[41] * (y8 + y9) - q[42] * y11
-        out[b + P12] = q[43] * (0.5 * (1.0 + np.tanh((q[13] - F) / q[44])))
+        out[b + P12] = q[43] * (0.5 * (1.0 + np.tanh((q[54] - fn) / q[44])))
+        out[b + P13] = q[49] * (1.0 + q[50] * demand - hy)
+        out[b + P14] = q[51] * demand * (q[52] - cq) - q[53] * (cq - 1.0)
     return out
 
 

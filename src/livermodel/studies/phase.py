@@ -29,7 +29,7 @@ import numpy as np
 
 from livermodel import model
 from livermodel.errors import LivermodelError
-from livermodel.metrics import critical_level
+from livermodel.metrics import failure_level
 from livermodel.model.schedule import Chronic, Hepatectomy, InflammatoryHit, Schedule, Toxin
 
 PLANES = ("inflammation", "toxin")
@@ -210,7 +210,7 @@ def phase_portrait(scenario, *, y: str = "inflammation", values=None, overrides=
                               suggestion=did_you_mean(y, PLANES))
     sc = scenario if isinstance(scenario, Scenario) else load_scenario(scenario, overrides)
     params = dict(sc.parameters)
-    crit = critical_level(params)
+    crit = failure_level(params)
     S = float(params["set_point"])
     vals, labels, schedules, desc, original = _varied_events(sc, values)
     step = min(sc.output_step_h, sc.duration_h / 800)  # smooth curves also for long runs

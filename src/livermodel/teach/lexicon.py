@@ -83,9 +83,34 @@ DEFINITIONS: tuple[Equation, ...] = (
         Term("+ chronic(t)] * F", "a chronic insult from the schedule (CCl4-, alcohol-like); all "
              "three move functional cells into the injured pool", (), "schedule input"),
     )),
+    Equation("initial_mass", "F(0)", (
+        Term("initial_mass", "functional mass before any insult, kept apart from the set point",
+             ("initial_mass",), "normalisation"),
+    ), "Hypertrophy and compensation start at 1 (normal)."),
+    Equation("liver_function", "Phi", (
+        Term("compensation * hypertrophy * F", "liver function: enlarged cells and a remnant "
+             "that has adapted carry more work each; the hepatostat and the failure criterion "
+             "read it"),
+    ), "Reported as the trajectory variable liver_function; liver_volume = hypertrophy * (F + I) "
+       "is what volumetry measures."),
+    Equation("demand", "u", (
+        Term("max(0, g - priming_threshold)", "the demand drive: the growth signal above the "
+             "threshold below which no cell is primed", ("priming_threshold",),
+             "Furchtgott et al. 2009 (switch-like priming); Verma et al. 2019"),
+    )),
+    Equation("failure_level", "Phi_fail", (
+        Term("root of death_sensitivity * overload_death_rate * sigma_od(Phi) = "
+             "regeneration_capacity * division_rate * priming_rate/(priming_rate + "
+             "priming_decay_rate) * (1 - Phi/set_point)",
+             "the liver function below which overload death outruns the fastest division of a "
+             "fully primed remnant (rates divided by time_scale; the root does not depend on it)",
+             ("death_sensitivity", "overload_death_rate", "regeneration_capacity", "division_rate",
+              "set_point", "priming_rate", "priming_decay_rate"),
+             "Furchtgott et al. 2009; Verma et al. 2019 (failure basin)"),
+    ), "The hazard is half-maximal at Phi_fail; figures draw the failure line there."),
     Equation("overload_switch", "sigma_od", (
-        Term("1/2 [1 + tanh((critical_mass * metabolic_load - F) / overload_width)]",
-             "0 while functional mass per load is above the critical level, 1 below it",
+        Term("1/2 [1 + tanh((critical_mass * metabolic_load - Phi) / overload_width)]",
+             "0 while liver function per load is above the critical level, 1 below it",
              ("critical_mass", "metabolic_load", "overload_width"),
              "Verma et al. 2019; Barnhart et al. (Cook model)"),
     )),
@@ -101,8 +126,10 @@ DEFINITIONS: tuple[Equation, ...] = (
              ("death_sensitivity", "overload_death_rate"), "Verma et al. 2019 (k_cd = 0.1/h)"),
     )),
     Equation("proliferation", "prolif", (
-        Term("regeneration_capacity * division_rate * p * F * max(0, 1 - (F + I)/set_point)",
-             "primed cells divide in proportion to the deficit of total mass: the hepatostat" + _TS,
+        Term("regeneration_capacity * division_rate * p * F * max(0, 1 - compensation * "
+             "hypertrophy * (F + I)/set_point)",
+             "primed cells divide in proportion to the deficit of functional size: the "
+             "hepatostat" + _TS,
              ("regeneration_capacity", "division_rate", "set_point"),
              "Michalopoulos 2007; Furchtgott et al. 2009"),
     )),
@@ -126,16 +153,21 @@ EQUATIONS: tuple[Equation, ...] = (
         Term("- overload * I", "overload death also takes injured cells"),
     )),
     Equation("primed_fraction", "dp/dt", (
-        Term("priming_rate * (g + inflammation_priming * X) * (1 - p)",
-             "growth signal and cytokines move quiescent cells out of G0" + _TS,
-             ("priming_rate", "inflammation_priming"), "Furchtgott et al. 2009 (Q -> P -> R)"),
+        Term("priming_rate * [u/(u + priming_half) + inflammation_priming * X]",
+             "a saturating demand drive and cytokines move quiescent cells out of G0" + _TS,
+             ("priming_rate", "priming_half", "inflammation_priming"),
+             "Furchtgott et al. 2009 (Q -> P -> R)"),
+        Term("* (1 - overload_priming_block * sigma_od) * (1 - p)",
+             "overloaded cells are not primed, which delays division after extreme resections",
+             ("overload_priming_block",), "Zieve et al. 1985 (peak delayed after 80-90 % PHx)"),
         Term("- priming_decay_rate * p", "primed cells return to quiescence" + _TS,
              ("priming_decay_rate",), "calibrated to the rat 70 % hepatectomy (Barnhart et al.)"),
     )),
     Equation("growth_signal", "dg/dt", (
-        Term("growth_signal_rate * [max(0, 1 - F/set_point)",
-             "HGF-like signal follows the functional deficit within hours",
-             ("growth_signal_rate", "set_point"), "Lindroos et al. 1991"),
+        Term("growth_signal_rate * [metabolic_load * max(0, 1 - Phi/set_point)",
+             "HGF-like signal follows the functional deficit within hours, stronger under a "
+             "larger metabolic load", ("growth_signal_rate", "metabolic_load", "set_point"),
+             "Lindroos et al. 1991; Cook et al. 2015 (signal production scales with M)"),
         Term("+ e_pr - g]", "therapy adds trophic signal; the signal relaxes to its target"),
     )),
     Equation("inflammation", "dX/dt", (
@@ -146,7 +178,8 @@ EQUATIONS: tuple[Equation, ...] = (
              ("inflammation_decay_rate",)),
     )),
     Equation("toxin", "dT/dt", (
-        Term("-toxin_clearance_rate * [(1 - toxin_liver_dependence) + toxin_liver_dependence * F]",
+        Term("-toxin_clearance_rate * [(1 - toxin_liver_dependence) + toxin_liver_dependence * "
+             "min(Phi, 1.5)]",
              "first-order clearance, slower when the liver has lost function",
              ("toxin_clearance_rate", "toxin_liver_dependence"), "James et al. 2009 (human)"),
         Term("* (1 + antidote_clearance_boost * antidote(t)) * T",
@@ -187,10 +220,25 @@ EQUATIONS: tuple[Equation, ...] = (
              ("ev_liver_half_life",)),
     )),
     Equation("cumulative_hazard", "dH/dt", (
-        Term("hazard_max * 1/2 [1 + tanh((critical_mass * metabolic_load - F) / hazard_width)]",
-             "death hazard of the animal or patient rises as function falls below the critical "
-             "level" + _TS, ("hazard_max", "hazard_width", "critical_mass", "metabolic_load")),
-    ), "survival_probability = exp(-H)."),
+        Term("hazard_max * 1/2 [1 + tanh((Phi_fail - Phi) / hazard_width)]",
+             "death hazard of the animal or patient rises as liver function falls below the "
+             "failure level (not scaled: systemic death is as fast in every species)",
+             ("hazard_max", "hazard_width")),
+    ), "survival_probability = exp(-H); the run has failed once it falls below one half."),
+    Equation("hypertrophy", "dh/dt", (
+        Term("hypertrophy_rate * (1 + hypertrophy_gain * u - h)",
+             "hepatocytes enlarge with the demand drive before they divide, and shrink back as "
+             "the deficit closes" + _TS, ("hypertrophy_rate", "hypertrophy_gain"),
+             "Miyaoka et al. 2012; Marongiu et al. 2017 (+26 % cell area at 24 h)"),
+    )),
+    Equation("compensation", "dq/dt", (
+        Term("compensation_rate * u * (compensation_max - q)",
+             "sustained demand raises the function per unit volume (a slow tissue adaptation, "
+             "not scaled by time_scale)", ("compensation_rate", "compensation_max"),
+             "calibrated to human donors (Aoki et al. 2011)"),
+        Term("- ln2/compensation_half_life * (q - 1)", "the adaptation relaxes over years",
+             ("compensation_half_life",), "assumption"),
+    )),
 )
 
 #: Parameters that act outside the right-hand side: the species time scale (divides the marked
@@ -209,10 +257,11 @@ OTHER_PARAMETERS: dict[str, str] = {
 RAISING: dict[str, str] = {
     "time_scale": "slows every cell-kinetic process: regrowth, injury and death all take longer "
                   "(human regrowth takes months).",
-    "metabolic_load": "raises the failure threshold (critical_mass x metabolic_load): a larger "
-                      "remnant is needed to survive, as in steatosis or cirrhosis.",
-    "set_point": "makes the liver regrow to a larger final size; the hepatostat stops division "
-                 "there.",
+    "metabolic_load": "raises the failure threshold (critical_mass x metabolic_load) and "
+                      "strengthens the growth signal: a larger remnant is needed to survive, as "
+                      "in steatosis or cirrhosis.",
+    "set_point": "makes the liver regrow to a larger final function; the hepatostat stops "
+                 "division there.",
     "growth_signal_rate": "makes the growth signal follow the mass deficit faster, shortening the "
                           "lag before division.",
     "priming_rate": "primes hepatocytes sooner: earlier DNA-synthesis peak and faster regrowth.",
@@ -224,6 +273,26 @@ RAISING: dict[str, str] = {
                              "alcohol-like); above 1 it is faster.",
     "inflammation_priming": "lets cytokines prime hepatocytes: inflammation speeds the start of "
                             "regeneration.",
+    "initial_mass": "starts the liver larger (or, below 1, smaller, as a graft or an atrophic "
+                    "liver) before any insult; the hepatostat still regrows it to the set point.",
+    "priming_half": "makes priming saturate later: a larger deficit is needed for the full "
+                    "response, so small resections prime fewer cells.",
+    "priming_threshold": "raises the signal needed before any cell is primed: regrowth stops "
+                         "further below the set point ('suppressed' mode, as after chronic "
+                         "ethanol in male rats).",
+    "overload_priming_block": "keeps overloaded cells out of the cycle: division starts later "
+                              "after extreme resections.",
+    "hypertrophy_rate": "makes hepatocytes enlarge sooner after a loss: the early volume rises "
+                        "faster, before any division.",
+    "hypertrophy_gain": "makes hepatocytes enlarge more per unit demand: a larger early volume "
+                        "gain and more function from the same cells.",
+    "compensation_rate": "lets a remnant raise its function per unit volume faster: function is "
+                         "restored with less volume (human donors stay below their pre-operative "
+                         "volume).",
+    "compensation_max": "allows more function per unit volume: the volume can settle further "
+                        "below normal.",
+    "compensation_half_life": "keeps the functional adaptation for longer: the volume converges "
+                              "more slowly toward normal.",
     "death_rate": "makes injured cells die faster: sharper, earlier ALT peak and a deeper nadir.",
     "repair_rate": "lets injured cells recover faster: shallower nadir, fewer deaths.",
     "death_sensitivity": "makes every death faster (injured and overload): the failure threshold "
@@ -309,14 +378,15 @@ class Mechanism:
 MECHANISMS: dict[str, Mechanism] = {m.name: m for m in (
     Mechanism(
         "hepatostat", "The hepatostat: why the liver stops growing",
-        "Division is proportional to the deficit of total hepatocyte mass from the set point and "
-        "stops when the liver is back to the size the body needs, so regrowth cannot overshoot. "
-        "A hepatectomy creates a deficit; the growth signal rises within hours, primes hepatocytes, "
-        "and division follows after a lag (the DNA-synthesis peak about 21 h after a rat 70 % "
-        "hepatectomy). As mass returns, the deficit, the signal and division all fall to zero.",
+        "Division is proportional to the deficit of functional size (compensation x hypertrophy "
+        "x total mass) from the set point and stops when the liver again does the work the body "
+        "needs, so regrowth cannot overshoot. A hepatectomy creates a deficit; the growth signal "
+        "rises within hours, primes hepatocytes, and division follows after a lag (the "
+        "DNA-synthesis peak about 24 h after a rat 70 % hepatectomy). As function returns, the "
+        "deficit, the signal and division all fall to zero.",
         ("proliferation", "functional_mass", "growth_signal", "primed_fraction"),
-        ("set_point", "division_rate", "regeneration_capacity", "growth_signal_rate",
-         "priming_rate", "priming_decay_rate"),
+        ("set_point", "initial_mass", "division_rate", "regeneration_capacity",
+         "growth_signal_rate", "priming_rate", "priming_decay_rate"),
         "Michalopoulos 2007; Furchtgott et al. 2009; Barnhart et al. (rat volume data)",
         "livermodel run rat-phx-70 --set parameters.set_point=1.1"),
     Mechanism(
@@ -325,10 +395,24 @@ MECHANISMS: dict[str, Mechanism] = {m.name: m for m in (
         "cytokines (inflammation) prime them; primed cells return to quiescence at a fixed rate. "
         "The two first-order stages in series (signal, then priming) make the sigmoid regrowth "
         "after a lag.",
-        ("primed_fraction", "growth_signal"),
-        ("priming_rate", "priming_decay_rate", "inflammation_priming", "growth_signal_rate"),
+        ("primed_fraction", "growth_signal", "demand"),
+        ("priming_rate", "priming_decay_rate", "inflammation_priming", "growth_signal_rate",
+         "priming_half", "priming_threshold", "overload_priming_block"),
         "Furchtgott et al. 2009 (Q -> P -> R); Cook et al. 2015; Lindroos et al. 1991",
         "livermodel explore rat-phx-70"),
+    Mechanism(
+        "hypertrophy", "Hypertrophy and compensation: volume is not function",
+        "Right after a resection hepatocytes enlarge before any divides (the early rise of liver "
+        "volume in the first hours), and shrink back as division restores their number. Over "
+        "months a remnant also raises its function per unit volume, so the hepatostat is "
+        "satisfied before the volume is back: human donors keep about 80 % of their pre-"
+        "operative volume with normal function, while rats, whose deficit closes in days, barely "
+        "adapt. The same demand drive (growth signal above the priming threshold) drives both.",
+        ("hypertrophy", "compensation", "liver_function"),
+        ("hypertrophy_rate", "hypertrophy_gain", "compensation_rate", "compensation_max",
+         "compensation_half_life"),
+        "Miyaoka et al. 2012; Marongiu et al. 2017; Aoki et al. 2011; Nadalin et al. 2004",
+        "livermodel run human-donor-right-lobe"),
     Mechanism(
         "overload", "Overload death and the failure threshold",
         "When functional mass per unit metabolic load falls below critical_mass, each remaining "
