@@ -78,7 +78,7 @@ def test_run_writes_the_folder_and_prints_a_summary(run_dir):
 def test_run_summary_text(tmp_path):
     result = invoke("run", "rat-phx-70", *FAST, "--out", tmp_path, "--format", "none")
     assert result.exit_code == 0, result.output
-    for words in ("outcome mode", "normal", "nadir functional mass", "recovery", "ALT peak",
+    for words in ("outcome mode", "normal", "nadir liver function", "recovery", "ALT peak",
                   "survival probability", f"wrote {tmp_path}"):
         assert words in result.output
     assert "simulating" not in result.output  # no progress display when not on a terminal

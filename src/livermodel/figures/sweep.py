@@ -23,7 +23,7 @@ from livermodel.metrics import METRICS
 METRIC_LABELS = {
     "nadir_mass": "lowest functional mass (normal = 1)",
     "nadir_time_h": "time of lowest mass (h)",
-    "final_mass": "final functional mass (normal = 1)",
+    "final_mass": "final liver function (normal = 1)",
     "recovery_time_h": "recovery time (d)",
     "failed": "liver failure (1 = yes)",
     "failure_time_h": "time of failure (h)",

@@ -12,13 +12,14 @@ from collections.abc import Sequence
 #: Metrics shown in the summary table of ``run`` and ``compare``, with their labels.
 SUMMARY = (
     ("mode", "outcome mode"),
-    ("nadir_mass", "nadir functional mass"),
+    ("nadir_mass", "nadir liver function"),
     ("recovery_time_h", "recovery (90 % of set point)"),
     ("failure_time_h", "failure time"),
     ("alt_peak_u_per_l", "ALT peak (U/L)"),
     ("proliferation_peak_time_h", "division peak"),
     ("survival_probability", "survival probability"),
-    ("final_mass", "final functional mass"),
+    ("final_mass", "final liver function"),
+    ("final_volume", "final liver volume"),
 )
 
 
