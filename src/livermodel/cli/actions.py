@@ -34,12 +34,11 @@ from pathlib import Path
 
 from livermodel.errors import LivermodelError
 from livermodel.files import atomic_write, check_formats
+from livermodel.output.folders import RESULTS_DIR, default_folder, identity  # noqa: F401
 from livermodel.output.provenance import now_iso, prepare_output_dir
 from livermodel.output.runs import Written, comparison_table, write_comparison, write_run
 from livermodel.output.tables import metrics_dict
 from livermodel.output.text import SUMMARY, format_difference, format_metric, table
-
-RESULTS_DIR = Path("results")
 
 Progress = Callable[[str], None]
 
@@ -105,28 +104,34 @@ def _load(path, overrides, found_warnings: list[str]):
 
 def run_scenario(path: str | Path, overrides: Iterable[str] = (), *, out: str | Path | None = None,
                  formats: str | Sequence[str] = ("png",), style: str = "paper",
-                 command: str | None = None, progress: Progress = _quiet) -> RunReport:
+                 command: str | None = None, progress: Progress = _quiet,
+                 force: bool = False) -> RunReport:
     """Load, simulate and write one scenario (``livermodel run``).
 
     ``path`` is a scenario file or a library name; ``overrides`` dotted ``key=value`` strings
-    (``--set``); ``out`` the output folder (default ``results/<scenario name>``).  The folder is
-    checked before simulating, so a bad ``out`` fails fast.  If the simulation fails nothing is
-    written and ``report.written`` is ``None``.
+    (``--set``); ``out`` the output folder (default ``results/<scenario name>``, or
+    ``results/<scenario name>-set-<hash>`` with overrides).  The folder is checked before
+    simulating, so a bad ``out``, or one holding other output (see
+    :mod:`livermodel.output.folders`; ``force`` replaces it), fails fast.  If the simulation
+    fails nothing is written and ``report.written`` is ``None``.
     """
     started = now_iso()
     found: list[str] = []
     formats = check_formats(formats)
     _check_style(style)
     progress("reading the scenario")
+    overrides = [str(o) for o in overrides]
     scenario = _load(path, overrides, found)
-    folder = prepare_output_dir(out if out is not None else RESULTS_DIR / scenario.name)
+    folder = prepare_output_dir(out if out is not None else default_folder(scenario.name, overrides),
+                                identity("run", [scenario.name], overrides), force=force,
+                                replace=False)
     progress(f"simulating {scenario.name}")
     result = scenario.run()
     if not result.success:
         return RunReport(scenario, result, {}, None, found)
     progress("writing files and figures")
     written = write_run(folder, result, scenario, formats=formats, style=style, command=command,
-                           started=started)
+                        started=started, overrides=overrides, force=force)
     return RunReport(scenario, result, metrics_dict(result), written, found)
 
 
@@ -134,13 +139,14 @@ def compare_scenarios(paths: Sequence[str | Path], overrides: Iterable[str] = ()
                       labels: Sequence[str] | None = None, control: str | Path | None = None,
                       out: str | Path | None = None, formats: str | Sequence[str] = ("png",),
                       style: str = "paper", command: str | None = None,
-                      progress: Progress = _quiet) -> CompareReport:
+                      progress: Progress = _quiet, force: bool = False) -> CompareReport:
     """Simulate several scenarios and write them side by side (``livermodel compare``).
 
     ``labels`` name the arms in ``paths`` (default: the scenario names).  With ``control``, that
     scenario is the first arm (labelled with its name) and each other arm is also reported as its
     difference against it; if ``control`` is also in ``paths`` it is not run twice.  ``overrides``
-    apply to every arm.  Nothing is written if any arm fails.
+    apply to every arm.  Nothing is written if any arm fails.  The default folder is
+    ``results/compare-<names>[-set-<hash>]``; ``force`` as for :func:`run_scenario`.
     """
     started = now_iso()
     overrides = list(overrides)
@@ -179,7 +185,9 @@ def compare_scenarios(paths: Sequence[str | Path], overrides: Iterable[str] = ()
     name = "-vs-".join(sc.name for sc in scenarios)
     if len(name) > 60:
         name = f"{scenarios[0].name}-and-{len(scenarios) - 1}-more"
-    folder = prepare_output_dir(out if out is not None else RESULTS_DIR / f"compare-{name}")
+    ident = identity("comparison", [sc.name for sc in scenarios], overrides)
+    folder = prepare_output_dir(out if out is not None else default_folder(f"compare-{name}", overrides),
+                                ident, force=force, replace=False)
     results = []
     for label, sc in zip(arm_labels, scenarios, strict=True):
         progress(f"simulating {label}")
@@ -191,8 +199,9 @@ def compare_scenarios(paths: Sequence[str | Path], overrides: Iterable[str] = ()
         return report
     progress("writing files and figures")
     report.written = write_comparison(folder, results, arm_labels, scenarios,
-                                         control=control_index, formats=formats, style=style,
-                                         command=command, started=started)
+                                      control=control_index, formats=formats, style=style,
+                                      command=command, started=started, overrides=overrides,
+                                      force=force)
     return report
 
 

@@ -22,6 +22,7 @@ from livermodel.cli.common import (
     EXIT_BAD_INPUT,
     EXIT_FAILED,
     EXIT_INTERRUPTED,
+    ForceOption,
     FormatOption,
     QuietOption,
     ScenarioArg,
@@ -97,10 +98,11 @@ def run(
     ctx: typer.Context,
     scenario: ScenarioArg,
     set_: _set_option() = None,
-    out: out_option("results/<scenario name>/") = None,
+    out: out_option("results/<scenario name>/, or results/<scenario name>-set-<hash>/ with --set") = None,
     format_: FormatOption = "png",
     style: StyleOption = "paper",
     quiet: QuietOption = False,
+    force: ForceOption = False,
 ) -> None:
     """Simulate one scenario and write its output folder.
 
@@ -118,7 +120,7 @@ def run(
 
     with _user_errors(), _status(quiet) as progress:
         report = runner.run_scenario(scenario, set_ or [], out=out, formats=format_, style=style,
-                                     command=_command_line(ctx), progress=progress)
+                                     command=_command_line(ctx), progress=progress, force=force)
     for w in report.warnings:
         typer.echo(f"warning: {w}", err=True)
     if not report.success:
@@ -149,10 +151,11 @@ def compare(
         help="Control arm: drawn first, and every other arm is also shown as its difference "
         "against it.")] = None,
     set_: _set_option(" Applies to every arm.") = None,
-    out: out_option("results/compare-<names>/") = None,
+    out: out_option("results/compare-<names>/ (-set-<hash> added with --set)") = None,
     format_: FormatOption = "png",
     style: StyleOption = "paper",
     quiet: QuietOption = False,
+    force: ForceOption = False,
 ) -> None:
     """Overlay several scenarios; metrics side by side.
 
@@ -173,7 +176,8 @@ def compare(
     with _user_errors(), _status(quiet) as progress:
         report = runner.compare_scenarios(scenarios, set_ or [], labels=arm_labels, control=control,
                                           out=out, formats=format_, style=style,
-                                          command=_command_line(ctx), progress=progress)
+                                          command=_command_line(ctx), progress=progress,
+                                          force=force)
     for w in report.warnings:
         typer.echo(f"warning: {w}", err=True)
     if not report.success:

@@ -34,11 +34,15 @@ COMPARISON = "comparison"
 ARMS = "arms"
 
 
-def prepare_output_dir(path: str | Path) -> Path:
+def prepare_output_dir(path: str | Path, ident: dict | None = None, *, force: bool = False,
+                       replace: bool = True) -> Path:
     """Create folder ``path`` (and parents) and check that files can be written into it.
 
     Raises :class:`LivermodelError` (key ``--out``) with what to do if it is a file, cannot be
-    created, or is not writable.
+    created, or is not writable.  With ``ident`` (see :func:`livermodel.output.folders.identity`)
+    the folder rules apply: a folder holding another kind of output, another scenario or other
+    overrides is refused unless ``force``; the old output is removed unless ``replace`` is false
+    (see :mod:`livermodel.output.folders`).
     """
     path = Path(path)
     if path.exists() and not path.is_dir():
@@ -56,6 +60,10 @@ def prepare_output_dir(path: str | Path) -> Path:
             f"cannot write to the output folder '{path}': {err.strerror or err}", key="--out",
             suggestion="Choose a folder you can write to with --out DIR, or fix its permissions",
         ) from None
+    if ident is not None:
+        from livermodel.output.folders import check_folder
+
+        check_folder(path, ident, force=force, replace=replace)
     return path
 
 
@@ -123,8 +131,12 @@ def command_line(argv: Sequence[str] | None = None) -> str:
 
 
 def provenance(result=None, scenario=None, *, command: str | None = None, started: str | None = None,
-               kind: str = "run") -> dict:
-    """The provenance record of an output folder (without the file hashes)."""
+               kind: str = "run", ident: dict | None = None) -> dict:
+    """The provenance record of an output folder (without the file hashes).
+
+    ``ident`` (kind, scenario names and ``--set`` overrides, see
+    :func:`livermodel.output.folders.identity`) is recorded as ``output``.
+    """
     from livermodel.model.layout import VARIABLES
 
     record: dict = {
@@ -137,6 +149,8 @@ def provenance(result=None, scenario=None, *, command: str | None = None, starte
         "platform": platform.platform(),
         "git": git_commit(),
     }
+    if ident is not None:
+        record["output"] = ident
     if scenario is not None:
         record["scenario"] = {
             "name": getattr(scenario, "name", None),
