@@ -177,3 +177,52 @@ def provenance(result=None, scenario=None, *, command: str | None = None, starte
 def _step(t) -> float | None:
     t = np.asarray(t, dtype=float)
     return float(t[1] - t[0]) if t.size > 1 else None
+
+
+def sidecar_path(path: str | Path) -> Path:
+    """``<file>.provenance.json``: where the provenance of a single-file output goes."""
+    path = Path(path)
+    return path.with_name(path.name + ".provenance.json")
+
+
+def write_sidecar(path: str | Path, *, kind: str, scenario=None, overrides: Sequence[str] = (),
+                  command: str | None = None, started: str | None = None,
+                  extra: dict | None = None) -> Path:
+    """Write the provenance of the single file ``path`` next to it, as ``<file>.provenance.json``.
+
+    The record is that of an output folder (versions, command, scenario name and hash, the
+    ``--set`` values as ``output``) with ``files`` holding the SHA-256 of ``path``.  ``scenario``
+    is a loaded scenario or just its name.  Returns the sidecar's path.
+    """
+    from livermodel.files import atomic_write, sha256_file
+    from livermodel.output.folders import identity
+    from livermodel.output.tables import _json
+
+    path = Path(path)
+    name = scenario if isinstance(scenario, str) else getattr(scenario, "name", None)
+    record = provenance(None, None if isinstance(scenario, str) else scenario, command=command,
+                        started=started, kind=kind, ident=identity(kind, [name], list(overrides)))
+    if isinstance(scenario, str):
+        record["scenario"] = {"name": scenario}
+    record.update(extra or {})
+    record["files"] = {path.name: sha256_file(path)}
+    out = sidecar_path(path)
+    try:
+        atomic_write(out, _json(record))
+    except OSError as err:
+        raise _output_error(out, err) from None
+    return out
+
+
+def output_file(path: str | Path, key: str = "--output") -> Path:
+    """Check a single-file output path and create its folder if needed."""
+    path = Path(path)
+    if path.is_dir():
+        raise LivermodelError(f"'{path}' is a folder, not a file", key=key,
+                              suggestion="Give a file name, e.g. results/out.png")
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+    except OSError as err:
+        raise LivermodelError(f"cannot create the folder '{path.parent}': {err.strerror or err}",
+                              key=key, suggestion="Choose a folder you can write to") from None
+    return path

@@ -154,8 +154,8 @@ def redraw(folder: str | Path, *, formats: str | Sequence[str] = ("png",),
            style: str = "paper") -> list[Path]:
     """Redraw the figures of a run or comparison folder from its saved files (no simulation).
 
-    The new figures replace the old ones; ``provenance.json`` is not changed (figures are not
-    hashed).  Returns the figure paths.
+    The new figures replace the old ones, and ``provenance.json`` lists and hashes them (with a
+    ``redrawn`` entry saying when, in which formats and style).  Returns the figure paths.
     """
     from livermodel.figures.style import check_style
     from livermodel.figures.timecourse import comparison_figure, save_figure, timecourse_figure
@@ -176,6 +176,26 @@ def redraw(folder: str | Path, *, formats: str | Sequence[str] = ("png",),
         fig = timecourse_figure(saved, style=style, title=titled(saved.name, saved.overrides))
         stem = saved.folder / TIMECOURSE
     try:
-        return save_figure(fig, stem, formats)
+        paths = save_figure(fig, stem, formats)
     except OSError as err:
         raise _output_error(stem, err) from None
+    _record_figures(saved.folder, saved.provenance, paths, formats, style)
+    return paths
+
+
+def _record_figures(folder: Path, record: dict, paths: Sequence[Path], formats, style: str) -> None:
+    """List and hash redrawn figures in the folder's ``provenance.json`` (atomically)."""
+    from livermodel.files import atomic_write
+    from livermodel.output.provenance import now_iso
+    from livermodel.output.tables import _json
+
+    files = dict(record.get("files", {}))
+    for p in paths:
+        files[p.relative_to(folder).as_posix()] = sha256_file(p)
+    record["files"] = files
+    record.setdefault("redrawn", []).append({"at": now_iso(), "formats": list(formats),
+                                             "style": style})
+    try:
+        atomic_write(folder / PROVENANCE, _json(record))
+    except OSError as err:
+        raise _output_error(folder / PROVENANCE, err) from None
