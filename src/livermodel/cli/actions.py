@@ -230,6 +230,7 @@ class Validation:
     name: str | None
     error: LivermodelError | None
     warnings: list[str]
+    errors: list[LivermodelError] = field(default_factory=list)
 
     @property
     def ok(self) -> bool:
@@ -237,7 +238,13 @@ class Validation:
 
 
 def validate_scenarios(paths: Sequence[str | Path], overrides: Iterable[str] = ()) -> list[Validation]:
-    """Check scenario files without simulating (``livermodel validate``); one entry per file."""
+    """Check scenario files without simulating (``livermodel validate``); one entry per file.
+
+    ``errors`` holds every independent mistake of a file, in line order (see
+    :mod:`livermodel.scenario.all_errors`); ``error`` is the first of them.
+    """
+    from livermodel.scenario.all_errors import all_errors
+
     overrides = list(overrides)
     out = []
     for p in paths:
@@ -245,7 +252,12 @@ def validate_scenarios(paths: Sequence[str | Path], overrides: Iterable[str] = (
         try:
             sc = _load(p, overrides, found)
         except LivermodelError as err:
-            out.append(Validation(str(p), None, err, found))
+            try:
+                _, errors = all_errors(p, overrides)
+            except LivermodelError:
+                errors = []
+            errors = errors or [err]
+            out.append(Validation(str(p), None, errors[0], found, errors))
         else:
             out.append(Validation(str(p), sc.name, None, found))
     return out

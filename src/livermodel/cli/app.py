@@ -14,6 +14,7 @@ import shutil
 import sys
 import textwrap
 from contextlib import contextmanager
+from pathlib import Path
 from typing import Annotated
 
 import typer
@@ -215,15 +216,18 @@ def validate(
         results = runner.validate_scenarios(scenarios, set_ or [])
     for v in results:
         for w in v.warnings:
-            typer.echo(f"warning: {v.path}: {w}", err=True)
+            located = Path(w.split(":", 1)[0]).name == Path(v.path).name
+            typer.echo(f"warning: {w}" if located else f"warning: {v.path}: {w}", err=True)
         if v.ok:
             _say(quiet, f"ok: {v.path} ({v.name})")
         else:
-            typer.echo(f"error: {v.error}", err=True)
+            for err in v.errors or [v.error]:
+                typer.echo(f"error: {err}", err=True)
     bad = sum(not v.ok for v in results)
     if bad:
-        typer.echo(f"{bad} of {len(results)} scenario file(s) have problems; fix the lines named "
-                   "above and run 'livermodel validate' again.", err=True)
+        n_errors = sum(len(v.errors or [v.error]) for v in results if not v.ok)
+        typer.echo(f"{bad} of {len(results)} scenario file(s) have problems ({n_errors} in all); "
+                   "fix the lines named above and run 'livermodel validate' again.", err=True)
         raise typer.Exit(EXIT_BAD_INPUT)
 
 

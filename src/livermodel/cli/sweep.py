@@ -15,6 +15,7 @@ from typing import Annotated
 import typer
 
 from livermodel.cli.common import (
+    EXIT_FAILED,
     EXIT_INTERRUPTED,
     ForceOption,
     command_line,
@@ -167,11 +168,21 @@ def _sweep(ctx, scenario, vary, zip_, design, samples, seed, set_, jobs, out, ex
                               formats=format_, style=style, metric=metric,
                               command=command_line(ctx), overrides=set_ or (),
                               force=force)
+    n, failed = plan.n_runs, result.n_failed
+    if n and failed == n:
+        first = next((r["message"] for r in result.rows if r["message"]), "")
+        typer.echo(f"error: every one of the {n:,} runs failed to solve, so nothing could be "
+                   f"computed (first reason: {first or 'not given'}); their rows are in "
+                   f"{result.folder}/metrics.csv. Try --set solver.method=Radau or a smaller "
+                   "--set solver.max_step, or check the ranges of --vary.", err=True)
+        raise typer.Exit(EXIT_FAILED)
+    if failed:  # a liver that fails is a result; a run the solver could not finish is not
+        typer.echo(f"warning: {failed:,} of {n:,} runs failed to solve (status 'failed' and a "
+                   "message in metrics.csv; the figures leave them out)", err=True)
     if not quiet:
-        n, failed = plan.n_runs, result.n_failed
         rate = n / result.elapsed_s if result.elapsed_s > 0 else float("nan")
         typer.echo(plan.describe())
-        typer.echo(f"{n - failed:,} ok, {failed:,} failed; {result.elapsed_s:.1f} s "
+        typer.echo(f"{n - failed:,} ok, {failed:,} failed to solve; {result.elapsed_s:.1f} s "
                    f"({rate:,.0f} runs/s)")
         typer.echo(f"wrote {result.folder}/: {', '.join(f for f in result.files if '/' not in f)}"
                    + (f" and {sum('/' in f for f in result.files)} trajectory files" if traj else ""))
