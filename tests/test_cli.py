@@ -86,7 +86,7 @@ def test_run_summary_text(tmp_path):
 
 def test_run_default_folder_is_results_name(tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)
-    result = invoke("run", "rat-phx-70", *FAST, "--format", "none", "--quiet")
+    result = invoke("run", "rat-phx-70", "--format", "none", "--quiet")
     assert result.exit_code == 0, result.output
     assert result.output == ""
     assert (tmp_path / "results" / "rat-phx-70" / "provenance.json").exists()

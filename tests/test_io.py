@@ -118,7 +118,7 @@ def test_run_folder_contents(tmp_path, result, scenario):
     assert set(header) == set(VARIABLES)
 
     metrics = json.loads((tmp_path / "out" / "metrics.json").read_text())
-    assert set(metrics) == set(METRICS)
+    assert set(metrics) == set(METRICS) | {"scenario", "overrides"}
     assert metrics["mode"] == "normal"
 
     prov = json.loads((tmp_path / "out" / "provenance.json").read_text())

@@ -44,10 +44,18 @@ def made(tmp_path_factory):
                  "--set", "duration=4d")
     assert res.exit_code == 0, res.output
     run_scenario("fulminant", ["duration=4d"], out=tmp / "run", formats=())
-    metrics = json.loads((tmp / "run" / "metrics.json").read_text())
+    metrics = _metrics_only(tmp / "run" / "metrics.json")
     early = tmp / "early"
     run_scenario("fulminant-msc-early", ["duration=4d"], out=early, formats=())
-    return out, metrics, json.loads((early / "metrics.json").read_text())
+    return out, metrics, _metrics_only(early / "metrics.json")
+
+
+def _metrics_only(path):
+    """metrics.json without the names of the scenario and its --set values."""
+    data = json.loads(path.read_text())
+    data.pop("scenario")
+    data.pop("overrides")
+    return data
 
 
 def test_self_contained_text(made):
@@ -112,9 +120,17 @@ def test_cohort_spec_mistakes(spec, fragment):
     assert parse_cohort_spec("12") == {"seed": 1, "size": 12}
 
 
+def test_report_creates_a_missing_folder(tmp_path):
+    res = invoke("report", "rat-phx-70", "--no-phase", "--set", "output_step=12h", "-o",
+                 tmp_path / "new" / "r.html")
+    assert res.exit_code == 0, res.output
+    assert (tmp_path / "new" / "r.html").stat().st_size > 1000
+    assert (tmp_path / "new" / "r.html.provenance.json").exists()
+
+
 def test_mistakes(tmp_path):
-    res = invoke("report", "rat-phx-70", "-o", tmp_path / "nowhere" / "r.html")
-    assert res.exit_code == 2 and "does not exist" in res.output
+    res = invoke("report", "rat-phx-70", "-o", tmp_path)
+    assert res.exit_code == 2 and "is a directory" in res.output
     res = invoke("report", "rat-phx-70", "-o", tmp_path / "r.html", "--threshold", "insults.0")
     assert res.exit_code == 2 and "KEY=LOW:HIGH" in res.output
     res = invoke("report", "rat-phx-70", "-o", tmp_path / "r.html", "--labels", "a,b")

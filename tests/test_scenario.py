@@ -631,3 +631,51 @@ def test_run_inputs_equal_the_overridden_scenario(overrides):
     assert inputs.parameters == full.parameters and inputs.schedule == full.schedule
     assert (inputs.duration_h, inputs.output_step_h, inputs.settings, inputs.initial) == \
         (full.duration_h, full.output_step_h, full.settings, full.initial)
+
+
+FIVE_MISTAKES = """\
+name: five
+species: rat
+duration: 14 d
+insults:
+  - type: hepatectomy
+    at: 0 h
+    fraction: 1.5
+    colour: red
+interventions:
+  - type: msc
+    at: 6 h
+    dose: 1e6 cells/kg
+    route: intravenous
+  - type: ev
+    at: 6 h
+    dose: -5 ug/kg
+parameters:
+  set_pont: 2
+"""
+
+
+def test_validate_reports_every_independent_mistake_in_line_order(tmp_path):
+    from typer.testing import CliRunner
+
+    from livermodel.cli.app import app
+
+    path = tmp_path / "five.yaml"
+    path.write_text(FIVE_MISTAKES)
+    res = CliRunner().invoke(app, ["validate", str(path)])
+    assert res.exit_code == 2, res.output
+    errors = [line for line in res.output.splitlines() if line.startswith("error:")]
+    # fraction (line 7), colour (8), route (13), the EV dose (16), set_pont (18)
+    lines = [int(e.split(":")[2]) for e in errors]
+    assert lines == [7, 8, 13, 16, 18], res.output
+    assert "(5 in all)" in res.output
+    assert "Traceback" not in res.output
+
+
+def test_validate_of_a_file_with_one_mistake_gives_one_error(tmp_path):
+    from livermodel.scenario.all_errors import all_errors
+
+    path = tmp_path / "one.yaml"
+    path.write_text(FIVE_MISTAKES.split("interventions:")[0].replace("    colour: red\n", ""))
+    _, errors = all_errors(path)
+    assert [e.key for e in errors] == ["insults.0.fraction"]

@@ -273,7 +273,7 @@ def test_cli_sweep_dry_run_run_and_errors(tmp_path):
     out = tmp_path / "s"
     res = runner.invoke(app, [*base, "--out", str(out), "--format", "png"])
     assert res.exit_code == 0, res.output
-    assert "9 ok, 0 failed" in res.output
+    assert "9 ok, 0 failed to solve" in res.output
     for name in ("metrics.csv", "plan.json", "provenance.json", "map.png", "timing-map.png",
                  "trajectories.png"):
         assert (out / name).is_file(), name
@@ -299,3 +299,31 @@ def test_dose_response_is_monotone_in_dose():
     surv = [r["survival_probability"] for r in run_sweep(plan).rows]
     assert all(b >= a - 1e-9 for a, b in zip(surv, surv[1:], strict=False))
     assert surv[0] < 0.05 and surv[-1] > 0.9 and not math.isnan(surv[3])
+
+
+def test_cli_sweep_where_every_solve_fails_exits_1_with_one_line(tmp_path):
+    from typer.testing import CliRunner
+
+    from livermodel.cli.app import app
+
+    res = CliRunner().invoke(app, ["sweep", "rat-phx-70", "--vary", "insults.0.fraction=0.6,0.7",
+                                   "--set", "solver.max_steps=1", "--set", "output_step=12h",
+                                   "-o", str(tmp_path / "sw"), "-q"])
+    assert res.exit_code == 1, res.output
+    assert res.exception is None or isinstance(res.exception, SystemExit)
+    lines = [line for line in res.output.splitlines() if line.strip()]
+    assert len(lines) == 1 and lines[0].startswith("error: every one of the 2 runs failed to solve")
+    assert "Traceback" not in res.output
+
+
+def test_cli_sweep_always_says_how_many_runs_failed_to_solve(tmp_path):
+    from typer.testing import CliRunner
+
+    from livermodel.cli.app import app
+
+    res = CliRunner().invoke(app, ["sweep", "rat-phx-70", "--vary", "solver.max_steps=1,100000",
+                                   "--set", "output_step=12h", "-o", str(tmp_path / "sw"), "-q",
+                                   "-f", "none"])
+    assert res.exit_code == 0, res.output
+    assert res.output.strip() == ("warning: 1 of 2 runs failed to solve (status 'failed' and a "
+                                  "message in metrics.csv; the figures leave them out)")

@@ -34,13 +34,12 @@ from pathlib import Path
 
 from livermodel.errors import LivermodelError
 from livermodel.files import atomic_write, check_formats
+from livermodel.output.folders import RESULTS_DIR, default_folder, identity  # noqa: F401
 from livermodel.output.provenance import now_iso, prepare_output_dir
 from livermodel.output.runs import Written, comparison_table, write_comparison, write_run
 from livermodel.output.tables import metrics_dict
 from livermodel.output.text import SUMMARY, format_difference, format_metric, table
 from livermodel.scenario.scenario import check_expectations
-
-RESULTS_DIR = Path("results")
 
 Progress = Callable[[str], None]
 
@@ -106,21 +105,27 @@ def _load(path, overrides, found_warnings: list[str]):
 
 def run_scenario(path: str | Path, overrides: Iterable[str] = (), *, out: str | Path | None = None,
                  formats: str | Sequence[str] = ("png",), style: str = "paper",
-                 command: str | None = None, progress: Progress = _quiet) -> RunReport:
+                 command: str | None = None, progress: Progress = _quiet,
+                 force: bool = False) -> RunReport:
     """Load, simulate and write one scenario (``livermodel run``).
 
     ``path`` is a scenario file or a library name; ``overrides`` dotted ``key=value`` strings
-    (``--set``); ``out`` the output folder (default ``results/<scenario name>``).  The folder is
-    checked before simulating, so a bad ``out`` fails fast.  If the simulation fails nothing is
-    written and ``report.written`` is ``None``.
+    (``--set``); ``out`` the output folder (default ``results/<scenario name>``, or
+    ``results/<scenario name>-set-<hash>`` with overrides).  The folder is checked before
+    simulating, so a bad ``out``, or one holding other output (see
+    :mod:`livermodel.output.folders`; ``force`` replaces it), fails fast.  If the simulation
+    fails nothing is written and ``report.written`` is ``None``.
     """
     started = now_iso()
     found: list[str] = []
     formats = check_formats(formats)
     _check_style(style)
     progress("reading the scenario")
+    overrides = [str(o) for o in overrides]
     scenario = _load(path, overrides, found)
-    folder = prepare_output_dir(out if out is not None else RESULTS_DIR / scenario.name)
+    folder = prepare_output_dir(out if out is not None else default_folder(scenario.name, overrides),
+                                identity("run", [scenario.name], overrides), force=force,
+                                replace=False)
     progress(f"simulating {scenario.name}")
     result = scenario.run()
     if not result.success:
@@ -132,7 +137,7 @@ def run_scenario(path: str | Path, overrides: Iterable[str] = (), *, out: str | 
         found += [f"the scenario's own expectation fails: {f}" for f in failures]
     progress("writing files and figures")
     written = write_run(folder, result, scenario, formats=formats, style=style, command=command,
-                        started=started,
+                        started=started, overrides=overrides, force=force,
                         extra={"expectations": expectations} if expectations is not None else None)
     return RunReport(scenario, result, metrics_dict(result), written, found)
 
@@ -141,13 +146,14 @@ def compare_scenarios(paths: Sequence[str | Path], overrides: Iterable[str] = ()
                       labels: Sequence[str] | None = None, control: str | Path | None = None,
                       out: str | Path | None = None, formats: str | Sequence[str] = ("png",),
                       style: str = "paper", command: str | None = None,
-                      progress: Progress = _quiet) -> CompareReport:
+                      progress: Progress = _quiet, force: bool = False) -> CompareReport:
     """Simulate several scenarios and write them side by side (``livermodel compare``).
 
     ``labels`` name the arms in ``paths`` (default: the scenario names).  With ``control``, that
     scenario is the first arm (labelled with its name) and each other arm is also reported as its
     difference against it; if ``control`` is also in ``paths`` it is not run twice.  ``overrides``
-    apply to every arm.  Nothing is written if any arm fails.
+    apply to every arm.  Nothing is written if any arm fails.  The default folder is
+    ``results/compare-<names>[-set-<hash>]``; ``force`` as for :func:`run_scenario`.
     """
     started = now_iso()
     overrides = list(overrides)
@@ -186,7 +192,9 @@ def compare_scenarios(paths: Sequence[str | Path], overrides: Iterable[str] = ()
     name = "-vs-".join(sc.name for sc in scenarios)
     if len(name) > 60:
         name = f"{scenarios[0].name}-and-{len(scenarios) - 1}-more"
-    folder = prepare_output_dir(out if out is not None else RESULTS_DIR / f"compare-{name}")
+    ident = identity("comparison", [sc.name for sc in scenarios], overrides)
+    folder = prepare_output_dir(out if out is not None else default_folder(f"compare-{name}", overrides),
+                                ident, force=force, replace=False)
     results = []
     for label, sc in zip(arm_labels, scenarios, strict=True):
         progress(f"simulating {label}")
@@ -198,8 +206,9 @@ def compare_scenarios(paths: Sequence[str | Path], overrides: Iterable[str] = ()
         return report
     progress("writing files and figures")
     report.written = write_comparison(folder, results, arm_labels, scenarios,
-                                         control=control_index, formats=formats, style=style,
-                                         command=command, started=started)
+                                      control=control_index, formats=formats, style=style,
+                                      command=command, started=started, overrides=overrides,
+                                      force=force)
     return report
 
 
@@ -228,6 +237,7 @@ class Validation:
     name: str | None
     error: LivermodelError | None
     warnings: list[str]
+    errors: list[LivermodelError] = field(default_factory=list)
 
     @property
     def ok(self) -> bool:
@@ -235,7 +245,13 @@ class Validation:
 
 
 def validate_scenarios(paths: Sequence[str | Path], overrides: Iterable[str] = ()) -> list[Validation]:
-    """Check scenario files without simulating (``livermodel validate``); one entry per file."""
+    """Check scenario files without simulating (``livermodel validate``); one entry per file.
+
+    ``errors`` holds every independent mistake of a file, in line order (see
+    :mod:`livermodel.scenario.all_errors`); ``error`` is the first of them.
+    """
+    from livermodel.scenario.all_errors import all_errors
+
     overrides = list(overrides)
     out = []
     for p in paths:
@@ -243,7 +259,12 @@ def validate_scenarios(paths: Sequence[str | Path], overrides: Iterable[str] = (
         try:
             sc = _load(p, overrides, found)
         except LivermodelError as err:
-            out.append(Validation(str(p), None, err, found))
+            try:
+                _, errors = all_errors(p, overrides)
+            except LivermodelError:
+                errors = []
+            errors = errors or [err]
+            out.append(Validation(str(p), None, errors[0], found, errors))
         else:
             out.append(Validation(str(p), sc.name, None, found))
     return out

@@ -14,6 +14,7 @@ import shutil
 import sys
 import textwrap
 from contextlib import contextmanager
+from pathlib import Path
 from typing import Annotated
 
 import typer
@@ -22,6 +23,7 @@ from livermodel.cli.common import (
     EXIT_BAD_INPUT,
     EXIT_FAILED,
     EXIT_INTERRUPTED,
+    ForceOption,
     FormatOption,
     QuietOption,
     ScenarioArg,
@@ -97,10 +99,11 @@ def run(
     ctx: typer.Context,
     scenario: ScenarioArg,
     set_: _set_option() = None,
-    out: out_option("results/<scenario name>/") = None,
+    out: out_option("results/<scenario name>/, or results/<scenario name>-set-<hash>/ with --set") = None,
     format_: FormatOption = "png",
     style: StyleOption = "paper",
     quiet: QuietOption = False,
+    force: ForceOption = False,
 ) -> None:
     """Simulate one scenario and write its output folder.
 
@@ -118,7 +121,7 @@ def run(
 
     with _user_errors(), _status(quiet) as progress:
         report = runner.run_scenario(scenario, set_ or [], out=out, formats=format_, style=style,
-                                     command=_command_line(ctx), progress=progress)
+                                     command=_command_line(ctx), progress=progress, force=force)
     for w in report.warnings:
         typer.echo(f"warning: {w}", err=True)
     if not report.success:
@@ -149,10 +152,11 @@ def compare(
         help="Control arm: drawn first, and every other arm is also shown as its difference "
         "against it.")] = None,
     set_: _set_option(" Applies to every arm.") = None,
-    out: out_option("results/compare-<names>/") = None,
+    out: out_option("results/compare-<names>/ (-set-<hash> added with --set)") = None,
     format_: FormatOption = "png",
     style: StyleOption = "paper",
     quiet: QuietOption = False,
+    force: ForceOption = False,
 ) -> None:
     """Overlay several scenarios; metrics side by side.
 
@@ -173,7 +177,8 @@ def compare(
     with _user_errors(), _status(quiet) as progress:
         report = runner.compare_scenarios(scenarios, set_ or [], labels=arm_labels, control=control,
                                           out=out, formats=format_, style=style,
-                                          command=_command_line(ctx), progress=progress)
+                                          command=_command_line(ctx), progress=progress,
+                                          force=force)
     for w in report.warnings:
         typer.echo(f"warning: {w}", err=True)
     if not report.success:
@@ -211,15 +216,18 @@ def validate(
         results = runner.validate_scenarios(scenarios, set_ or [])
     for v in results:
         for w in v.warnings:
-            typer.echo(f"warning: {v.path}: {w}", err=True)
+            located = Path(w.split(":", 1)[0]).name == Path(v.path).name
+            typer.echo(f"warning: {w}" if located else f"warning: {v.path}: {w}", err=True)
         if v.ok:
             _say(quiet, f"ok: {v.path} ({v.name})")
         else:
-            typer.echo(f"error: {v.error}", err=True)
+            for err in v.errors or [v.error]:
+                typer.echo(f"error: {err}", err=True)
     bad = sum(not v.ok for v in results)
     if bad:
-        typer.echo(f"{bad} of {len(results)} scenario file(s) have problems; fix the lines named "
-                   "above and run 'livermodel validate' again.", err=True)
+        n_errors = sum(len(v.errors or [v.error]) for v in results if not v.ok)
+        typer.echo(f"{bad} of {len(results)} scenario file(s) have problems ({n_errors} in all); "
+                   "fix the lines named above and run 'livermodel validate' again.", err=True)
         raise typer.Exit(EXIT_BAD_INPUT)
 
 

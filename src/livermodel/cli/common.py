@@ -27,6 +27,9 @@ FormatOption = Annotated[str, typer.Option("--format", "-f", metavar="FORMATS", 
 StyleOption = Annotated[str, typer.Option("--style", metavar="paper|slides", help=STYLE_HELP)]
 QuietOption = Annotated[bool, typer.Option("--quiet", "-q", help=QUIET_HELP)]
 SetOption = Annotated[list[str] | None, typer.Option("--set", metavar="KEY=VALUE", help=SET_HELP)]
+FORCE_HELP = ("Replace the output folder even if it holds another kind of output, another "
+              "scenario or other --set values (files livermodel did not write are kept).")
+ForceOption = Annotated[bool, typer.Option("--force", help=FORCE_HELP)]
 
 
 def out_option(default: str):

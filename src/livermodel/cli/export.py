@@ -15,17 +15,20 @@ from typing import Annotated
 
 import typer
 
-from livermodel.cli.common import user_errors
+from livermodel.cli.common import command_line, user_errors
 
 #: Export formats: name -> description.
 FORMATS = {"sbml": "SBML Level 3 Version 2 (COPASI, Tellurium, libRoadRunner, ...)"}
 
 
 def export(
+    ctx: typer.Context,
     scenario: Annotated[str, typer.Argument(
         metavar="SCENARIO", help="Scenario file, or the name of a library scenario.")],
     output: Annotated[Path, typer.Option(
-        "--output", "-o", metavar="FILE", dir_okay=False, help="File to write.")],
+        "--output", "-o", metavar="FILE", dir_okay=False,
+        help="File to write (its folder is created if needed; FILE.provenance.json goes next to "
+        "it).")],
     format: Annotated[str, typer.Option(
         "--format", "-f", metavar="sbml", help="Output format: " + ", ".join(FORMATS) + ".")] = "sbml",
     overrides: Annotated[list[str] | None, typer.Option(
@@ -45,7 +48,9 @@ def export(
       livermodel export my-scenario.yaml -o mine.xml --set parameters.toxin_ec50=200
     """
     from livermodel.errors import LivermodelError
+    from livermodel.output.provenance import now_iso, output_file, write_sidecar
 
+    started = now_iso()
     with user_errors():  # a user's mistake: one message, exit status 2, no traceback
         if format not in FORMATS:
             raise LivermodelError(f"unknown export format '{format}'", key="--format",
@@ -54,9 +59,12 @@ def export(
         from livermodel.scenario.scenario import load_scenario
 
         sc = load_scenario(scenario, overrides or ())
+        output_file(output)
         path = export_sbml(sc, output)
+        side = write_sidecar(path, kind="export", scenario=sc, overrides=overrides or (),
+                             command=command_line(ctx), started=started, extra={"format": format})
     typer.echo(f"wrote {path} ({FORMATS[format].split(' (')[0]}) for scenario '{sc.name}': "
-               f"{sc.duration_h:g} h, species {sc.species}")
+               f"{sc.duration_h:g} h, species {sc.species}; provenance in {side.name}")
 
 
 def register(app: typer.Typer) -> None:

@@ -13,6 +13,7 @@ from typing import Annotated
 
 import typer
 
+from livermodel.cli.common import ForceOption as FORCE
 from livermodel.cli.common import FormatOption as FORMAT
 from livermodel.cli.common import QuietOption as QUIET
 from livermodel.cli.common import ScenarioArg as SCENARIO_ARG
@@ -27,7 +28,18 @@ SEED = Annotated[int | None, typer.Option(
 
 
 def _out(kind: str):
-    return out_option(f"results/<scenario>-{kind}/")
+    return out_option(f"results/<scenario>-{kind}/ (<scenario>-set-<hash>-{kind}/ with --set)")
+
+
+def _folder(out, sc, overrides, kind: str, force: bool, suffix: str | None = None):
+    """The output folder of a study, checked before computing (see output/folders.py)."""
+    from livermodel.output.folders import default_folder, identity
+    from livermodel.output.provenance import prepare_output_dir
+
+    folder = out or default_folder(sc.name, overrides or (), f"-{suffix or kind}")
+    prepare_output_dir(folder, identity(kind, [sc.name], list(overrides or ())), force=force,
+                       replace=False)
+    return folder
 
 
 def _load(scenario: str, overrides):
@@ -87,6 +99,7 @@ def threshold(
     format_: FORMAT = "png",
     style: STYLE = "paper",
     quiet: QUIET = False,
+    force: FORCE = False,
 ) -> None:
     """Find the tipping point: the value of one key at which the outcome flips.
 
@@ -114,11 +127,11 @@ def threshold(
         sc = _load(scenario, set_)
         key, spec = _pair(vary, "--vary")
         along_pair = _pair(along, "--along") if along else None
+        folder = _folder(out, sc, set_, "threshold", force, None)
         res = find_threshold(sc, key, spec=spec, metric=metric, level=level, tol=tol,
                              along=along_pair, points=points)
-        folder = out or f"results/{sc.name}-threshold"
         write_threshold(folder, res, formats=format_, style=style, command=_command(),
-                        started=started)
+                        started=started, overrides=set_ or (), force=force)
     unit = f" {res.unit}" if res.unit else ""
     if res.critical_value is not None:
         lo_w, hi_w = res.outcome_words
@@ -154,10 +167,11 @@ def sensitivity(
         "--second-order/--no-second-order",
         help="Sobol: also second-order indices (N(2D+2) runs instead of N(D+2)).")] = True,
     set_: SET = None,
-    out: _out("sensitivity") = None,
+    out: _out("sensitivity-<method>") = None,
     format_: FORMAT = "png",
     style: STYLE = "paper",
     quiet: QUIET = False,
+    force: FORCE = False,
 ) -> None:
     """Which parameters matter for a metric: elasticities, Morris or Sobol indices.
 
@@ -181,11 +195,11 @@ def sensitivity(
         from livermodel.studies.sensitivity import sensitivity as run
 
         sc = _load(scenario, set_)
+        folder = _folder(out, sc, set_, "sensitivity", force, f"sensitivity-{method}")
         res = run(sc, metric, method=method, params=_names(params), samples=samples, seed=seed,
                   step=step, second_order=second_order)
-        folder = out or f"results/{sc.name}-sensitivity-{method}"
         write_sensitivity(folder, res, formats=format_, style=style, command=_command(),
-                          started=started)
+                          started=started, overrides=set_ or (), force=force)
     key = {"local": "elasticity", "morris": "mu_star", "sobol": "ST"}[res.method]
     top = ", ".join(f"{r['name']} {r[key]:.3g}" for r in res.rows[:5])
     _say(quiet, f"{res.method} sensitivity of {metric} ({res.runs} runs): top {key}: {top}")
@@ -214,6 +228,7 @@ def cohort(
     format_: FORMAT = "png",
     style: STYLE = "paper",
     quiet: QUIET = False,
+    force: FORCE = False,
 ) -> None:
     """Simulate a virtual cohort: N animals or patients with parameters varied around the preset.
 
@@ -236,12 +251,12 @@ def cohort(
         from livermodel.studies.cohort import run_cohort
 
         sc = _load(scenario, set_)
+        folder = _folder(out, sc, set_, "cohort", force, None)
         ctrl = _load(control, ()) if control else None
         res = run_cohort(sc, size=size, variability=variability, control=ctrl, seed=seed,
                          params=_names(params), metrics=_names(metrics) or ())
-        folder = out or f"results/{sc.name}-cohort"
         write_cohort(folder, res, formats=format_, style=style, command=_command(),
-                     started=started)
+                     started=started, overrides=set_ or (), force=force)
     data = res.to_dict()
     for label, a in data["arms"].items():
         _say(quiet, f"{label}: {a['survivors']}/{a['n']} survive ({100 * a['survival_fraction']:.0f} %, "
@@ -266,6 +281,7 @@ def fit(
     format_: FORMAT = "png",
     style: STYLE = "paper",
     quiet: QUIET = False,
+    force: FORCE = False,
 ) -> None:
     """Fit parameters to measured time courses by weighted least squares.
 
@@ -286,11 +302,11 @@ def fit(
         from livermodel.studies.fit import fit as run
 
         sc = _load(scenario, set_)
+        folder = _folder(out, sc, set_, "fit", force, None)
         names = _names(params) or []
         res = run(sc, data, names, max_evaluations=max_evaluations)
-        folder = out or f"results/{sc.name}-fit"
         paths = write_fit(folder, res, formats=format_, style=style, command=_command(),
-                          started=started)
+                          started=started, overrides=set_ or (), force=force)
     for n in res.names:
         lo, hi = res.ci[n]
         _say(quiet, f"{n} = {res.estimates[n]:.4g} (95 % CI {lo:.3g} to {hi:.3g}; start "

@@ -14,7 +14,14 @@ from typing import Annotated
 
 import typer
 
-from livermodel.cli.common import EXIT_INTERRUPTED, command_line, out_option, user_errors
+from livermodel.cli.common import (
+    EXIT_FAILED,
+    EXIT_INTERRUPTED,
+    ForceOption,
+    command_line,
+    out_option,
+    user_errors,
+)
 
 
 def sweep(
@@ -43,7 +50,7 @@ def sweep(
         help="Change the scenario before sweeping (repeatable), as in 'livermodel run'.")] = None,
     jobs: Annotated[int, typer.Option(
         "--jobs", "-j", metavar="N", help="Worker processes of the local executor.")] = 1,
-    out: out_option("results/<scenario>-sweep/") = None,
+    out: out_option("results/<scenario>-sweep/ (<scenario>-set-<hash>-sweep/ with --set)") = None,
     executor: Annotated[str, typer.Option(
         "--executor", metavar="local|dask",
         help="Where chunks run: local processes, or a Dask cluster (--scheduler).")] = "local",
@@ -72,6 +79,7 @@ def sweep(
         "--style", metavar="paper|slides", help="Figure style.")] = "paper",
     quiet: Annotated[bool, typer.Option(
         "--quiet", "-q", help="Print nothing but errors (no progress, no summary).")] = False,
+    force: ForceOption = False,
 ) -> None:
     """Run a parameter sweep of a scenario: one row per run in metrics.csv, plus figures.
 
@@ -98,7 +106,7 @@ def sweep(
         with user_errors():
             _sweep(ctx, scenario, vary, zip_, design, samples, seed, set_, jobs, out, executor,
                    scheduler, save_trajectories, resume, dry_run, metric, chunk_size, format_,
-                   style, quiet)
+                   style, quiet, force)
     except KeyboardInterrupt:
         typer.echo("interrupted: finished chunks are kept; complete the sweep with --resume "
                    f"{out or resume or 'DIR'}", err=True)
@@ -106,7 +114,7 @@ def sweep(
 
 
 def _sweep(ctx, scenario, vary, zip_, design, samples, seed, set_, jobs, out, executor, scheduler,
-           save_trajectories, resume, dry_run, metric, chunk_size, format_, style, quiet):
+           save_trajectories, resume, dry_run, metric, chunk_size, format_, style, quiet, force):
     from livermodel.errors import LivermodelError
     from livermodel.output import sweep as sweep_folder
     from livermodel.studies.sweep import estimate, plan
@@ -135,7 +143,9 @@ def _sweep(ctx, scenario, vary, zip_, design, samples, seed, set_, jobs, out, ex
         plan = plan.plan_sweep(scenario, vary or None, zip=zip_ or None, design=design,
                              samples=samples, seed=seed, chunk_size=chunk_size, metric=metric,
                              overrides=set_ or ())
-        folder = out or f"results/{plan.scenario.name}-sweep"
+        from livermodel.output.folders import default_folder
+
+        folder = out or default_folder(plan.scenario.name, set_ or (), "-sweep")
     for w in plan.warnings:
         typer.echo(f"warning: {w}", err=True)
     if dry_run:
@@ -156,12 +166,23 @@ def _sweep(ctx, scenario, vary, zip_, design, samples, seed, set_, jobs, out, ex
         result = sweep_folder.run_sweep(plan, folder, jobs=jobs, executor=executor, scheduler=scheduler,
                               save_trajectories=traj, resume=resume is not None, progress=update,
                               formats=format_, style=style, metric=metric,
-                              command=command_line(ctx))
+                              command=command_line(ctx), overrides=set_ or (),
+                              force=force)
+    n, failed = plan.n_runs, result.n_failed
+    if n and failed == n:
+        first = next((r["message"] for r in result.rows if r["message"]), "")
+        typer.echo(f"error: every one of the {n:,} runs failed to solve, so nothing could be "
+                   f"computed (first reason: {first or 'not given'}); their rows are in "
+                   f"{result.folder}/metrics.csv. Try --set solver.method=Radau or a smaller "
+                   "--set solver.max_step, or check the ranges of --vary.", err=True)
+        raise typer.Exit(EXIT_FAILED)
+    if failed:  # a liver that fails is a result; a run the solver could not finish is not
+        typer.echo(f"warning: {failed:,} of {n:,} runs failed to solve (status 'failed' and a "
+                   "message in metrics.csv; the figures leave them out)", err=True)
     if not quiet:
-        n, failed = plan.n_runs, result.n_failed
         rate = n / result.elapsed_s if result.elapsed_s > 0 else float("nan")
         typer.echo(plan.describe())
-        typer.echo(f"{n - failed:,} ok, {failed:,} failed; {result.elapsed_s:.1f} s "
+        typer.echo(f"{n - failed:,} ok, {failed:,} failed to solve; {result.elapsed_s:.1f} s "
                    f"({rate:,.0f} runs/s)")
         typer.echo(f"wrote {result.folder}/: {', '.join(f for f in result.files if '/' not in f)}"
                    + (f" and {sum('/' in f for f in result.files)} trajectory files" if traj else ""))

@@ -61,6 +61,7 @@ def explain(
 
 
 def explore(
+    ctx: typer.Context,
     scenario: ScenarioArg,
     snapshot: Annotated[Path | None, typer.Option(
         "--snapshot", metavar="FILE.png", dir_okay=False,
@@ -101,12 +102,17 @@ def explore(
             if snapshot.suffix.lower() not in (".png", ".svg", ".pdf"):
                 raise LivermodelError("--snapshot needs a .png, .svg or .pdf file name",
                                       key="--snapshot", found=repr(str(snapshot)))
-            if not snapshot.parent.exists():
-                raise LivermodelError(f"the folder '{snapshot.parent}' does not exist",
-                                      key="--snapshot")
+            from livermodel.output.provenance import now_iso, output_file, write_sidecar
+
+            started = now_iso()
+            output_file(snapshot, "--snapshot")
             ex = take(scenario, snapshot, overrides=set_ or (), settings=values)
+            side = write_sidecar(snapshot, kind="explore-snapshot", scenario=ex.scenario,
+                                 overrides=set_ or (), command=command_line(ctx), started=started,
+                                 extra={"sliders": values})
             typer.echo(f"wrote {snapshot} (explorer for '{ex.scenario.name}', "
-                       f"{len(ex.controls)} sliders, redraw {ex.last_draw_s * 1000:.0f} ms)")
+                       f"{len(ex.controls)} sliders, redraw {ex.last_draw_s * 1000:.0f} ms) "
+                       f"and {side.name}")
             return
         if values:
             raise LivermodelError("--slider only works with --snapshot; in the window, move the "
@@ -115,10 +121,12 @@ def explore(
 
 
 def phase(
+    ctx: typer.Context,
     scenario: ScenarioArg,
     output: Annotated[Path | None, typer.Option(
         "--output", "-o", metavar="FILE", dir_okay=False,
-        help="Image to write (.png, .svg or .pdf). Default: <scenario name>-phase.png.")] = None,
+        help="Image to write (.png, .svg or .pdf); its folder is created if needed. Default: "
+        "results/<scenario name>-phase.png (-set-<hash> added with --set).")] = None,
     y: Annotated[str, typer.Option(
         "--y", metavar="inflammation|toxin",
         help="Second variable of the plane (the first is functional mass).")] = "inflammation",
@@ -143,8 +151,11 @@ def phase(
     from livermodel.errors import LivermodelError
     from livermodel.figures.phase import phase_figure
     from livermodel.figures.timecourse import save_figure
+    from livermodel.output.folders import default_folder
+    from livermodel.output.provenance import now_iso, output_file, write_sidecar
     from livermodel.studies.phase import phase_portrait
 
+    started = now_iso()
     with user_errors():
         vals = None
         if values:
@@ -154,29 +165,32 @@ def phase(
                 raise LivermodelError("--values needs numbers separated by commas",
                                       key="--values", found=repr(values)) from None
         p = phase_portrait(scenario, y=y, values=vals, overrides=set_ or ())
-        out = output or Path(f"{p.scenario}-phase.png")
+        out = output or default_folder(p.scenario, set_ or (), "-phase.png")
         fmt = out.suffix.lower().lstrip(".")
         if fmt not in ("png", "svg", "pdf"):
             raise LivermodelError("the output needs a .png, .svg or .pdf name", key="--output",
                                   found=repr(str(out)))
-        if not out.parent.exists():
-            raise LivermodelError(f"the folder '{out.parent}' does not exist", key="--output")
+        output_file(out)
         fig = phase_figure(p, style=style)
         (path,) = save_figure(fig, out.with_suffix(""), [fmt])
+        side = write_sidecar(path, kind="phase", scenario=p.scenario, overrides=set_ or (),
+                             command=command_line(ctx), started=started,
+                             extra={"y": y, "values": vals})
     for s in p.steady_states:
         kind = "stable" if s.stable else "unstable"
         typer.echo(f"steady state: {s.label:<14} F = {s.functional_mass:.3f}, {y} = {s.y:.3g} "
                    f"({kind}, leading eigenvalue {s.eigenvalue:+.3g} 1/h)")
     fails = [t.label for t in p.trajectories if t.failed]
     typer.echo(f"{len(p.trajectories)} trajectories ({p.varied}); fail: {', '.join(fails) or 'none'}")
-    typer.echo(f"wrote {path}")
+    typer.echo(f"wrote {path} and {side.name}")
 
 
 def report(
     ctx: typer.Context,
     scenario: ScenarioArg,
     output: Annotated[Path, typer.Option(
-        "--output", "-o", metavar="FILE.html", dir_okay=False, help="HTML file to write.")],
+        "--output", "-o", metavar="FILE.html", dir_okay=False,
+        help="HTML file to write (its folder is created if needed).")],
     compare: Annotated[list[str] | None, typer.Option(
         "--compare", "-c", metavar="SCENARIO",
         help="Another scenario to compare with (repeatable).")] = None,
@@ -203,15 +217,21 @@ def report(
       livermodel report rat-phx-70 -o rat-phx-70.html
       livermodel report fulminant --compare fulminant-msc-early --compare fulminant-msc-late -o msc.html
     """
+    from livermodel.output.provenance import now_iso, output_file, write_sidecar
     from livermodel.teach.report import write_report
 
+    started = now_iso()
     with user_errors():
+        output_file(output)
         rep = write_report(output, scenario, compare=compare or (),
                            labels=[s.strip() for s in labels.split(",")] if labels else None,
                            overrides=set_ or (), phase=phase, threshold=threshold, cohort=cohort,
                            style=style, command=command_line(ctx))
+        side = write_sidecar(output, kind="report", scenario=rep.scenario, overrides=set_ or (),
+                             command=command_line(ctx), started=started,
+                             extra={"compare": list(compare or ()), "sections": rep.sections})
     kb = len(rep.html.encode()) / 1024
-    typer.echo(f"wrote {output} ({kb:,.0f} kB; sections: {', '.join(rep.sections)})")
+    typer.echo(f"wrote {output} ({kb:,.0f} kB; sections: {', '.join(rep.sections)}) and {side.name}")
 
 
 def register(app: typer.Typer) -> None:

@@ -34,11 +34,15 @@ COMPARISON = "comparison"
 ARMS = "arms"
 
 
-def prepare_output_dir(path: str | Path) -> Path:
+def prepare_output_dir(path: str | Path, ident: dict | None = None, *, force: bool = False,
+                       replace: bool = True) -> Path:
     """Create folder ``path`` (and parents) and check that files can be written into it.
 
     Raises :class:`LivermodelError` (key ``--out``) with what to do if it is a file, cannot be
-    created, or is not writable.
+    created, or is not writable.  With ``ident`` (see :func:`livermodel.output.folders.identity`)
+    the folder rules apply: a folder holding another kind of output, another scenario or other
+    overrides is refused unless ``force``; the old output is removed unless ``replace`` is false
+    (see :mod:`livermodel.output.folders`).
     """
     path = Path(path)
     if path.exists() and not path.is_dir():
@@ -56,6 +60,10 @@ def prepare_output_dir(path: str | Path) -> Path:
             f"cannot write to the output folder '{path}': {err.strerror or err}", key="--out",
             suggestion="Choose a folder you can write to with --out DIR, or fix its permissions",
         ) from None
+    if ident is not None:
+        from livermodel.output.folders import check_folder
+
+        check_folder(path, ident, force=force, replace=replace)
     return path
 
 
@@ -123,8 +131,12 @@ def command_line(argv: Sequence[str] | None = None) -> str:
 
 
 def provenance(result=None, scenario=None, *, command: str | None = None, started: str | None = None,
-               kind: str = "run") -> dict:
-    """The provenance record of an output folder (without the file hashes)."""
+               kind: str = "run", ident: dict | None = None) -> dict:
+    """The provenance record of an output folder (without the file hashes).
+
+    ``ident`` (kind, scenario names and ``--set`` overrides, see
+    :func:`livermodel.output.folders.identity`) is recorded as ``output``.
+    """
     from livermodel.model.layout import VARIABLES
 
     record: dict = {
@@ -137,6 +149,8 @@ def provenance(result=None, scenario=None, *, command: str | None = None, starte
         "platform": platform.platform(),
         "git": git_commit(),
     }
+    if ident is not None:
+        record["output"] = ident
     if scenario is not None:
         record["scenario"] = {
             "name": getattr(scenario, "name", None),
@@ -163,3 +177,52 @@ def provenance(result=None, scenario=None, *, command: str | None = None, starte
 def _step(t) -> float | None:
     t = np.asarray(t, dtype=float)
     return float(t[1] - t[0]) if t.size > 1 else None
+
+
+def sidecar_path(path: str | Path) -> Path:
+    """``<file>.provenance.json``: where the provenance of a single-file output goes."""
+    path = Path(path)
+    return path.with_name(path.name + ".provenance.json")
+
+
+def write_sidecar(path: str | Path, *, kind: str, scenario=None, overrides: Sequence[str] = (),
+                  command: str | None = None, started: str | None = None,
+                  extra: dict | None = None) -> Path:
+    """Write the provenance of the single file ``path`` next to it, as ``<file>.provenance.json``.
+
+    The record is that of an output folder (versions, command, scenario name and hash, the
+    ``--set`` values as ``output``) with ``files`` holding the SHA-256 of ``path``.  ``scenario``
+    is a loaded scenario or just its name.  Returns the sidecar's path.
+    """
+    from livermodel.files import atomic_write, sha256_file
+    from livermodel.output.folders import identity
+    from livermodel.output.tables import _json
+
+    path = Path(path)
+    name = scenario if isinstance(scenario, str) else getattr(scenario, "name", None)
+    record = provenance(None, None if isinstance(scenario, str) else scenario, command=command,
+                        started=started, kind=kind, ident=identity(kind, [name], list(overrides)))
+    if isinstance(scenario, str):
+        record["scenario"] = {"name": scenario}
+    record.update(extra or {})
+    record["files"] = {path.name: sha256_file(path)}
+    out = sidecar_path(path)
+    try:
+        atomic_write(out, _json(record))
+    except OSError as err:
+        raise _output_error(out, err) from None
+    return out
+
+
+def output_file(path: str | Path, key: str = "--output") -> Path:
+    """Check a single-file output path and create its folder if needed."""
+    path = Path(path)
+    if path.is_dir():
+        raise LivermodelError(f"'{path}' is a folder, not a file", key=key,
+                              suggestion="Give a file name, e.g. results/out.png")
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+    except OSError as err:
+        raise LivermodelError(f"cannot create the folder '{path.parent}': {err.strerror or err}",
+                              key=key, suggestion="Choose a folder you can write to") from None
+    return path

@@ -41,6 +41,7 @@ from pathlib import Path
 
 from livermodel.errors import LivermodelError
 from livermodel.files import atomic_write, check_formats, sha256_file
+from livermodel.output.folders import describe_overrides, identity, titled
 from livermodel.output.provenance import (
     ARMS,
     COMPARISON,
@@ -93,38 +94,46 @@ def _seal(folder: Path, record: dict, written: Written) -> None:
 
 def write_run(folder: str | Path, result, scenario=None, *, formats: str | Sequence[str] = ("png",),
               style: str = "paper", command: str | None = None, started: str | None = None,
-              title: str | None = None, extra: Mapping | None = None) -> Written:
+              title: str | None = None, overrides: Sequence[str] = (), force: bool = False,
+              _nested: bool = False, extra: Mapping | None = None) -> Written:
     """Write the output folder of one run (see the module docstring); returns what was written.
 
     ``extra`` entries are added to the provenance record (``run`` adds ``expectations``).
 
     ``scenario`` (a loaded scenario, optional) adds ``scenario.resolved.yaml`` and the scenario
-    hash.  ``formats`` are the figure formats (empty for none).  Raises :class:`LivermodelError`
-    if ``folder`` cannot be written.
+    hash.  ``formats`` are the figure formats (empty for none).  ``overrides`` (the ``--set``
+    values the scenario was loaded with) are named in ``metrics.json``, ``provenance.json`` and
+    the figure title.  A folder holding another kind of output, another scenario or other
+    overrides is refused unless ``force`` (see :mod:`livermodel.output.folders`).  Raises
+    :class:`LivermodelError` if ``folder`` cannot be written.
     """
     formats = check_formats(formats)
     if formats:
         from livermodel.figures.style import check_style
 
         check_style(style)
-    folder = prepare_output_dir(folder)
+    overrides = [str(o) for o in overrides]
+    name = getattr(scenario, "name", None) or (getattr(result, "info", None) or {}).get("scenario")
+    ident = identity("run", [name], overrides)
+    folder = prepare_output_dir(folder, None if _nested else ident, force=force)
     written = Written(folder)
     _begin(folder)
     _put(folder, TIMESERIES, timeseries_csv(result), written)
-    _put(folder, METRICS, _json(metrics_dict(result)), written)
+    _put(folder, METRICS, _json({**metrics_dict(result), "scenario": name,
+                                 "overrides": overrides}), written)
     if scenario is not None and hasattr(scenario, "to_yaml"):
         _put(folder, RESOLVED, scenario.to_yaml(), written)
     if formats:
         from livermodel.figures.timecourse import save_figure, timecourse_figure
 
-        name = title if title is not None else getattr(scenario, "name", None)
-        fig = timecourse_figure(result, style=style, title=name)
+        fig = timecourse_figure(result, style=style,
+                                title=title if title is not None else titled(name, overrides))
         try:
             for path in save_figure(fig, folder / TIMECOURSE, formats):
                 written.files.append(path.name)
         except OSError as err:
             raise _output_error(folder / TIMECOURSE, err) from None
-    record = provenance(result, scenario, command=command, started=started)
+    record = provenance(result, scenario, command=command, started=started, ident=ident)
     record.update(dict(extra or {}))
     _seal(folder, record, written)
     return written
@@ -171,10 +180,12 @@ def write_comparison(folder: str | Path, results: Sequence, labels: Sequence[str
                      scenarios: Sequence | None = None, *, control: int | None = None,
                      formats: str | Sequence[str] = ("png",), style: str = "paper",
                      command: str | None = None, started: str | None = None,
-                     title: str | None = None) -> Written:
+                     title: str | None = None, overrides: Sequence[str] = (),
+                     force: bool = False) -> Written:
     """Write a comparison folder (see the module docstring); returns what was written.
 
-    ``control`` is the index of the control arm in ``results`` (or ``None``).
+    ``control`` is the index of the control arm in ``results`` (or ``None``); ``overrides`` and
+    ``force`` as for :func:`write_run`.
     """
     formats = check_formats(formats)
     if formats:
@@ -187,7 +198,10 @@ def write_comparison(folder: str | Path, results: Sequence, labels: Sequence[str
         raise LivermodelError("two arms have the same label", key="--labels", found=", ".join(labels),
                               suggestion="Give every arm its own label with --labels")
     scenarios = list(scenarios) if scenarios is not None else [None] * len(results)
-    folder = prepare_output_dir(folder)
+    overrides = [str(o) for o in overrides]
+    ident = identity("comparison", [getattr(sc, "name", None) or lab
+                                    for sc, lab in zip(scenarios, labels, strict=True)], overrides)
+    folder = prepare_output_dir(folder, ident, force=force)
     written = Written(folder)
     _begin(folder)
     arms = []
@@ -198,7 +212,8 @@ def write_comparison(folder: str | Path, results: Sequence, labels: Sequence[str
             name, k = f"{slug(label)}-{k}", k + 1
         used.add(name.lower())
         sub = Path(ARMS) / name
-        inner = write_run(folder / sub, res, sc, formats=(), command=command, started=started)
+        inner = write_run(folder / sub, res, sc, formats=(), command=command, started=started,
+                          overrides=overrides, _nested=True)
         arms.append({"label": label, "folder": sub.as_posix(),
                      "scenario": getattr(sc, "name", None), "sha256": getattr(sc, "sha256", None)})
         written.files += [(sub / f).as_posix() for f in inner.files]
@@ -208,13 +223,16 @@ def write_comparison(folder: str | Path, results: Sequence, labels: Sequence[str
     if formats:
         from livermodel.figures.timecourse import comparison_figure, save_figure
 
-        fig = comparison_figure(results, labels, style=style, title=title)
+        fig = comparison_figure(results, labels, style=style,
+                                title=title if title is not None else
+                                (describe_overrides(overrides) or None))
         try:
             for path in save_figure(fig, folder / COMPARISON, formats):
                 written.files.append(path.name)
         except OSError as err:
             raise _output_error(folder / COMPARISON, err) from None
-    record = provenance(None, None, command=command, started=started, kind="comparison")
+    record = provenance(None, None, command=command, started=started, kind="comparison",
+                        ident=ident)
     record["arms"] = arms
     record["control"] = labels[control] if control is not None else None
     _seal(folder, record, written)

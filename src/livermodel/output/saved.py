@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
@@ -55,6 +55,7 @@ class SavedRun:
     message: str
     name: str | None
     provenance: dict
+    overrides: list[str] = field(default_factory=list)
 
     def __getitem__(self, name: str) -> np.ndarray:
         if name == "time_h":
@@ -123,6 +124,8 @@ def read_run(folder: str | Path) -> SavedRun:
         raise LivermodelError(f"'{folder}' is a {record.get('kind')} folder, not a run folder")
     time_h, data = read_timeseries(folder / TIMESERIES)
     metrics = json.loads((folder / METRICS).read_text(encoding="utf-8"))
+    overrides = metrics.pop("overrides", None) or (record.get("output") or {}).get("overrides", [])
+    metrics.pop("scenario", None)
     run = record.get("run", {})
     return SavedRun(
         folder=folder, time_h=time_h, data=data, metrics=metrics,
@@ -131,6 +134,7 @@ def read_run(folder: str | Path) -> SavedRun:
         duration_h=float(run.get("duration_h", time_h[-1] if time_h.size else 0.0)),
         success=bool(run.get("success", True)), message=str(run.get("message", "")),
         name=(record.get("scenario") or {}).get("name"), provenance=record,
+        overrides=list(overrides or []),
     )
 
 
@@ -150,8 +154,8 @@ def redraw(folder: str | Path, *, formats: str | Sequence[str] = ("png",),
            style: str = "paper") -> list[Path]:
     """Redraw the figures of a run or comparison folder from its saved files (no simulation).
 
-    The new figures replace the old ones; ``provenance.json`` is not changed (figures are not
-    hashed).  Returns the figure paths.
+    The new figures replace the old ones, and ``provenance.json`` lists and hashes them (with a
+    ``redrawn`` entry saying when, in which formats and style).  Returns the figure paths.
     """
     from livermodel.figures.style import check_style
     from livermodel.figures.timecourse import comparison_figure, save_figure, timecourse_figure
@@ -160,12 +164,38 @@ def redraw(folder: str | Path, *, formats: str | Sequence[str] = ("png",),
     check_style(style)
     saved = read_results(folder)
     if isinstance(saved, SavedComparison):
-        fig = comparison_figure(saved.runs, saved.labels, style=style)
+        from livermodel.output.folders import describe_overrides
+
+        over = (saved.provenance.get("output") or {}).get("overrides", [])
+        fig = comparison_figure(saved.runs, saved.labels, style=style,
+                                title=describe_overrides(over) or None)
         stem = saved.folder / COMPARISON
     else:
-        fig = timecourse_figure(saved, style=style, title=saved.name)
+        from livermodel.output.folders import titled
+
+        fig = timecourse_figure(saved, style=style, title=titled(saved.name, saved.overrides))
         stem = saved.folder / TIMECOURSE
     try:
-        return save_figure(fig, stem, formats)
+        paths = save_figure(fig, stem, formats)
     except OSError as err:
         raise _output_error(stem, err) from None
+    _record_figures(saved.folder, saved.provenance, paths, formats, style)
+    return paths
+
+
+def _record_figures(folder: Path, record: dict, paths: Sequence[Path], formats, style: str) -> None:
+    """List and hash redrawn figures in the folder's ``provenance.json`` (atomically)."""
+    from livermodel.files import atomic_write
+    from livermodel.output.provenance import now_iso
+    from livermodel.output.tables import _json
+
+    files = dict(record.get("files", {}))
+    for p in paths:
+        files[p.relative_to(folder).as_posix()] = sha256_file(p)
+    record["files"] = files
+    record.setdefault("redrawn", []).append({"at": now_iso(), "formats": list(formats),
+                                             "style": style})
+    try:
+        atomic_write(folder / PROVENANCE, _json(record))
+    except OSError as err:
+        raise _output_error(folder / PROVENANCE, err) from None

@@ -18,7 +18,8 @@ class OutputFolder:
     with the SHA-256 of every file, so a folder without it was interrupted.
     """
 
-    def __init__(self, path, *, formats=("png",), style: str = "paper"):
+    def __init__(self, path, *, formats=("png",), style: str = "paper", ident: dict | None = None,
+                 force: bool = False):
         from livermodel.files import check_formats
         from livermodel.output.provenance import PROVENANCE, prepare_output_dir
 
@@ -28,7 +29,8 @@ class OutputFolder:
 
             check_style(style)
         self.style = style
-        self.path = prepare_output_dir(path)
+        self.ident = ident
+        self.path = prepare_output_dir(path, ident, force=force)
         self.files: list[str] = []
         try:
             (self.path / PROVENANCE).unlink(missing_ok=True)
@@ -65,7 +67,8 @@ class OutputFolder:
         from livermodel.files import sha256_file
         from livermodel.output.provenance import PROVENANCE, provenance
 
-        record = provenance(None, scenario, command=command, started=started, kind=kind)
+        record = provenance(None, scenario, command=command, started=started, kind=kind,
+                            ident=self.ident)
         if scenario is not None:
             record["solver"] = scenario.settings.as_dict()
         record.update(jsonable(dict(extra or {})))
@@ -77,10 +80,20 @@ class OutputFolder:
 __all__ = ["write_threshold", "write_sensitivity", "write_cohort", "write_fit", "write_check"]
 
 
+def _ident(kind: str, scenario, overrides) -> dict:
+    """The identity of a study folder (see :mod:`livermodel.output.folders`): a folder holding
+    another kind of output, another scenario or other ``--set`` values is refused unless
+    ``force``."""
+    from livermodel.output.folders import identity
+
+    return identity(kind, [getattr(scenario, "name", None)], list(overrides or ()))
+
+
 def write_threshold(folder, result, *, formats=("png",), style="paper", command=None,
-                    started=None) -> list:
+                    started=None, overrides=(), force=False) -> list:
     """``threshold.json``, ``threshold_points.csv`` and ``threshold.<format>``."""
-    out = OutputFolder(folder, formats=formats, style=style)
+    out = OutputFolder(folder, formats=formats, style=style, force=force,
+                       ident=_ident("threshold", result.scenario, overrides))
     out.put("threshold.json", dumps(result.to_dict()))
     header = ["along_value", result.key, "outcome", result.metric, "round", "status", "message"]
     rows = [[p["along_value"], p["value"], p["outcome"], p["metric_value"], p["round"],
@@ -95,9 +108,10 @@ def write_threshold(folder, result, *, formats=("png",), style="paper", command=
 
 
 def write_sensitivity(folder, result, *, formats=("png",), style="paper", command=None,
-                      started=None) -> list:
+                      started=None, overrides=(), force=False) -> list:
     """``sensitivity.json``, ``sensitivity.csv`` (one row per parameter) and the figure."""
-    out = OutputFolder(folder, formats=formats, style=style)
+    out = OutputFolder(folder, formats=formats, style=style, force=force,
+                       ident=_ident("sensitivity", result.scenario, overrides))
     out.put("sensitivity.json", dumps(result.to_dict()))
     keys = [k for k in result.rows[0] if k != "name"] if result.rows else []
     out.put("sensitivity.csv", csv_text(["parameter", *keys],
@@ -112,9 +126,10 @@ def write_sensitivity(folder, result, *, formats=("png",), style="paper", comman
 
 
 def write_cohort(folder, result, *, formats=("png",), style="paper", command=None,
-                 started=None) -> list:
+                 started=None, overrides=(), force=False) -> list:
     """``cohort.json``, ``individuals.csv`` (one row per individual and arm) and the figure."""
-    out = OutputFolder(folder, formats=formats, style=style)
+    out = OutputFolder(folder, formats=formats, style=style, force=force,
+                       ident=_ident("cohort", result.arms[0].scenario, overrides))
     out.put("cohort.json", dumps(result.to_dict()))
     header, rows = result.table()
     out.put("individuals.csv", csv_text(header, rows))
@@ -130,11 +145,12 @@ def write_cohort(folder, result, *, formats=("png",), style="paper", command=Non
 
 
 def write_fit(folder, result, *, formats=("png",), style="paper", command=None,
-              started=None) -> list:
+              started=None, overrides=(), force=False) -> list:
     """``fit.json``, ``fit_points.csv``, ``<name>-calibrated.yaml`` and ``fit.<format>``."""
     from livermodel.studies.fit import calibrated_scenario
 
-    out = OutputFolder(folder, formats=formats, style=style)
+    out = OutputFolder(folder, formats=formats, style=style, force=force,
+                       ident=_ident("fit", result.scenario, overrides))
     out.put("fit.json", dumps(result.to_dict()))
     header, rows = result.points()
     out.put("fit_points.csv", csv_text(header, rows))

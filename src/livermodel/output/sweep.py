@@ -197,7 +197,8 @@ def run_sweep(plan: Plan, out_dir: str | Path | None = None, *, jobs: int = 1,
               resume: bool = False, progress: Callable[[int, int], None] | None = None,
               formats: str | Sequence[str] = ("png",), style: str = "paper",
               metric: str | None = None, command: str | None = None,
-              max_chunks: int | None = None) -> SweepResult:
+              max_chunks: int | None = None, overrides: Sequence[str] = (),
+              force: bool = False) -> SweepResult:
     """Run ``plan``; returns a :class:`SweepResult`.
 
     With ``out_dir`` every finished chunk is written at once and the folder ends with
@@ -208,7 +209,10 @@ def run_sweep(plan: Plan, out_dir: str | Path | None = None, *, jobs: int = 1,
     ``resume`` continues the sweep already in ``out_dir`` (same plan) without redoing finished
     chunks.  ``progress(runs_done, runs_total)`` is called after each chunk.  ``max_chunks``
     stops after that many new chunks (the sweep is then left unfinished, as if interrupted).
-    A folder that holds another sweep is refused unless ``resume``.
+    A folder that holds another sweep is refused unless ``resume``; a folder holding another
+    kind of output or another scenario too (see :mod:`livermodel.output.folders`), unless
+    ``force``, which replaces it.  ``overrides`` (the ``--set`` values of the plan's scenario) are
+    recorded in ``plan.json`` and ``provenance.json``.
     """
     from livermodel.files import check_formats
     from livermodel.output.provenance import prepare_output_dir
@@ -265,14 +269,25 @@ def run_sweep(plan: Plan, out_dir: str | Path | None = None, *, jobs: int = 1,
                             {v: np.concatenate([o["trajectories"][v] for o in outs]) for v in traj})
         return result
 
+    from livermodel.output.folders import check_folder, identity
+
     folder = prepare_output_dir(out_dir)
     record = _plan_record(plan, traj)
+    overrides = [str(o) for o in overrides]
+    if resume and (folder / PLAN).is_file():
+        with contextlib.suppress(OSError, ValueError):
+            overrides = list(json.loads((folder / PLAN).read_text(encoding="utf-8"))
+                             .get("overrides", overrides))
+    record["overrides"] = overrides
+    ident = identity("sweep", [plan.scenario.name], overrides)
     plan_path = folder / PLAN
+    if not resume and (force or not plan_path.exists()):
+        check_folder(folder, ident, force=force)
     if plan_path.exists():
         if not resume:
             raise LivermodelError(f"'{folder}' already holds a sweep", key="--out",
-                                  suggestion="Continue it with --resume DIR, or choose another "
-                                  "--out folder")
+                                  suggestion="Continue it with --resume DIR, choose another "
+                                  "--out folder, or add --force to replace it")
         _, old = load_plan(folder)
         if not _same_plan(old, record) or old.get("save_trajectories", []) != traj:
             raise LivermodelError(f"the sweep in '{folder}' has another plan than the one given",
@@ -332,7 +347,7 @@ def run_sweep(plan: Plan, out_dir: str | Path | None = None, *, jobs: int = 1,
             written.files.append(path.name)
     result.elapsed_s = time.perf_counter() - started
     _seal_sweep(folder, plan, written, result, command=command, started=started_iso, jobs=jobs,
-                executor=executor, traj=traj)
+                executor=executor, traj=traj, ident=ident)
     for p in (folder / CHUNKS).glob("metrics-*.csv"):
         p.unlink(missing_ok=True)
     with contextlib.suppress(OSError):
@@ -367,11 +382,13 @@ def _assemble(folder: Path, plan: Plan) -> None:
             os.fsync(out.fileno())
 
 
-def _seal_sweep(folder, plan, written, result, *, command, started, jobs, executor, traj):
+def _seal_sweep(folder, plan, written, result, *, command, started, jobs, executor, traj,
+                ident=None):
     from livermodel.output.provenance import provenance
     from livermodel.output.runs import _seal
 
-    record = provenance(None, plan.scenario, command=command, started=started, kind="sweep")
+    record = provenance(None, plan.scenario, command=command, started=started, kind="sweep",
+                        ident=ident)
     from livermodel.solve.compiled import description
 
     record["solver"] = plan.scenario.settings.as_dict()
