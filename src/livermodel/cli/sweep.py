@@ -109,9 +109,14 @@ def _sweep(ctx, scenario, vary, zip_, design, samples, seed, set_, jobs, out, ex
            save_trajectories, resume, dry_run, metric, chunk_size, format_, style, quiet):
     from livermodel.errors import LivermodelError
     from livermodel.output import sweep as sweep_folder
-    from livermodel.studies.sweep import estimate, plan
+    from livermodel.studies.sweep import estimate, execute, plan
 
     traj = [v for v in (save_trajectories or "").split(",") if v.strip()]
+    if jobs < 1:
+        raise LivermodelError("--jobs must be at least 1", key="--jobs", found=str(jobs))
+    jobs, capped = execute.cap_jobs(jobs)
+    if capped:
+        typer.echo(f"warning: {capped}", err=True)
     if resume is not None:
         plan, rec = sweep_folder.load_plan(resume)
         if scenario is not None or vary:

@@ -219,7 +219,13 @@ def run_sweep(plan: Plan, out_dir: str | Path | None = None, *, jobs: int = 1,
                               suggestion=did_you_mean(executor, EXECUTORS))
     if isinstance(jobs, bool) or int(jobs) < 1:
         raise LivermodelError("--jobs must be at least 1", key="--jobs", found=repr(jobs))
-    jobs = int(jobs)
+    from livermodel.studies.sweep.execute import cap_jobs
+
+    jobs, capped = cap_jobs(int(jobs))
+    if capped:
+        import warnings
+
+        warnings.warn(capped, UserWarning, stacklevel=2)
     traj = _check_trajectories(plan, save_trajectories)
     formats = check_formats(formats) if out_dir is not None else []
     if formats:

@@ -51,6 +51,8 @@ from livermodel.scenario.fields import (
     _TOP,
     EFFECTS,
     EXPECT,
+    MAX_BREAKPOINTS,
+    MAX_EVENTS,
     MAX_OUTPUT_POINTS,
     TOP_LEVEL,
     Field,
@@ -315,6 +317,15 @@ def check_expectations(expect: Mapping[str, Any], metrics: Mapping[str, Any]) ->
 _OPS = {"eq": "==", "le": "<=", "ge": ">=", "gt_or_none": "> (or never)"}
 
 
+def _restarts(event) -> int:
+    """How many times ``event`` restarts the solver (its doses, or its pulses' starts and ends)."""
+    from livermodel.model.schedule import Chronic, pulse_count
+
+    if isinstance(event, Chronic):
+        return 2 * (pulse_count(event.start, event.end, event.every) if event.every else 1)
+    return int(getattr(event, "count", 1))
+
+
 def _build(data: dict, locs: dict[Path_, Location], source: str, default_name: str) -> Scenario:
     v = _Validator(locs, source)
     v.mapping(data, (), TOP_LEVEL)
@@ -388,10 +399,21 @@ def _build(data: dict, locs: dict[Path_, Location], source: str, default_name: s
         if not isinstance(items, list):
             v.fail(ScenarioError, f"{group} must be a list", (group,),
                    expected="a list of items, each starting with '- type:'", found=_describe(items))
+        if len(items) + len(events) > MAX_EVENTS:
+            v.fail(ScenarioError, f"more than {MAX_EVENTS:,} insults and interventions", (group,),
+                   expected=f"at most {MAX_EVENTS:,} items in insults and interventions together",
+                   found=f"{len(items) + len(events):,}",
+                   suggestion="Use 'count' and 'every' for repeated doses")
         for i, item in enumerate(items):
             event, res = _build_event(v, item, (group, i), group, duration)
             events.append(event)
             resolved_events[group].append(res)
+    restarts = sum(_restarts(ev) for ev in events)
+    if restarts > MAX_BREAKPOINTS:
+        v.fail(ScenarioError, f"the insults and interventions restart the solver {restarts:,} times; "
+               f"at most {MAX_BREAKPOINTS:,} are allowed", ("insults",) if data.get("insults")
+               else ("interventions",), expected=f"doses plus twice the pulses <= {MAX_BREAKPOINTS:,}",
+               found=f"{restarts:,}", suggestion="Lower the counts, or lengthen 'every'")
 
     # solver
     solver_raw = v.mapping(data.get("solver") or {}, ("solver",), _SOLVER_FIELDS)

@@ -90,6 +90,25 @@ def _tasks(plan: Plan, indices: Iterable[int], trajectories: Sequence[str]):
 # executors
 # --------------------------------------------------------------------------------------------
 
+def usable_cores() -> int:
+    """The cores this process may run on (its CPU affinity where known)."""
+    import os
+
+    try:
+        return max(1, len(os.sched_getaffinity(0)))
+    except (AttributeError, OSError):  # pragma: no cover - not Linux
+        return max(1, os.cpu_count() or 1)
+
+
+def cap_jobs(jobs: int) -> tuple[int, str | None]:
+    """``jobs`` capped at :func:`usable_cores`, and a warning when it was capped."""
+    cores = usable_cores()
+    if jobs > cores:
+        shown = f"{jobs:,}" if len(str(jobs)) <= 20 else f"a {len(str(jobs))}-digit number"
+        return cores, (f"--jobs {shown} is more than the {cores} core(s) this process may use; "
+                       f"running {cores} worker(s)")
+    return jobs, None
+
 def _mp_context():
     """How worker processes start.
 
