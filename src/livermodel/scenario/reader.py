@@ -326,8 +326,48 @@ def _paths(data, path: Path_ = ()):
             yield from _paths(v, (*path, i))
 
 
-def _load_chain(path: Path, seen: tuple[Path, ...]) -> tuple[dict, dict[Path_, Location]]:
-    data, locs = _read_file(path)
+#: Environment variable: more folders (separated by ``os.pathsep``) that ``extends:`` may read.
+EXTENDS_PATH_ENV = "LIVERMODEL_EXTENDS_PATH"
+
+
+def extends_roots(first: Path, extra=()) -> tuple[Path, ...]:
+    """The folders whose trees ``extends:`` may read, for a chain that starts at ``first``: the
+    folder of ``first``, the library, the folders in ``extra`` and in ``LIVERMODEL_EXTENDS_PATH``."""
+    roots = [Path(first).resolve().parent, library_path()]
+    env = os.environ.get(EXTENDS_PATH_ENV, "")
+    for item in [*extra, *env.split(os.pathsep)]:
+        if str(item).strip():
+            roots.append(Path(item).expanduser().resolve())
+    return tuple(roots)
+
+
+def _inside(path: Path, roots) -> bool:
+    return any(path == r or path.is_relative_to(r) for r in roots)
+
+
+def _read_parent(path: Path) -> tuple[dict, dict[Path_, Location]]:
+    """A file named by ``extends:``: read as a scenario, but an error never quotes its content
+    (it may be any file, such as credentials), and keys that no scenario has are refused."""
+    from livermodel.scenario.fields import TOP_LEVEL
+
+    try:
+        data, locs = _read_file(path)
+    except ScenarioError as err:
+        raise ScenarioError("the file named in extends is not a valid scenario file",
+                            source=err.source, line=err.line, column=err.column,
+                            expected="a scenario file",
+                            suggestion=f"Check it with 'livermodel validate {path}'") from None
+    known = {f.name for f in TOP_LEVEL} | {"extends"}
+    if any(k not in known for k in data):
+        raise ScenarioError("the file named in extends is not a scenario file (it has keys that "
+                            "no scenario has)", source=str(path), expected="a scenario file",
+                            suggestion=f"Check it with 'livermodel validate {path}'")
+    return data, locs
+
+
+def _load_chain(path: Path, seen: tuple[Path, ...], roots=None) -> tuple[dict, dict[Path_, Location]]:
+    roots = extends_roots(path) if roots is None else roots
+    data, locs = _read_file(path) if not seen else _read_parent(path)
     ext = data.get("extends")
     if ext is None:
         return data, locs
@@ -338,6 +378,12 @@ def _load_chain(path: Path, seen: tuple[Path, ...]) -> tuple[dict, dict[Path_, L
         raise ScenarioError("extends must be the path of another scenario file", **where,
                             expected="a relative path such as 'base.yaml'", found=repr(ext))
     parent_path = (path.parent / ext).resolve()
+    if not _inside(parent_path, roots):
+        raise ScenarioError("extends names a file outside the scenario's folder and the library",
+                            **where, expected="a path inside "
+                            + " or ".join(f"'{r}'" for r in roots[:2]), found=repr(ext),
+                            suggestion=f"Copy the file next to the scenario, or allow its folder "
+                            f"with {EXTENDS_PATH_ENV}=DIR")
     if parent_path in seen or parent_path == path.resolve():
         chain = " -> ".join(p.name for p in (*seen, path.resolve(), parent_path))
         raise ScenarioError("extends forms a cycle", **where, expected="a chain that ends",
@@ -352,7 +398,7 @@ def _load_chain(path: Path, seen: tuple[Path, ...]) -> tuple[dict, dict[Path_, L
         raise ScenarioError("the scenario named in extends does not exist", **where,
                             expected="a path relative to this file",
                             found=f"{ext!r} (looked for {parent_path})", suggestion=hint)
-    pdata, plocs = _load_chain(parent_path, (*seen, path.resolve()))
+    pdata, plocs = _load_chain(parent_path, (*seen, path.resolve()), roots)
     merged = _merge(pdata, data)
     return merged, _locate(merged, [locs, plocs])
 

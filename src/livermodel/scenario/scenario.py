@@ -60,12 +60,15 @@ from livermodel.scenario.fields import (
 )
 from livermodel.scenario.overrides import apply_overrides, parse_override
 from livermodel.scenario.reader import (
+    EXTENDS_PATH_ENV,
     Location,
     Path_,
+    _inside,
     _load_chain,
     _locate,
     _merge,
     _read_text,
+    extends_roots,
     find_scenario,
 )
 from livermodel.scenario.validate import (
@@ -516,11 +519,17 @@ def parse_scenario(text: str, *, source: str = "<string>",
                                 line=loc.line, column=loc.column, key="extends",
                                 expected="a relative path such as 'base.yaml'", found=repr(ext))
         parent = (base / ext).resolve()
+        roots = extends_roots(base / "scenario.yaml")
+        if not _inside(parent, roots):
+            raise ScenarioError("extends names a file outside base_dir and the library",
+                                source=source, line=loc.line, column=loc.column, key="extends",
+                                expected=f"a path inside '{roots[0]}'", found=repr(ext),
+                                suggestion=f"Allow its folder with {EXTENDS_PATH_ENV}=DIR")
         if not parent.is_file():
             raise ScenarioError("the scenario named in extends does not exist", source=source,
                                 line=loc.line, column=loc.column, key="extends",
                                 expected="a path relative to base_dir", found=repr(ext))
-        pdata, plocs = _load_chain(parent, ())
+        pdata, plocs = _load_chain(parent, (Path(source),), roots)
         data = _merge(pdata, data)
         locs = _locate(data, [locs, plocs])
     data.pop("extends", None)
