@@ -40,7 +40,9 @@ def prepare_output_dir(path: str | Path) -> Path:
     Raises :class:`LivermodelError` (key ``--out``) with what to do if it is a file, cannot be
     created, or is not writable.
     """
-    path = Path(path)
+    from livermodel.files import check_name
+
+    path = check_name(path, "--out")  # not '' (the current folder) nor 'name\n'
     if path.exists() and not path.is_dir():
         raise LivermodelError(
             f"the output path '{path}' is a file, not a folder", key="--out",
@@ -56,6 +58,9 @@ def prepare_output_dir(path: str | Path) -> Path:
             f"cannot write to the output folder '{path}': {err.strerror or err}", key="--out",
             suggestion="Choose a folder you can write to with --out DIR, or fix its permissions",
         ) from None
+    from livermodel.output.lock import lock_folder
+
+    lock_folder(path)  # held until the command ends: no other command writes here meanwhile
     return path
 
 
