@@ -68,9 +68,10 @@ def test_names_with_control_characters_or_empty_are_refused(tmp_path, monkeypatc
 def _holder(folder, tmp_path):
     """A separate process that locks ``folder`` and waits; returns it once the lock is taken."""
     ready = tmp_path / "ready"
-    code = ("import sys, time, pathlib; from livermodel.output.lock import lock_folder; "
-            f"lock_folder({str(folder)!r}, 'the holder'); pathlib.Path({str(ready)!r}).touch(); "
-            "time.sleep(60)")
+    code = ("import time, pathlib\nfrom livermodel.output.lock import command_scope, lock_folder\n"
+            "with command_scope():\n"
+            f"    lock_folder({str(folder)!r}, 'the holder'); pathlib.Path({str(ready)!r}).touch()\n"
+            "    time.sleep(60)\n")
     proc = subprocess.Popen([sys.executable, "-c", code])
     for _ in range(300):
         if ready.exists():
@@ -113,6 +114,8 @@ def test_two_concurrent_runs_never_mix_one_folder(tmp_path):
 
 
 def test_the_lock_is_reentrant_and_released_at_the_end_of_a_scope(tmp_path):
+    lock_folder(tmp_path)  # outside a scope: a check only
+    assert not lock_path(tmp_path.resolve()).exists()
     with command_scope():
         lock_folder(tmp_path)
         lock_folder(tmp_path)

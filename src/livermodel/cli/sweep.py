@@ -162,6 +162,8 @@ def _sweep(ctx, scenario, vary, zip_, design, samples, seed, set_, jobs, out, ex
                               save_trajectories=traj, resume=resume is not None, progress=update,
                               formats=format_, style=style, metric=metric,
                               command=command_line(ctx))
+    for note in result.notes:
+        typer.echo(f"warning: {note}", err=True)
     if not quiet:
         n, failed = plan.n_runs, result.n_failed
         rate = n / result.elapsed_s if result.elapsed_s > 0 else float("nan")

@@ -5,9 +5,9 @@ the same folder at once (one's provenance with the other's tables).
 (``results/.rat-phx-70.lock``; inside the folder if its parent cannot be written) and records
 who holds it: process id, host, start time and command.  A second command that wants the same
 folder is refused at once with that record.  The lock is kept until the end of the command
-(:func:`command_scope`, which the command line opens around every command) or, outside a scope,
-until the process ends; the operating system drops it when a process dies, so a killed command
-never leaves a folder locked.
+(:func:`command_scope`, which the command line opens around every command); a Python call
+outside a scope only checks that no command holds the folder.  The operating system drops a
+lock when its process dies, so a killed command never leaves a folder locked.
 """
 
 from __future__ import annotations
@@ -47,9 +47,11 @@ def _holder(path: Path) -> str:
 def lock_folder(folder: str | Path, command: str | None = None) -> Path:
     """Lock ``folder`` (which exists) for this process; returns the lock file.
 
-    Re-entrant within a process.  Raises :class:`LivermodelError` (key ``--out``) naming the
-    holder when another process has it.  Where locks are not supported (no ``fcntl``, or a file
-    system that refuses them) nothing is locked.
+    Re-entrant within a process; kept until the enclosing :func:`command_scope` ends (outside
+    one, released at once: a check that no other command holds it).  Raises
+    :class:`LivermodelError` (key ``--out``) naming the holder when another process has it.
+    Where locks are not supported (no ``fcntl``, or a file system that refuses them) nothing
+    is locked.
     """
     try:
         import fcntl
@@ -101,6 +103,9 @@ def lock_folder(folder: str | Path, command: str | None = None) -> Path:
     except OSError:
         pass  # the lock holds even if its note cannot be written (a full disk)
     _HELD[folder] = (fd, path)
+    if not _SCOPES:  # a plain Python call: checked, not kept (see command_scope)
+        release(folder)
+        return path
     _register(folder)
     return path
 
@@ -131,6 +136,22 @@ def release_all() -> None:
 
 
 atexit.register(release_all)
+
+
+def _forget_in_child() -> None:
+    """In a forked child (a sweep worker): close the inherited lock descriptors without
+    unlinking anything, so that the lock ends with the command, not with its last worker."""
+    for fd, _ in _HELD.values():
+        try:
+            os.close(fd)
+        except OSError:
+            pass
+    _HELD.clear()
+    _SCOPES.clear()
+
+
+if hasattr(os, "register_at_fork"):
+    os.register_at_fork(after_in_child=_forget_in_child)
 
 
 @contextmanager
