@@ -359,7 +359,8 @@ def test_overrides_win_over_child_and_parent(tmp_path):
     assert sc3.duration_h == 144.0 and sc3.schedule.events[0].fraction == 0.9
 
 
-def test_three_level_chain(tmp_path):
+def test_three_level_chain(tmp_path, monkeypatch):
+    monkeypatch.setenv("LIVERMODEL_EXTENDS_PATH", str(tmp_path))  # ../ leaves sub/'s tree
     write(tmp_path, "parent.yaml", PARENT)
     write(tmp_path, "child.yaml", CHILD)
     (tmp_path / "sub").mkdir()

@@ -93,3 +93,54 @@ def check_formats(formats: str | Iterable[str]) -> list[str]:
             if fmt not in out:
                 out.append(fmt)
     return out
+
+
+def check_name(path: str | Path, key: str = "--out") -> Path:
+    """``path`` as a name a user meant: not empty, no control characters (a trailing newline from
+    a script, a tab); raises :class:`LivermodelError` naming ``key``."""
+    text = str(path)
+    if not text.strip():
+        raise LivermodelError("the output name is empty", key=key, expected="a file or folder name",
+                              found=repr(text), suggestion=f"Give a name with {key}, "
+                              "or leave the option out for the default")
+    bad = [c for c in text if ord(c) < 32 or ord(c) == 127]
+    if bad:
+        raise LivermodelError("the output name holds a control character", key=key,
+                              expected="a name of printable characters", found=repr(text),
+                              suggestion="Remove the newline or tab (often left by $(...) or a "
+                              "file read line by line)")
+    return Path(text)
+
+
+def check_target_file(path: str | Path, key: str = "--output") -> Path:
+    """``path`` as the target of a one-file write: a new name, or an existing regular file.
+
+    A device node (``/dev/full``), a FIFO, a socket or a folder is refused, as is a name whose
+    folder does not exist or cannot be written; raises :class:`LivermodelError` naming ``key``.
+    """
+    import stat
+
+    path = check_name(path, key)
+    try:
+        st = os.stat(path)
+    except FileNotFoundError:
+        st = None
+    except OSError as err:
+        raise LivermodelError(f"cannot use '{path}': {err.strerror or err}", key=key) from None
+    if st is not None and stat.S_ISDIR(st.st_mode):
+        raise LivermodelError(f"'{path}' is a folder", key=key, expected="a file name",
+                              suggestion=f"Give a file name inside it, e.g. {path}/out")
+    if st is not None and not stat.S_ISREG(st.st_mode):
+        raise LivermodelError(f"'{path}' is not a regular file", key=key,
+                              expected="a new file name or an existing regular file",
+                              found="a device, FIFO or socket",
+                              suggestion="Write to an ordinary file and copy it from there")
+    parent = path.parent if str(path.parent) else Path(".")
+    if not parent.is_dir():
+        raise LivermodelError(f"cannot write '{path}': its folder does not exist", key=key,
+                              expected="a file in an existing folder", found=str(parent),
+                              suggestion=f"Create it first (mkdir -p {parent})")
+    if not os.access(parent, os.W_OK | os.X_OK) or (st is not None and not os.access(path, os.W_OK)):
+        raise LivermodelError(f"cannot write '{path}': permission denied", key=key,
+                              suggestion="Choose a folder you can write to, or fix its permissions")
+    return path

@@ -49,9 +49,11 @@ def set_option(extra: str = ""):
 def user_errors():
     """Turn a user's mistake into a one-paragraph message and exit code 2 (no traceback)."""
     from livermodel.errors import LivermodelError
+    from livermodel.output.lock import command_scope
 
     try:
-        yield
+        with command_scope():  # output folders stay locked until the command ends
+            yield
     except LivermodelError as err:
         text = f"error: {err}"
         hint = None if err.suggestion else _hint(err)

@@ -117,9 +117,14 @@ def _sweep(ctx, scenario, vary, zip_, design, samples, seed, set_, jobs, out, ex
            save_trajectories, resume, dry_run, metric, chunk_size, format_, style, quiet, force):
     from livermodel.errors import LivermodelError
     from livermodel.output import sweep as sweep_folder
-    from livermodel.studies.sweep import estimate, plan
+    from livermodel.studies.sweep import estimate, execute, plan
 
     traj = [v for v in (save_trajectories or "").split(",") if v.strip()]
+    if jobs < 1:
+        raise LivermodelError("--jobs must be at least 1", key="--jobs", found=str(jobs))
+    jobs, capped = execute.cap_jobs(jobs)
+    if capped:
+        typer.echo(f"warning: {capped}", err=True)
     if resume is not None:
         plan, rec = sweep_folder.load_plan(resume)
         if scenario is not None or vary:
@@ -179,6 +184,8 @@ def _sweep(ctx, scenario, vary, zip_, design, samples, seed, set_, jobs, out, ex
     if failed:  # a liver that fails is a result; a run the solver could not finish is not
         typer.echo(f"warning: {failed:,} of {n:,} runs failed to solve (status 'failed' and a "
                    "message in metrics.csv; the figures leave them out)", err=True)
+    for note in result.notes:
+        typer.echo(f"warning: {note}", err=True)
     if not quiet:
         rate = n / result.elapsed_s if result.elapsed_s > 0 else float("nan")
         typer.echo(plan.describe())

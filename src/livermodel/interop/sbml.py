@@ -360,18 +360,18 @@ def export_sbml(source, path, *, schedule: Schedule | None = None, duration_h: f
                               found=type(source).__name__)
     if duration_h is None:
         raise LivermodelError("export_sbml needs the duration of the run", key="duration_h")
+    from livermodel.files import atomic_write, check_target_file
+
+    path = check_target_file(path, "--output")  # a new name or a regular file, never a device
     text = to_sbml(params, schedule, duration_h=duration_h, name=name or "livermodel",
                    description=description if isinstance(description, str) else None,
                    initial=initial)
-    path = Path(path)
-    tmp = path.with_name(path.name + ".part")
     try:
-        tmp.write_text(text, encoding="utf-8")
-        tmp.replace(path)  # never leave a half-written file behind
+        atomic_write(path, text)  # never leave a half-written file behind
     except OSError as err:
-        tmp.unlink(missing_ok=True)
         raise LivermodelError(f"cannot write the SBML file: {err.strerror or err}",
-                              source=str(path)) from None
+                              source=str(path), suggestion="Check free disk space and "
+                              "permissions; nothing was written") from None
     return path
 
 

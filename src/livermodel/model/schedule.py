@@ -28,6 +28,11 @@ import numpy as np
 from livermodel.errors import ScheduleError
 from livermodel.model.layout import INPUTS, STATE_INDEX
 
+#: The most doses of one repeated dose (``count``), and the most pulses of one chronic injury:
+#: each is a restart of the solver, so these bound the work of a run before it starts.
+MAX_DOSES = 10_000
+MAX_PULSES = 10_000
+
 ROUTES_MSC = ("iv", "intraportal", "intrasplenic", "intraperitoneal")
 ROUTES_EV = ("iv", "intraportal", "intrasplenic")
 
@@ -44,10 +49,27 @@ def _repeat_times(at: float, every: float | None, count: int, key: str) -> list[
     if count < 1:
         raise ScheduleError("count must be at least 1", key=f"{key}.count", expected="an integer >= 1",
                             found=str(count))
+    if count > MAX_DOSES:
+        raise ScheduleError(f"count must be at most {MAX_DOSES:,}", key=f"{key}.count",
+                            expected=f"an integer from 1 to {MAX_DOSES:,}", found=_big(count),
+                            suggestion="Use fewer, larger doses, or a chronic injury")
     if count > 1 and (every is None or every <= 0):
         raise ScheduleError("a repeated dose needs a positive interval", key=f"{key}.every",
                             expected="a time > 0, e.g. '7 d'", found=repr(every))
     return [at + k * (every or 0.0) for k in range(count)]
+
+
+def _big(n) -> str:
+    """A number for a message, however many digits it has."""
+    text = str(n)
+    return text if len(text) <= 20 else f"a {len(text)}-digit number"
+
+
+def pulse_count(start: float, end: float, every: float) -> float:
+    """About how many pulses a chronic injury with ``every`` has on ``[start, end)``, counted
+    without making them (a float: ``inf`` for an interval too small to count)."""
+    n = (end - start) / every
+    return math.ceil(n) if math.isfinite(n) else math.inf
 
 
 @dataclass(frozen=True)
@@ -150,6 +172,13 @@ class Chronic:
         if self.every is not None and not self.every > 0:
             raise ScheduleError("pulses need a positive interval", key="every",
                                 expected="a time > 0 h", found=f"{self.every:g}")
+        if self.every is not None and pulse_count(self.start, self.end, self.every) > MAX_PULSES:
+            n = pulse_count(self.start, self.end, self.every)
+            raise ScheduleError(f"pulses every {self.every:g} h make {n:,.0f} pulses; at most "
+                                f"{MAX_PULSES:,} are allowed", key="every",
+                                expected=f"every >= {(self.end - self.start) / MAX_PULSES:.3g} h "
+                                "over this interval", found=f"{self.every:g} h",
+                                suggestion="Make every longer, or leave it out for a constant rate")
         if self.every is not None and not 0 < self.pulse <= self.every:
             raise ScheduleError("a pulse must be shorter than the interval between pulses",
                                 key="pulse", expected=f"0 < pulse <= every ({self.every:g} h)",

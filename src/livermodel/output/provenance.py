@@ -44,7 +44,9 @@ def prepare_output_dir(path: str | Path, ident: dict | None = None, *, force: bo
     overrides is refused unless ``force``; the old output is removed unless ``replace`` is false
     (see :mod:`livermodel.output.folders`).
     """
-    path = Path(path)
+    from livermodel.files import check_name
+
+    path = check_name(path, "--out")  # not '' (the current folder) nor 'name\n'
     if path.exists() and not path.is_dir():
         raise LivermodelError(
             f"the output path '{path}' is a file, not a folder", key="--out",
@@ -60,6 +62,9 @@ def prepare_output_dir(path: str | Path, ident: dict | None = None, *, force: bo
             f"cannot write to the output folder '{path}': {err.strerror or err}", key="--out",
             suggestion="Choose a folder you can write to with --out DIR, or fix its permissions",
         ) from None
+    from livermodel.output.lock import lock_folder
+
+    lock_folder(path)  # held until the command ends: no other command writes here meanwhile
     if ident is not None:
         from livermodel.output.folders import check_folder
 
@@ -216,7 +221,9 @@ def write_sidecar(path: str | Path, *, kind: str, scenario=None, overrides: Sequ
 
 def output_file(path: str | Path, key: str = "--output") -> Path:
     """Check a single-file output path and create its folder if needed."""
-    path = Path(path)
+    from livermodel.files import check_name
+
+    path = check_name(path, key)  # no control characters, not empty: before anything is created
     if path.is_dir():
         raise LivermodelError(f"'{path}' is a folder, not a file", key=key,
                               suggestion="Give a file name, e.g. results/out.png")

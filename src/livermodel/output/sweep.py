@@ -51,6 +51,8 @@ class SweepResult:
     files: list[str] = field(default_factory=list)
     elapsed_s: float = 0.0
     runs_done: int = 0
+    #: what happened on the way that a user should hear (chunks recomputed on resume, ...)
+    notes: list[str] = field(default_factory=list)
     _rows: list[dict] | None = None
     _traj: tuple | None = None
 
@@ -166,8 +168,55 @@ def _same_plan(a: dict, b: dict) -> bool:
     return all(a.get(k) == b.get(k) for k in keys)
 
 
-def _done_chunks(plan: Plan, folder: Path, trajectories: Sequence[str]) -> set[int]:
-    """Chunks already on disk whose rows match the plan (checked value by value)."""
+def _check_name(k: int) -> str:
+    return f"check-{k:06d}.json"
+
+
+def _write_check(folder: Path, k: int, traj: Sequence[str]) -> None:
+    """Record chunk ``k``'s hashes and right-hand side, after its files are written."""
+    from livermodel.files import atomic_write, sha256_file
+    from livermodel.output.tables import _json
+    from livermodel.solve.compiled import description
+
+    rec = {"metrics": sha256_file(folder / CHUNKS / f"metrics-{k:06d}.csv"),
+           "right_hand_side": description()}
+    if traj:
+        rec["trajectories"] = sha256_file(folder / TRAJECTORIES / f"part-{k:06d}.npz")
+    atomic_write(folder / CHUNKS / _check_name(k), _json(rec))
+
+
+def _verified(folder: Path, k: int, traj: Sequence[str]) -> str | None:
+    """``None`` if chunk ``k`` matches the hashes recorded when it was written, else why not."""
+    from livermodel.files import sha256_file
+    from livermodel.solve.compiled import description
+
+    try:
+        rec = json.loads((folder / CHUNKS / _check_name(k)).read_text(encoding="utf-8"))
+        if not isinstance(rec, dict):
+            raise ValueError
+    except (OSError, ValueError):
+        return "no record of its hash"
+    if rec.get("right_hand_side") != description():
+        raise LivermodelError(
+            f"chunk {k} of the sweep in '{folder}' was computed with another right-hand side "
+            f"({rec.get('right_hand_side')}); this process uses {description()}", key="--resume",
+            suggestion="Resume with the same LIVERMODEL_COMPILED setting and numba as before, "
+            "or start the sweep again in another --out folder")
+    try:
+        if sha256_file(folder / CHUNKS / f"metrics-{k:06d}.csv") != rec.get("metrics"):
+            return "its table does not match the hash recorded when it was written"
+        if traj and sha256_file(folder / TRAJECTORIES / f"part-{k:06d}.npz") != rec.get("trajectories"):
+            return "its trajectories do not match the hash recorded when they were written"
+    except OSError:
+        return "a file of it cannot be read"
+    return None
+
+
+def _done_chunks(plan: Plan, folder: Path, trajectories: Sequence[str],
+                 notes: list[str] | None = None) -> set[int]:
+    """Chunks already on disk whose files match their recorded hashes and whose rows match the
+    plan (checked value by value); a chunk that fails the hash check is set aside to be
+    recomputed, with a note in ``notes``."""
     done = set()
     chunks = plan.chunks()
     for path in sorted((folder / CHUNKS).glob("metrics-*.csv")):
@@ -176,6 +225,12 @@ def _done_chunks(plan: Plan, folder: Path, trajectories: Sequence[str]) -> set[i
             continue
         k = int(m.group(1))
         if trajectories and not (folder / TRAJECTORIES / f"part-{k:06d}.npz").is_file():
+            continue
+        why = _verified(folder, k, trajectories)
+        if why is not None:
+            if notes is not None:
+                notes.append(f"chunk {k} ({path.name}) is recomputed: {why}")
+            path.unlink(missing_ok=True)
             continue
         rows = read_table(path)
         expect = list(chunks[k])
@@ -223,7 +278,13 @@ def run_sweep(plan: Plan, out_dir: str | Path | None = None, *, jobs: int = 1,
                               suggestion=did_you_mean(executor, EXECUTORS))
     if isinstance(jobs, bool) or int(jobs) < 1:
         raise LivermodelError("--jobs must be at least 1", key="--jobs", found=repr(jobs))
-    jobs = int(jobs)
+    from livermodel.studies.sweep.execute import cap_jobs
+
+    jobs, capped = cap_jobs(int(jobs))
+    if capped:
+        import warnings
+
+        warnings.warn(capped, UserWarning, stacklevel=2)
     traj = _check_trajectories(plan, save_trajectories)
     formats = check_formats(formats) if out_dir is not None else []
     if formats:
@@ -262,7 +323,7 @@ def run_sweep(plan: Plan, out_dir: str | Path | None = None, *, jobs: int = 1,
         for i in sorted(rows):
             cells = [i, *[_cell(plan.point(i)[k]) for k in plan.keys], *[_cell(c) for c in rows[i]]]
             table.append({n: _convert(n, c, numeric) for n, c in zip_(_header(plan), cells)})
-        result = SweepResult(plan, None, [], time.perf_counter() - started, len(rows), table)
+        result = SweepResult(plan, None, [], time.perf_counter() - started, len(rows), _rows=table)
         if traj and trajs:
             outs = [trajs[k] for k in sorted(trajs)]
             result._traj = (outs[0]["time_h"],
@@ -300,6 +361,8 @@ def run_sweep(plan: Plan, out_dir: str | Path | None = None, *, jobs: int = 1,
     from livermodel.output.runs import Written, _begin, _put
     from livermodel.output.tables import _json
 
+    _clean_stale(folder)  # left by a killed command; this one holds the folder's lock
+    fresh = not plan_path.exists()
     written = Written(folder)
     _begin(folder)
     _put(folder, PLAN, _json(record), written)
@@ -307,13 +370,14 @@ def run_sweep(plan: Plan, out_dir: str | Path | None = None, *, jobs: int = 1,
     (folder / CHUNKS).mkdir(exist_ok=True)
     if traj:
         (folder / TRAJECTORIES).mkdir(exist_ok=True)
-    done = _done_chunks(plan, folder, traj)
+    notes: list[str] = []
+    done = _done_chunks(plan, folder, traj, notes)
     chunks = plan.chunks()
     done_runs = sum(len(chunks[k]) for k in done)
     todo = [k for k in range(plan.n_chunks) if k not in done]
     if max_chunks is not None:
         todo = todo[:max_chunks]
-    state = {"runs": done_runs}
+    state = {"runs": done_runs, "stored": 0}
     if progress:
         progress(done_runs, total)
 
@@ -324,22 +388,34 @@ def run_sweep(plan: Plan, out_dir: str | Path | None = None, *, jobs: int = 1,
         from livermodel.files import atomic_write
 
         atomic_write(folder / CHUNKS / f"metrics-{k:06d}.csv", _chunk_csv(plan, out))
+        _write_check(folder, k, traj)
+        state["stored"] += 1
         state["runs"] += len(out["runs"])
         if progress:
             progress(state["runs"], total)
 
-    _execute(_tasks(plan, todo, traj), store, jobs=jobs, executor=executor, scheduler=scheduler,
-             chunk_runs=plan.chunk_size)
+    try:
+        _execute(_tasks(plan, todo, traj), store, jobs=jobs, executor=executor,
+                 scheduler=scheduler, chunk_runs=plan.chunk_size)
+    except LivermodelError:
+        if fresh and not done and not state["stored"]:
+            _unstart(folder)  # nothing ran: the same command can simply be run again
+        raise
+    except OSError as err:
+        raise LivermodelError(f"could not write the sweep into '{folder}': "
+                              f"{err.strerror or err}", key="--out",
+                              suggestion="Free some disk space (or fix permissions), then finish "
+                              f"it with --resume {folder}; finished chunks are kept") from None
     if len(done) + len(todo) < plan.n_chunks:
         # stopped early on purpose: the folder stays resumable, with no metrics.csv yet
         return SweepResult(plan, folder, list(written.files), time.perf_counter() - started,
-                           state["runs"])
+                           state["runs"], notes=notes)
     _assemble(folder, plan)
     written.files.append(TABLE)
     if traj:
         parts = (folder / TRAJECTORIES).glob("part-*.npz")
         written.files += sorted(f"{TRAJECTORIES}/{p.name}" for p in parts)
-    result = SweepResult(plan, folder, [], 0.0, total)
+    result = SweepResult(plan, folder, [], 0.0, total, notes=notes)
     if formats:
         from livermodel.figures.sweep import draw_sweep_figures
 
@@ -348,12 +424,32 @@ def run_sweep(plan: Plan, out_dir: str | Path | None = None, *, jobs: int = 1,
     result.elapsed_s = time.perf_counter() - started
     _seal_sweep(folder, plan, written, result, command=command, started=started_iso, jobs=jobs,
                 executor=executor, traj=traj, ident=ident)
-    for p in (folder / CHUNKS).glob("metrics-*.csv"):
+    for p in [*(folder / CHUNKS).glob("metrics-*.csv"), *(folder / CHUNKS).glob("check-*.json")]:
         p.unlink(missing_ok=True)
     with contextlib.suppress(OSError):
         (folder / CHUNKS).rmdir()
     result.files = list(written.files)
     return result
+
+
+def _clean_stale(folder: Path) -> None:
+    """Remove temporary files (``.NAME.XXXX.tmp``) that a killed command left behind."""
+    for sub in (folder, folder / CHUNKS, folder / TRAJECTORIES):
+        if sub.is_dir():
+            for p in sub.glob(".*.tmp"):
+                with contextlib.suppress(OSError):
+                    p.unlink()
+
+
+def _unstart(folder: Path) -> None:
+    """Undo the start of a sweep that ran nothing (its plan, resolved scenario, empty folders)."""
+    from livermodel.output.provenance import RESOLVED
+
+    for name in (PLAN, RESOLVED):
+        (folder / name).unlink(missing_ok=True)
+    for sub in (CHUNKS, TRAJECTORIES):
+        with contextlib.suppress(OSError):
+            (folder / sub).rmdir()
 
 
 def _write_npz(path: Path, out: dict) -> None:

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from livermodel.model.parameters import SPECIES
-from livermodel.model.schedule import ROUTES_EV, ROUTES_MSC
+from livermodel.model.schedule import MAX_DOSES, MAX_PULSES, ROUTES_EV, ROUTES_MSC  # noqa: F401
 from livermodel.solve.simulate import METHODS
 
 #: Default rate of chronic injury (1/h) when a ``chronic`` insult gives none: about 10 % of the
@@ -22,6 +22,14 @@ MAX_EXTENDS_DEPTH = 32
 MAX_OUTPUT_POINTS = 2_000_000
 #: The most YAML nodes a scenario file may expand to (guards against alias bombs).
 MAX_NODES = 100_000
+#: The largest scenario file that is read, in bytes (the library's files are under 5 kB).
+MAX_FILE_BYTES = 1_000_000
+#: The deepest nesting of lists and mappings in a scenario file or a --set value.
+MAX_DEPTH = 64
+#: The most insults plus interventions of one scenario.
+MAX_EVENTS = 1_000
+#: The most solver restarts (dose times, pulse starts and ends) of one scenario.
+MAX_BREAKPOINTS = 20_000
 
 
 class ScenarioWarning(UserWarning):
@@ -68,7 +76,8 @@ _AT_INSULT = Field("at", "time", "When it happens (h; '72 h', '3 d', '2 wk').", 
 _AT_THERAPY = Field("at", "time", "When the (first) dose is given.", default=_MISSING, minimum=0.0)
 _EVERY = Field("every", "time", "Interval between repeated doses (needs count > 1).", minimum=0.0,
                strict=True)
-_COUNT = Field("count", "integer", "Number of doses (1 = a single dose).", default=1, minimum=1)
+_COUNT = Field("count", "integer", f"Number of doses (1 = a single dose; at most {MAX_DOSES:,}).",
+               default=1, minimum=1, maximum=MAX_DOSES)
 
 #: Insult and intervention types: ``type`` name -> (list it belongs to, fields, description).
 EVENTS: dict[str, tuple[str, tuple[Field, ...], str]] = {

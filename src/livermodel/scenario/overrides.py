@@ -11,7 +11,21 @@ from typing import Any
 import yaml
 
 from livermodel.errors import ScenarioError
-from livermodel.scenario.reader import Location, Path_, _dotted, _paths
+from livermodel.scenario.fields import MAX_FILE_BYTES
+from livermodel.scenario.reader import (
+    Location,
+    Path_,
+    _dotted,
+    _is_utf8,
+    _paths,
+    _printable,
+    _Reader,
+    compose,
+)
+
+
+def _short(text: str) -> str:
+    return repr(text if len(text) <= 80 else text[:77] + "...")
 
 
 def parse_override(text: str) -> tuple[str, Any]:
@@ -22,10 +36,32 @@ def parse_override(text: str) -> tuple[str, Any]:
                             found=repr(text))
     key, _, raw = text.partition("=")
     key = key.strip()
-    try:
-        value = yaml.safe_load(raw) if raw.strip() else None
-    except yaml.YAMLError:
-        value = raw.strip()
+    source = f"override {_short(text)}"
+    if not _is_utf8(text):
+        raise ScenarioError("the override holds a lone surrogate (bytes that are not UTF-8 text)",
+                            source=source, expected="UTF-8 text", found=_printable(text))
+    if len(text) > MAX_FILE_BYTES:
+        raise ScenarioError("the override is too long", source=source,
+                            expected=f"at most {MAX_FILE_BYTES:,} characters",
+                            found=f"{len(text):,}")
+    value = None
+    if raw.strip():
+        try:
+            node = compose(raw, source)
+        except yaml.YAMLError:
+            return key, raw.strip()
+        if isinstance(node, (yaml.MappingNode, yaml.SequenceNode)):
+            # a list or mapping: read as a file's would be (no self-referring aliases, no tags,
+            # a bounded number of nodes)
+            return key, _Reader(source).walk(node, ())
+        try:
+            value = yaml.safe_load(raw)
+        except yaml.YAMLError:
+            value = raw.strip()
+        if isinstance(value, str) and not _is_utf8(value):
+            raise ScenarioError("the override's text holds a lone surrogate (an escape such as "
+                                "\\ud800), which is not a character", source=source,
+                                expected="text of real characters", found=_printable(value))
     if isinstance(value, (dict, list)) or value is None or isinstance(value, (str, int, float, bool)):
         return key, value
     return key, raw.strip()  # dates and other YAML types stay text; validation decides

@@ -5,6 +5,8 @@
 from __future__ import annotations
 
 import copy
+import os
+import stat
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -12,7 +14,14 @@ from typing import Any
 import yaml
 
 from livermodel.errors import ScenarioError, did_you_mean
-from livermodel.scenario.fields import MAX_EXTENDS_DEPTH, MAX_NODES, MERGED, NOT_INHERITED
+from livermodel.scenario.fields import (
+    MAX_DEPTH,
+    MAX_EXTENDS_DEPTH,
+    MAX_FILE_BYTES,
+    MAX_NODES,
+    MERGED,
+    NOT_INHERITED,
+)
 
 # ---------------------------------------------------------------------------------------------
 # Reading YAML with positions
@@ -82,6 +91,9 @@ class _Reader:
                                      expected="plain keys", found="'<<'",
                                      suggestion="Use 'extends:' to inherit from another scenario.")
                 key = str(knode.value)
+                if not _is_utf8(key):
+                    raise self.error("this key holds a lone surrogate, which is not a character",
+                                     knode, path, expected="a plain name", found=_printable(key))
                 if key in out:
                     first = self.locs[(*path, key)]
                     raise self.error(f"duplicate key '{key}'", knode, (*path, key),
@@ -99,12 +111,66 @@ class _Reader:
             value = self._constructor.construct_object(node, deep=True)
         except yaml.YAMLError as err:
             raise self.error(f"cannot read this value: {_yaml_problem(err)}", node, path) from None
+        if isinstance(value, str) and not _is_utf8(value):
+            raise self.error("this text holds a lone surrogate (an escape such as \\ud800), which "
+                             "is not a character", node, path, expected="text of real characters",
+                             found=_printable(value),
+                             suggestion="Remove the \\uD800-\\uDFFF escape")
         if not isinstance(value, (str, int, float, bool, type(None))):
             raise self.error("unsupported YAML value", node, path,
                              expected="a number, a string, true/false or a list/mapping",
                              found=f"{type(value).__name__} {node.value!r}",
                              suggestion="Quote it to make it a string.")
         return value
+
+
+def _is_utf8(text: str) -> bool:
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
+
+
+def _printable(text: str) -> str:
+    return repr(text.encode("utf-8", "backslashreplace").decode("ascii", "backslashreplace")[:60])
+
+
+class _DepthError(Exception):
+    def __init__(self, mark):
+        self.mark = mark
+
+
+class _Loader(yaml.SafeLoader):
+    """The safe loader, refusing nesting deeper than :data:`MAX_DEPTH` while it composes (the
+    composer is recursive: 2,000 levels would otherwise end in a RecursionError)."""
+
+    _depth = 0
+
+    def compose_node(self, parent, index):
+        self._depth += 1
+        try:
+            if self._depth > MAX_DEPTH:
+                raise _DepthError(self.peek_event().start_mark)
+            return super().compose_node(parent, index)
+        finally:
+            self._depth -= 1
+
+
+def compose(text: str, source: str):
+    """The YAML node tree of ``text``, with nesting limited to :data:`MAX_DEPTH` levels."""
+    loader = _Loader(text)
+    try:
+        return loader.get_single_node()
+    except _DepthError as err:
+        line, col = _mark(err.mark)
+        raise ScenarioError(f"lists and mappings are nested more than {MAX_DEPTH} levels deep",
+                            source=source, line=line, column=col,
+                            expected=f"at most {MAX_DEPTH} levels (a scenario needs 4)",
+                            found="deeper nesting",
+                            suggestion="Flatten the structure; a scenario needs a few levels") from None
+    finally:
+        loader.dispose()
 
 
 _PLAIN_TAGS = ("tag:yaml.org,2002:map", "tag:yaml.org,2002:seq")
@@ -122,7 +188,7 @@ def _yaml_problem(err) -> str:
 
 def _read_text(text: str, source: str) -> tuple[dict, dict[Path_, Location]]:
     try:
-        node = yaml.compose(text, Loader=yaml.SafeLoader)
+        node = compose(text, source)
     except yaml.MarkedYAMLError as err:
         mark = err.problem_mark or err.context_mark
         line, col = _mark(mark) if mark is not None else (None, None)
@@ -154,17 +220,58 @@ def _line_excerpt(text: str, line: int | None) -> str | None:
     return "the end of the file"
 
 
-def _read_file(path: Path) -> tuple[dict, dict[Path_, Location]]:
-    source = str(path)
+def read_limited(path: Path, source: str, limit: int = MAX_FILE_BYTES) -> bytes:
+    """The bytes of the regular file ``path``, at most ``limit`` of them.
+
+    Anything else is refused before a byte is read: a FIFO (which would block), a device such
+    as ``/dev/zero`` (endless), a directory, a file over ``limit`` bytes.
+    """
     try:
-        raw = path.read_bytes()
+        st = os.stat(path)
     except FileNotFoundError:
         raise ScenarioError("scenario file not found", source=source,
                             expected="an existing .yaml file", found="no such file") from None
-    except IsADirectoryError:
-        raise ScenarioError("this is a directory, not a scenario file", source=source) from None
     except OSError as err:
         raise ScenarioError(f"cannot read the scenario file: {err.strerror}", source=source) from None
+    if stat.S_ISDIR(st.st_mode):
+        raise ScenarioError("this is a directory, not a scenario file", source=source)
+    if not stat.S_ISREG(st.st_mode):
+        raise ScenarioError("this is not a regular file", source=source,
+                            expected="a .yaml file", found=_file_kind(st.st_mode),
+                            suggestion="Save the scenario to a file and give its path")
+    if st.st_size > limit:
+        raise ScenarioError("the scenario file is too large", source=source,
+                            expected=f"at most {limit:,} bytes", found=f"{st.st_size:,} bytes",
+                            suggestion="A scenario is a few kB; split out data it does not need")
+    try:
+        fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0))
+    except OSError as err:
+        raise ScenarioError(f"cannot read the scenario file: {err.strerror}", source=source) from None
+    with os.fdopen(fd, "rb") as fh:
+        if not stat.S_ISREG(os.fstat(fh.fileno()).st_mode):  # replaced since the stat above
+            raise ScenarioError("this is not a regular file", source=source)
+        try:
+            raw = fh.read(limit + 1)
+        except OSError as err:
+            raise ScenarioError(f"cannot read the scenario file: {err.strerror}",
+                                source=source) from None
+    if len(raw) > limit:
+        raise ScenarioError("the scenario file is too large", source=source,
+                            expected=f"at most {limit:,} bytes", found="more")
+    return raw
+
+
+def _file_kind(mode: int) -> str:
+    for test, word in ((stat.S_ISFIFO, "a FIFO (named pipe)"), (stat.S_ISCHR, "a character device"),
+                       (stat.S_ISBLK, "a block device"), (stat.S_ISSOCK, "a socket")):
+        if test(mode):
+            return word
+    return "a special file"
+
+
+def _read_file(path: Path) -> tuple[dict, dict[Path_, Location]]:
+    source = str(path)
+    raw = read_limited(path, source)
     try:
         text = raw.decode("utf-8-sig")
     except UnicodeDecodeError as err:
@@ -219,8 +326,48 @@ def _paths(data, path: Path_ = ()):
             yield from _paths(v, (*path, i))
 
 
-def _load_chain(path: Path, seen: tuple[Path, ...]) -> tuple[dict, dict[Path_, Location]]:
-    data, locs = _read_file(path)
+#: Environment variable: more folders (separated by ``os.pathsep``) that ``extends:`` may read.
+EXTENDS_PATH_ENV = "LIVERMODEL_EXTENDS_PATH"
+
+
+def extends_roots(first: Path, extra=()) -> tuple[Path, ...]:
+    """The folders whose trees ``extends:`` may read, for a chain that starts at ``first``: the
+    folder of ``first``, the library, the folders in ``extra`` and in ``LIVERMODEL_EXTENDS_PATH``."""
+    roots = [Path(first).resolve().parent, library_path()]
+    env = os.environ.get(EXTENDS_PATH_ENV, "")
+    for item in [*extra, *env.split(os.pathsep)]:
+        if str(item).strip():
+            roots.append(Path(item).expanduser().resolve())
+    return tuple(roots)
+
+
+def _inside(path: Path, roots) -> bool:
+    return any(path == r or path.is_relative_to(r) for r in roots)
+
+
+def _read_parent(path: Path) -> tuple[dict, dict[Path_, Location]]:
+    """A file named by ``extends:``: read as a scenario, but an error never quotes its content
+    (it may be any file, such as credentials), and keys that no scenario has are refused."""
+    from livermodel.scenario.fields import TOP_LEVEL
+
+    try:
+        data, locs = _read_file(path)
+    except ScenarioError as err:
+        raise ScenarioError("the file named in extends is not a valid scenario file",
+                            source=err.source, line=err.line, column=err.column,
+                            expected="a scenario file",
+                            suggestion=f"Check it with 'livermodel validate {path}'") from None
+    known = {f.name for f in TOP_LEVEL} | {"extends"}
+    if any(k not in known for k in data):
+        raise ScenarioError("the file named in extends is not a scenario file (it has keys that "
+                            "no scenario has)", source=str(path), expected="a scenario file",
+                            suggestion=f"Check it with 'livermodel validate {path}'")
+    return data, locs
+
+
+def _load_chain(path: Path, seen: tuple[Path, ...], roots=None) -> tuple[dict, dict[Path_, Location]]:
+    roots = extends_roots(path) if roots is None else roots
+    data, locs = _read_file(path) if not seen else _read_parent(path)
     ext = data.get("extends")
     if ext is None:
         return data, locs
@@ -231,6 +378,12 @@ def _load_chain(path: Path, seen: tuple[Path, ...]) -> tuple[dict, dict[Path_, L
         raise ScenarioError("extends must be the path of another scenario file", **where,
                             expected="a relative path such as 'base.yaml'", found=repr(ext))
     parent_path = (path.parent / ext).resolve()
+    if not _inside(parent_path, roots):
+        raise ScenarioError("extends names a file outside the scenario's folder and the library",
+                            **where, expected="a path inside "
+                            + " or ".join(f"'{r}'" for r in roots[:2]), found=repr(ext),
+                            suggestion=f"Copy the file next to the scenario, or allow its folder "
+                            f"with {EXTENDS_PATH_ENV}=DIR")
     if parent_path in seen or parent_path == path.resolve():
         chain = " -> ".join(p.name for p in (*seen, path.resolve(), parent_path))
         raise ScenarioError("extends forms a cycle", **where, expected="a chain that ends",
@@ -245,7 +398,7 @@ def _load_chain(path: Path, seen: tuple[Path, ...]) -> tuple[dict, dict[Path_, L
         raise ScenarioError("the scenario named in extends does not exist", **where,
                             expected="a path relative to this file",
                             found=f"{ext!r} (looked for {parent_path})", suggestion=hint)
-    pdata, plocs = _load_chain(parent_path, (*seen, path.resolve()))
+    pdata, plocs = _load_chain(parent_path, (*seen, path.resolve()), roots)
     merged = _merge(pdata, data)
     return merged, _locate(merged, [locs, plocs])
 

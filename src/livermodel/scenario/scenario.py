@@ -51,6 +51,8 @@ from livermodel.scenario.fields import (
     _TOP,
     EFFECTS,
     EXPECT,
+    MAX_BREAKPOINTS,
+    MAX_EVENTS,
     MAX_OUTPUT_POINTS,
     TOP_LEVEL,
     Field,
@@ -58,12 +60,15 @@ from livermodel.scenario.fields import (
 )
 from livermodel.scenario.overrides import apply_overrides, parse_override
 from livermodel.scenario.reader import (
+    EXTENDS_PATH_ENV,
     Location,
     Path_,
+    _inside,
     _load_chain,
     _locate,
     _merge,
     _read_text,
+    extends_roots,
     find_scenario,
 )
 from livermodel.scenario.validate import (
@@ -315,6 +320,15 @@ def check_expectations(expect: Mapping[str, Any], metrics: Mapping[str, Any]) ->
 _OPS = {"eq": "==", "le": "<=", "ge": ">=", "gt_or_none": "> (or never)"}
 
 
+def _restarts(event) -> int:
+    """How many times ``event`` restarts the solver (its doses, or its pulses' starts and ends)."""
+    from livermodel.model.schedule import Chronic, pulse_count
+
+    if isinstance(event, Chronic):
+        return 2 * (pulse_count(event.start, event.end, event.every) if event.every else 1)
+    return int(getattr(event, "count", 1))
+
+
 def _build(data: dict, locs: dict[Path_, Location], source: str, default_name: str) -> Scenario:
     v = _Validator(locs, source)
     v.mapping(data, (), TOP_LEVEL)
@@ -388,10 +402,21 @@ def _build(data: dict, locs: dict[Path_, Location], source: str, default_name: s
         if not isinstance(items, list):
             v.fail(ScenarioError, f"{group} must be a list", (group,),
                    expected="a list of items, each starting with '- type:'", found=_describe(items))
+        if len(items) + len(events) > MAX_EVENTS:
+            v.fail(ScenarioError, f"more than {MAX_EVENTS:,} insults and interventions", (group,),
+                   expected=f"at most {MAX_EVENTS:,} items in insults and interventions together",
+                   found=f"{len(items) + len(events):,}",
+                   suggestion="Use 'count' and 'every' for repeated doses")
         for i, item in enumerate(items):
             event, res = _build_event(v, item, (group, i), group, duration)
             events.append(event)
             resolved_events[group].append(res)
+    restarts = sum(_restarts(ev) for ev in events)
+    if restarts > MAX_BREAKPOINTS:
+        v.fail(ScenarioError, f"the insults and interventions restart the solver {restarts:,} times; "
+               f"at most {MAX_BREAKPOINTS:,} are allowed", ("insults",) if data.get("insults")
+               else ("interventions",), expected=f"doses plus twice the pulses <= {MAX_BREAKPOINTS:,}",
+               found=f"{restarts:,}", suggestion="Lower the counts, or lengthen 'every'")
 
     # solver
     solver_raw = v.mapping(data.get("solver") or {}, ("solver",), _SOLVER_FIELDS)
@@ -494,11 +519,17 @@ def parse_scenario(text: str, *, source: str = "<string>",
                                 line=loc.line, column=loc.column, key="extends",
                                 expected="a relative path such as 'base.yaml'", found=repr(ext))
         parent = (base / ext).resolve()
+        roots = extends_roots(base / "scenario.yaml")
+        if not _inside(parent, roots):
+            raise ScenarioError("extends names a file outside base_dir and the library",
+                                source=source, line=loc.line, column=loc.column, key="extends",
+                                expected=f"a path inside '{roots[0]}'", found=repr(ext),
+                                suggestion=f"Allow its folder with {EXTENDS_PATH_ENV}=DIR")
         if not parent.is_file():
             raise ScenarioError("the scenario named in extends does not exist", source=source,
                                 line=loc.line, column=loc.column, key="extends",
                                 expected="a path relative to base_dir", found=repr(ext))
-        pdata, plocs = _load_chain(parent, ())
+        pdata, plocs = _load_chain(parent, (Path(source),), roots)
         data = _merge(pdata, data)
         locs = _locate(data, [locs, plocs])
     data.pop("extends", None)

@@ -105,6 +105,8 @@ class _Validator:
                           found=_describe(raw))
             return self.bounds(f, float(raw), path)
         if kind == "integer":
+            if isinstance(raw, str) and _NUMBER_RE.match(raw):
+                raw = float(raw)  # '4e12' (YAML reads an exponent without a dot as text)
             if isinstance(raw, float) and raw.is_integer():
                 raw = int(raw)
             if isinstance(raw, bool) or not isinstance(raw, int):
@@ -134,7 +136,10 @@ class _Validator:
         unit = UNITS[f.kind][0] if f.kind in UNITS else ""
         if unit == "1":  # a dimensionless fraction: no unit to show
             unit = ""
-        show = f"{number:g} {unit}".strip()
+        if isinstance(number, int) and len(str(abs(number))) > 20:
+            show = f"a {len(str(abs(number)))}-digit number"
+        else:
+            show = f"{number:g} {unit}".strip()
         if f.minimum is not None and (number < f.minimum or (f.strict and number == f.minimum)):
             op = ">" if f.strict else ">="
             self.fail(ScheduleError if f.kind in UNITS or f.kind == "number" else ScenarioError,

@@ -19,7 +19,6 @@ import html
 import json
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from pathlib import Path
 
 from livermodel.errors import LivermodelError
 
@@ -388,15 +387,14 @@ def build_report(scenario, *, compare: Sequence = (), labels: Sequence[str] | No
 
 def write_report(path, scenario, **kwargs) -> Report:
     """Build the report (see :func:`build_report`) and write it to ``path`` atomically."""
-    from livermodel.files import atomic_write
+    from livermodel.files import atomic_write, check_target_file
 
-    path = Path(path)
-    if path.is_dir():
-        raise LivermodelError(f"'{path}' is a folder", key="--output",
-                              expected="a file name such as report.html")
-    if not path.parent.exists():
-        raise LivermodelError(f"the folder '{path.parent}' does not exist", key="--output",
-                              suggestion="Create it first, or write the report elsewhere")
+    path = check_target_file(path, "--output")  # a new name or a regular file, never a device
     rep = build_report(scenario, **kwargs)
-    atomic_write(path, rep.html)
+    try:
+        atomic_write(path, rep.html)
+    except OSError as err:
+        raise LivermodelError(f"cannot write the report '{path}': {err.strerror or err}",
+                              key="--output", suggestion="Check free disk space and "
+                              "permissions; nothing was written") from None
     return rep

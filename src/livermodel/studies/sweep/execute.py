@@ -4,6 +4,7 @@ function for worker processes and Dask workers), and the local and Dask executor
 
 from __future__ import annotations
 
+import contextlib
 import itertools
 import sys
 import warnings
@@ -90,6 +91,25 @@ def _tasks(plan: Plan, indices: Iterable[int], trajectories: Sequence[str]):
 # executors
 # --------------------------------------------------------------------------------------------
 
+def usable_cores() -> int:
+    """The cores this process may run on (its CPU affinity where known)."""
+    import os
+
+    try:
+        return max(1, len(os.sched_getaffinity(0)))
+    except (AttributeError, OSError):  # pragma: no cover - not Linux
+        return max(1, os.cpu_count() or 1)
+
+
+def cap_jobs(jobs: int) -> tuple[int, str | None]:
+    """``jobs`` capped at :func:`usable_cores`, and a warning when it was capped."""
+    cores = usable_cores()
+    if jobs > cores:
+        shown = f"{jobs:,}" if len(str(jobs)) <= 20 else f"a {len(str(jobs))}-digit number"
+        return cores, (f"--jobs {shown} is more than the {cores} core(s) this process may use; "
+                       f"running {cores} worker(s)")
+    return jobs, None
+
 def _mp_context():
     """How worker processes start.
 
@@ -113,6 +133,49 @@ def _mp_context():
     return mp.get_context("spawn")
 
 
+def _die_with_parent(parent: int) -> None:
+    """Worker initializer: end this worker when the process that started the sweep ends.
+
+    On Linux the kernel sends SIGKILL when the parent dies (``prctl(PR_SET_PDEATHSIG)``); on
+    every platform a watchdog thread checks once a second that the sweep's process still exists
+    (the parent of a forkserver worker is the server, not the sweep).  A killed sweep (SIGKILL,
+    which no handler sees) thus leaves no worker running.
+    """
+    import os
+    import threading
+    import time
+
+    if sys.platform.startswith("linux"):
+        try:
+            import ctypes
+            import signal
+
+            libc = ctypes.CDLL(None, use_errno=True)
+            libc.prctl(1, int(signal.SIGKILL), 0, 0, 0)  # PR_SET_PDEATHSIG = 1
+        except (OSError, AttributeError):  # pragma: no cover - no libc prctl
+            pass
+    def alive() -> bool:
+        if os.getppid() == 1:
+            return False
+        try:
+            os.kill(parent, 0)
+        except ProcessLookupError:
+            return False
+        except PermissionError:  # pragma: no cover - exists, another user's
+            return True
+        return True
+
+    if not alive():
+        os._exit(1)
+
+    def watch():
+        while alive():
+            time.sleep(1.0)
+        os._exit(1)
+
+    threading.Thread(target=watch, name="livermodel-parent-watch", daemon=True).start()
+
+
 def _execute(tasks, on_done: Callable[[dict], None], *, jobs: int, executor: str, scheduler=None,
              chunk_runs: int = 0):
     """Run ``tasks`` and hand each result to ``on_done`` as soon as it is finished."""
@@ -130,7 +193,10 @@ def _execute(tasks, on_done: Callable[[dict], None], *, jobs: int, executor: str
 
         compiled_rhs(chunk_runs)  # loaded once here, so that forked workers start with it
 
-    pool = ProcessPoolExecutor(max_workers=jobs, mp_context=_mp_context())
+    import os
+
+    pool = ProcessPoolExecutor(max_workers=jobs, mp_context=_mp_context(),
+                               initializer=_die_with_parent, initargs=(os.getpid(),))
     pending: set = set()
     tasks = iter(tasks)
     try:
@@ -184,10 +250,20 @@ def _execute_dask(tasks, on_done, scheduler):
                 t = next(tasks, None)
                 if t is not None:
                     queue.add(client.submit(run_chunk, t, pure=False))
-        except BaseException:
+        except (LivermodelError, KeyboardInterrupt):
             for fut in futures:
                 fut.cancel()
             raise
+        except Exception as err:  # the scheduler or a worker lost: one message, chunks kept
+            for fut in futures:
+                with contextlib.suppress(Exception):
+                    fut.cancel()
+            why = (str(err).splitlines() or [""])[0][:200]
+            raise LivermodelError(f"the Dask cluster at {scheduler!r} failed during the sweep: "
+                                  f"{type(err).__name__}: {why}",
+                                  key="--scheduler", suggestion="Finished chunks are kept; "
+                                  "restart the cluster and finish with --resume DIR") from None
     finally:
         if own:
-            client.close()
+            with contextlib.suppress(Exception):
+                client.close()

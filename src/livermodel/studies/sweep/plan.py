@@ -48,7 +48,6 @@ integrated whole wherever they run, so the table is the same for every executor 
 
 from __future__ import annotations
 
-import itertools
 import math
 import warnings
 from collections.abc import Iterable, Mapping, Sequence
@@ -76,6 +75,54 @@ TRAJECTORIES = "trajectories"
 #: sweep is 4 chunks: enough for 2 workers and for resuming), and at most 1,000 runs so that
 #: finished work reaches the disk every second or so.
 CHUNK_MIN, CHUNK_MAX = 256, 1000
+
+#: The most runs of one sweep (grid size or --samples), checked from the SPECs before a single
+#: value is made: at about 4,000 runs/s per core that is hours of work and GB of table.
+MAX_RUNS = 10_000_000
+#: The largest --chunk-size (runs integrated in one solver call, all in memory at once).
+MAX_CHUNK = 100_000
+#: Seeds of sampling designs are integers in [0, 2**63).
+MAX_SEED = 2**63
+
+
+class GridColumns(Mapping):
+    """The columns of a grid or zip design, made only when asked for.
+
+    ``len`` of the design and the value of one run (:meth:`value`) come from the values of each
+    key by index arithmetic, so a dry run of a large grid never builds its table.
+    """
+
+    def __init__(self, keys: Sequence[str], values: Sequence[np.ndarray], zipped: bool):
+        self._keys, self._values, self._zip = list(keys), list(values), zipped
+        sizes = [len(v) for v in values]
+        self.n = sizes[0] if zipped else math.prod(sizes)
+        # run i holds value (i // stride[j]) % size[j] of key j: the first key varies slowest
+        self._strides = [1] * len(sizes) if zipped else [math.prod(sizes[j + 1:]) for j in
+                                                         range(len(sizes))]
+        self._cache: dict[str, np.ndarray] = {}
+
+    def __len__(self) -> int:
+        return len(self._keys)
+
+    def __iter__(self):
+        return iter(self._keys)
+
+    def __getitem__(self, key: str) -> np.ndarray:
+        if key not in self._cache:
+            j = self._keys.index(key)
+            vals = self._values[j]
+            if self._zip:
+                col = vals
+            else:
+                col = np.tile(np.repeat(vals, self._strides[j]), self.n // (len(vals) *
+                                                                         self._strides[j]))
+            self._cache[key] = col
+        return self._cache[key]
+
+    def value(self, key: str, i: int):
+        j = self._keys.index(key)
+        vals = self._values[j]
+        return vals[(i // self._strides[j]) % len(vals)]
 
 
 # --------------------------------------------------------------------------------------------
@@ -134,7 +181,14 @@ class Plan:
 
     @property
     def n_runs(self) -> int:
+        if isinstance(self.columns, GridColumns):
+            return self.columns.n
         return len(next(iter(self.columns.values())))
+
+    def _value(self, key: str, i: int):
+        if isinstance(self.columns, GridColumns):
+            return _plain(self.columns.value(key, i))
+        return _plain(self.columns[key][i])
 
     @property
     def n_chunks(self) -> int:
@@ -146,11 +200,11 @@ class Plan:
 
     def point(self, i: int) -> dict:
         """The varied values of run ``i`` (in each SPEC's unit)."""
-        return {k: _plain(self.columns[k][i]) for k in self.keys}
+        return {k: self._value(k, i) for k in self.keys}
 
     def overrides(self, i: int) -> dict:
         """Run ``i`` as scenario overrides (numbers with their units)."""
-        return {s.key: s.override(_plain(self.columns[s.key][i])) for s in self.specs}
+        return {s.key: s.override(self._value(s.key, i)) for s in self.specs}
 
     def scenario_at(self, i: int):
         """The validated scenario of run ``i``."""
@@ -190,7 +244,10 @@ class Plan:
                 f"{self.n_chunks} chunks of up to {self.chunk_size}: {keys}")
 
     def unique(self, key: str) -> list:
-        col = self.columns[key]
+        if isinstance(self.columns, GridColumns):
+            col = self.columns._values[self.keys.index(key)]
+        else:
+            col = self.columns[key]
         seen: dict = {}
         for v in col:
             seen.setdefault(_plain(v), None)
@@ -264,12 +321,25 @@ def plan_sweep(scenario, vary=None, *, zip: bool | None = None, design: str | No
             raise LivermodelError(f"a {design} design needs --samples N (N >= 1)", key="--samples",
                                   found=repr(samples))
         samples = int(samples)
+        if samples > MAX_RUNS:
+            raise LivermodelError(f"--samples must be at most {MAX_RUNS:,}", key="--samples",
+                                  expected=f"N from 1 to {MAX_RUNS:,}", found=_count(samples),
+                                  suggestion="Ask for fewer samples, or split the sweep by "
+                                  "--seed into several folders")
         if seed is None:
-            seed = int(np.random.default_rng().integers(2**63))
+            seed = int(np.random.default_rng().integers(MAX_SEED))
         elif isinstance(seed, np.random.Generator):
-            seed = int(seed.integers(2**63))
+            seed = int(seed.integers(MAX_SEED))
         else:
+            if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)):
+                raise LivermodelError("--seed must be a whole number", key="--seed",
+                                      expected=f"an integer from 0 to {MAX_SEED - 1}",
+                                      found=repr(seed))
             seed = int(seed)
+            if not 0 <= seed < MAX_SEED:
+                raise LivermodelError("--seed must be zero or more, and below 2**63", key="--seed",
+                                      expected=f"an integer from 0 to {MAX_SEED - 1}",
+                                      found=_count(seed), suggestion="Use e.g. --seed 1")
         u = _unit_cube(design, samples, len(specs), seed)
         columns = {s.key: s.from_unit(u[:, j]) for j, s in enumerate(specs)}
     else:
@@ -277,26 +347,34 @@ def plan_sweep(scenario, vary=None, *, zip: bool | None = None, design: str | No
             raise LivermodelError("--samples is for random, lhs and sobol designs", key="--samples",
                                   suggestion="A grid's size follows from its SPECs; drop --samples")
         seed = None
-        lists = [s.grid_values() for s in specs]
+        counts = [len(s.values) if s.kind == "list" else int(s.n) for s in specs]
         if zip:
-            sizes = {len(v) for v in lists}
-            if len(sizes) > 1:
+            if len(set(counts)) > 1:
                 raise LivermodelError("--zip needs the same number of values for every key",
-                                      key="--zip", found=", ".join(f"{s.key}: {len(v)}" for s, v
-                                                                    in zip_(specs, lists)))
-            rows = list(zip_(*lists))
+                                      key="--zip", found=", ".join(f"{s.key}: {_count(c)}" for s, c
+                                                                    in zip_(specs, counts)))
+            size = counts[0]
         else:
-            rows = list(itertools.product(*lists))
-        columns = {}
-        for j, s in enumerate(specs):
-            col = [r[j] for r in rows]
-            columns[s.key] = np.array(col, dtype=float if s.numeric else object)
-    n = len(next(iter(columns.values())))
+            size = math.prod(counts)
+        if size > MAX_RUNS:
+            shape = " x ".join(_count(c) for c in counts)
+            raise LivermodelError(f"the design has {_count(size)} runs ({shape}); at most "
+                                  f"{MAX_RUNS:,} are allowed", key="--vary",
+                                  expected=f"a grid of at most {MAX_RUNS:,} runs",
+                                  found=_count(size), suggestion="Use fewer values per key, or "
+                                  "a sampling design (--design lhs --samples N)")
+        lists = [np.array(s.grid_values(), dtype=float if s.numeric else object) for s in specs]
+        columns = GridColumns([s.key for s in specs], lists, zip)
+    n = columns.n if isinstance(columns, GridColumns) else len(next(iter(columns.values())))
     if chunk_size is None:
         chunk_size = _default_chunk_size(n)
     if isinstance(chunk_size, bool) or int(chunk_size) < 1:
         raise LivermodelError("the chunk size must be at least 1", key="--chunk-size",
                               found=repr(chunk_size))
+    if int(chunk_size) > MAX_CHUNK:
+        raise LivermodelError(f"the chunk size must be at most {MAX_CHUNK:,}", key="--chunk-size",
+                              expected=f"N from 1 to {MAX_CHUNK:,}", found=_count(chunk_size),
+                              suggestion="Leave --chunk-size out for the automatic size")
     plan = Plan(scenario, specs, design, zip, samples, seed, columns, int(chunk_size), metric)
     # validate: every list value and both ends of every range alone, then the first run whole
     with warnings.catch_warnings(record=True) as caught:
@@ -308,6 +386,12 @@ def plan_sweep(scenario, vary=None, *, zip: bool | None = None, design: str | No
         plan.scenario_at(0)
     plan.warnings = sorted({str(w.message) for w in caught if issubclass(w.category, ScenarioWarning)})
     return plan
+
+
+def _count(n) -> str:
+    """A count for a message, however many digits it has."""
+    text = f"{int(n):,}"
+    return text if len(text) <= 26 else f"a {len(str(int(n)))}-digit number"
 
 
 zip_ = zip  # the builtin, since plan_sweep has a parameter called zip
