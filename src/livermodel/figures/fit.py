@@ -106,7 +106,7 @@ def fit_figure(result, *, style: str = "paper"):
             ax.set_xlim(0, sc.duration_h / div)
             ax.set_ylim(bottom=0)
             ax.legend(loc="lower right", fontsize="x-small")
-            title = (f"{exp.name}: {sc.name} to {Path(d.source).name}" if len(pb.experiments) > 1
+            title = (f"{exp.name}: {Path(d.source).name}" if len(pb.experiments) > 1
                      else f"Fit of {sc.name} to {Path(d.source).name}")
             ax.set_title(title, loc="left", fontsize="small")
         lines = []
@@ -124,7 +124,9 @@ def fit_figure(result, *, style: str = "paper"):
                 text += f"  ON {flag.upper()} BOUND"
             lines.append(text)
         flagged = any(result.at_bound(k) for k in result.names)
-        axes[0].text(0.98, 0.5, f"fitted, chi2/dof = {result.chi2 / max(result.dof, 1):.2g}:\n"
+        head = (f"fitted, -2 ln L = {result.chi2:.4g} (estimated SDs):" if pb.n_noise
+                else f"fitted, chi2/dof = {result.chi2 / max(result.dof, 1):.2g}:")
+        axes[0].text(0.98, 0.5, head + "\n"
                      + "\n".join(lines), transform=axes[0].transAxes, ha="right", va="top",
                      fontsize="x-small", color=OKABE_ITO["vermillion"] if flagged else "black",
                      bbox={"facecolor": "white", "alpha": 0.85, "edgecolor": "none"})

@@ -336,7 +336,8 @@ def read_problem(path) -> FitProblem:
             raise err(f"experiment '{name}': {exc.message}", (*where, "scenario"),
                       found=exc.found, suggestion=exc.suggestion) from None
         dpath = p.parent / e["data"]
-        if not dpath.is_file() and not data_path(Path(e["data"]).name).is_file():
+        shipped = Path(e["data"]).name + ("" if Path(e["data"]).suffix else ".csv")
+        if not dpath.is_file() and not data_path(shipped).is_file():
             raise err(f"data file '{e['data']}' not found", (*where, "data"),
                       expected="a CSV relative to the problem file, or a shipped table")
         data = read_data(dpath if dpath.is_file() else e["data"])
