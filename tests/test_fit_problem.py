@@ -212,12 +212,20 @@ def test_fit_agrees_with_copasi_on_the_exported_problem(tmp_path):
     changes the process locale)."""
     if importlib.util.find_spec("basico") is None:  # not imported here: it changes the locale
         pytest.skip("copasi-basico is not installed")
-    from livermodel.interop.petab import export_petab
-
     d = read_data("rat_phx70_volume")
     d = FitData(d.time_h, d.variable, d.value, np.full(len(d), 0.05), "volume, sd 0.05")
+    csv = "time_h,variable,value,sd\n" + "".join(
+        f"{t!r},total_mass,{v!r},0.05\n" for t, v in zip(d.time_h.tolist(), d.value.tolist(),
+                                                         strict=True))
+    (tmp_path / "sd005.csv").write_text(csv)
+    r = CliRunner().invoke(_app(), ["export", "rat-phx-70", "--format", "petab", "--data",
+                                    str(tmp_path / "sd005.csv"), "--params", "division_rate",
+                                    "-o", str(tmp_path / "pe")])
+    assert r.exit_code == 0, r.output
+    if importlib.util.find_spec("petab") is not None:
+        lint = _petablint(tmp_path / "pe")
+        assert lint.returncode == 0, lint.stdout + lint.stderr
     pb = single_problem(load_scenario("rat-phx-70"), d, ["division_rate"])
-    export_petab(pb, tmp_path / "pe")
     ours = fit(pb).estimates["division_rate"]
     (tmp_path / "copasi_fit.py").write_text(COPASI_FIT)
     run = subprocess.run([sys.executable, str(tmp_path / "copasi_fit.py"), str(tmp_path / "pe")],

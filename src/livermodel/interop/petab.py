@@ -29,8 +29,10 @@ __all__ = ["export_petab", "petab_id"]
 
 
 def petab_id(name: str) -> str:
-    """An SBML/PEtab id for a fitted name: ``priming_rate[phx70]`` -> ``priming_rate__phx70``."""
-    return re.sub(r"[^A-Za-z0-9_]", "_", name.replace("[", "__").replace("]", ""))
+    """An SBML/PEtab id for a fitted name or an experiment: ``priming_rate[phx70]`` ->
+    ``priming_rate__phx70``, ``rat-phx-70`` -> ``rat_phx_70``."""
+    out = re.sub(r"[^A-Za-z0-9_]", "_", name.replace("[", "__").replace("]", ""))
+    return out if re.match(r"[A-Za-z_]", out) else f"_{out}"
 
 
 def _structure(text: str) -> str:
@@ -101,7 +103,7 @@ def export_petab(problem, folder, *, estimates: dict | None = None, name: str = 
     cond_header = ["conditionId", "conditionName"] + varying + mapped
     cond_rows = []
     for i, e in enumerate(problem.experiments):
-        row = [e.name, e.scenario.name] + [values[i][k] for k in varying]
+        row = [petab_id(e.name), e.scenario.name] + [values[i][k] for k in varying]
         for m in mapped:
             owner = next((p for p in per_exp if p.parameter == m and i in p.experiments), None)
             row.append(petab_id(owner.name) if owner else values[i][m])
@@ -114,8 +116,9 @@ def export_petab(problem, folder, *, estimates: dict | None = None, name: str = 
     for e in problem.experiments:
         d = e.data
         for i in range(len(d)):
-            noise = f"sd_{e.name}" if e.noise == "estimated" else float(d.sd[i])
-            meas_rows.append([f"obs_{d.variable[i]}", e.name, float(d.value[i]), float(d.time_h[i]),
+            noise = f"sd_{petab_id(e.name)}" if e.noise == "estimated" else float(d.sd[i])
+            meas_rows.append([f"obs_{d.variable[i]}", petab_id(e.name), float(d.value[i]),
+                              float(d.time_h[i]),
                               noise])
 
     # parameters
@@ -128,7 +131,7 @@ def export_petab(problem, folder, *, estimates: dict | None = None, name: str = 
     for e in problem.experiments:
         if e.noise == "estimated":
             scale = float(max(abs(e.data.value).max(), 1e-12))
-            par_rows.append([f"sd_{e.name}", f"noise SD of {e.name}", "log", scale * 1e-6,
+            par_rows.append([f"sd_{petab_id(e.name)}", f"noise SD of {e.name}", "log", scale * 1e-6,
                              scale * 10, float(e.data.sd.mean()), 1])
 
     files = {

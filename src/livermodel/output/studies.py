@@ -161,5 +161,6 @@ def write_fit(folder, result, *, formats=("png",), style="paper", command=None,
         out.figure(fit_figure(result, style=style), "fit")
     out.seal(result.scenario, kind="fit", command=command, started=started,
              extra={"data": result.data.source,
-                    "problem": getattr(result.problem, "source", None)})
+                    "problem": getattr(result.problem, "source", None),
+                    **({"seed": result.seed} if result.starts else {})})
     return [out.path / f for f in out.files]
