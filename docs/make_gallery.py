@@ -71,7 +71,9 @@ ANALYSIS_EXAMPLES = [
     ("livermodel cohort fulminant-msc-early --size 100 --control fulminant --seed 1 --out {out}",
      {"cohort.png": "cohort.png"}),
     ("livermodel fit rat-phx-70 --data {root}/data/rat_phx70_volume.csv "
-     "--params division_rate,priming_rate --out {out}", {"fit.png": "fit.png"}),
+     "--params division_rate,priming_rate --profile --out {out}", {"fit.png": "fit.png"}),
+    ("livermodel fit --problem {root}/data/rat_phx70_two_experiments.yaml --profile --out {out}",
+     {"fit.png": "fit-two-experiments.png"}),
 ]
 
 #: docs/teaching.md: (command, {file written by the command: file in docs/figures/teaching/});

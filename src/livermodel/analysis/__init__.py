@@ -2,7 +2,8 @@
 (:mod:`livermodel.figures.studies`) and output folders (:mod:`livermodel.output.studies`):
 ``from livermodel.analysis import find_threshold, run_cohort, fit, ...`` keeps working."""
 
-from livermodel.figures.studies import cohort_figure, fit_figure, sensitivity_figure, threshold_figure
+from livermodel.figures.fit import fit_figure
+from livermodel.figures.studies import cohort_figure, sensitivity_figure, threshold_figure
 from livermodel.output.studies import write_cohort, write_fit, write_sensitivity, write_threshold
 from livermodel.studies.cohort import CohortResult, kaplan_meier, run_cohort, wilson_interval
 from livermodel.studies.fit import FitData, FitResult, calibrated_scenario, fit, read_data

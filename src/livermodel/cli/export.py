@@ -18,46 +18,85 @@ import typer
 from livermodel.cli.common import command_line, user_errors
 
 #: Export formats: name -> description.
-FORMATS = {"sbml": "SBML Level 3 Version 2 (COPASI, Tellurium, libRoadRunner, ...)"}
+FORMATS = {"sbml": "SBML Level 3 Version 2 (COPASI, Tellurium, libRoadRunner, ...)",
+           "petab": "PEtab 1 fit problem (SBML + measurement, observable, condition and parameter "
+           "tables + YAML; pyPESTO, AMICI, COPASI, ...)"}
 
 
 def export(
     ctx: typer.Context,
-    scenario: Annotated[str, typer.Argument(
-        metavar="SCENARIO", help="Scenario file, or the name of a library scenario.")],
-    output: Annotated[Path, typer.Option(
-        "--output", "-o", metavar="FILE", dir_okay=False,
-        help="File to write (its folder is created if needed; FILE.provenance.json goes next to "
-        "it).")],
+    scenario: Annotated[str | None, typer.Argument(
+        metavar="[SCENARIO]", help="Scenario file, or the name of a library scenario "
+        "(not with --problem).")] = None,
+    output: Annotated[Path | None, typer.Option(
+        "--output", "-o", metavar="FILE", help="File to write (sbml; its folder is created if "
+        "needed and FILE.provenance.json goes next to it), or folder (petab).")] = None,
     format: Annotated[str, typer.Option(
-        "--format", "-f", metavar="sbml", help="Output format: " + ", ".join(FORMATS) + ".")] = "sbml",
+        "--format", "-f", metavar="sbml|petab", help="Output format: " + ", ".join(FORMATS) + ".")
+    ] = "sbml",
+    data: Annotated[str | None, typer.Option(
+        "--data", metavar="FILE.csv", help="petab: the data table, as for 'livermodel fit'.")] = None,
+    params: Annotated[str | None, typer.Option(
+        "--params", metavar="A,B,...", help="petab: the parameters to estimate.")] = None,
+    problem: Annotated[str | None, typer.Option(
+        "--problem", metavar="FILE.yaml", help="petab: a fit problem file (instead of SCENARIO, "
+        "--data and --params).")] = None,
     overrides: Annotated[list[str] | None, typer.Option(
         "--set", metavar="KEY=VALUE",
         help="Change the scenario before exporting, e.g. --set parameters.toxin_ec50=200 "
         "(repeatable; dotted key paths as in the scenario file).")] = None,
 ) -> None:
-    """Export a scenario (model, resolved parameters, initial state and schedule) as SBML.
+    """Export a scenario as SBML, or a fit problem as PEtab.
 
     Writes one SBML Level 3 Version 2 file that COPASI, Tellurium or libRoadRunner can open; ids
     are livermodel's names (functional_mass, alt_u_per_l, toxin_ec50, ...).  See docs/interop.md.
+    With --format petab, writes a folder: the SBML model, measurement, observable, condition and
+    parameter tables and problem.yaml, for the fit SCENARIO --data --params (or --problem).
     Needs the optional extra: pip install "livermodel[sbml]".
 
     \b
     Examples:
       livermodel export rat-phx-70 --format sbml -o rat-phx-70.xml
       livermodel export my-scenario.yaml -o mine.xml --set parameters.toxin_ec50=200
+      livermodel export rat-phx-70 --format petab --data rat_phx70_volume --params division_rate -o petab/
+      livermodel export --format petab --problem data/rat_phx70_two_experiments.yaml -o petab2/
     """
     from livermodel.errors import LivermodelError
     from livermodel.output.provenance import now_iso, output_file, write_sidecar
+    from livermodel.scenario.scenario import load_scenario
 
     started = now_iso()
     with user_errors():  # a user's mistake: one message, exit status 2, no traceback
         if format not in FORMATS:
             raise LivermodelError(f"unknown export format '{format}'", key="--format",
                                   expected=f"one of {', '.join(FORMATS)}", found=repr(format))
-        from livermodel.interop.sbml import export_sbml
-        from livermodel.scenario.scenario import load_scenario
+        if output is None:
+            raise LivermodelError("export needs --output", key="--output",
+                                  suggestion="e.g. -o model.xml (sbml) or -o folder/ (petab)")
+        if format == "petab":
+            from livermodel.interop.petab import export_petab
+            from livermodel.studies.problem import read_problem, single_problem
 
+            if problem is not None:
+                if scenario is not None or data is not None or params is not None:
+                    raise LivermodelError("--problem replaces SCENARIO, --data and --params",
+                                          key="--problem")
+                pb = read_problem(problem)
+            else:
+                for value, what in ((scenario, "SCENARIO"), (data, "--data"), (params, "--params")):
+                    if value is None:
+                        raise LivermodelError(f"a PEtab export needs {what} (or --problem)", key=what)
+                sc = load_scenario(scenario, overrides or ())
+                pb = single_problem(sc, data, [n.strip() for n in params.split(",") if n.strip()])
+            paths = export_petab(pb, output, name=pb.experiments[0].scenario.name)
+            typer.echo(f"wrote {output}/ (PEtab: {', '.join(p.name for p in paths)}) with "
+                       f"{len(pb.experiments)} condition(s), {pb.n_points} measurements and "
+                       f"{len(pb.parameters)} estimated parameter(s)")
+            return
+        from livermodel.interop.sbml import export_sbml
+
+        if scenario is None:
+            raise LivermodelError("export needs SCENARIO", key="SCENARIO")
         sc = load_scenario(scenario, overrides or ())
         output_file(output)
         path = export_sbml(sc, output)

@@ -268,12 +268,24 @@ def cohort(
 
 
 def fit(
-    scenario: SCENARIO_ARG,
-    data: Annotated[str, typer.Option(
+    scenario: Annotated[str | None, typer.Argument(
+        metavar="[SCENARIO]", help="Scenario file, or a library name (not with --problem).")] = None,
+    data: Annotated[str | None, typer.Option(
         "--data", metavar="FILE.csv", help="Table time_h,variable,value,sd (or a shipped table "
-        "such as rat_phx70_volume).")],
-    params: Annotated[str, typer.Option(
-        "--params", metavar="A,B,...", help="Parameters to fit, comma-separated.")],
+        "such as rat_phx70_volume).")] = None,
+    params: Annotated[str | None, typer.Option(
+        "--params", metavar="A,B,...", help="Parameters to fit, comma-separated.")] = None,
+    problem: Annotated[str | None, typer.Option(
+        "--problem", metavar="FILE.yaml", help="A fit problem: several experiments (scenario + "
+        "data), shared and per-experiment parameters, noise model. Replaces SCENARIO, --data "
+        "and --params.")] = None,
+    profile: Annotated[bool, typer.Option(
+        "--profile", help="Profile likelihood of every parameter: 95 % intervals from the "
+        "likelihood ratio, and which limits the data do not set.")] = False,
+    starts: Annotated[int, typer.Option(
+        "--starts", metavar="N", help="Optimise from N starts (the scenario's values and N-1 "
+        "random ones, --seed) and report the spread of the optima.")] = 1,
+    seed: SEED = None,
     max_evaluations: Annotated[int, typer.Option(
         "--max-evaluations", metavar="N", help="Most optimiser iterations.")] = 200,
     set_: SET = None,
@@ -285,36 +297,85 @@ def fit(
 ) -> None:
     """Fit parameters to measured time courses by weighted least squares.
 
-    Respects the plausible ranges of the parameter table (log space for positive ones). Writes
-    fit.json (estimates, approximate 95 % intervals, correlations, chi2), fit_points.csv, a
-    calibrated scenario <name>-calibrated.yaml that 'livermodel run' accepts, and fit.<format>.
+    Respects the plausible ranges of the parameter table (log space for positive ones) and says
+    so when an estimate ends on one. Writes fit.json (estimates, approximate and, with
+    --profile, profile-likelihood 95 % intervals, correlations, chi2), fit_points.csv, one
+    calibrated scenario <name>-calibrated.yaml per experiment (full precision; checked to
+    reproduce the chi2) that 'livermodel run' accepts, and fit.<format>.
 
     \b
     Examples:
-      livermodel fit rat-phx-70 --data data/rat_phx70_volume.csv --params division_rate,priming_rate
+      livermodel fit rat-phx-70 --data data/rat_phx70_volume.csv --params division_rate,priming_rate --profile
+      livermodel fit --problem data/rat_phx70_two_experiments.yaml --profile --starts 4 --seed 1
       livermodel run results/rat-phx-70-fit/rat-phx-70-calibrated.yaml
     """
+    import secrets
+    from pathlib import Path
+
     from livermodel.output.provenance import now_iso
 
     started = now_iso()
     with _user_errors():
+        from livermodel.errors import LivermodelError
         from livermodel.output.studies import write_fit
         from livermodel.studies.fit import fit as run
+        from livermodel.studies.problem import read_problem
 
-        sc = _load(scenario, set_)
-        folder = _folder(out, sc, set_, "fit", force, None)
-        names = _names(params) or []
-        res = run(sc, data, names, max_evaluations=max_evaluations)
+        if starts > 1 and seed is None:
+            seed = secrets.randbelow(2**31)
+        if problem is not None:
+            if scenario is not None or data is not None or params is not None or set_:
+                raise LivermodelError("--problem replaces SCENARIO, --data, --params and --set",
+                                      key="--problem", suggestion="Put them in the problem file")
+            pb = read_problem(problem)
+            res = run(pb, starts=starts, seed=seed, profile=profile,
+                      max_evaluations=max_evaluations)
+            name = (pb.experiments[0].scenario.name if len(pb.experiments) == 1
+                    else Path(problem).stem)
+        else:
+            for value, what in ((scenario, "SCENARIO"), (data, "--data"), (params, "--params")):
+                if value is None:
+                    raise LivermodelError(f"fit needs {what} (or --problem FILE.yaml)", key=what,
+                                          suggestion="e.g. livermodel fit rat-phx-70 --data "
+                                          "rat_phx70_volume --params division_rate")
+            sc = _load(scenario, set_)
+            folder = _folder(out, sc, set_, "fit", force, None)  # checked before fitting
+            res = run(sc, data, _names(params) or [], starts=starts, seed=seed, profile=profile,
+                      max_evaluations=max_evaluations)
+            name = sc.name
+        if problem is not None:
+            folder = out or f"results/{name}-fit"
         paths = write_fit(folder, res, formats=format_, style=style, command=_command(),
                           started=started, overrides=set_ or (), force=force)
     for n in res.names:
         lo, hi = res.ci[n]
-        _say(quiet, f"{n} = {res.estimates[n]:.4g} (95 % CI {lo:.3g} to {hi:.3g}; start "
+        _say(quiet, f"{n} = {res.estimates[n]:.6g} (linearised 95 % CI {lo:.3g} to {hi:.3g}; start "
              f"{res.start[n]:.4g})")
-    _say(quiet, f"chi2 = {res.chi2:.3g} on {res.dof} degrees of freedom; "
+        if n in res.profiles:
+            _say(quiet, f"  profile: {res.profiles[n].verdict}")
+        side = res.at_bound(n)
+        if side:
+            _say(quiet, f"  WARNING: on the {side} bound of its plausible range "
+                 f"({res.bounds[n][0 if side == 'lower' else 1]:.4g}); see the advice below")
+    for e, exp in enumerate(res.problem.experiments):
+        if exp.noise == "estimated":
+            _say(quiet, f"{exp.name}: estimated SD = {res.noise_sd[e]:.4g}")
+    what = "chi2" if not res.problem.n_noise else "-2 ln L (+ const)"
+    _say(quiet, f"{what} = {res.chi2:.6g} on {res.dof} degrees of freedom; "
          f"{int(res.within_sd.sum())}/{len(res.data)} points within 1 SD; {res.message}")
-    yaml_path = next((p for p in paths if str(p).endswith(".yaml")), None)
-    _say(quiet, f"wrote {folder}/ (calibrated scenario: {yaml_path})")
+    if len(res.starts) > 1:
+        good = sum(s["chi2"] - res.chi2 <= 0.1 for s in res.starts)
+        objs = sorted(s["chi2"] for s in res.starts)
+        _say(quiet, f"{len(res.starts)} starts (seed {res.seed}): {good} reach the best optimum "
+             f"(within 0.1); optima from {objs[0]:.6g} to {objs[-1]:.6g}")
+        for n in res.names:
+            vals = [s["estimates"][n] for s in res.starts if s["chi2"] - res.chi2 <= 0.1]
+            _say(quiet, f"  {n}: {min(vals):.4g} to {max(vals):.4g} across those starts")
+    for w in res.warnings():
+        if w.split(":")[0] not in res.profiles:
+            _say(quiet, f"WARNING: {w}")
+    yamls = [str(p) for p in paths if str(p).endswith(".yaml")]
+    _say(quiet, f"wrote {folder}/ (calibrated scenario: {', '.join(yamls)})")
 
 
 def register(app: typer.Typer) -> None:

@@ -1,18 +1,16 @@
 """Figures of the studies: threshold curves and basins, sensitivity charts, cohort survival and
-metric distributions, and calibration fits.  Each function takes a study result and returns a
-matplotlib ``Figure``.
+metric distributions (calibration fits: :mod:`livermodel.figures.fit`).  Each function takes
+a study result and returns a matplotlib ``Figure``.
 """
 
 from __future__ import annotations
 
 import math
-from pathlib import Path
 
 import numpy as np
 
 from livermodel.studies.cohort import CohortResult
 from livermodel.studies.common import metric_label
-from livermodel.studies.fit import FitResult
 from livermodel.studies.sensitivity import SensitivityResult
 from livermodel.studies.threshold import ThresholdResult
 
@@ -398,54 +396,6 @@ def cohort_figure(result: CohortResult, *, style: str = "paper"):
             ax.set_title(f"{chr(65 + n_panels - 1)}  Paired: first arm minus control")
         fig.suptitle(f"Virtual cohort of {result.size} (variability {result.variability:g})",
                      fontweight="bold")
-        note(fig, layout)
-    return fig
-
-
-def fit_figure(result: FitResult, *, style: str = "paper"):
-    """Data (points with SD error bars) and the model at the start values (dashed) and at the
-    estimates (solid), one panel per variable.  Returns a ``Figure``."""
-    from livermodel.figures.style import LAYOUT, OKABE_ITO, REFERENCE_COLOR, style_context, time_axis
-    from livermodel.model.layout import VARIABLES
-    from livermodel.solve.simulate import SolverSettings, simulate_batch
-
-    sc = result.scenario
-    start = {**sc.parameters, **result.start}
-    fitted = {**sc.parameters, **result.estimates}
-    step = min(sc.output_step_h, sc.duration_h / 400)
-    batch = simulate_batch([start, fitted], sc.schedule, duration=sc.duration_h, output_step=step,
-                           settings=SolverSettings(sc.settings.method, sc.settings.rtol,
-                                                   sc.settings.atol), initial=sc.initial or None)
-    variables = result.data.variables
-    unit, div = time_axis(sc.duration_h)
-    with style_context(style):
-        layout = LAYOUT[style]
-        n = len(variables)
-        width = layout["width"] if n > 1 else layout["width"] * (0.62 if style == "paper" else 0.75)
-        fig, axes = new_figure(width, layout["row_height"] * 1.45, n)
-        d = result.data
-        for ax, v in zip(axes, variables, strict=True):
-            sel = np.array([x == v for x in d.variable])
-            ax.plot(batch.time_h / div, batch.variable(v)[0], color=REFERENCE_COLOR,
-                    linestyle=(0, (4, 2)), label="model, start values")
-            ax.plot(batch.time_h / div, batch.variable(v)[1], color=OKABE_ITO["blue"],
-                    label="model, fitted")
-            ax.errorbar(d.time_h[sel] / div, d.value[sel], yerr=d.sd[sel], fmt="o", markersize=3.5,
-                        color=OKABE_ITO["vermillion"], ecolor=OKABE_ITO["vermillion"], capsize=2,
-                        elinewidth=0.9, label="data (mean ± SD)", zorder=3)
-            u = VARIABLES[v][0]
-            ax.set_ylabel(f"{v.replace('_', ' ')} (normal liver = 1)" if u.startswith("1 (normal")
-                          else f"{v.replace('_', ' ')} ({u})")
-            ax.set_xlabel(f"time ({unit})")
-            ax.set_xlim(0, sc.duration_h / div)
-            ax.set_ylim(bottom=0)
-            ax.legend(loc="lower right")
-        est = "\n".join(f"{k} = {result.estimates[k]:.3g}  (95 % CI {result.ci[k][0]:.3g} to "
-                        f"{result.ci[k][1]:.3g})" for k in result.names)
-        axes[0].text(0.98, 0.5, f"fitted, chi2/dof = {result.chi2 / max(result.dof, 1):.2g}:\n{est}",
-                     transform=axes[0].transAxes, ha="right", va="top", fontsize="small",
-                     bbox={"facecolor": "white", "alpha": 0.85, "edgecolor": "none"})
-        axes[0].set_title(f"Fit of {sc.name} to {Path(d.source).name}", loc="left")
         note(fig, layout)
     return fig
 

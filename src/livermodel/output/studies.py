@@ -146,22 +146,39 @@ def write_cohort(folder, result, *, formats=("png",), style="paper", command=Non
 
 def write_fit(folder, result, *, formats=("png",), style="paper", command=None,
               started=None, overrides=(), force=False) -> list:
-    """``fit.json``, ``fit_points.csv``, ``<name>-calibrated.yaml`` and ``fit.<format>``."""
-    from livermodel.studies.fit import calibrated_scenario
+    """``fit.json``, ``fit_points.csv``, one ``<name>-calibrated.yaml`` per experiment and
+    ``fit.<format>``.
+
+    The calibrated scenarios are simulated afresh from their text and must reproduce the
+    reported objective (to 1e-6 relative, at the fit's tolerances); ``fit.json`` records the
+    reproduced value, and a mismatch is an error (nothing is sealed)."""
+    from livermodel.studies.fit import calibrated_scenarios, reproduce_chi2
 
     out = OutputFolder(folder, formats=formats, style=style, force=force,
                        ident=_ident("fit", result.scenario, overrides))
-    out.put("fit.json", dumps(result.to_dict()))
+    cal = calibrated_scenarios(result)
+    again = reproduce_chi2(result, [text for _, _, text in cal])
+    record = result.to_dict()
+    record["calibrated_scenarios"] = [f"{sc.name}.yaml" for _, sc, _ in cal]
+    record["reproduced_chi2"] = again
+    out.put("fit.json", dumps(record))
+    if not abs(again - result.chi2) <= 1e-6 * max(1.0, abs(result.chi2)):
+        raise LivermodelError(f"the calibrated scenario gives chi2 = {again!r}, not the reported "
+                              f"{result.chi2!r}", key="--out",
+                              suggestion="please report this: the written parameter values do "
+                              "not reproduce the fit")
     header, rows = result.points()
     out.put("fit_points.csv", csv_text(header, rows))
-    calibrated, text = calibrated_scenario(result)
-    out.put(f"{calibrated.name}.yaml", text)
+    for _, sc, text in cal:
+        out.put(f"{sc.name}.yaml", text)
     if out.formats:
-        from livermodel.figures.studies import fit_figure
+        from livermodel.figures.fit import fit_figure
 
         out.figure(fit_figure(result, style=style), "fit")
     out.seal(result.scenario, kind="fit", command=command, started=started,
-             extra={"data": result.data.source})
+             extra={"data": result.data.source,
+                    "problem": getattr(result.problem, "source", None),
+                    **({"seed": result.seed} if result.starts else {})})
     return [out.path / f for f in out.files]
 
 

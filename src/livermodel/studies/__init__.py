@@ -6,6 +6,9 @@
 :mod:`livermodel.studies.sensitivity`  ``livermodel sensitivity``: local, Morris, Sobol
 :mod:`livermodel.studies.cohort`       ``livermodel cohort``: virtual animals or patients
 :mod:`livermodel.studies.fit`          ``livermodel fit``: least-squares calibration to data
+:mod:`livermodel.studies.profile`      profile likelihood; the batched Levenberg-Marquardt
+:mod:`livermodel.studies.problem`      fit problems: experiments, shared/per-arm parameters
+:mod:`livermodel.studies.data`         the measured data tables of a fit
 :mod:`livermodel.studies.phase`        ``livermodel phase``: steady states and phase portraits
 =====================================  ===================================================
 
