@@ -316,6 +316,14 @@ def sensitivity_figure(result: SensitivityResult, *, style: str = "paper", top: 
 # figure
 # --------------------------------------------------------------------------------------------
 
+def _color_index(i: int, paired: bool) -> int:
+    """Colour of cohort arm ``i``: the control (arm 1 of a paired cohort) takes the first arm
+    colour, as the control does in ``compare`` and the report, and the treated arm the second."""
+    if not paired:
+        return i
+    return {0: 1, 1: 0}.get(i, i)
+
+
 def cohort_figure(result: CohortResult, *, style: str = "paper"):
     """Kaplan-Meier curves, the distribution of each shown metric per arm, and (with a control)
     the paired differences.  Returns a ``Figure``."""
@@ -347,7 +355,7 @@ def cohort_figure(result: CohortResult, *, style: str = "paper"):
             lo = np.array([*km["ci_low"], km["ci_low"][-1]])
             hi = np.array([*km["ci_high"], km["ci_high"][-1]])
             summ = data["arms"][a.label]
-            color = arm_color(i)
+            color = arm_color(_color_index(i, paired))
             ax.step(t, s, where="post", color=color,
                     label=f"{a.label}: {summ['survivors']}/{summ['n']} survive "
                     f"({100 * summ['ci_low']:.0f}-{100 * summ['ci_high']:.0f} %)")
@@ -365,7 +373,7 @@ def cohort_figure(result: CohortResult, *, style: str = "paper"):
                 v = v[np.isfinite(v)]
                 x = i + (np.random.default_rng(0).random(v.size) - 0.5) * 0.35
                 ax.plot(x, v, linestyle="none", marker="o", markersize=2.5, alpha=0.6,
-                        color=arm_color(i))
+                        color=arm_color(_color_index(i, paired)))
                 if v.size:
                     ax.plot([i - 0.3, i + 0.3], [np.median(v)] * 2, color="#222222", linewidth=1.4)
             ax.set_xticks(range(len(result.arms)), [a.label for a in result.arms])
