@@ -387,3 +387,10 @@ def test_newcomer_messages(tmp_path):
                   "    dose: 1e6 cells/kg\n    route: intravenous\n")
     res = invoke("validate", sc)
     assert res.exit_code == 2 and "Did you mean 'iv'" in res.output, res.output
+
+
+def test_study_status_line_only_on_a_terminal():
+    from livermodel.cli.studies import _working
+
+    assert _working(True, "x").status is None      # --quiet
+    assert _working(False, "x").status is None     # stderr is not a terminal under pytest
