@@ -262,10 +262,14 @@ def sensitivity_figure(result: SensitivityResult, *, style: str = "paper", top: 
             mu = result.column("mu_star")[:top][::-1]
             conf = result.column("mu_star_conf")[:top][::-1]
             sig = result.column("sigma")[:top]
-            ax.barh(ypos, mu, xerr=conf, color=OKABE_ITO["blue"], height=0.7,
-                    error_kw={"elinewidth": 0.8, "capsize": 2})
+            # mu* is a mean of absolute values, so it is never below 0: the symmetric bootstrap
+            # interval is clipped there (said in the axis label)
+            low = np.minimum(np.nan_to_num(conf), np.nan_to_num(mu))
+            ax.barh(ypos, mu, xerr=[low, np.nan_to_num(conf)], color=OKABE_ITO["blue"],
+                    height=0.7, error_kw={"elinewidth": 0.8, "capsize": 2})
             ax.set_yticks(ypos, names)
-            ax.set_xlabel(f"μ* (mean |elementary effect| on {label})")
+            ax.set_xlabel(f"μ* (mean |elementary effect| on {label});\nbars: 95 % bootstrap "
+                          "interval, clipped at 0 (μ* ≥ 0)")
             ax.set_title("A  Morris μ* (importance)")
             ax.grid(axis="y", visible=False)
             mus = result.column("mu_star")[:top]
