@@ -174,3 +174,15 @@ def test_cli(tmp_path):
     r = CliRunner().invoke(app, ["sensitivity", "rat-phx-70", "--metric", "final_mass",
                                  "--method", "sobol", "--samples", "12"])
     assert r.exit_code == 2 and "power of 2" in r.output
+
+
+def test_morris_error_bars_never_go_below_zero(phx72):
+    from livermodel.figures.studies import sensitivity_figure
+
+    res = sensitivity(phx72, "final_mass", method="morris", params=["division_rate",
+                                                                    "priming_rate"], samples=6,
+                      seed=4)
+    ax = sensitivity_figure(res).axes[0]
+    lows = [seg[:, 0].min() for coll in ax.collections for seg in coll.get_segments()]
+    assert lows and min(lows) >= 0.0  # mu* is a mean of absolute values
+    assert "clipped at 0" in ax.get_xlabel()

@@ -360,3 +360,37 @@ def test_python_dash_m():
                          capture_output=True, text=True)
     assert out.returncode == 2, out.stderr
     assert out.stderr.startswith("error:") and "Traceback" not in out.stderr
+
+
+def test_newcomer_messages(tmp_path):
+    # an SBML file given to run is named as SBML, not as malformed YAML
+    xml = tmp_path / "m.xml"
+    assert invoke("export", "rat-phx-70", "-o", xml).exit_code == 0
+    assert_user_error(invoke("run", xml), "SBML model, not a livermodel scenario")
+    # a transposed library name offers the name it transposes
+    res = invoke("run", "rat-phx-07")
+    assert_user_error(res, "rat-phx-70")
+    # a --vary mistake is not called a --set value
+    res = invoke("sweep", "rat-phx-70", "--vary", "parameters.foo=1:2:3")
+    assert_user_error(res, "--vary 'parameters.foo'")
+    assert "--set value" not in res.output
+    # a bad data table is not sent to 'livermodel validate'
+    data = tmp_path / "d.csv"
+    data.write_text("time_h,variable,value,sd\n1,functional_mass,abc,0.1\n")
+    res = invoke("fit", "rat-phx-70", "--data", data, "--params", "division_rate")
+    assert_user_error(res, "data table")
+    assert "livermodel validate" not in res.output
+    # 'intravenous' is 'iv'
+    sc = tmp_path / "msc.yaml"
+    sc.write_text("name: msc\nspecies: rat\nduration: 2 d\ninsults:\n  - type: hepatectomy\n"
+                  "    at: 0 h\n    fraction: 0.7\ninterventions:\n  - type: msc\n    at: 6 h\n"
+                  "    dose: 1e6 cells/kg\n    route: intravenous\n")
+    res = invoke("validate", sc)
+    assert res.exit_code == 2 and "Did you mean 'iv'" in res.output, res.output
+
+
+def test_study_status_line_only_on_a_terminal():
+    from livermodel.cli.studies import _working
+
+    assert _working(True, "x").status is None      # --quiet
+    assert _working(False, "x").status is None     # stderr is not a terminal under pytest

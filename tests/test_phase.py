@@ -95,3 +95,21 @@ def test_cli_mistakes(tmp_path, args, fragment):
     res = invoke("phase", "rat-phx-70", *[a if a != "x.txt" else tmp_path / a for a in args])
     assert res.exit_code == 2, res.output
     assert fragment in res.output
+
+
+def test_a_numerically_zero_eigenvalue_is_called_neutral(tmp_path):
+    from typer.testing import CliRunner
+
+    from livermodel.cli.app import app
+    from livermodel.figures.phase import NEUTRAL_TOL
+
+    res = CliRunner().invoke(app, ["phase", "rat-phx-70", "--values", "0.5,0.9", "-o",
+                                   str(tmp_path / "p.png")])
+    assert res.exit_code == 0, res.output
+    for line in res.output.splitlines():
+        if line.startswith("steady state:"):
+            eig = float(line.split("leading eigenvalue ")[1].split()[0])
+            if abs(eig) < NEUTRAL_TOL:
+                assert "(neutral," in line
+            else:
+                assert ("(stable," in line) == (eig < 0), line

@@ -205,3 +205,24 @@ def test_matplotlib_is_imported_only_to_draw_and_pyplot_never():
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
     assert out.returncode == 0, out.stderr
     assert out.stdout.split() == ["False", "True", "False"]
+
+
+def test_the_control_has_one_colour_in_compare_and_cohort():
+    from matplotlib.colors import to_hex
+
+    from livermodel.figures.studies import cohort_figure
+    from livermodel.figures.timecourse import comparison_figure
+    from livermodel.scenario.scenario import load_scenario
+    from livermodel.studies.cohort import run_cohort
+
+    short = ["output_step=12h", "duration=2d"]
+    control = load_scenario("fulminant", short)
+    treated = load_scenario("fulminant-msc-early", short)
+    fig = comparison_figure([control.run(), treated.run()], ["fulminant", "fulminant-msc-early"])
+    compare_colour = to_hex(fig.axes[0].get_lines()[0].get_color())
+    res = run_cohort(treated, size=3, control=control, seed=1, metrics=("final_mass",))
+    km = cohort_figure(res).axes[0]
+    colours = {line.get_label().split(":")[0]: to_hex(line.get_color()) for line in km.get_lines()
+               if not line.get_label().startswith("_")}
+    assert colours["fulminant"] == compare_colour
+    assert colours["fulminant-msc-early"] != compare_colour

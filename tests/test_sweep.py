@@ -327,3 +327,51 @@ def test_cli_sweep_always_says_how_many_runs_failed_to_solve(tmp_path):
     assert res.exit_code == 0, res.output
     assert res.output.strip() == ("warning: 1 of 2 runs failed to solve (status 'failed' and a "
                                   "message in metrics.csv; the figures leave them out)")
+
+
+def _colorbar_limits(fig):
+    bars = [ax for ax in fig.axes if ax.get_label() == "<colorbar>"]
+    assert len(bars) == 1
+    return bars[0].get_ylim()
+
+
+def test_probability_maps_keep_a_fixed_0_1_colour_scale():
+    from livermodel.figures.sweep import map_figure
+
+    # 90 % resection: the liver fails in every run, survival is ~0 everywhere (a flat map)
+    plan = plan_sweep("rat-phx-90", ["parameters.death_sensitivity=0.5:2",
+                                     "parameters.critical_mass=0.1:0.3"], design="lhs",
+                      samples=24, seed=1, overrides=["output_step=12h", "duration=4d"])
+    result = run_sweep(plan, formats=())
+    fig = map_figure(result)
+    assert _colorbar_limits(fig) == pytest.approx((0.0, 1.0))
+    texts = [t.get_text() for ax in fig.axes for t in ax.texts]
+    if all(r["failed"] for r in result.rows):
+        assert any("fails in every run" in t for t in texts)
+    assert not any("(1 (normal mass))" in ax.get_ylabel() for ax in fig.axes)
+
+
+def test_a_map_where_every_solve_failed_says_so():
+    from livermodel.figures.sweep import map_figure
+
+    plan = _short_plan(["interventions.0.at=2h,6h", "interventions.0.dose=1e6,1e7cells/kg"])
+    plan = plan_sweep(plan.scenario.with_overrides(["solver.max_steps=1"]),
+                      ["interventions.0.at=2h,6h", "interventions.0.dose=1e6,1e7cells/kg"])
+    result = run_sweep(plan, formats=())
+    assert result.n_failed == 4
+    fig = map_figure(result)
+    texts = [t.get_text() for ax in fig.axes for t in ax.texts]
+    assert any("every one of the 4 runs failed to solve" in t for t in texts)
+    assert _colorbar_limits(fig) == pytest.approx((0.0, 1.0))
+
+
+def test_trajectories_show_both_outcomes_when_the_sweep_has_both():
+    from livermodel.figures.sweep import pick_both_outcomes
+
+    plan = plan_sweep("rat-phx-70", ["insults.0.fraction=0.5:0.95:8",
+                                     "parameters.death_sensitivity=0.5:3:6"],
+                      overrides=["output_step=12h", "duration=4d"])
+    result = run_sweep(plan, formats=())
+    picked = pick_both_outcomes(result)
+    outcomes = {bool(result.rows[i]["failed"]) for i in picked}
+    assert outcomes == {True, False} and len(picked) == 6

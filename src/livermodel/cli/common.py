@@ -73,6 +73,11 @@ def _hint(err) -> str | None:
                 "lists them)")
     if source.startswith("override"):
         return "Fix the --set value ('livermodel params' lists parameter names and units)"
+    if source.startswith("--vary"):
+        return "Fix the --vary key or SPEC ('livermodel params' lists parameter names and units)"
+    if source.lower().split(":")[0].endswith((".csv", ".tsv")):
+        return ("Fix that line of the data table (columns time_h, variable, value, sd; see "
+                "docs/analyses.md)")
     if source:
         return "Fix that line, then check the file with 'livermodel validate FILE'"
     return None

@@ -53,6 +53,30 @@ def _load(scenario: str, overrides):
         return load_scenario(scenario, overrides or ())
 
 
+class _working:
+    """A status line with a spinner and the elapsed time on a terminal (stderr) while a study
+    computes; nothing in pipes, logs or with --quiet."""
+
+    def __init__(self, quiet: bool, text: str):
+        import sys
+
+        self.status = None
+        if not quiet and sys.stderr.isatty():
+            from rich.console import Console
+
+            self.status = Console(stderr=True).status(f"{text} ...")
+
+    def __enter__(self):
+        if self.status is not None:
+            self.status.start()
+        return self
+
+    def __exit__(self, *exc):
+        if self.status is not None:
+            self.status.stop()
+        return False
+
+
 def _pair(text: str, option: str) -> tuple[str, str]:
     from livermodel.errors import LivermodelError
 
@@ -128,8 +152,9 @@ def threshold(
         key, spec = _pair(vary, "--vary")
         along_pair = _pair(along, "--along") if along else None
         folder = _folder(out, sc, set_, "threshold", force, None)
-        res = find_threshold(sc, key, spec=spec, metric=metric, level=level, tol=tol,
-                             along=along_pair, points=points)
+        with _working(quiet, f"threshold: searching {key}"):
+            res = find_threshold(sc, key, spec=spec, metric=metric, level=level, tol=tol,
+                                 along=along_pair, points=points)
         write_threshold(folder, res, formats=format_, style=style, command=_command(),
                         started=started, overrides=set_ or (), force=force)
     unit = f" {res.unit}" if res.unit else ""
@@ -196,8 +221,9 @@ def sensitivity(
 
         sc = _load(scenario, set_)
         folder = _folder(out, sc, set_, "sensitivity", force, f"sensitivity-{method}")
-        res = run(sc, metric, method=method, params=_names(params), samples=samples, seed=seed,
-                  step=step, second_order=second_order)
+        with _working(quiet, f"{method} sensitivity of {metric}"):
+            res = run(sc, metric, method=method, params=_names(params), samples=samples,
+                      seed=seed, step=step, second_order=second_order)
         write_sensitivity(folder, res, formats=format_, style=style, command=_command(),
                           started=started, overrides=set_ or (), force=force)
     key = {"local": "elasticity", "morris": "mu_star", "sobol": "ST"}[res.method]
@@ -253,8 +279,10 @@ def cohort(
         sc = _load(scenario, set_)
         folder = _folder(out, sc, set_, "cohort", force, None)
         ctrl = _load(control, ()) if control else None
-        res = run_cohort(sc, size=size, variability=variability, control=ctrl, seed=seed,
-                         params=_names(params), metrics=_names(metrics) or ())
+        with _working(quiet, f"cohort: simulating {size or 'the'} individuals"
+                      + (" in two arms" if ctrl else "")):
+            res = run_cohort(sc, size=size, variability=variability, control=ctrl, seed=seed,
+                             params=_names(params), metrics=_names(metrics) or ())
         write_cohort(folder, res, formats=format_, style=style, command=_command(),
                      started=started, overrides=set_ or (), force=force)
     data = res.to_dict()
@@ -328,8 +356,9 @@ def fit(
                 raise LivermodelError("--problem replaces SCENARIO, --data, --params and --set",
                                       key="--problem", suggestion="Put them in the problem file")
             pb = read_problem(problem)
-            res = run(pb, starts=starts, seed=seed, profile=profile,
-                      max_evaluations=max_evaluations)
+            with _working(quiet, "fitting the problem"):
+                res = run(pb, starts=starts, seed=seed, profile=profile,
+                          max_evaluations=max_evaluations)
             name = (pb.experiments[0].scenario.name if len(pb.experiments) == 1
                     else Path(problem).stem)
         else:
@@ -340,8 +369,10 @@ def fit(
                                           "rat_phx70_volume --params division_rate")
             sc = _load(scenario, set_)
             folder = _folder(out, sc, set_, "fit", force, None)  # checked before fitting
-            res = run(sc, data, _names(params) or [], starts=starts, seed=seed, profile=profile,
-                      max_evaluations=max_evaluations)
+            names = _names(params) or []
+            with _working(quiet, f"fitting {', '.join(names)}"):
+                res = run(sc, data, names, starts=starts, seed=seed, profile=profile,
+                          max_evaluations=max_evaluations)
             name = sc.name
         if problem is not None:
             folder = out or f"results/{name}-fit"

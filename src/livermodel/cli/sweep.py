@@ -145,9 +145,12 @@ def _sweep(ctx, scenario, vary, zip_, design, samples, seed, set_, jobs, out, ex
         if scenario is None:
             raise LivermodelError("missing SCENARIO", key="SCENARIO",
                                   expected="a scenario file or library name (or --resume DIR)")
-        plan = plan.plan_sweep(scenario, vary or None, zip=zip_ or None, design=design,
-                             samples=samples, seed=seed, chunk_size=chunk_size, metric=metric,
-                             overrides=set_ or ())
+        try:
+            plan = plan.plan_sweep(scenario, vary or None, zip=zip_ or None, design=design,
+                                   samples=samples, seed=seed, chunk_size=chunk_size,
+                                   metric=metric, overrides=set_ or ())
+        except LivermodelError as err:
+            raise _as_vary_error(err, vary or [], set_ or []) from None
         from livermodel.output.folders import default_folder
 
         folder = out or default_folder(plan.scenario.name, set_ or (), "-sweep")
@@ -193,6 +196,18 @@ def _sweep(ctx, scenario, vary, zip_, design, samples, seed, set_, jobs, out, ex
                    f"({rate:,.0f} runs/s)")
         typer.echo(f"wrote {result.folder}/: {', '.join(f for f in result.files if '/' not in f)}"
                    + (f" and {sum('/' in f for f in result.files)} trajectory files" if traj else ""))
+
+
+def _as_vary_error(err, vary, set_):
+    """An error about a --vary key, said to be one (not a --set value)."""
+    source = str(err.source or "")
+    vary_keys = {v.partition("=")[0].strip() for v in vary}
+    set_keys = {v.partition("=")[0].strip() for v in set_}
+    key = source.removeprefix("override '").split("'")[0].split("=")[0]
+    if source.startswith("override '") and key in vary_keys and key not in set_keys:
+        return type(err)(err.message, source=f"--vary '{key}'", key=err.key,
+                         expected=err.expected, found=err.found, suggestion=err.suggestion)
+    return err
 
 
 class _progress_bar:

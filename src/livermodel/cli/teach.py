@@ -176,8 +176,11 @@ def phase(
         side = write_sidecar(path, kind="phase", scenario=p.scenario, overrides=set_ or (),
                              command=command_line(ctx), started=started,
                              extra={"y": y, "values": vals})
+    from livermodel.figures.phase import NEUTRAL_TOL
+
     for s in p.steady_states:
-        kind = "stable" if s.stable else "unstable"
+        kind = ("neutral" if abs(s.eigenvalue) < NEUTRAL_TOL
+                else "stable" if s.stable else "unstable")
         typer.echo(f"steady state: {s.label:<14} F = {s.functional_mass:.3f}, {y} = {s.y:.3g} "
                    f"({kind}, leading eigenvalue {s.eigenvalue:+.3g} 1/h)")
     fails = [t.label for t in p.trajectories if t.failed]

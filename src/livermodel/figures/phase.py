@@ -7,6 +7,10 @@ import numpy as np
 
 from livermodel.studies.phase import Y_LABELS, PhasePortrait
 
+#: A leading eigenvalue smaller than this (1/h) in size is neither stable nor unstable: neutral
+#: (numerically zero, as on a line of steady states).
+NEUTRAL_TOL = 1e-8
+
 
 def phase_figure(portrait: PhasePortrait, *, style: str = "paper", fig=None):
     """Draw ``portrait``: the phase plane (left) and functional mass over time (right)."""
@@ -57,9 +61,12 @@ def phase_figure(portrait: PhasePortrait, *, style: str = "paper", fig=None):
         for s in p.steady_states:
             if not (p.grid_y[0] <= s.y <= p.grid_y[-1] * 1.05):
                 continue
+            neutral = abs(s.eigenvalue) < NEUTRAL_TOL
             ax.plot(s.functional_mass, s.y, "o", markersize=7, zorder=5,
-                    markerfacecolor="black" if s.stable else "white", markeredgecolor="black")
-            ax.annotate(s.label, xy=(s.functional_mass, s.y), xytext=(0, 6),
+                    markerfacecolor="#999999" if neutral else ("black" if s.stable else "white"),
+                    markeredgecolor="black")
+            ax.annotate(s.label + (" (neutral)" if neutral else ""),
+                        xy=(s.functional_mass, s.y), xytext=(0, 6),
                         textcoords="offset points", ha="center", va="bottom", fontsize="small",
                         zorder=5)
         ax.set_xlim(0, max(p.set_point, float(p.grid_x[-1])) * 1.04)
@@ -71,15 +78,27 @@ def phase_figure(portrait: PhasePortrait, *, style: str = "paper", fig=None):
                    Patch(color="#f8dccb", label="failure basin"),
                    Line2D([], [], color=recover_c, label="recovers"),
                    Line2D([], [], color=fail_c, label="fails"),
+                   Line2D([], [], color=REFERENCE_COLOR, linestyle="--", linewidth=0.8,
+                          label="basin boundary"),
+                   Line2D([], [], color=REFERENCE_COLOR, linestyle="-.", linewidth=0.8,
+                          label="critical level"),
                    Line2D([], [], marker="o", linestyle="", markerfacecolor="black",
                           markeredgecolor="black", label="stable state"),
                    Line2D([], [], marker="o", linestyle="", markerfacecolor="white",
                           markeredgecolor="black", label="saddle (tipping point)")]
+        if any(abs(s.eigenvalue) < NEUTRAL_TOL for s in p.steady_states):
+            handles.append(Line2D([], [], marker="o", linestyle="", markerfacecolor="#999999",
+                                  markeredgecolor="black",
+                                  label=f"neutral (|eigenvalue| < {NEUTRAL_TOL:g} 1/h)"))
         ax.legend(handles=handles, loc="upper right", fontsize="small")
         ax.grid(False)
         axt.axhline(p.critical_level, color=REFERENCE_COLOR, linestyle="-.", linewidth=0.8)
         axt.axhline(p.set_point, color=REFERENCE_COLOR, linestyle=":", linewidth=0.8)
         axt.axhspan(0, p.critical_level, color=FAILURE_COLOR, alpha=0.07, linewidth=0)
+        for level, word in ((p.critical_level, "critical level"), (p.set_point, "set point")):
+            axt.annotate(word, xy=(0, level), xycoords=("axes fraction", "data"), xytext=(3, 2),
+                         textcoords="offset points", ha="left", va="bottom", fontsize="small",
+                         color=REFERENCE_COLOR)
         ends = sorted(p.trajectories, key=lambda t: t.value)
         for t in (ends[0], ends[-1]):
             if not t.is_scenario:

@@ -260,10 +260,14 @@ def sensitivity_figure(result: SensitivityResult, *, style: str = "paper", top: 
             mu = result.column("mu_star")[:top][::-1]
             conf = result.column("mu_star_conf")[:top][::-1]
             sig = result.column("sigma")[:top]
-            ax.barh(ypos, mu, xerr=conf, color=OKABE_ITO["blue"], height=0.7,
-                    error_kw={"elinewidth": 0.8, "capsize": 2})
+            # mu* is a mean of absolute values, so it is never below 0: the symmetric bootstrap
+            # interval is clipped there (said in the axis label)
+            low = np.minimum(np.nan_to_num(conf), np.nan_to_num(mu))
+            ax.barh(ypos, mu, xerr=[low, np.nan_to_num(conf)], color=OKABE_ITO["blue"],
+                    height=0.7, error_kw={"elinewidth": 0.8, "capsize": 2})
             ax.set_yticks(ypos, names)
-            ax.set_xlabel(f"μ* (mean |elementary effect| on {label})")
+            ax.set_xlabel(f"μ* (mean |elementary effect| on {label});\nbars: 95 % bootstrap "
+                          "interval, clipped at 0 (μ* ≥ 0)")
             ax.set_title("A  Morris μ* (importance)")
             ax.grid(axis="y", visible=False)
             mus = result.column("mu_star")[:top]
@@ -314,6 +318,14 @@ def sensitivity_figure(result: SensitivityResult, *, style: str = "paper", top: 
 # figure
 # --------------------------------------------------------------------------------------------
 
+def _color_index(i: int, paired: bool) -> int:
+    """Colour of cohort arm ``i``: the control (arm 1 of a paired cohort) takes the first arm
+    colour, as the control does in ``compare`` and the report, and the treated arm the second."""
+    if not paired:
+        return i
+    return {0: 1, 1: 0}.get(i, i)
+
+
 def cohort_figure(result: CohortResult, *, style: str = "paper"):
     """Kaplan-Meier curves, the distribution of each shown metric per arm, and (with a control)
     the paired differences.  Returns a ``Figure``."""
@@ -345,7 +357,7 @@ def cohort_figure(result: CohortResult, *, style: str = "paper"):
             lo = np.array([*km["ci_low"], km["ci_low"][-1]])
             hi = np.array([*km["ci_high"], km["ci_high"][-1]])
             summ = data["arms"][a.label]
-            color = arm_color(i)
+            color = arm_color(_color_index(i, paired))
             ax.step(t, s, where="post", color=color,
                     label=f"{a.label}: {summ['survivors']}/{summ['n']} survive "
                     f"({100 * summ['ci_low']:.0f}-{100 * summ['ci_high']:.0f} %)")
@@ -363,7 +375,7 @@ def cohort_figure(result: CohortResult, *, style: str = "paper"):
                 v = v[np.isfinite(v)]
                 x = i + (np.random.default_rng(0).random(v.size) - 0.5) * 0.35
                 ax.plot(x, v, linestyle="none", marker="o", markersize=2.5, alpha=0.6,
-                        color=arm_color(i))
+                        color=arm_color(_color_index(i, paired)))
                 if v.size:
                     ax.plot([i - 0.3, i + 0.3], [np.median(v)] * 2, color="#222222", linewidth=1.4)
             ax.set_xticks(range(len(result.arms)), [a.label for a in result.arms])

@@ -40,6 +40,11 @@ RESPONSE_PANELS = ("survival_probability", "final_mass", "nadir_mass", "recovery
 FAILED_RUN_COLOR = "#888888"
 
 
+def _units(label: str) -> str:
+    """An axis label without doubled units: ``critical mass (normal mass = 1)``."""
+    return label.replace("(1 (normal mass))", "(normal mass = 1)")
+
+
 def metric_label(metric: str) -> str:
     return METRIC_LABELS.get(metric, metric)
 
@@ -106,7 +111,7 @@ def plot_response(ax, result, key: str, metric: str = "survival_probability", *,
         ax.set_xscale("log")
     if words:
         ax.set_xticks(range(len(words)), words)
-    ax.set_xlabel(key_label(plan.scenario, spec))
+    ax.set_xlabel(_units(key_label(plan.scenario, spec)))
     ax.set_ylabel(metric_label(metric))
     if metric in ("survival_probability", "failed"):
         ax.set_ylim(-0.03, 1.03)
@@ -185,7 +190,10 @@ def plot_map(ax, result, xkey: str, ykey: str, metric: str = "survival_probabili
         mesh = None
         if good.sum() >= 3:
             zz = np.where(good, z, np.nanmean(z[good]))
-            mesh = ax.tricontourf(tx, ty, zz, levels=12, cmap=cmap, vmin=vmin, vmax=vmax)
+            levels = (np.linspace(vmin, vmax, 11) if metric in FIXED_SCALE
+                      else 12)  # probabilities keep their 0-1 scale, however flat the map
+            mesh = ax.tricontourf(tx, ty, np.clip(zz, vmin, vmax) if metric in FIXED_SCALE else zz,
+                                  levels=levels, cmap=cmap, vmin=vmin, vmax=vmax)
             if boundary and np.nanmin(fail) < 0.5 < np.nanmax(fail):
                 ax.tricontour(tri, np.nan_to_num(fail, nan=0.5), levels=[0.5], colors=FAILURE_COLOR,
                               linewidths=2.0 * _lw(ax))
@@ -198,6 +206,17 @@ def plot_map(ax, result, xkey: str, ykey: str, metric: str = "survival_probabili
     if (~ok).any():
         ax.scatter(x[~ok], y[~ok], marker="x", color=FAILED_RUN_COLOR, s=18, zorder=5,
                    label="solver failed")
+    note = None
+    if not ok.any():
+        note = f"every one of the {ok.size} runs failed to solve:\nnothing to map"
+    elif not np.isfinite(z).any():
+        note = f"{metric_label(metric)} has no value in any run"
+    elif np.nanmin(fail) == 1:
+        note = "the liver fails in every run"
+    if note:
+        ax.text(0.5, 0.5, note, transform=ax.transAxes, ha="center", va="center",
+                fontsize="small", zorder=6,
+                bbox={"facecolor": "white", "edgecolor": FAILED_RUN_COLOR, "alpha": 0.9})
     if gridded:
         if sx.log:
             ax.set_xscale("log")
@@ -207,9 +226,14 @@ def plot_map(ax, result, xkey: str, ykey: str, metric: str = "survival_probabili
         ax.set_xticks(range(len(xw)), xw)
     if yw:
         ax.set_yticks(range(len(yw)), yw)
-    ax.set_xlabel(key_label(plan.scenario, sx))
-    ax.set_ylabel(key_label(plan.scenario, sy))
+    ax.set_xlabel(_units(key_label(plan.scenario, sx)))
+    ax.set_ylabel(_units(key_label(plan.scenario, sy)))
     ax.grid(False)
+    if colorbar and mesh is None and metric in FIXED_SCALE:
+        import matplotlib.cm
+
+        mesh = matplotlib.cm.ScalarMappable(cmap=cmap)
+        mesh.set_clim(vmin, vmax)
     if colorbar and mesh is not None:
         cb = ax.figure.colorbar(mesh, ax=ax, shrink=0.9)
         cb.set_label(metric_label(metric))
@@ -223,11 +247,15 @@ def _log_ticks(axis):
     axis.set_major_formatter(FuncFormatter(lambda v, _: f"1e{v:.0f}" if v % 1 == 0 else ""))
 
 
+#: Metrics that are probabilities or fractions: always drawn on a fixed 0-1 colour scale.
+FIXED_SCALE = ("survival_probability", "failed")
+
+
 def _cmap(metric, z):
     import matplotlib
 
     finite = z[np.isfinite(z)]
-    if metric in ("survival_probability", "failed"):
+    if metric in FIXED_SCALE:
         return matplotlib.colormaps["cividis"], 0.0, 1.0
     if finite.size == 0:
         return matplotlib.colormaps["viridis"], 0.0, 1.0
@@ -376,6 +404,25 @@ def pick_points(plan, k: int = 6) -> list[int]:
     return sorted({int(round(v)) for v in np.linspace(0, n - 1, min(k, n))})
 
 
+def pick_both_outcomes(result, k: int = 6) -> list[int]:
+    """``k`` runs spread over the design, showing both outcomes (the liver fails, it does not)
+    when the sweep has both: about half of each, each half spread over its runs."""
+    rows = [r for r in result.rows if r["status"] == "ok"]
+    failed = [r["run"] for r in rows if r["failed"]]
+    fine = [r["run"] for r in rows if not r["failed"]]
+    if not failed or not fine:
+        return pick_points(result.plan, k)
+
+    def spread(runs, m):
+        idx = np.linspace(0, len(runs) - 1, min(m, len(runs)))
+        return [runs[int(round(v))] for v in idx]
+
+    n_fail = min(len(failed), max(1, k // 2))
+    n_fine = min(len(fine), k - n_fail)
+    n_fail = min(len(failed), k - n_fine)
+    return sorted(set(spread(failed, n_fail)) | set(spread(fine, n_fine)))
+
+
 def trajectories_figure(result, runs: Sequence[int] | None = None, *, variable: str = "liver_function",
                         style: str = "paper", title: str | None = None, batch=None):
     """Small multiples: ``variable`` over time in a handful of runs, one panel each.
@@ -390,7 +437,7 @@ def trajectories_figure(result, runs: Sequence[int] | None = None, *, variable: 
     from livermodel.model.layout import VARIABLES
 
     plan = result.plan
-    runs = list(runs) if runs is not None else pick_points(plan)
+    runs = list(runs) if runs is not None else pick_both_outcomes(result)
     if batch is None:
         batch = _simulate_points(plan, runs)
     rows_by_run = {r["run"]: r for r in result.rows}
@@ -423,8 +470,9 @@ def trajectories_figure(result, runs: Sequence[int] | None = None, *, variable: 
                               if variable != "liver_function" else "liver function (normal = 1)")
             if k >= len(runs) - cols:
                 ax.set_xlabel(f"time ({unit})")
-        return _finish(fig, layout, title or f"{plan.scenario.name}: {len(runs)} runs of the sweep "
-                       "(red: the liver fails; dotted: set point; dash-dot: failure threshold)")
+        return _finish(fig, layout, title or f"{plan.scenario.name}: {len(runs)} runs of the sweep\n"
+                       "(vermillion: the liver fails, blue: it does not; dotted: set point; "
+                       "dash-dot: failure threshold)")
 
 
 def _point_title(plan, i: int) -> str:

@@ -187,6 +187,14 @@ def _yaml_problem(err) -> str:
 
 
 def _read_text(text: str, source: str) -> tuple[dict, dict[Path_, Location]]:
+    head = text.lstrip()[:200].lower()
+    if head.startswith("<?xml") or head.startswith("<sbml"):
+        what = "an SBML model" if "<sbml" in text[:2000].lower() else "an XML file"
+        raise ScenarioError(f"this is {what}, not a livermodel scenario", source=source,
+                            expected="a scenario in YAML (see docs/scenarios.md)",
+                            found="XML", suggestion="livermodel writes SBML ('livermodel export') "
+                            "but runs scenarios; run the YAML scenario the model was exported "
+                            "from, or open the SBML file in COPASI, Tellurium or libRoadRunner")
     try:
         node = compose(text, source)
     except yaml.MarkedYAMLError as err:
@@ -421,4 +429,19 @@ def find_scenario(name_or_path: str | Path) -> Path:
     raise ScenarioError(f"no scenario file or library scenario called '{name_or_path}'",
                         source=str(name_or_path), expected="a .yaml file or a library name "
                         "(see 'livermodel scenarios')", found="neither",
-                        suggestion=did_you_mean(str(name_or_path), names))
+                        suggestion=_close_names(str(name_or_path), names))
+
+
+def _close_names(name: str, names) -> str | None:
+    """Up to three close library names (``rat-phx-07`` is as close to ``rat-phx-70`` as to
+    ``rat-phx-90``: both are offered rather than one at random)."""
+    import difflib
+
+    close = difflib.get_close_matches(name, list(names), n=3, cutoff=0.6)
+    if not close:
+        return None
+    best = difflib.SequenceMatcher(None, name, close[0]).ratio()
+    same = [c for c in close if difflib.SequenceMatcher(None, name, c).ratio() >= best - 0.05]
+    # the same characters in another order (a transposition) rank first
+    same.sort(key=lambda c: (sorted(c) != sorted(name), close.index(c)))
+    return "Did you mean " + " or ".join(f"'{c}'" for c in same) + "?"

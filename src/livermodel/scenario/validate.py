@@ -127,8 +127,7 @@ class _Validator:
             if not isinstance(raw, str) or raw not in f.choices:
                 self.fail(ScenarioError, f"unknown {f.name} {raw!r}", path,
                           expected=f"one of {', '.join(f.choices)}", found=repr(raw),
-                          suggestion=did_you_mean(str(raw).lower(), f.choices)
-                          if str(raw).lower() not in f.choices else f"Did you mean '{str(raw).lower()}'?")
+                          suggestion=_choice_hint(raw, f.choices))
             return raw
         raise AssertionError(kind)  # pragma: no cover
 
@@ -154,6 +153,22 @@ class _Validator:
 
     def fields(self, raw: dict, path: Path_, fields: Iterable[Field]) -> dict:
         return {f.name: self.value(f, raw.get(f.name), (*path, f.name)) for f in fields}
+
+
+#: Words people write for a choice, and the choice they mean (checked before spelling).
+_SYNONYMS = {"intravenous": "iv", "i.v.": "iv", "intravenously": "iv", "portal": "intraportal",
+             "portal vein": "intraportal", "splenic": "intrasplenic", "spleen": "intrasplenic",
+             "ip": "intraperitoneal", "i.p.": "intraperitoneal", "peritoneal": "intraperitoneal"}
+
+
+def _choice_hint(raw, choices) -> str | None:
+    """"Did you mean" for a choice: the same word in lower case, a synonym, or a close spelling."""
+    word = str(raw).strip().lower()
+    if word in choices:
+        return f"Did you mean '{word}'?"
+    if _SYNONYMS.get(word) in choices:
+        return f"Did you mean '{_SYNONYMS[word]}' ({raw!s} is written '{_SYNONYMS[word]}')?"
+    return did_you_mean(word, choices)
 
 
 def _describe(value) -> str:
