@@ -61,6 +61,27 @@ def user_errors():
             text += f". {hint}"
         typer.echo(text, err=True)
         raise typer.Exit(EXIT_BAD_INPUT) from None
+    except OSError as err:  # the disk or the file system, not the input: one line, no traceback
+        code, text = _os_error(err)
+        typer.echo(text, err=True)
+        raise typer.Exit(code) from None
+
+
+def _os_error(err: OSError) -> tuple[int, str]:
+    """Exit code and message for a failed read or write: 1 for a full or failing disk, 2 for a
+    path that cannot be written (read-only, permissions)."""
+    import errno
+
+    where = f" '{err.filename}'" if getattr(err, "filename", None) else ""
+    what = err.strerror or str(err)
+    if err.errno in (errno.EACCES, errno.EPERM, errno.EROFS):
+        return EXIT_BAD_INPUT, (f"error: cannot write{where}: {what}. Choose a folder you can "
+                                "write to (--out / -o), or fix its permissions; nothing was "
+                                "left under a final name half-written")
+    return EXIT_FAILED, (f"error: could not write{where}: {what}. Free some disk space and run "
+                         "the command again (a sweep: --resume DIR); no file under its final "
+                         "name is half-written, and a folder without provenance.json is "
+                         "incomplete")
 
 
 def _hint(err) -> str | None:

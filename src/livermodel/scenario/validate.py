@@ -82,6 +82,8 @@ class _Validator:
         if raw is None:
             return f.default if f.default is not _MISSING else None
         kind = f.kind
+        if kind != "integer":
+            _check_size(self, raw, path)
         if kind in UNITS:
             if f.unit_required and not isinstance(raw, str) and not isinstance(raw, bool):
                 internal = UNITS[kind][0]
@@ -183,7 +185,15 @@ def _describe(value) -> str:
     return f"{value!r} ({type(value).__name__})"
 
 
+def _check_size(v: _Validator, raw, path: Path_) -> None:
+    """Refuse a whole number too large for a float (a 400-digit value) before it is used."""
+    if isinstance(raw, int) and not isinstance(raw, bool) and abs(raw) > 1e300:
+        v.fail(ScenarioError, "this number is too large", path, expected="a number below 1e300",
+               found=f"a {len(str(abs(raw)))}-digit number")
+
+
 def _check_parameter(v: _Validator, name: str, raw, path: Path_) -> float:
+    _check_size(v, raw, path)
     if name not in BY_NAME:
         v.fail(ParameterError, f"unknown parameter '{name}'", path, at_key=True,
                expected="a name from the parameter table (see 'livermodel params')",
