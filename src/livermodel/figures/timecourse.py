@@ -178,11 +178,15 @@ def plot_mass(ax, run, *, color=None, unit: str | None = None, references: bool 
             if _has(run, "survival_probability") else None
         if t_fail is not None:
             div = _DIV[unit]
-            ax.plot([t_fail / div], [crit], marker="X", markersize=7, color=FAILURE_COLOR,
-                    linestyle="none", zorder=5, clip_on=False, label="failure")
-            ax.annotate(f"failed at {t_fail / div:.3g} {unit}", xy=(t_fail / div, crit),
-                        xytext=(4, 4), textcoords="offset points", fontsize="small",
-                        color=FAILURE_COLOR)
+            # in a comparison the mark takes the arm's colour, and the time is named only for
+            # a single run (several arms' labels would overlap)
+            ax.plot([t_fail / div], [crit], marker="X", markersize=7,
+                    color=FAILURE_COLOR if color is None else color, linestyle="none", zorder=5,
+                    clip_on=False, label="failure")
+            if color is None:
+                ax.annotate(f"failed at {t_fail / div:.3g} {unit}", xy=(t_fail / div, crit),
+                            xytext=(4, 4), textcoords="offset points", fontsize="small",
+                            color=FAILURE_COLOR)
         ax.axhline(float(run.parameters["set_point"]), color=reference_color, linestyle=DOTTED,
                    linewidth=_lw(ax), label="set point", zorder=1)
         ax.axhline(crit, color=reference_color, linestyle=DASHDOT, linewidth=0.9 * _lw(ax),
