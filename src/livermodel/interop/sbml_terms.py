@@ -9,6 +9,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 
 from livermodel.errors import LivermodelError
+from livermodel.model.equations import CLEARANCE_CAP
 from livermodel.model.layout import STATES, VARIABLES
 from livermodel.model.parameters import NAMES, check_name, check_value
 from livermodel.model.schedule import (
@@ -115,7 +116,7 @@ M_LUNG, M_LIV, EV_LIV = (_pos(s) for s in ("msc_lung", "msc_liver", "ev_liver"))
 ONE = "1 dimensionless"
 HALF = "0.5 dimensionless"
 LN2 = "ln(2 dimensionless)"
-CAP = "1.5 dimensionless"  # livermodel.model.equations.CLEARANCE_CAP
+CAP = f"{CLEARANCE_CAP!r} dimensionless"
 
 #: Intermediate quantities (assignment rules): id -> (unit, formula, meaning).  The observables of
 #: :data:`livermodel.model.OBSERVABLES` are among them with their livermodel names.

@@ -22,6 +22,7 @@ import warnings
 
 import numpy as np
 
+from livermodel.model.equations import CLEARANCE_CAP
 from livermodel.model.layout import POS
 
 #: Smallest batch for which the compiled function is worth loading.
@@ -38,8 +39,8 @@ KEYS = ("pot_liver", "pot_lung", "pot_ev", "ec50", "e_ad", "k_tox", "n_tox", "K_
 # place of each public state in one run's block of the solver vector (compile-time constants)
 P0, P1, P2, P3, P4, P5, P6, P7, P8, P9, P10, P11, P12, P13, P14 = (int(i) for i in POS)
 NS = len(POS)
-#: Liver function above which toxin clearance saturates (livermodel.model.equations.CLEARANCE_CAP).
-CAP = 1.5
+#: Liver function above which toxin clearance saturates (a compile-time constant for numba).
+CAP = CLEARANCE_CAP
 
 
 def pack(d: dict, n: int) -> np.ndarray:

@@ -266,10 +266,11 @@ def critical_remnant(scenario: str, overrides: Sequence[str] = ()) -> float | No
     return None if res.critical_value is None else 1.0 - float(res.critical_value)
 
 
-def _run_metric(scenario: str, overrides: Sequence[str], metric: str):
+def load_metrics(scenario: str, overrides: Sequence[str]) -> dict:
+    """The metrics of one run of ``scenario`` with ``overrides``."""
     from livermodel.scenario.scenario import load_scenario
 
-    return load_scenario(scenario, list(overrides)).run().metrics()[metric]
+    return load_scenario(scenario, list(overrides)).run().metrics()
 
 
 def peak_delay_80_vs_70() -> float | None:
@@ -282,18 +283,12 @@ def peak_delay_80_vs_70() -> float | None:
     return m80["proliferation_peak_time_h"] - m70["proliferation_peak_time_h"]
 
 
-def load_metrics(scenario: str, overrides: Sequence[str]) -> dict:
-    from livermodel.scenario.scenario import load_scenario
-
-    return load_scenario(scenario, list(overrides)).run().metrics()
-
-
 #: Scalar quantities a literature target may name: name -> function of (scenario, overrides).
 QUANTITIES: dict[str, Callable[[str, Sequence[str]], float | None]] = {
     "critical_remnant": critical_remnant,
-    "proliferation_peak_time_h": lambda s, o: _run_metric(s, o, "proliferation_peak_time_h"),
+    "proliferation_peak_time_h": lambda s, o: load_metrics(s, o)["proliferation_peak_time_h"],
     "peak_delay_80_vs_70_h": lambda s, o: peak_delay_80_vs_70(),
-    "final_mass": lambda s, o: _run_metric(s, o, "final_mass"),
+    "final_mass": lambda s, o: load_metrics(s, o)["final_mass"],
 }
 
 
