@@ -220,16 +220,16 @@ def write_sidecar(path: str | Path, *, kind: str, scenario=None, overrides: Sequ
 
 
 def output_file(path: str | Path, key: str = "--output") -> Path:
-    """Check a single-file output path and create its folder if needed."""
-    from livermodel.files import check_name
+    """Check a single-file output path, creating its folder if needed: a new name or an existing
+    regular file (:func:`livermodel.files.check_target_file`), never a folder or a device."""
+    from livermodel.files import check_name, check_target_file
 
     path = check_name(path, key)  # no control characters, not empty: before anything is created
-    if path.is_dir():
-        raise LivermodelError(f"'{path}' is a folder, not a file", key=key,
-                              suggestion="Give a file name, e.g. results/out.png")
-    try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-    except OSError as err:
-        raise LivermodelError(f"cannot create the folder '{path.parent}': {err.strerror or err}",
-                              key=key, suggestion="Choose a folder you can write to") from None
-    return path
+    if not path.is_dir():
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+        except OSError as err:
+            raise LivermodelError(f"cannot create the folder '{path.parent}': "
+                                  f"{err.strerror or err}", key=key,
+                                  suggestion="Choose a folder you can write to") from None
+    return check_target_file(path, key)
