@@ -65,12 +65,14 @@ def test_compiled_right_hand_side_equals_the_numpy_one(kernel, toxin):
     rng = np.random.default_rng(11)
     n = 300
     d = derived(_stack(_random_parameter_sets(rng, n)))
-    scale = np.array([1, 0.5, 1, 1, 1, 500, 1000, 1000, 5, 5, 50, 50, 1.0, 1.5, 1.5])
+    scale = np.array([1, 0.5, 1, 1, 1, 500, 1000, 1000, 5, 5, 50, 50, 1.0, 1.5, 1.5,
+                      300, 200, 1.0, 50, 0.5, 50, 500, 0.5])
     y = rng.normal(size=(N_STATES, n)) * scale[:, None]
     y[:, : n // 2] = np.abs(y[:, : n // 2])
     if toxin == "none":
         y[5] = 0.0
-    u = np.stack([0.01 * rng.random(n), (rng.random(n) < 0.5).astype(float)])
+    u = np.stack([0.01 * rng.random(n), (rng.random(n) < 0.5).astype(float),
+                  100 * rng.random(n)])
     ref = rhs(y, d, u)
     yf = np.ascontiguousarray(y[np.asarray(ORDER)].T.ravel())
     out = kernel(yf, compiled.pack(d, n), np.ascontiguousarray(u.T), np.empty(n * N_STATES))

@@ -59,7 +59,7 @@ def schedules(draw):
     return Schedule(events)
 
 
-@settings(max_examples=25, deadline=None, derandomize=True,
+@settings(max_examples=15, deadline=None, derandomize=True,
           suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much])
 @given(st.lists(st.tuples(parameter_sets(), schedules()), min_size=2, max_size=4))
 def test_states_stay_nonnegative_mass_bounded_and_batch_equals_single(runs):

@@ -153,7 +153,8 @@ def test_analytic_jacobian_matches_finite_differences():
     from livermodel.model.layout import N_STATES
 
     rng = np.random.default_rng(7)
-    scale = np.array([1, 0.5, 1, 1, 1, 500, 1000, 1000, 5, 5, 50, 50, 1.0, 1.5, 1.5])
+    scale = np.array([1, 0.5, 1, 1, 1, 500, 1000, 1000, 5, 5, 50, 50, 1.0, 1.5, 1.5,
+                      300, 200, 1.0, 50, 0.5, 50, 500, 0.5])
     for trial in range(60):
         p = resolve_parameters(["rat", "mouse", "human"][trial % 3],
                                {"engraftment_rate": 1e-3 * rng.random(),
@@ -161,7 +162,7 @@ def test_analytic_jacobian_matches_finite_differences():
         d = derived({k: np.array([v]) for k, v in p.items()})
         y = (np.abs(rng.normal(size=N_STATES)) * scale)[:, None]
         y[0], y[2] = 0.6 * rng.random(), rng.random()
-        u = np.array([[0.01 * rng.random()], [float(rng.random() < 0.5)]])
+        u = np.array([[0.01 * rng.random()], [float(rng.random() < 0.5)], [100 * rng.random()]])
         exact = np.zeros((N_STATES, N_STATES))
         for (i, j), v in jacobian(y, d, u).items():
             exact[i, j] = v[0]
@@ -184,7 +185,7 @@ def test_observables_equal_the_fluxes_of_the_right_hand_side():
                  duration=120)
     d = derived({k: np.array([v]) for k, v in resolve_parameters("rat").items()})
     y = np.stack([r[name] for name in STATES])
-    u = np.zeros((2, y.shape[1]))
+    u = np.zeros((3, y.shape[1]))
     f, obs = fluxes(y, d, u), observables(y, d, u)
     for name, key in [("total_mass", "total"), ("proliferation", "prolif"),
                       ("death_flux", "death"), ("therapy_effect", "occ")]:
@@ -198,12 +199,14 @@ def test_fused_right_hand_side_equals_the_term_by_term_one():
     from livermodel.model.layout import N_STATES
 
     rng = np.random.default_rng(3)
-    scale = np.array([1, 0.5, 1, 1, 1, 500, 1000, 1000, 5, 5, 50, 50, 1.0, 1.5, 1.5])
+    scale = np.array([1, 0.5, 1, 1, 1, 500, 1000, 1000, 5, 5, 50, 50, 1.0, 1.5, 1.5,
+                      300, 200, 1.0, 50, 0.5, 50, 500, 0.5])
     for species in ("rat", "mouse", "human"):
         p = resolve_parameters(species, {"engraftment_rate": 1e-3})
         d = derived({k: np.full(64, v) for k, v in p.items()})
         y = np.abs(rng.normal(size=(N_STATES, 64))) * scale[:, None]
-        u = np.stack([0.01 * rng.random(64), (rng.random(64) < 0.5).astype(float)])
+        u = np.stack([0.01 * rng.random(64), (rng.random(64) < 0.5).astype(float),
+                      100 * rng.random(64)])
         for toxin_free in (False, True):  # with no toxin anywhere, rhs skips the toxin term
             if toxin_free:
                 y[5] = 0.0
@@ -211,7 +214,7 @@ def test_fused_right_hand_side_equals_the_term_by_term_one():
             F, I = f["F"], f["I"]
             expected = {
                 0: -f["injury"] + f["repair"] + f["prolif"] - f["overload"] * F
-                + f["engraft"] * d["m_cell"],
+                - f["necrosis"] + f["engraft"] * d["m_cell"],
                 1: f["injury"] - f["repair"] - f["die_inj"] - f["overload"] * I,
                 2: d["k_prime"] * f["drive"] * (1.0 - d["blk"] * f["s_od"]) * (1.0 - y[2])
                 - d["k_rest"] * y[2],
@@ -225,3 +228,22 @@ def test_fused_right_hand_side_equals_the_term_by_term_one():
             }
             for row, value in expected.items():
                 assert np.allclose(dy[row], value, rtol=1e-13, atol=1e-13), row
+        # with no drug anywhere rhs skips the drug terms: the same derivatives as computed in full
+        y[15:] = 0.0
+        y[17] = 1.0
+        u[2] = 0.0
+        full = fluxes(y, d, u)
+        assert np.all(rhs(y, d, u)[15:] == 0.0) and np.all(full["necrosis"] == 0.0)
+        assert np.all(full["galn"] == 0.0) and np.allclose(full["synth"], d["k_syn"])
+        # ... and the shortcut of the Jacobian gives the full drug entries
+        from livermodel.model.drugs import _drug_jacobian, _drug_jacobian_idle
+        from livermodel.model.equations import F_, HY_, Q_
+
+        one = np.ones(64)
+        dfn = {F_: y[Q_] * y[HY_], HY_: y[Q_] * full["F"], Q_: y[HY_] * full["F"]}
+        whole, short = {}, {}
+        _drug_jacobian(whole, y, d, full, dfn, one)
+        _drug_jacobian_idle(short, d, one)
+        for key, v in whole.items():
+            assert np.allclose(np.broadcast_to(v, one.shape),
+                               np.broadcast_to(short.get(key, 0.0), one.shape), atol=0), key

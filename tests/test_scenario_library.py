@@ -71,13 +71,17 @@ def test_rat_phx_follows_the_ultrasound_data(runs):
         assert abs(result.at("total_mass", t) - mean) <= 2 * sd, t
 
 
-def test_antidote_helps_more_when_early(runs):
+def test_nac_helps_when_early_and_not_after_the_point_of_no_return(runs):
     early = runs["human-apap-nac-4h"][1].metrics()
     late = runs["human-apap-nac-16h"][1].metrics()
     none = runs["human-apap-overdose"][1].metrics()
-    assert none["failed"] and not early["failed"] and not late["failed"]
-    assert early["nadir_mass"] > late["nadir_mass"] + 0.1
-    assert early["alt_peak_u_per_l"] < late["alt_peak_u_per_l"] < none["alt_peak_u_per_l"]
+    assert none["failed"] and not early["failed"] and late["failed"]
+    # NAC from 4 h keeps aminotransferases below the trial's hepatotoxicity line (1,000 U/L)
+    assert early["alt_peak_u_per_l"] < 1000 < none["alt_peak_u_per_l"]
+    # late NAC still restores glutathione (above normal) though the liver fails
+    g_late = runs["human-apap-nac-16h"][1]["glutathione"]
+    g_none = runs["human-apap-overdose"][1]["glutathione"]
+    assert g_late.max() > 1.2 and g_none.max() <= 1.0 + 1e-9
 
 
 def test_fulminant_therapy_timing_and_redosing(runs):

@@ -29,7 +29,8 @@ _PUBLIC: dict[str, tuple[str, str]] = {
     "SPECIES": ("livermodel.model.parameters", "SPECIES"),
     "resolve_parameters": ("livermodel.model.parameters", "resolve"),
     **{n: ("livermodel.model.schedule", n) for n in
-       ("EV", "MSC", "Antidote", "Chronic", "Hepatectomy", "InflammatoryHit", "Schedule", "Toxin")},
+       ("EV", "MSC", "NAC", "Acetaminophen", "Antidote", "Chronic", "Galactosamine", "Hepatectomy",
+        "InflammatoryHit", "Schedule", "Toxin")},
     **{n: ("livermodel.solve.simulate", n) for n in
        ("BatchResult", "Result", "SolverSettings", "simulate", "simulate_batch")},
 }

@@ -24,7 +24,8 @@ def explain(
         "--equations", help="Every equation of the model, term by term, with sources.")] = False,
     mechanism: Annotated[str | None, typer.Option(
         "--mechanism", "-m", metavar="NAME",
-        help="One mechanism: hepatostat, priming, overload, inflammation, toxin, enzymes, msc, ev, "
+        help="One mechanism: hepatostat, priming, overload, inflammation, toxin, acetaminophen, nac, "
+        "galactosamine, enzymes, msc, ev, "
         "survival.")] = None,
     demo: Annotated[bool, typer.Option(
         "--demo/--no-demo",

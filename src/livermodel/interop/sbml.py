@@ -17,9 +17,9 @@ How the schedule is written
 * Boluses at ``t = 0`` are folded into the initial assignments of the states (for example
   ``functional_mass = set_point * (1 - hepatectomy_1_fraction)``): an event that fires at the
   initial time is handled differently by different simulators, an initial assignment is not.
-* The time-dependent inputs ``chronic_injury_rate`` and ``antidote`` are non-constant parameters
-  that the events set to the value in force on ``[t, next breakpoint)``, exactly the piecewise
-  constant input that livermodel integrates.  Repeats and chronic pulses are unrolled.
+* The time-dependent inputs ``chronic_injury_rate``, ``antidote`` and ``nac_infusion`` are
+  non-constant parameters that the events set to the value in force on ``[t, next breakpoint)``,
+  exactly the piecewise constant input that livermodel integrates.  Repeats and chronic pulses are unrolled.
 * The file describes the run from 0 to ``duration_h``.  Schedule actions at or after the end of
   the run have no effect on a livermodel run, so they are not exported; the model notes list them.
 
@@ -162,7 +162,7 @@ def to_sbml(
         "presets and effect switches are resolved into the parameter values.",
         "The schedule is written as events (all actions at one time in one event, in the order "
         "of the schedule); doses at 0 h are part of the initial assignments.  The inputs "
-        "chronic_injury_rate and antidote are set by the events.",
+        "chronic_injury_rate, antidote and nac_infusion are set by the events.",
         f"This file describes a run of {_fmt(duration_h)} h.  Schedule actions at or after "
         f"{_fmt(duration_h)} h are not included ({len(omitted)} omitted); simulating past the "
         "end keeps the inputs in force at the end.",

@@ -9,14 +9,17 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 
 from livermodel.errors import LivermodelError
-from livermodel.model.equations import CLEARANCE_CAP
+from livermodel.model.equations import APAP_MOLAR_MASS, CLEARANCE_CAP
 from livermodel.model.layout import STATES, VARIABLES
 from livermodel.model.parameters import NAMES, check_name, check_value
 from livermodel.model.schedule import (
     EV,
     MSC,
+    NAC,
+    Acetaminophen,
     Antidote,
     Chronic,
+    Galactosamine,
     Hepatectomy,
     InflammatoryHit,
     Schedule,
@@ -43,6 +46,16 @@ UNIT_DEFINITIONS: dict[str, tuple[str, list[tuple[str, float, int, float]]]] = {
         "ug per kg per hour per (1e6 cells per kg)",
         [("gram", 1, -6, 1.0), ("second", -1, 0, 3600.0), ("item", -1, 0, 1e6)],
     ),
+    "mg_per_L": ("mg per litre", [("gram", 1, -3, 1.0), ("litre", -1, 0, 1.0)]),
+    "L_per_kg": ("litre per kg body weight", [("litre", 1, 0, 1.0), ("kilogram", -1, 0, 1.0)]),
+    "L_per_h_per_kg": ("litre per hour per kg body weight",
+                       [("litre", 1, 0, 1.0), ("second", -1, 0, 3600.0), ("kilogram", -1, 0, 1.0)]),
+    "mg_per_kg_per_h": ("mg per kg body weight per hour",
+                        [("gram", 1, -3, 1.0), ("kilogram", -1, 0, 1.0), ("second", -1, 0, 3600.0)]),
+    "umol_per_kg": ("umol per kg body weight", [("mole", 1, -6, 1.0), ("kilogram", -1, 0, 1.0)]),
+    "umol_per_kg_per_h": ("umol per kg body weight per hour",
+                          [("mole", 1, -6, 1.0), ("kilogram", -1, 0, 1.0), ("second", -1, 0, 3600.0)]),
+    "umol_per_mg": ("umol per mg", [("mole", 1, -6, 1.0), ("gram", -1, -3, 1.0)]),
     # an enzyme unit U is 1 umol of substrate per minute; U/L is per litre of serum
     "U_per_L": ("U/L (enzyme units, umol/min, per litre of serum)",
                 [("mole", 1, -6, 1.0), ("second", -1, 0, 60.0), ("litre", -1, 0, 1.0)]),
@@ -69,6 +82,11 @@ UNIT_IDS: dict[str, str] = {
     "h": "hour",
     "1/h": "per_hour",
     "mg/kg": "mg_per_kg",
+    "mg/L": "mg_per_L",
+    "L/kg": "L_per_kg",
+    "L/h/kg": "L_per_h_per_kg",
+    "mg/kg/h": "mg_per_kg_per_h",
+    "umol/kg": "umol_per_kg",
     "ug/kg": "ug_per_kg",
     "U/L": "U_per_L",
     "U/L per unit mass": "U_per_L",
@@ -80,11 +98,14 @@ UNIT_IDS: dict[str, str] = {
 }
 
 #: Units of the time-dependent inputs.
-INPUT_UNITS = {"chronic_injury_rate": "per_hour", "antidote": "dimensionless"}
+INPUT_UNITS = {"chronic_injury_rate": "per_hour", "antidote": "dimensionless",
+               "nac_infusion": "mg_per_kg_per_h"}
 INPUT_NOTES = {
     "chronic_injury_rate": "Chronic injury rate of functional hepatocytes in force (1/h); set by "
     "the schedule's events (chronic injury on [start, end), pulses unrolled).",
     "antidote": "1 while the antidote acts, else 0; set by the schedule's events.",
+    "nac_infusion": "Intravenous N-acetylcysteine infusion rate in force (mg/kg/h); set by the "
+    "schedule's events (the bags of the 21 h regimen).",
 }
 
 
@@ -113,6 +134,11 @@ def _state_unit(state: str) -> str:
 
 F, I, X, T = (_pos(s) for s in ("functional_mass", "injured_mass", "inflammation", "toxin"))
 M_LUNG, M_LIV, EV_LIV = (_pos(s) for s in ("msc_lung", "msc_liver", "ev_liver"))
+C_AP, G_SH, A_D, M_S, N_AC, G_N, U_D = (_pos(s) for s in (
+    "apap_plasma", "glutathione", "adducts", "mito_stress", "nac", "galactosamine",
+    "uridine_deficit"))
+#: acetaminophen mg -> NAPQI umol, as an SBML number with its unit
+MG_TO_UMOL = f"{1000.0 / APAP_MOLAR_MASS!r} umol_per_mg"
 ONE = "1 dimensionless"
 HALF = "0.5 dimensionless"
 LN2 = "ln(2 dimensionless)"
@@ -149,6 +175,31 @@ ASSIGNMENTS: dict[str, tuple[str, str, str]] = {
         f" / ({ONE} + ({T} / toxin_ec50)^toxin_hill)",
         "injury rate of functional hepatocytes caused by the toxin (Hill function of the load)",
     ),
+    "apap_liver_factor": (
+        "dimensionless",
+        f"({ONE} - apap_liver_dependence) + apap_liver_dependence * min(liver_function, {CAP})",
+        "share of hepatic acetaminophen metabolism left with the present liver function"),
+    "apap_hepatic": (
+        "mg_per_kg_per_h",
+        f"(glucuronidation_vmax / (glucuronidation_km + {C_AP}) + sulfation_vmax / (sulfation_km"
+        f" + {C_AP})) * {C_AP} * apap_liver_factor + cyp_clearance * {C_AP} * apap_liver_factor",
+        "hepatic acetaminophen metabolism: saturable glucuronidation and sulfation, CYP oxidation"),
+    "napqi_formation": (
+        "umol_per_kg_per_h",
+        f"cyp_clearance * {C_AP} * apap_liver_factor * {MG_TO_UMOL}",
+        "NAPQI formed by CYP oxidation (umol per kg body weight per hour)"),
+    "gsh_trapping": ("dimensionless", f"{G_SH}^2 / ({G_SH}^2 + glutathione_trap_half^2)",
+                     "share of NAPQI conjugated by glutathione (the rest binds protein)"),
+    "stress_past_threshold": (
+        "dimensionless", f"{M_S}^4 / ({M_S}^4 + necrosis_stress_half^4)",
+        "mitochondrial stress past its threshold (Hill, n = 4)"),
+    "necrosis_flux": (
+        "per_hour", f"necrosis_rate * death_sensitivity * stress_past_threshold * death_protection * {F}",
+        "oncotic necrosis of functional hepatocytes driven by mitochondrial stress"),
+    "galactosamine_injury": (
+        "per_hour",
+        f"galactosamine_injury_rate / time_scale * {U_D}^4 / ({U_D}^4 + galactosamine_injury_half^4)",
+        "injury rate of functional hepatocytes with uridine nucleotides depleted"),
     "inflammation_injury": (
         "per_hour",
         f"inflammation_injury_rate * {X}^2 / ({X}^2 + inflammation_injury_half^2)",
@@ -156,8 +207,9 @@ ASSIGNMENTS: dict[str, tuple[str, str, str]] = {
     ),
     "injury_flux": (
         "per_hour",
-        f"(toxin_injury + inflammation_injury + chronic_injury_rate) * {F}",
-        "flux of functional into injured mass (toxin, inflammation and chronic injury)",
+        f"(toxin_injury + inflammation_injury + chronic_injury_rate + galactosamine_injury) * {F}",
+        "flux of functional into injured mass (toxin, inflammation, chronic injury, "
+        "D-galactosamine)",
     ),
     "repair_flux": ("per_hour", f"repair_rate / time_scale * {I}",
                     "flux of injured mass repaired back to functional mass"),
@@ -173,7 +225,7 @@ ASSIGNMENTS: dict[str, tuple[str, str, str]] = {
         "overload death rate of all hepatocytes when liver function falls below the critical "
         "mass times the metabolic load",
     ),
-    "death_flux": ("per_hour", "injured_death_flux + overload_death * total_mass",
+    "death_flux": ("per_hour", "injured_death_flux + overload_death * total_mass + necrosis_flux",
                    VARIABLES["death_flux"][1]),
     "proliferation": (
         "per_hour",
@@ -188,7 +240,7 @@ ASSIGNMENTS: dict[str, tuple[str, str, str]] = {
 #: Right-hand side of every state (rate rules), in the order of :data:`livermodel.model.STATES`.
 RATE_RULES: dict[str, str] = {
     "functional_mass": (
-        f"-injury_flux + repair_flux + proliferation - overload_death * {F}"
+        f"-injury_flux + repair_flux + proliferation - overload_death * {F} - necrosis_flux"
         f" + engraftment_rate * {M_LIV} * msc_mass_per_million"
     ),
     "injured_mass": f"injury_flux - repair_flux - injured_death_flux - overload_death * {I}",
@@ -232,6 +284,28 @@ RATE_RULES: dict[str, str] = {
         "compensation_rate * demand_drive * (compensation_max - compensation)"
         f" - {LN2} / compensation_half_life * (compensation - {ONE})"
     ),
+    "apap_gut": "-apap_absorption_rate * apap_gut",
+    "apap_plasma": (
+        "(apap_bioavailability * apap_absorption_rate * apap_gut - apap_hepatic"
+        f" - apap_renal_clearance * {C_AP}) / apap_volume"
+    ),
+    "glutathione": (
+        f"glutathione_synthesis_rate * ({ONE} + nac_glutathione_gain * {N_AC} / ({N_AC} + nac_ec50))"
+        f" * (glutathione_max - {G_SH}) / (glutathione_max - {ONE})"
+        f" - glutathione_synthesis_rate * {G_SH} - napqi_formation * gsh_trapping / glutathione_pool"
+    ),
+    "adducts": f"napqi_formation * ({ONE} - gsh_trapping) - {LN2} / adduct_half_life * {A_D}",
+    "mito_stress": (
+        f"stress_rate * ({A_D}^adduct_hill / ({A_D}^adduct_hill + adduct_ec50^adduct_hill)"
+        f" * ({ONE} - stress_glutathione_protection * gsh_trapping"
+        " + stress_amplification * stress_past_threshold) - mito_stress)"
+    ),
+    "nac": f"nac_infusion / nac_volume - {LN2} / nac_half_life * {N_AC}",
+    "galactosamine": f"-{LN2} / galactosamine_half_life * {G_N}",
+    "uridine_deficit": (
+        f"uridine_depletion_rate * {G_N} / ({G_N} + uridine_depletion_half) * ({ONE} - {U_D})"
+        f" - uridine_recovery_rate / time_scale * {U_D}"
+    ),
 }
 
 #: Initial state before any dose, as formulas (see :func:`livermodel.model.initial_state`).
@@ -240,6 +314,7 @@ INITIAL_STATE: dict[str, str] = {
     "hypertrophy": "1",
     "compensation": "1",
     "alt_u_per_l": "alt_baseline",
+    "glutathione": "1",
     "ast_u_per_l": "ast_baseline",
 }
 
@@ -301,6 +376,28 @@ def _dose_parameters(schedule: Schedule) -> tuple[list[tuple[str, float, str, st
             target = "ev_plasma" if ev.route == "iv" else "ev_liver"
             jumps = [(target, f"{{x}} + {pid}")]
             label = f"EV {_fmt(ev.dose)} ug/kg {ev.route}"
+        elif isinstance(ev, Acetaminophen):
+            pid = f"acetaminophen_{k}_dose"
+            params.append((pid, ev.dose, "mg_per_kg", f"Acetaminophen dose (schedule event {k})."))
+            jumps = [("apap_gut", f"{{x}} + {pid}")]
+            label = f"acetaminophen {_fmt(ev.dose)} mg/kg"
+        elif isinstance(ev, Galactosamine):
+            pid = f"galactosamine_{k}_dose"
+            params.append((pid, ev.dose, "mg_per_kg", f"D-galactosamine dose (schedule event {k})."))
+            jumps = [("galactosamine", f"{{x}} + {pid}")]
+            label = f"D-galactosamine {_fmt(ev.dose)} mg/kg"
+        elif isinstance(ev, NAC):
+            if not ev.boluses():
+                continue  # intravenous bags: the events set the infusion input (see _steps)
+            for j, (t, dose) in enumerate(ev.boluses()):
+                pid = f"nac_{k}_oral_{j + 1}_dose"
+                params.append((pid, dose.amount, "mg_per_kg",
+                               f"Oral N-acetylcysteine dose {j + 1} of the {ev.regimen} regimen "
+                               f"(schedule event {k})."))
+                actions.append(_Action(t, f"NAC {_fmt(dose.amount)} mg/kg oral ({j + 1} of "
+                                       f"{len(ev.boluses())})",
+                                       [("nac", f"{{x}} + {pid} * nac_oral_fraction / nac_volume")]))
+            continue
         elif isinstance(ev, InflammatoryHit):
             pid = f"inflammation_{k}_amount"
             params.append((pid, ev.amount, "dimensionless",

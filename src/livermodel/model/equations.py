@@ -45,16 +45,25 @@ import math
 
 import numpy as np
 
+from livermodel.model.drugs import (  # noqa: F401 - CLEARANCE_CAP, APAP_MOLAR_MASS re-exported
+    APAP_MOLAR_MASS,
+    CLEARANCE_CAP,
+    _drug_idle,
+    _drug_jacobian,
+    _drug_jacobian_idle,
+    drug_constants,
+    drug_rhs,
+    drug_terms,
+    stress_necrosis,
+)
 from livermodel.model.layout import INPUTS, N_STATES, OBSERVABLES, STATES
 from livermodel.model.parameters import PARAMETERS
 
 LN2 = math.log(2.0)
 
-#: Liver function above which toxin clearance no longer rises (clearance saturates).
-CLEARANCE_CAP = 1.5
-
 # state numbers (see livermodel.model.layout.STATES)
-F_, I_, P_, G_, X_, T_, ALT_, AST_, MLU_, MLI_, EVP_, EVL_, H_, HY_, Q_ = range(15)
+(F_, I_, P_, G_, X_, T_, ALT_, AST_, MLU_, MLI_, EVP_, EVL_, H_, HY_, Q_,
+ AG_, AP_, GSH_, AD_, MS_, NAC_, GN_, UD_) = range(23)
 
 
 def _switch(x, width):
@@ -161,6 +170,7 @@ def derived(params: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
     d["K_tox_n"] = d["K_tox"] ** d["n_tox"]
     d["K_x2"] = d["K_x"] ** 2
     d["k_eng_m"] = d["k_eng"] * d["m_cell"]
+    d.update(drug_constants(p, ts))
     d["phi_fail"] = failure_level(d)
     return d
 
@@ -186,11 +196,13 @@ def fluxes(y: np.ndarray, d: dict, u: np.ndarray) -> dict[str, np.ndarray]:
     Tn = T ** d["n_tox"]
     tox = d["k_tox"] * Tn / (Tn + d["K_tox"] ** d["n_tox"])
     X2 = X * X
-    injury = (tox + d["k_xi"] * X2 / (X2 + d["K_x"] ** 2) + u[0]) * F
+    drug = drug_terms(y, d, fn)
+    injury = (tox + d["k_xi"] * X2 / (X2 + d["K_x"] ** 2) + u[0] + drug["galn"]) * F
     die_inj = d["k_die"] * (1.0 + d["a_x"] * X) * anti_death * I
     s_od = _switch(d["crit"] - fn, d["w_od"])
     overload = d["k_od"] * s_od * anti_death
-    death = die_inj + overload * total
+    necrosis = stress_necrosis(y[MS_], d) * anti_death * F
+    death = die_inj + overload * total + necrosis
     prolif = d["k_div"] * p * F * np.maximum(0.0, 1.0 - q * vol / d["S"])
     demand = np.maximum(0.0, g - d["g_th"])
     drive = demand / (demand + d["K_p"]) + d["c_x"] * X
@@ -200,6 +212,7 @@ def fluxes(y: np.ndarray, d: dict, u: np.ndarray) -> dict[str, np.ndarray]:
         "occ": occ, "anti_inf": anti_inf, "pro_regen": pro_regen, "injury": injury,
         "repair": d["k_rep"] * I, "die_inj": die_inj, "s_od": s_od, "overload": overload,
         "death": death, "prolif": prolif, "demand": demand, "drive": drive, "engraft": engraft,
+        "necrosis": necrosis, **drug,
     }
 
 
@@ -225,18 +238,26 @@ def rhs(y: np.ndarray, d: dict, u: np.ndarray) -> np.ndarray:
     else:
         tox = 0.0
     X2 = X * X
-    injury = (tox + d["k_xi"] * X2 / (X2 + d["K_x2"]) + u[0]) * F
-    die_inj = d["k_die"] * (1.0 + d["a_x"] * X) * anti_death * I
     total = F + I
     fn = q * hy * F
+    dy = np.empty_like(y)
+    if _drug_idle(y, u):
+        dy[AG_:] = 0.0
+        galn = necrosis = 0.0
+    else:
+        drug = drug_terms(y, d, fn)
+        drug_rhs(dy, y, d, u, drug)
+        galn = drug["galn"]
+        necrosis = stress_necrosis(y[MS_], d) * anti_death * F
+    injury = (tox + d["k_xi"] * X2 / (X2 + d["K_x2"]) + u[0] + galn) * F
+    die_inj = d["k_die"] * (1.0 + d["a_x"] * X) * anti_death * I
     s_od = _switch(d["crit"] - fn, d["w_od"])
     overload = d["k_od"] * s_od * anti_death
-    death = die_inj + overload * total
+    death = die_inj + overload * total + necrosis
     repair = d["k_rep"] * I
     demand = np.maximum(0.0, g - d["g_th"])
-    dy = np.empty_like(y)
     dy[F_] = (repair - injury + d["k_div"] * p * F * np.maximum(0.0, 1.0 - q * hy * total / d["S"])
-              - overload * F + d["k_eng_m"] * m_liv)
+              - overload * F - necrosis + d["k_eng_m"] * m_liv)
     dy[I_] = injury - repair - die_inj - overload * I
     dy[P_] = (d["k_prime"] * (demand / (demand + d["K_p"]) + d["c_x"] * X)
               * (1.0 - d["blk"] * s_od) * (1.0 - p) - d["k_rest"] * p)
@@ -288,7 +309,14 @@ def jacobian(y: np.ndarray, d: dict, u: np.ndarray) -> dict[tuple[int, int], np.
     xi = d["k_xi"] * X2 / (X2 + K2)
     dxi = d["k_xi"] * 2 * X * K2 / (X2 + K2) ** 2 * pos[X_]
     dtox = dtox * pos[T_]
-    inj_rate = tox + xi + u[0]
+    W = f["W"]
+    W4 = W ** 4
+    dgi = d["k_gi"] * 4.0 * W ** 3 * d["K_gi4"] / (W4 + d["K_gi4"]) ** 2 * (y[UD_] > 0)
+    inj_rate = tox + xi + u[0] + f["galn"]
+    MSp = np.maximum(y[MS_], 0.0)
+    nec0 = stress_necrosis(MSp, d)                        # necrosis per unit F before therapy
+    nec_rate = nec0 * anti_death
+    dnec = d["k_nec"] * 4.0 * MSp ** 3 * d["K_s4"] / (MSp ** 4 + d["K_s4"]) ** 2 * (y[MS_] > 0)
 
     # liver function Phi = q h F and its partial derivatives
     dfn = {F_: q * hy * pos[F_], HY_: q * F, Q_: hy * F}
@@ -319,6 +347,10 @@ def jacobian(y: np.ndarray, d: dict, u: np.ndarray) -> dict[tuple[int, int], np.
     J[F_, T_] = -dtox * F
     J[F_, HY_] = kd * F * dhdef[HY_] - F * dod * dfn[HY_]
     J[F_, Q_] = kd * F * dhdef[Q_] - F * dod * dfn[Q_]
+    J[F_, F_] = J[F_, F_] - nec_rate * pos[F_]
+    J[F_, MS_] = -dnec * anti_death * F
+    J[F_, UD_] = -dgi * F
+    J[I_, UD_] = dgi * F
     # injured mass
     J[I_, F_] = inj_rate * pos[F_] - I * dod * dfn[F_]
     J[I_, I_] = (-d["k_rep"] - kdie_x * anti_death - od) * pos[I_]
@@ -346,7 +378,9 @@ def jacobian(y: np.ndarray, d: dict, u: np.ndarray) -> dict[tuple[int, int], np.
         X_: d["k_die"] * d["a_x"] * anti_death * I * pos[X_],
         HY_: dod * dfn[HY_] * total,
         Q_: dod * dfn[Q_] * total,
+        MS_: dnec * anti_death * F,
     }
+    ddeath[F_] = ddeath[F_] + nec_rate * pos[F_]
     xfac = d["k_xp"] * (1 - f["anti_inf"])
     for j, v in ddeath.items():
         J[X_, j] = xfac * v
@@ -356,8 +390,8 @@ def jacobian(y: np.ndarray, d: dict, u: np.ndarray) -> dict[tuple[int, int], np.
     # therapy compartments act through the occupancy
     for j, pot in pots.items():
         dAD = -d["e_ad"] * docc * pot
-        dd = (kdie_x * I + d["k_od"] * s_od * total) * dAD
-        J[F_, j] = -F * d["k_od"] * s_od * dAD
+        dd = (kdie_x * I + d["k_od"] * s_od * total + nec0 * F) * dAD
+        J[F_, j] = -F * (d["k_od"] * s_od + nec0) * dAD
         J[I_, j] = -(kdie_x * I + I * d["k_od"] * s_od) * dAD
         J[G_, j] = d["k_g"] * d["e_pr"] * docc * pot
         J[X_, j] = xfac * dd - d["k_xp"] * f["death"] * d["e_ai"] * docc * pot
@@ -384,6 +418,10 @@ def jacobian(y: np.ndarray, d: dict, u: np.ndarray) -> dict[tuple[int, int], np.
     dhz = -d["h_max"] * (1 - thh * thh) / (2 * d["w_h"])
     for j in (F_, HY_, Q_):
         J[H_, j] = dhz * dfn[j]
+    if _drug_idle(y, u):
+        _drug_jacobian_idle(J, d, one)
+    else:
+        _drug_jacobian(J, y, d, f, dfn, one)
     return {k: v if np.shape(v) == F.shape else np.broadcast_to(v, F.shape) for k, v in J.items()}
 
 
@@ -397,6 +435,7 @@ def initial_state(d: dict, n: int) -> np.ndarray:
     y[AST_] = np.broadcast_to(d["ast0"], (n,))
     y[HY_] = 1.0
     y[Q_] = 1.0
+    y[GSH_] = 1.0
     return y
 
 
@@ -406,7 +445,7 @@ OBSERVABLE_NEEDS: dict[str, tuple[int, ...]] = {
     "liver_volume": (F_, I_, HY_),
     "total_mass": (F_, I_),
     "proliferation": (F_, I_, P_, HY_, Q_),
-    "death_flux": (F_, I_, X_, MLU_, MLI_, EVL_, HY_, Q_),
+    "death_flux": (F_, I_, X_, MLU_, MLI_, EVL_, HY_, Q_, MS_),
     "therapy_effect": (MLU_, MLI_, EVL_),
     "survival_probability": (H_,),
 }
@@ -451,7 +490,8 @@ def observables(y, d: dict, u: np.ndarray | None, names=OBSERVABLES) -> dict[str
             anti_death = 1.0 - d["e_ad"] * occ
             die_inj = d["k_die"] * (1.0 + d["a_x"] * np.maximum(y[X_], 0.0)) * anti_death * I
             overload = d["k_od"] * _switch(d["crit"] - fn, d["w_od"]) * anti_death
-            out["death_flux"] = die_inj + overload * total
+            necrosis = stress_necrosis(y[MS_], d) * anti_death * F
+            out["death_flux"] = die_inj + overload * total + necrosis
     if "survival_probability" in names:
         out["survival_probability"] = np.exp(-y[H_])
     return out

@@ -24,12 +24,20 @@ STATES: tuple[str, ...] = (
     "cumulative_hazard",
     "hypertrophy",
     "compensation",
+    "apap_gut",
+    "apap_plasma",
+    "glutathione",
+    "adducts",
+    "mito_stress",
+    "nac",
+    "galactosamine",
+    "uridine_deficit",
 )
 STATE_INDEX: dict[str, int] = {name: i for i, name in enumerate(STATES)}
 N_STATES = len(STATES)
 
 #: Time-dependent inputs set by the schedule (piecewise constant between breakpoints).
-INPUTS: tuple[str, ...] = ("chronic_injury_rate", "antidote")
+INPUTS: tuple[str, ...] = ("chronic_injury_rate", "antidote", "nac_infusion")
 
 #: Variables computed from the state after integration (observables).
 OBSERVABLES: tuple[str, ...] = (
@@ -63,7 +71,20 @@ VARIABLES: dict[str, tuple[str, str]] = {
     "death_flux": ("1/h", "hepatocyte death flux, fraction of normal mass per hour"),
     "inflammation": ("1 (relative)", "inflammatory activity (cytokines, danger signals); 0 = none"),
     "growth_signal": ("1 (relative)", "growth-factor/trophic signal (HGF-like); 0 at set point"),
-    "toxin": ("mg/kg", "toxin (acetaminophen-like) load"),
+    "toxin": ("mg/kg", "lumped hepatotoxin load (a direct-acting reactive load; acetaminophen "
+              "itself has its own states)"),
+    "apap_gut": ("mg/kg", "acetaminophen dose not yet absorbed"),
+    "apap_plasma": ("mg/L", "plasma acetaminophen concentration"),
+    "glutathione": ("1 (normal)", "hepatic glutathione relative to normal"),
+    "adducts": ("umol/kg", "acetaminophen (NAPQI)-protein adducts in the liver, per kg body "
+                "weight"),
+    "mito_stress": ("1", "mitochondrial stress of hepatocytes (0 none, 1 maximal) driven by "
+                    "protein adducts; drives necrosis"),
+    "nac": ("mg/L", "N-acetylcysteine available to the liver, as a plasma-equivalent "
+            "concentration"),
+    "galactosamine": ("mg/kg", "D-galactosamine not yet trapped by the liver"),
+    "uridine_deficit": ("1", "hepatic uridine-nucleotide (UTP) deficit caused by "
+                        "D-galactosamine, 0 none, 1 complete"),
     "alt_u_per_l": ("U/L", "serum alanine aminotransferase"),
     "ast_u_per_l": ("U/L", "serum aspartate aminotransferase"),
     "msc_lung": ("1e6 cells/kg", "viable MSCs trapped in the lungs"),
@@ -78,9 +99,11 @@ VARIABLES: dict[str, tuple[str, str]] = {
 
 #: Internal order of the states in the solver's vector (a permutation of model.STATES) that keeps
 #: the Jacobian's band narrow: banded LU costs grow with the band's width, so this order makes
-#: each LSODA step several times cheaper than the public order.  Results are unaffected.
+#: each LSODA step several times cheaper than the public order (found by a local search
+#: minimising lower band x (lower + upper band + 1)).  Results are unaffected.
 ORDER = tuple(STATE_INDEX[name] for name in (
-    "cumulative_hazard", "ast_u_per_l", "alt_u_per_l", "growth_signal", "hypertrophy",
-    "compensation", "primed_fraction", "inflammation", "functional_mass", "injured_mass",
-    "toxin", "ev_liver", "msc_lung", "msc_liver", "ev_plasma"))
+    "nac", "glutathione", "cumulative_hazard", "adducts", "alt_u_per_l", "mito_stress",
+    "ast_u_per_l", "apap_plasma", "inflammation", "functional_mass", "primed_fraction",
+    "growth_signal", "injured_mass", "toxin", "hypertrophy", "compensation", "ev_liver",
+    "msc_liver", "msc_lung", "apap_gut", "galactosamine", "uridine_deficit", "ev_plasma"))
 POS = np.argsort(ORDER)  # POS[state] = its place in the solver's vector

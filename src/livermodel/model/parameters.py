@@ -196,6 +196,165 @@ PARAMETERS: tuple[Parameter, ...] = (
     _p("antidote_clearance_boost", 4.0, "1", (0.0, 20.0), "toxin",
        "Relative increase of toxin clearance while an N-acetylcysteine-like antidote acts.",
        "assumption; N-acetylcysteine works best within 8-10 h of overdose"),
+    # --- acetaminophen (APAP) mechanism -------------------------------------------------------
+    # structure after Ben-Shachar et al. 2012 (Theor Biol Med Model 9:55,
+    # doi:10.1186/1742-4682-9-55), reduced to one plasma compartment; injury stage after Remien et
+    # al. 2012 (Hepatology 56:727, doi:10.1002/hep.25656): toxic load destroys hepatocytes
+    _p("apap_absorption_rate", 4.0, "1/h", (0.3, 6.0), "acetaminophen",
+       "First-order absorption of an acetaminophen dose into plasma (oral or intraperitoneal).",
+       "assumption; rodent doses (i.p. or gavage) peak in plasma within about 30 min; human "
+       "overdoses are absorbed more slowly"),
+    _p("apap_bioavailability", 0.9, "1", (0.6, 1.0), "acetaminophen",
+       "Fraction of an acetaminophen dose that reaches the circulation.",
+       "assumption (oral bioavailability of acetaminophen is high; not verified here)",
+       limits=(0.0, 1.0)),
+    _p("apap_volume", 0.9, "L/kg", (0.6, 1.3), "acetaminophen",
+       "Volume of distribution of acetaminophen.",
+       "assumption: about 0.9 L/kg is the usual textbook value (not verified here)",
+       limits=(1e-3, 100.0)),
+    _p("glucuronidation_vmax", 120.0, "mg/kg/h", (10.0, 200.0), "acetaminophen",
+       "Maximal rate of acetaminophen glucuronidation (at full liver function).",
+       "assumption (rat); glucuronide about 55 % of a therapeutic dose (Howie et al. 1977, via "
+       "Navid et al. 2013, In Silico Pharmacol 1:14, doi:10.1186/2193-9616-1-14)"),
+    _p("glucuronidation_km", 150.0, "mg/L", (50.0, 500.0), "acetaminophen",
+       "Plasma acetaminophen at which glucuronidation is half-maximal (saturates at overdose "
+       "concentrations).", "assumption (no Km value found); glucuronidation saturates later "
+       "than sulfation", limits=(1e-3, math.inf)),
+    _p("sulfation_vmax", 6.75, "mg/kg/h", (0.5, 60.0), "acetaminophen",
+       "Maximal rate of acetaminophen sulfation (at full liver function).",
+       "assumption (rat); sulfate about 30 % of a therapeutic dose (Howie et al. 1977, via Navid "
+       "et al. 2013)"),
+    _p("sulfation_km", 15.0, "mg/L", (5.0, 60.0), "acetaminophen",
+       "Plasma acetaminophen at which sulfation is half-maximal (sulfation saturates first).",
+       "assumption (no Km value found); the sulfate fraction falls from 37.7 % to 33.3 % "
+       "between 5 and 20 mg/kg (Clements et al. 1984, abstract)",
+       limits=(1e-3, math.inf)),
+    _p("cyp_clearance", 0.08, "L/h/kg", (0.005, 1.0), "acetaminophen",
+       "Clearance of acetaminophen by CYP oxidation to NAPQI (CYP2E1 mainly), at full liver "
+       "function; the species difference in sensitivity lives here and in the glutathione rows.",
+       "5-15 % of a therapeutic dose in humans (Navid et al. 2013; human 0.02 L/h/kg = 8 %); "
+       "rats form far less NAPQI and fewer mitochondrial adducts than mice (McGill et al. "
+       "2012, Toxicol Appl Pharmacol 264:387, doi:10.1016/j.taap.2012.08.015); mouse value "
+       "calibrated to its GSH time course; rat value set so that 1 g/kg depletes glutathione "
+       "but barely injures (McGill et al. 2012)"),
+    _p("apap_renal_clearance", 0.05, "L/h/kg", (0.0, 0.2), "acetaminophen",
+       "Renal clearance of unchanged acetaminophen (independent of the liver).",
+       "assumption (a few per cent of a dose is excreted unchanged)"),
+    _p("apap_liver_dependence", 0.8, "1", (0.0, 1.0), "acetaminophen",
+       "Fraction of hepatic acetaminophen metabolism that scales with liver function: an injured "
+       "liver clears the drug more slowly (half-life above 4 h in hepatotoxic overdose).",
+       "assumption; a plasma half-life above 4 h marks hepatotoxic overdoses (issue target; "
+       "Prescott's observation, not verified here)", limits=(0.0, 1.0)),
+    _p("glutathione_pool", 350.0, "umol/kg", (50.0, 800.0), "acetaminophen",
+       "Hepatic glutathione per kg body weight at normal level (liver mass per body weight x "
+       "glutathione per gram of liver).",
+       "assumption: liver mass per body weight x GSH per gram (mouse control GSH 5-8 umol/g, "
+       "J Pharmacol Exp Ther 2013;344:286); mouse value calibrated to its GSH time course"),
+    _p("glutathione_synthesis_rate", 0.3, "1/h", (0.05, 1.0), "acetaminophen",
+       "Turnover rate of hepatic glutathione (synthesis = turnover at the normal level); sets "
+       "how fast glutathione recovers after depletion.",
+       "mouse value calibrated to hepatic GSH 18/56/87 % of normal at 1/3/6 h after 300 mg/kg "
+       "(J Pharmacol Exp Ther 2013;344:286, table 1); rat value assumption; human value "
+       "calibrated with the NAC trial (docs/model.md)"),
+    _p("glutathione_max", 1.5, "1 (normal)", (1.1, 3.0), "acetaminophen",
+       "Ceiling of hepatic glutathione relative to normal with unlimited cysteine supply.",
+       "assumption", limits=(1.0001, 10.0)),
+    _p("glutathione_trap_half", 0.2, "1 (normal)", (0.05, 0.4), "acetaminophen",
+       "Glutathione level at which half of the NAPQI formed escapes conjugation and binds "
+       "protein (trapping ~ G^2/(G^2 + half^2)).",
+       "assumption; covalent binding begins once hepatic GSH is largely depleted (Mitchell et "
+       "al. 1973, J Pharmacol Exp Ther 187:211; the threshold number not verified here)",
+       limits=(1e-3, 1.0)),
+    _p("adduct_half_life", 7.0, "h", (4.0, 72.0), "acetaminophen",
+       "Half-life of acetaminophen-protein adducts in the liver.",
+       "assumption (mouse); serum adducts in overdose patients decline with a half-life of "
+       "about 1-2 days (James et al. 2009, Drug Metab Dispos 37:1779, doi:10.1124/dmd.108.026195)",
+       limits=(0.01, 1e4)),
+    _p("adduct_ec50", 100.0, "umol/kg", (5.0, 200.0), "acetaminophen",
+       "Protein-adduct load (umol NAPQI bound per kg body weight) at which mitochondrial stress "
+       "is half-maximal.", "calibrated: mouse 300 mg/kg injures and regenerates, 600 mg/kg "
+       "fails (Bhushan et al. 2014)",
+       limits=(1e-6, math.inf)),
+    _p("adduct_hill", 4.0, "1", (1.0, 8.0), "acetaminophen",
+       "Steepness of the adduct-stress relation (a threshold of mitochondrial adducts).",
+       "assumption", limits=(0.5, 20.0)),
+    _p("stress_rate", 0.075, "1/h", (0.005, 1.0), "acetaminophen",
+       "Rate at which mitochondrial stress (JNK activation, oxidant stress, permeability "
+       "transition) follows the adduct load; gives the lag between adducts and necrosis.",
+       "calibrated (mouse) to the ALT rise from about 8 h and peak near 24 h after 300 mg/kg "
+       "(Jeong et al. 2019, Lab Anim Res 35:16, doi:10.1186/s42826-019-0017-x; Bhushan et al. "
+       "2014); human value calibrated to the aminotransferase peak at 72-96 h (Prescott 1983, "
+       "Drugs 25:290), consistent with the slower injury of human HepaRG cells (McGill et al. "
+       "2011, Hepatology 53:974, doi:10.1002/hep.24132)"),
+    _p("stress_glutathione_protection", 0.92, "1", (0.0, 1.0), "acetaminophen",
+       "How much restored glutathione damps adduct-driven mitochondrial stress (0: adducts "
+       "alone drive it; 1: no stress while glutathione is normal).  Glutathione scavenges the "
+       "mitochondrial oxidants (peroxynitrite) that follow adduct formation, which is how NAC "
+       "helps even after adducts have formed.", "structure: adducts trigger a mitochondrial "
+       "oxidant and peroxynitrite stress (Saito, Lemasters & Jaeschke 2010, Toxicol Appl "
+       "Pharmacol 246:8); value calibrated with the mouse ALT time course", limits=(0.0, 1.0)),
+    _p("stress_amplification", 0.8, "1", (0.0, 2.0), "acetaminophen",
+       "Self-amplification of mitochondrial stress once it passes necrosis_stress_half, while "
+       "adducts persist (the JNK - mitochondria feed-forward loop): past this point restoring "
+       "glutathione no longer stops necrosis, which closes the treatment window.",
+       "structure after Win et al. 2011 (J Biol Chem 286:35071, doi:10.1074/jbc.M111.276089: "
+       "sustained JNK activation through mitochondrial Sab is required for the injury); value "
+       "calibrated with the mouse ALT time course"),
+    _p("necrosis_rate", 0.15, "1/h", (0.02, 1.0), "acetaminophen",
+       "Maximal rate at which fully stressed hepatocytes die by oncotic necrosis.  Not divided "
+       "by time_scale: necrosis takes hours in every species; only regeneration is slow.",
+       "calibrated: mouse ALT peaks about 24 h after 300 mg/kg (Bhushan et al. 2014, Am J "
+       "Pathol 184:3013); human 0.04/h calibrated to the aminotransferase peak at 72-96 h"),
+    _p("necrosis_stress_half", 0.2, "1", (0.2, 0.8), "acetaminophen",
+       "Mitochondrial stress at which necrosis is half-maximal (Hill, n = 4): cells die once "
+       "stress passes a threshold (mitochondrial permeability transition), which sets the lag "
+       "between adducts and serum ALT.", "calibrated: mouse ALT rises from about 8 h after "
+       "300 mg/kg (Jeong et al. 2019) and 300 mg/kg regenerates while 600 mg/kg fails "
+       "(Bhushan et al. 2014)", limits=(1e-3, 1.0)),
+    # --- N-acetylcysteine --------------------------------------------------------------------
+    _p("nac_volume", 0.5, "L/kg", (0.3, 0.8), "nac",
+       "Volume of distribution of N-acetylcysteine.",
+       "total NAC 0.47 L/kg (Olsson et al. 1988, via table 2 of Antioxidants 2023;12:1316); "
+       "free NAC 0.33 L/kg (Borgstrom et al. 1986, Eur J Clin Pharmacol 31:217)",
+       limits=(1e-3, 100.0)),
+    _p("nac_half_life", 5.6, "h", (2.0, 8.0), "nac",
+       "Elimination half-life of N-acetylcysteine.",
+       "terminal half-life of total NAC 5.58 h (Olsson et al. 1988) and 5.7 h in overdose "
+       "patients (Prescott 1989), both via table 2 of Antioxidants 2023;12:1316",
+       limits=(0.01, 1e3)),
+    _p("nac_oral_fraction", 0.6, "1", (0.1, 1.0), "nac",
+       "Fraction of an oral NAC dose that reaches the liver as cysteine (first-pass "
+       "deacetylation delivers most of it to hepatic GSH synthesis although systemic NAC "
+       "bioavailability is only about 10 %).", "assumption; oral and IV regimens are about "
+       "equally effective (Smilkstein et al. 1988, N Engl J Med 319:1557)", limits=(0.0, 1.0)),
+    _p("nac_glutathione_gain", 10.0, "1", (2.0, 30.0), "nac",
+       "Maximal fold increase of glutathione synthesis with abundant cysteine from NAC.",
+       "assumption (cysteine supply limits GSH synthesis)"),
+    _p("nac_ec50", 20.0, "mg/L", (2.0, 100.0), "nac",
+       "NAC concentration at which its boost of glutathione synthesis is half-maximal.",
+       "assumption", limits=(1e-6, math.inf)),
+    # --- D-galactosamine ---------------------------------------------------------------------
+    _p("galactosamine_half_life", 1.0, "h", (0.2, 4.0), "galactosamine",
+       "Half-life of D-galactosamine in the body (hepatic uptake and trapping as UDP-hexosamines).",
+       "assumption", limits=(0.01, 1e3)),
+    _p("uridine_depletion_rate", 2.0, "1/h", (0.2, 10.0), "galactosamine",
+       "Maximal rate at which D-galactosamine traps uridine nucleotides (UTP depletion) in "
+       "hepatocytes.", "assumption (uncalibrated); uridine phosphates fall below 10 % within "
+       "3 h (Keppler et al. 1970, Eur J Biochem 17:246)"),
+    _p("uridine_depletion_half", 300.0, "mg/kg", (50.0, 1500.0), "galactosamine",
+       "D-galactosamine load at which uridine trapping is half-maximal.", "assumption",
+       limits=(1e-6, math.inf)),
+    _p("uridine_recovery_rate", 0.1, "1/h", (0.02, 0.5), "galactosamine",
+       "Rate at which hepatocytes restore their uridine nucleotides.", "assumption",
+       scaled=True),
+    _p("galactosamine_injury_rate", 0.3, "1/h", (0.02, 1.0), "galactosamine",
+       "Maximal injury rate of functional hepatocytes with uridine nucleotides depleted "
+       "(transcriptional arrest, sensitisation to TNF).",
+       "assumption (rats given D-galactosamine die of fulminant failure within days unless "
+       "treated; Parekkadan et al. 2007, PLoS ONE 2:e941)", scaled=True),
+    _p("galactosamine_injury_half", 0.5, "1", (0.1, 0.9), "galactosamine",
+       "Uridine-nucleotide deficit at which the injury rate is half-maximal (Hill, n = 4).",
+       "assumption", limits=(1e-3, 1.0)),
     # --- serum enzymes -----------------------------------------------------------------------
     _p("alt_half_life", 34.6, "h", (15.0, 60.0), "enzymes",
        "Serum ALT half-life.", "Sherman & Goessling (91,086 patients): 34.6 h",
@@ -309,6 +468,9 @@ SPECIES: dict[str, dict[str, float]] = {
     "mouse": {
         "time_scale": 1.5,
         "toxin_ec50": 150.0,
+        "cyp_clearance": 0.8,
+        "glutathione_pool": 260.0,
+        "glutathione_synthesis_rate": 0.25,
         "alt_baseline": 35.0,
         "ast_baseline": 60.0,
     },
@@ -317,6 +479,18 @@ SPECIES: dict[str, dict[str, float]] = {
         "metabolic_load": 1.15,
         "toxin_clearance_rate": 0.03,
         "toxin_ec50": 150.0,
+        "apap_absorption_rate": 1.0,
+        "glucuronidation_vmax": 20.6,
+        "sulfation_vmax": 1.125,
+        "cyp_clearance": 0.02,
+        "apap_renal_clearance": 0.0175,
+        "glutathione_pool": 100.0,
+        "glutathione_synthesis_rate": 0.075,
+        "adduct_half_life": 41.0,
+        "stress_rate": 0.015,
+        "necrosis_rate": 0.04,
+        "alt_release": 3.0e4,
+        "ast_release": 4.0e4,
         "alt_baseline": 25.0,
         "ast_baseline": 25.0,
     },

@@ -8,8 +8,9 @@ A :class:`Schedule` is a list of events.  Two kinds of event exist in the solver
   directly to the liver for local routes), an inflammatory hit adds to inflammation.  A bolus with
   ``every`` and ``count`` repeats at ``at, at + every, ..., at + (count - 1) * every``.
 * **Infusions** act on a half-open interval ``[start, end)`` as a constant input: chronic injury
-  at a constant rate (or, with ``every``, as pulses of length ``pulse`` each period) and the
-  antidote, which speeds toxin clearance from ``at`` to ``end`` (default: the end of the run).
+  at a constant rate (or, with ``every``, as pulses of length ``pulse`` each period), the
+  antidote, which speeds the lumped toxin's clearance from ``at`` to ``end`` (default: the end of
+  the run), and intravenous N-acetylcysteine (the three bags of the 21 h regimen).
 
 Semantics at a breakpoint ``t``: the state reported at ``t`` is the state *after* every jump at
 ``t`` (right-continuous), and an infusion starting at ``t`` acts from ``t``.  Several events at the
@@ -292,7 +293,112 @@ class Antidote:
         return [(self.at, self.end, "antidote", 1.0)]
 
 
-Event = Hepatectomy | Toxin | InflammatoryHit | Chronic | MSC | EV | Antidote
+@dataclass(frozen=True)
+class Acetaminophen:
+    """An acetaminophen (paracetamol) dose of ``dose`` mg/kg at ``at`` hours (optionally repeated).
+
+    The dose enters the absorption compartment ``apap_gut``; a fraction
+    ``apap_bioavailability`` reaches plasma at rate ``apap_absorption_rate``.
+    """
+
+    at: float
+    dose: float
+    every: float | None = None
+    count: int = 1
+    kind = "acetaminophen"
+
+    def __post_init__(self):
+        _check_time(self.at, "at")
+        if not self.dose > 0:
+            raise ScheduleError("an acetaminophen dose must be positive", key="dose",
+                                expected="a dose > 0 mg/kg", found=f"{self.dose:g}")
+        _repeat_times(self.at, self.every, self.count, "acetaminophen")
+
+    def boluses(self):
+        return [(t, self) for t in _repeat_times(self.at, self.every, self.count, "acetaminophen")]
+
+    def apply(self, y, params):
+        y[STATE_INDEX["apap_gut"]] += self.dose
+
+
+@dataclass(frozen=True)
+class Galactosamine:
+    """A D-galactosamine dose of ``dose`` mg/kg at ``at`` hours (intraperitoneal)."""
+
+    at: float
+    dose: float
+    kind = "galactosamine"
+
+    def __post_init__(self):
+        _check_time(self.at, "at")
+        if not self.dose > 0:
+            raise ScheduleError("a D-galactosamine dose must be positive", key="dose",
+                                expected="a dose > 0 mg/kg", found=f"{self.dose:g}")
+
+    def boluses(self):
+        return [(self.at, self)]
+
+    def apply(self, y, params):
+        y[STATE_INDEX["galactosamine"]] += self.dose
+
+
+#: N-acetylcysteine regimens: name -> (description, IV bags (start h, end h, mg/kg/h), oral doses
+#: (time h, mg/kg)).  Times are relative to the start of treatment.
+NAC_REGIMENS: dict[str, tuple[str, tuple, tuple]] = {
+    "iv21": ("21 h intravenous: 150 mg/kg over 1 h, 50 mg/kg over 4 h, 100 mg/kg over 16 h "
+             "(the standard intravenous regimen, analysed by Woodhead et al. 2012, J Pharmacol "
+             "Exp Ther, doi:10.1124/jpet.112.192930)",
+             ((0.0, 1.0, 150.0), (1.0, 5.0, 12.5), (5.0, 21.0, 6.25)), ()),
+    "oral72": ("72 h oral: 140 mg/kg, then 70 mg/kg every 4 h for 17 doses (Smilkstein et al. "
+               "1988, N Engl J Med 319:1557)",
+               (), ((0.0, 140.0),) + tuple((4.0 * k, 70.0) for k in range(1, 18))),
+}
+
+
+@dataclass(frozen=True)
+class OralNAC:
+    """One oral N-acetylcysteine dose of ``amount`` mg/kg (a bolus of a :class:`NAC` regimen)."""
+
+    at: float
+    amount: float
+    kind = "nac"
+
+    def apply(self, y, params):
+        y[STATE_INDEX["nac"]] += self.amount * params["nac_oral_fraction"] / params["nac_volume"]
+
+
+@dataclass(frozen=True)
+class NAC:
+    """N-acetylcysteine on one of the :data:`NAC_REGIMENS`, started at ``at`` hours.
+
+    Intravenous bags are infusion inputs (``nac_infusion``, mg/kg/h) into the NAC compartment;
+    oral doses are boluses of which ``nac_oral_fraction`` reaches the liver.  NAC acts as a
+    cysteine source for glutathione synthesis.
+    """
+
+    at: float
+    regimen: str = "iv21"
+    kind = "nac"
+
+    def __post_init__(self):
+        _check_time(self.at, "at")
+        if self.regimen not in NAC_REGIMENS:
+            raise ScheduleError(f"unknown N-acetylcysteine regimen '{self.regimen}'",
+                                key="regimen", expected=f"one of {', '.join(NAC_REGIMENS)}",
+                                found=repr(self.regimen))
+
+    def boluses(self):
+        return [(self.at + t, OralNAC(self.at + t, amount))
+                for t, amount in NAC_REGIMENS[self.regimen][2]]
+
+    def intervals(self):
+        return [(self.at + a, self.at + b, "nac_infusion", rate)
+                for a, b, rate in NAC_REGIMENS[self.regimen][1]]
+
+
+
+Event = (Hepatectomy | Toxin | InflammatoryHit | Chronic | MSC | EV | Antidote | Acetaminophen
+         | Galactosamine | NAC)
 
 
 @dataclass(frozen=True)
@@ -348,11 +454,11 @@ class Schedule:
 
     def dose_times(self) -> list[tuple[float, str]]:
         """``(time, kind)`` of every insult and intervention start, for marking plots."""
-        out = [(t, ev.kind) for t, ev in self.boluses()]
+        out = [(t, ev.kind) for t, ev in self.boluses() if not isinstance(ev, OralNAC)]
         for ev in self.events:
             if isinstance(ev, Chronic):
                 out.append((ev.start, ev.kind))
-            elif isinstance(ev, Antidote):
+            elif isinstance(ev, (Antidote, NAC)):  # a NAC regimen is marked once, at its start
                 out.append((ev.at, ev.kind))
         return sorted(out)
 
@@ -366,4 +472,7 @@ EVENT_LABELS: dict[str, str] = {
     "msc": "MSC",
     "ev": "EV",
     "antidote": "antidote",
+    "acetaminophen": "APAP",
+    "galactosamine": "D-GalN",
+    "nac": "NAC",
 }

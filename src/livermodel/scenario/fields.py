@@ -89,10 +89,25 @@ EVENTS: dict[str, tuple[str, tuple[Field, ...], str]] = {
     ), "Partial hepatectomy: instant removal of a fraction of hepatocyte mass."),
     "toxin": ("insults", (
         _AT_INSULT,
-        Field("dose", "mass_dose", "Dose of an acetaminophen-like hepatotoxin.", default=_MISSING,
-              minimum=0.0, strict=True, unit_required=True),
+        Field("dose", "mass_dose", "Dose of a lumped, direct-acting hepatotoxin.",
+              default=_MISSING, minimum=0.0, strict=True, unit_required=True),
         _EVERY, _COUNT,
-    ), "Acute dose of an acetaminophen-like toxin, cleared first-order (optionally repeated)."),
+    ), "Acute dose of a lumped hepatotoxin (a reactive load cleared first-order; for "
+       "acetaminophen itself use 'acetaminophen')."),
+    "acetaminophen": ("insults", (
+        _AT_INSULT,
+        Field("dose", "mass_dose", "Acetaminophen (paracetamol) dose ('300 mg/kg', '10 g' needs "
+              "a body weight: give mg/kg).", default=_MISSING, minimum=0.0, strict=True,
+              unit_required=True),
+        _EVERY, _COUNT,
+    ), "Acetaminophen overdose: absorption, conjugation, NAPQI, glutathione, protein adducts, "
+       "mitochondrial stress and necrosis."),
+    "galactosamine": ("insults", (
+        _AT_INSULT,
+        Field("dose", "mass_dose", "D-galactosamine dose ('1.2 g/kg').", default=_MISSING,
+              minimum=0.0, strict=True, unit_required=True),
+    ), "D-galactosamine: uridine-nucleotide depletion, then hepatocyte injury (the rat "
+       "fulminant-failure model)."),
     "chronic": ("insults", (
         Field("start", "time", "When the chronic injury starts.", default=0.0, minimum=0.0,
               doc_default="0 h"),
@@ -129,7 +144,14 @@ EVENTS: dict[str, tuple[str, tuple[Field, ...], str]] = {
     "antidote": ("interventions", (
         _AT_THERAPY,
         Field("end", "time", "When the antidote stops.", doc_default="the end of the run"),
-    ), "N-acetylcysteine-like antidote: speeds toxin clearance from 'at' to 'end'."),
+    ), "Antidote of the lumped toxin: speeds its clearance from 'at' to 'end' (for "
+       "acetaminophen use 'nac')."),
+    "nac": ("interventions", (
+        _AT_THERAPY,
+        Field("regimen", "choice", "N-acetylcysteine regimen: 'iv21' (21 h intravenous, "
+              "300 mg/kg) or 'oral72' (72 h oral, 1,330 mg/kg).", default="iv21",
+              choices=("iv21", "oral72")),
+    ), "N-acetylcysteine, a cysteine source for glutathione synthesis, on a clinical regimen."),
 }
 
 EFFECTS: dict[str, str] = {
@@ -235,8 +257,9 @@ TOP_LEVEL: tuple[Field, ...] = (
           "optional but checked).", default={}),
     Field("initial", "mapping", "Initial state overrides (state name: value) instead of the "
           "healthy steady state, e.g. a chronically injured liver.", default={}),
-    Field("insults", "list", "Insults: hepatectomy, toxin, chronic, inflammation.", default=()),
-    Field("interventions", "list", "Interventions: msc, ev, antidote.", default=()),
+    Field("insults", "list", "Insults: hepatectomy, acetaminophen, galactosamine, toxin, "
+          "chronic, inflammation.", default=()),
+    Field("interventions", "list", "Interventions: msc, ev, nac, antidote.", default=()),
     Field("effects", "mapping", "Therapy effect channels, all on by default.", default={}),
     Field("solver", "mapping", "Numerical settings.", default={}),
     Field("expect", "mapping", "The outcome this scenario is meant to show; checked by "

@@ -18,7 +18,18 @@ from livermodel.errors import (
     did_you_mean,
 )
 from livermodel.model.parameters import BY_NAME, NAMES, check_value
-from livermodel.model.schedule import EV, MSC, Antidote, Chronic, Hepatectomy, InflammatoryHit, Toxin
+from livermodel.model.schedule import (
+    EV,
+    MSC,
+    NAC,
+    Acetaminophen,
+    Antidote,
+    Chronic,
+    Galactosamine,
+    Hepatectomy,
+    InflammatoryHit,
+    Toxin,
+)
 from livermodel.scenario.fields import _MISSING, _NUMBER_RE, _PARAM_UNIT_KINDS, EVENTS, SWEEP_FIELDS, Field
 from livermodel.scenario.reader import Location, Path_, _dotted
 from livermodel.units import UNITS, parse_quantity
@@ -266,6 +277,9 @@ def _build_event(v: _Validator, raw, path: Path_, group: str, duration: float):
     ctor = {
         "hepatectomy": lambda d: Hepatectomy(d["at"], d["fraction"]),
         "toxin": lambda d: Toxin(d["at"], d["dose"], d["every"], d["count"]),
+        "acetaminophen": lambda d: Acetaminophen(d["at"], d["dose"], d["every"], d["count"]),
+        "galactosamine": lambda d: Galactosamine(d["at"], d["dose"]),
+        "nac": lambda d: NAC(d["at"], d["regimen"]),
         "inflammation": lambda d: InflammatoryHit(d["at"], d["amount"]),
         "chronic": lambda d: Chronic(d["start"], d["end"] if d["end"] is not None else duration,
                                      d["rate"], d["every"], d["pulse"]),

@@ -22,8 +22,8 @@ import warnings
 
 import numpy as np
 
-from livermodel.model.equations import CLEARANCE_CAP
-from livermodel.model.layout import POS
+from livermodel.model.equations import APAP_MOLAR_MASS, CLEARANCE_CAP
+from livermodel.model.layout import INPUTS, POS
 
 #: Smallest batch for which the compiled function is worth loading.
 MIN_RUNS = 64
@@ -34,10 +34,17 @@ KEYS = ("pot_liver", "pot_lung", "pot_ev", "ec50", "e_ad", "k_tox", "n_tox", "K_
         "k_prime", "c_x", "k_rest", "k_g", "e_pr", "k_xp", "e_ai", "k_xd", "k_tc", "phi", "boost",
         "r_alt", "k_alt", "alt0", "r_ast", "k_ast", "ast0", "k_mlung", "k_mliv", "k_eng", "k_evp",
         "f_ev", "r_ev", "k_evl", "h_max", "w_h", "g_th", "K_p", "blk", "M", "k_h", "a_h", "k_q",
-        "q_max", "k_qd", "phi_fail")
+        "q_max", "k_qd", "phi_fail",
+        # 55-84: acetaminophen, N-acetylcysteine and D-galactosamine
+        "ka", "f_a", "Vd", "Vg", "Kg", "Vs", "Ks", "k_cyp", "k_ren", "phi_a", "P_gsh", "k_syn",
+        "G_max", "K_trap2", "k_ad", "n_ad", "K_ad_n", "k_ms", "k_nec", "V_n", "k_n", "E_n", "K_n",
+        "k_gal", "k_ud", "K_ud", "k_ur", "k_gi", "K_gi4", "syn_slope", "K_s4", "c_gsh", "a_ms")
 
 # place of each public state in one run's block of the solver vector (compile-time constants)
-P0, P1, P2, P3, P4, P5, P6, P7, P8, P9, P10, P11, P12, P13, P14 = (int(i) for i in POS)
+(P0, P1, P2, P3, P4, P5, P6, P7, P8, P9, P10, P11, P12, P13, P14,
+ P15, P16, P17, P18, P19, P20, P21, P22) = (int(i) for i in POS)
+#: Acetaminophen mg -> NAPQI umol (a compile-time constant).
+MG_TO_UMOL = 1000.0 / APAP_MOLAR_MASS
 NS = len(POS)
 #: Liver function above which toxin clearance saturates (a compile-time constant for numba).
 CAP = CLEARANCE_CAP
@@ -50,7 +57,7 @@ def pack(d: dict, n: int) -> np.ndarray:
 
 
 def _rhs_flat(yf, D, U, out):  # pragma: no cover - run compiled (coverage cannot see it)
-    """d(yf)/dt into ``out``: ``yf`` the solver vector, ``D`` from :func:`pack`, ``U`` (n, 2)."""
+    """d(yf)/dt into ``out``: ``yf`` the solver vector, ``D`` from :func:`pack`, ``U`` (n, 3)."""
     for r in range(D.shape[0]):
         b = r * NS
         q = D[r]
@@ -71,17 +78,48 @@ def _rhs_flat(yf, D, U, out):  # pragma: no cover - run compiled (coverage canno
             Tn = T ** q[6]
             tox = q[5] * Tn / (Tn + q[7])
         X2 = X * X
-        injury = (tox + q[8] * X2 / (X2 + q[9]) + U[r, 0]) * F
-        die_inj = q[10] * (1.0 + q[11] * X) * anti_death * I
         total = F + I
         fn = cq * hy * F
+        # acetaminophen, NAC and galactosamine (livermodel.model.equations.drug_terms)
+        ag, ms = yf[b + P15], yf[b + P19]
+        C = max(yf[b + P16], 0.0)
+        Gs = max(yf[b + P17], 0.0)
+        A = max(yf[b + P18], 0.0)
+        N = max(yf[b + P20], 0.0)
+        Dg = max(yf[b + P21], 0.0)
+        W = max(yf[b + P22], 0.0)
+        L = (1.0 - q[64]) + q[64] * min(fn, CAP)
+        hepatic = (q[58] / (q[59] + C) + q[60] / (q[61] + C) + q[62]) * C * L
+        napqi = q[62] * C * L * MG_TO_UMOL
+        G2 = Gs * Gs
+        trap = G2 / (G2 + q[68])
+        synth = q[66] * (1.0 + q[76] * N / (N + q[77])) * (q[67] - Gs) * q[84]
+        s_ad = 0.0
+        if A > 0.0:
+            An = A ** q[70]
+            s_ad = An / (An + q[71])
+        uptake = q[79] * Dg / (Dg + q[80]) * (1.0 - W)
+        W4 = W * W * W * W
+        galn = q[82] * W4 / (W4 + q[83])
+        S4 = max(ms, 0.0) ** 4
+        necrosis = q[73] * S4 / (S4 + q[85]) * anti_death * F
+        out[b + P15] = -q[55] * ag
+        out[b + P16] = (q[56] * q[55] * ag - hepatic - q[63] * C) / q[57]
+        out[b + P17] = synth - q[66] * Gs - napqi * trap / q[65]
+        out[b + P18] = napqi * (1.0 - trap) - q[69] * A
+        out[b + P19] = q[72] * (s_ad * (1.0 - q[86] * trap + q[87] * S4 / (S4 + q[85])) - ms)
+        out[b + P20] = U[r, 2] / q[74] - q[75] * N
+        out[b + P21] = -q[78] * Dg
+        out[b + P22] = uptake - q[81] * W
+        injury = (tox + q[8] * X2 / (X2 + q[9]) + U[r, 0] + galn) * F
+        die_inj = q[10] * (1.0 + q[11] * X) * anti_death * I
         s_od = 0.5 * (1.0 + np.tanh((q[13] - fn) / q[14]))
         overload = q[12] * s_od * anti_death
-        death = die_inj + overload * total
+        death = die_inj + overload * total + necrosis
         repair = q[15] * I
         demand = max(0.0, g - q[45])
         out[b + P0] = (repair - injury + q[16] * p * F * max(0.0, 1.0 - cq * hy * total / q[17])
-                       - overload * F + q[18] * m_liv)
+                       - overload * F - necrosis + q[18] * m_liv)
         out[b + P1] = injury - repair - die_inj - overload * I
         out[b + P2] = (q[19] * (demand / (demand + q[46]) + q[20] * X) * (1.0 - q[47] * s_od)
                        * (1.0 - p) - q[21] * p)
@@ -112,17 +150,34 @@ def kernel():
         import numba
     except ImportError:
         return None
-    for cache in (True, False):  # an unwritable cache folder only costs the compile each time
+    # an unwritable cache folder only costs the compile each time; a cached kernel that no longer
+    # matches the equations (numba's cache does not see a change of the state layout in another
+    # module) fails the probe and is compiled afresh
+    for cache in (True, False):
         try:
             with warnings.catch_warnings():
                 warnings.simplefilter("ignore")
                 fn = numba.njit(cache=cache, error_model="numpy")(_rhs_flat)
-                probe = np.zeros(NS)
-                fn(probe, np.ones((1, len(KEYS))), np.zeros((1, 2)), np.empty(NS))
-            return fn
+                if _agrees(fn):
+                    return fn
         except Exception:  # noqa: BLE001 - any numba failure means: use numpy
             continue
     return None
+
+
+def _agrees(fn) -> bool:
+    """True if ``fn`` gives :func:`livermodel.model.rhs` on a probe state (all states in play)."""
+    from livermodel.model.equations import derived, rhs
+    from livermodel.model.layout import ORDER
+    from livermodel.model.parameters import PARAMETERS
+
+    d = derived({p.name: np.array([p.default]) for p in PARAMETERS})
+    y = (0.3 + 0.05 * np.arange(NS))[:, None]
+    u = np.array([[0.01], [1.0], [20.0]])[: len(INPUTS)]
+    ref = rhs(y, d, u)[:, 0]
+    got = fn(np.ascontiguousarray(y[np.asarray(ORDER), 0]), pack(d, 1), np.ascontiguousarray(u.T),
+             np.empty(NS))[POS]
+    return bool(np.allclose(got, ref, rtol=1e-10, atol=1e-12))
 
 
 def description() -> str:

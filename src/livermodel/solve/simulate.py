@@ -408,6 +408,11 @@ def _bandwidths() -> tuple[int, int]:
 
 
 ML, MU = _bandwidths()
+#: Place in the banded storage of every Jacobian entry the band can hold: (row, column offset).
+#: Every entry :func:`livermodel.model.jacobian` returns lies in the band (see _bandwidths).
+_BAND_ROWS = {(i, j): (int(POS[i] - POS[j] + MU), int(POS[j]))
+              for i in range(model.N_STATES) for j in range(model.N_STATES)
+              if -MU <= POS[i] - POS[j] <= ML}
 
 
 def compiled_rhs(n: int):
@@ -450,9 +455,7 @@ def _integrate_lsoda(params, schedules, grid, duration, settings, init=None, kee
         from livermodel.solve.compiled import pack
 
         D = pack(d, n)
-    rows = {(i, j): (POS[i] - POS[j] + MU, POS[j]) for i, j in
-            model.jacobian(y[:, :1], {k: v[:1] for k, v in d.items()},
-                           np.zeros((len(model.INPUTS), 1)))}
+    rows = _BAND_ROWS
     boluses = _boluses_by_segment(schedules, bps)
     with_inputs = [i for i, s in enumerate(schedules) if s.intervals()]
     for k in range(len(bps) - 1):

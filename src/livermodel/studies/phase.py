@@ -30,7 +30,15 @@ import numpy as np
 from livermodel import model
 from livermodel.errors import LivermodelError
 from livermodel.metrics import failure_level
-from livermodel.model.schedule import Chronic, Hepatectomy, InflammatoryHit, Schedule, Toxin
+from livermodel.model.schedule import (
+    Acetaminophen,
+    Chronic,
+    Galactosamine,
+    Hepatectomy,
+    InflammatoryHit,
+    Schedule,
+    Toxin,
+)
 
 PLANES = ("inflammation", "toxin")
 Y_LABELS = {"inflammation": "inflammation X (relative, 0 = none)", "toxin": "toxin load T (mg/kg)"}
@@ -76,9 +84,10 @@ class PhasePortrait:
 
 
 def _main_insult(schedule: Schedule):
-    """Index and event of the first hepatectomy, toxin dose or inflammatory hit (or None)."""
+    """Index and event of the first hepatectomy, toxin, acetaminophen or D-galactosamine dose
+    or inflammatory hit (or None)."""
     for i, ev in enumerate(schedule.events):
-        if isinstance(ev, (Hepatectomy, Toxin, InflammatoryHit)):
+        if isinstance(ev, (Hepatectomy, Toxin, Acetaminophen, Galactosamine, InflammatoryHit)):
             return i, ev
     return None, None
 
@@ -108,11 +117,13 @@ def _varied_events(sc, values):
         vals = values if values is not None else _around(np.linspace(0.5, 0.92, 8), ev.fraction, 4)
         make = [dataclasses.replace(ev, fraction=float(v)) for v in vals]
         desc, labels = "resected fraction", [f"{v:.0%} resected" for v in vals]
-    elif isinstance(ev, Toxin):
+    elif isinstance(ev, (Toxin, Acetaminophen, Galactosamine)):
         vals = values if values is not None else _around(ev.dose * np.geomspace(0.4, 2.0, 8),
                                                          ev.dose, 1)
         make = [dataclasses.replace(ev, dose=float(v)) for v in vals]
-        desc, labels = "toxin dose", [f"{v:,.0f} mg/kg" for v in vals]
+        desc = {"toxin": "toxin dose", "acetaminophen": "acetaminophen dose",
+                "galactosamine": "D-galactosamine dose"}[ev.kind]
+        labels = [f"{v:,.0f} mg/kg" for v in vals]
     else:
         vals = values if values is not None else _around(ev.amount * np.linspace(0.4, 2.0, 8),
                                                          ev.amount, 3)
@@ -123,8 +134,8 @@ def _varied_events(sc, values):
         evs = list(events)
         evs[idx] = new
         schedules.append(Schedule(evs))
-    original = getattr(ev, {"Hepatectomy": "fraction", "Toxin": "dose"}.get(
-        type(ev).__name__, "amount"))
+    original = getattr(ev, {"Hepatectomy": "fraction", "Toxin": "dose", "Acetaminophen": "dose",
+                            "Galactosamine": "dose"}.get(type(ev).__name__, "amount"))
     return [float(v) for v in vals], labels, schedules, desc, float(original)
 
 
@@ -143,7 +154,8 @@ def steady_states(parameters: dict, chronic_rate: float = 0.0) -> list[SteadySta
     from scipy.optimize import fsolve
 
     d = model.derived({k: np.array([float(v)]) for k, v in parameters.items()})
-    u = np.array([[chronic_rate], [0.0]])
+    u = np.zeros((len(model.INPUTS), 1))
+    u[0, 0] = chronic_rate
     S = float(d["S"][0])
     keep = [0, 1, 2, 3, 4]
 

@@ -4,41 +4,17 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 from livermodel.errors import LivermodelError, did_you_mean
+from livermodel.teach.lexicon_drugs import (
+    DRUG_DEFINITIONS,
+    DRUG_EQUATIONS,
+    DRUG_MECHANISMS,
+    DRUG_OTHER,
+    DRUG_RAISING,
+)
+from livermodel.teach.lexicon_types import Equation, Mechanism, Term  # noqa: F401 - public names
 
 WIDTH = 96
-
-
-@dataclass(frozen=True)
-class Term:
-    """One additive (or multiplicative) part of an equation."""
-
-    expression: str
-    meaning: str
-    parameters: tuple[str, ...] = ()
-    source: str = "assumption"
-
-
-@dataclass(frozen=True)
-class Equation:
-    """``lhs = sum of terms`` for a state variable or an auxiliary quantity."""
-
-    name: str
-    lhs: str
-    terms: tuple[Term, ...]
-    note: str = ""
-
-    def formula(self) -> str:
-        """The equation on one line (terms joined with their signs)."""
-        parts = []
-        for k, t in enumerate(self.terms):
-            expr = t.expression
-            if k and not expr.startswith(("-", "+", "*", "\u00d7")):
-                expr = "+ " + expr
-            parts.append(expr)
-        return f"{self.lhs} = " + " ".join(parts)
 
 
 _TS = " (rate divided by time_scale)"
@@ -80,8 +56,9 @@ DEFINITIONS: tuple[Equation, ...] = (
         Term("+ inflammation_injury_rate * X^2 / (X^2 + inflammation_injury_half^2)",
              "inflammation injures only when substantial, so a normal liver is stable",
              ("inflammation_injury_rate", "inflammation_injury_half"), "assumption"),
-        Term("+ chronic(t)] * F", "a chronic insult from the schedule (CCl4-, alcohol-like); all "
-             "three move functional cells into the injured pool", (), "schedule input"),
+        Term("+ injury_gal + chronic(t)] * F", "D-galactosamine and a chronic insult from the "
+             "schedule (CCl4-, alcohol-like); all move functional cells into the injured pool",
+             (), "schedule input"),
     )),
     Equation("initial_mass", "F(0)", (
         Term("initial_mass", "functional mass before any insult, kept apart from the set point",
@@ -142,6 +119,7 @@ EQUATIONS: tuple[Equation, ...] = (
         Term("+ repair_rate * I", "injured cells recover their function" + _TS, ("repair_rate",)),
         Term("+ prolif", "division of primed cells (hepatostat)"),
         Term("- overload * F", "overload death below the critical level"),
+        Term("- necrosis", "necrosis of stressed cells after acetaminophen"),
         Term("+ engraftment_rate * msc_liver * msc_mass_per_million",
              "liver MSCs becoming hepatocytes (off by default)",
              ("engraftment_rate", "msc_mass_per_million"), "Eggenhofer et al. 2012 (negligible)"),
@@ -171,7 +149,7 @@ EQUATIONS: tuple[Equation, ...] = (
         Term("+ e_pr - g]", "therapy adds trophic signal; the signal relaxes to its target"),
     )),
     Equation("inflammation", "dX/dt", (
-        Term("inflammation_production * (die_inj + overload * (F + I)) * (1 - e_ai)",
+        Term("inflammation_production * (die_inj + overload * (F + I) + necrosis) * (1 - e_ai)",
              "dying cells release danger signals; therapy damps production",
              ("inflammation_production",), "assumption (Kupffer-cell activation)"),
         Term("- inflammation_decay_rate * X", "resolution (cytokine half-lives of hours)",
@@ -190,7 +168,7 @@ EQUATIONS: tuple[Equation, ...] = (
         Term("alt_release * death_flux", "dying hepatocytes release ALT", ("alt_release",)),
         Term("- ln2/alt_half_life * (ALT - alt_baseline)", "first-order clearance to baseline",
              ("alt_half_life", "alt_baseline"), "Sherman & Goessling (34.6 h)"),
-    ), "death_flux = die_inj + overload * (F + I)."),
+    ), "death_flux = die_inj + overload * (F + I) + necrosis."),
     Equation("ast_u_per_l", "dAST/dt", (
         Term("ast_release * death_flux", "dying hepatocytes release AST", ("ast_release",)),
         Term("- ln2/ast_half_life * (AST - ast_baseline)", "first-order clearance to baseline",
@@ -239,7 +217,7 @@ EQUATIONS: tuple[Equation, ...] = (
         Term("- ln2/compensation_half_life * (q - 1)", "the adaptation relaxes over years",
              ("compensation_half_life",), "assumption"),
     )),
-)
+) + DRUG_EQUATIONS
 
 #: Parameters that act outside the right-hand side: the species time scale (divides the marked
 #: rates) and the route fractions (used when a dose is given).  Each with where it acts.
@@ -251,6 +229,7 @@ OTHER_PARAMETERS: dict[str, str] = {
     "msc_liver_fraction_intrasplenic": "an intrasplenic MSC dose puts this fraction into msc_liver",
     "msc_liver_fraction_intraperitoneal": "an intraperitoneal MSC dose puts this fraction into "
                                           "msc_liver",
+    **DRUG_OTHER,
 }
 
 #: What raising each parameter does, in one sentence (every parameter has one; tests check).
@@ -359,20 +338,8 @@ RAISING: dict[str, str] = {
     "anti_inflammatory_on": "switches the anti-inflammatory channel on (1) or off (0).",
     "anti_death_on": "switches the anti-death channel on (1) or off (0).",
     "pro_regenerative_on": "switches the pro-regenerative channel on (1) or off (0).",
+    **DRUG_RAISING,
 }
-
-
-@dataclass(frozen=True)
-class Mechanism:
-    """A named mechanism: its story, the equations that carry it and a command to see it."""
-
-    name: str
-    title: str
-    story: str
-    equations: tuple[str, ...]
-    parameters: tuple[str, ...]
-    sources: str
-    try_it: str
 
 
 MECHANISMS: dict[str, Mechanism] = {m.name: m for m in (
@@ -489,7 +456,7 @@ MECHANISMS: dict[str, Mechanism] = {m.name: m for m in (
         ("hazard_max", "hazard_width", "critical_mass", "metabolic_load"),
         "assumption (untreated acute liver failure kills within days)",
         "livermodel run fulminant"),
-)}
+) + DRUG_MECHANISMS}
 
 #: Reference scenario (library name, override changing nothing else) per parameter group, used by
 #: :func:`parameter_demo` to show what raising a parameter does.
@@ -504,6 +471,9 @@ DEMO_SCENARIOS: dict[str, str] = {
     "msc": "fulminant-msc-early",
     "ev": "fulminant-ev-repeated",
     "effects": "fulminant-msc-early",
+    "acetaminophen": "mouse-apap-300",
+    "nac": "human-apap-nac-4h",
+    "galactosamine": "fulminant",
 }
 
 DEMO_METRICS = ("mode", "nadir_mass", "recovery_time_h", "failure_time_h", "alt_peak_u_per_l",
@@ -516,7 +486,7 @@ DEMO_METRICS = ("mode", "nadir_mass", "recovery_time_h", "failure_time_h", "alt_
 
 def all_equations() -> tuple[Equation, ...]:
     """Definitions first, then one equation per state."""
-    return DEFINITIONS + EQUATIONS
+    return DEFINITIONS + DRUG_DEFINITIONS + EQUATIONS
 
 
 def equation(name: str) -> Equation:
