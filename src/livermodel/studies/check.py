@@ -289,6 +289,8 @@ QUANTITIES: dict[str, Callable[[str, Sequence[str]], float | None]] = {
     "proliferation_peak_time_h": lambda s, o: load_metrics(s, o)["proliferation_peak_time_h"],
     "peak_delay_80_vs_70_h": lambda s, o: peak_delay_80_vs_70(),
     "final_mass": lambda s, o: load_metrics(s, o)["final_mass"],
+    "alt_peak_time_h": lambda s, o: load_metrics(s, o)["alt_peak_time_h"],
+    "alt_peak_u_per_l": lambda s, o: load_metrics(s, o)["alt_peak_u_per_l"],
 }
 
 
