@@ -179,3 +179,24 @@ def test_jobs_above_the_cores_are_capped_with_a_warning(tmp_path):
     assert result.exit_code == 0, result.output
     assert f"running {cores} worker(s)" in result.output
     refused(invoke(*SWEEP, "--vary", "insults.0.fraction=0.5:0.9:3", "--jobs", "0"), "--jobs")
+
+
+@pytest.mark.parametrize("args, key, fragment", [
+    (["cohort", "rat-phx-70", "--size", "100000000000"], "--size", "at most 1,000,000"),
+    (["cohort", "rat-phx-70", "--size", "9" * 400], "--size", "digit number"),
+    (["sensitivity", "rat-phx-70", "--metric", "nadir_mass", "--method", "sobol",
+      "--samples", str(2 ** 40)], "--samples", "at most 1,000,000"),
+    (["sensitivity", "rat-phx-70", "--metric", "nadir_mass", "--method", "morris",
+      "--samples", "9" * 40], "--samples", "digit number"),
+])
+def test_study_sizes_are_bounded_before_any_work(args, key, fragment):
+    # a huge cohort or sample count is refused before anything is drawn (no allocation, no
+    # traceback)
+    refused(invoke(*args), key, fragment)
+
+
+def test_a_cohort_block_size_is_bounded(tmp_path):
+    path = tmp_path / "big.yaml"
+    path.write_text("name: big\nspecies: rat\ninsults:\n  - type: hepatectomy\n    fraction: 0.7\n"
+                    "cohort:\n  size: 5000000\n", encoding="utf-8")
+    refused(invoke("cohort", path), "cohort.size", "at most 1,000,000")

@@ -15,6 +15,10 @@ import numpy as np
 
 from livermodel.errors import LivermodelError
 
+#: The largest virtual cohort (individuals per arm): each is a run, so this bounds the work (and
+#: the memory of the multiplier table) before anything starts.
+MAX_COHORT_SIZE = 1_000_000
+
 # --------------------------------------------------------------------------------------------
 # SPEC parsing
 # --------------------------------------------------------------------------------------------
@@ -243,6 +247,12 @@ def parse_cohort_block(block: Mapping | None, *, key: str = "cohort") -> dict:
             if isinstance(v, bool) or not isinstance(v, int) or v < (1 if name == "size" else 0):
                 raise LivermodelError(f"{name} must be a whole number >= {1 if name == 'size' else 0}",
                                       key=f"{key}.{name}", found=repr(v))
+            if name == "size" and v > MAX_COHORT_SIZE:
+                raise LivermodelError(f"size must be at most {MAX_COHORT_SIZE:,}", key=f"{key}.size",
+                                      expected=f"a whole number from 1 to {MAX_COHORT_SIZE:,}",
+                                      found=_digits(v),
+                                      suggestion="A few hundred individuals give percentages to a "
+                                      "few points")
             out[name] = kind(v)
     if block.get("variability") is not None:
         v = block["variability"]
@@ -310,3 +320,9 @@ def _parse_distribution(spec, where: str) -> dict:
 
 #: Keys a sweep cannot vary.
 FIXED_KEYS = ("name", "description", "extends", "tags", "expect", "sweep")
+
+
+def _digits(n: int) -> str:
+    """A whole number for a message, however many digits it has."""
+    text = f"{n:,}"
+    return text if len(text) <= 26 else f"a {len(str(n))}-digit number"

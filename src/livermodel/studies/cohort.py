@@ -41,7 +41,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from livermodel.errors import LivermodelError
-from livermodel.scenario.blocks import _parse_distribution, parse_cohort_block
+from livermodel.scenario.blocks import MAX_COHORT_SIZE, _digits, _parse_distribution, parse_cohort_block
 from livermodel.studies.common import check_metric, evaluate, metric_value, rng
 
 COHORT_GROUPS = ("regeneration", "injury", "inflammation", "toxin", "enzymes", "survival")
@@ -130,6 +130,11 @@ def draw_multipliers(names: Sequence[str], size: int, *, variability: float = 0.
     """
     if size < 1:
         raise LivermodelError("a cohort needs at least one individual", key="--size", found=str(size))
+    if size > MAX_COHORT_SIZE:
+        raise LivermodelError(f"a cohort has at most {MAX_COHORT_SIZE:,} individuals", key="--size",
+                              expected=f"N from 1 to {MAX_COHORT_SIZE:,}", found=_digits(size),
+                              suggestion="A few hundred individuals give percentages to a few "
+                              "points")
     if not (variability >= 0 and math.isfinite(variability)):
         raise LivermodelError("the variability (log-SD) must be >= 0", key="--variability",
                               found=repr(variability))

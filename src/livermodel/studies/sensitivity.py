@@ -316,6 +316,8 @@ def morris(problem: Problem, evaluate_fn: Callable[[np.ndarray], np.ndarray], *,
     if samples < 2:
         raise LivermodelError("Morris needs at least 2 trajectories", key="--samples",
                               found=str(samples))
+    _check_runs(samples * (len(problem.names) + 1), samples,
+                f"{samples * (len(problem.names) + 1):,}")
     seed = _seed(seed)
     X = sample.sample(problem.salib(), samples, num_levels=levels, seed=seed)
     y = _finite(np.asarray(evaluate_fn(X), dtype=float), evaluate_fn)
@@ -328,6 +330,22 @@ def morris(problem: Problem, evaluate_fn: Callable[[np.ndarray], np.ndarray], *,
     return SensitivityResult("morris", getattr(evaluate_fn, "metric", ""), rows, int(len(y)),
                              samples=samples, seed=seed, problem=problem,
                              extra={"levels": levels, "conf_level": conf_level})
+
+
+#: The most model runs one sensitivity analysis may ask for (bounded work, checked up front).
+MAX_RUNS = 1_000_000
+
+
+def _check_runs(runs: int, samples: int, per: str) -> None:
+    if runs > MAX_RUNS:
+        digits = f"{samples:,}" if len(str(samples)) <= 20 else f"a {len(str(samples))}-digit number"
+        raise LivermodelError(f"--samples {digits} would need {per} runs; at most {MAX_RUNS:,} "
+                              "are allowed" if len(str(runs)) <= 24 else
+                              f"--samples is far too large ({digits}); at most {MAX_RUNS:,} "
+                              "runs are allowed", key="--samples",
+                              expected=f"a sample count giving at most {MAX_RUNS:,} runs",
+                              found=digits, suggestion="Morris with 20 trajectories or Sobol with "
+                              "256 base samples is usually enough")
 
 
 def sobol(problem: Problem, evaluate_fn: Callable[[np.ndarray], np.ndarray], *, samples: int = 256,
@@ -349,6 +367,9 @@ def sobol(problem: Problem, evaluate_fn: Callable[[np.ndarray], np.ndarray], *, 
                               expected="e.g. 64, 256, 1024",
                               suggestion=f"Use --samples {1 << max(1, int(samples).bit_length())}"
                               if samples > 0 else None)
+    d = len(problem.names)
+    per_sample = 2 * d + 2 if second_order else d + 2
+    _check_runs(samples * per_sample, samples, f"{samples * per_sample:,}")
     seed = _seed(seed)
     X = sample.sample(problem.salib(), samples, calc_second_order=second_order, seed=seed)
     y = _finite(np.asarray(evaluate_fn(X), dtype=float), evaluate_fn)
