@@ -88,8 +88,8 @@ TEACHING_EXAMPLES = [
     # lesson 2: the tipping point
     ("livermodel phase rat-phx-70 -o {tmp}/phase-phx.png",
      {"phase-phx.png": "lesson2-phase-rat-phx-70.png"}),
-    ("livermodel phase mouse-apap-300 --y toxin -o {tmp}/phase-apap.png",
-     {"phase-apap.png": "lesson2-phase-mouse-apap-300.png"}),
+    ("livermodel phase fulminant --y toxin -o {tmp}/phase-toxin.png",
+     {"phase-toxin.png": "lesson2-phase-fulminant.png"}),
     # lesson 3: cell therapy
     ("livermodel compare fulminant-msc-early fulminant-msc-late fulminant-ev-single "
      "fulminant-ev-repeated --control fulminant --labels 'MSC 2 h,MSC 6 h,EV 2 h,EV 2 h x4' "

@@ -97,6 +97,15 @@ def test_cli_mistakes(tmp_path, args, fragment):
     assert fragment in res.output
 
 
+def test_the_toxin_plane_refuses_a_scenario_without_a_lumped_toxin(tmp_path):
+    # acetaminophen has no toxin load: a toxin plane would draw flat lines over a basin of
+    # another insult
+    res = invoke("phase", "mouse-apap-300", "--y", "toxin", "-o", tmp_path / "p.png")
+    assert res.exit_code == 2, res.output
+    assert "acetaminophen dose" in res.output and "--y inflammation" in res.output
+    assert not (tmp_path / "p.png").exists()
+
+
 def test_a_numerically_zero_eigenvalue_is_called_neutral(tmp_path):
     from typer.testing import CliRunner
 

@@ -130,10 +130,12 @@ def phase(
         "results/<scenario name>-phase.png (-set-<hash> added with --set).")] = None,
     y: Annotated[str, typer.Option(
         "--y", metavar="inflammation|toxin",
-        help="Second variable of the plane (the first is functional mass).")] = "inflammation",
+        help="Second variable of the plane (the first is functional mass); toxin only for a "
+        "scenario whose main insult is the lumped toxin.")] = "inflammation",
     values: Annotated[str | None, typer.Option(
         "--values", metavar="V1,V2,...",
-        help="Sizes of the main insult to draw (resected fractions, toxin doses in mg/kg or "
+        help="Sizes of the main insult to draw (resected fractions, toxin, acetaminophen or "
+        "D-galactosamine doses in mg/kg or "
         "inflammatory hits). Default: a range around the scenario's own.")] = None,
     set_: SetOption = None,
     style: StyleOption = "paper",

@@ -73,7 +73,7 @@ def phase_figure(portrait: PhasePortrait, *, style: str = "paper", fig=None):
         ax.set_ylim(-0.02 * p.grid_y[-1], p.grid_y[-1])
         ax.set_xlabel("functional mass F (normal liver = 1)")
         ax.set_ylabel(Y_LABELS[p.y])
-        ax.set_title(f"A  Phase plane: {p.scenario}, varying the {p.varied}")
+        ax.set_title(f"A  Phase plane, varying the {p.varied}")
         handles = [Patch(color="#d6e9f5", label="recovery basin"),
                    Patch(color="#f8dccb", label="failure basin"),
                    Line2D([], [], color=recover_c, label="recovers"),

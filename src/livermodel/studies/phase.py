@@ -224,6 +224,16 @@ def phase_portrait(scenario, *, y: str = "inflammation", values=None, overrides=
     params = dict(sc.parameters)
     crit = failure_level(params)
     S = float(params["set_point"])
+    if y == "toxin":
+        _idx, main = _main_insult(sc.schedule)
+        if not isinstance(main, Toxin):
+            what = "no insult" if main is None else f"a{'n' if main.kind[0] in 'aeiou' else ''} " \
+                f"{main.kind} {'dose' if hasattr(main, 'dose') else 'insult'}"
+            raise LivermodelError(
+                "the toxin plane is for the lumped toxin (type: toxin)", key="--y",
+                expected="a scenario whose main insult is a toxin dose",
+                found=f"{sc.name}: its main insult is {what}",
+                suggestion="Use --y inflammation (the default)")
     vals, labels, schedules, desc, original = _varied_events(sc, values)
     step = min(sc.output_step_h, sc.duration_h / 800)  # smooth curves also for long runs
     init = sc.initial or None
