@@ -82,35 +82,43 @@ def _rhs_flat(yf, D, U, out):  # pragma: no cover - run compiled (coverage canno
         fn = cq * hy * F
         # acetaminophen, NAC and galactosamine (livermodel.model.equations.drug_terms)
         ag, ms = yf[b + P15], yf[b + P19]
-        C = max(yf[b + P16], 0.0)
-        Gs = max(yf[b + P17], 0.0)
-        A = max(yf[b + P18], 0.0)
-        N = max(yf[b + P20], 0.0)
-        Dg = max(yf[b + P21], 0.0)
-        W = max(yf[b + P22], 0.0)
-        L = (1.0 - q[64]) + q[64] * min(fn, CAP)
-        hepatic = (q[58] / (q[59] + C) + q[60] / (q[61] + C) + q[62]) * C * L
-        napqi = q[62] * C * L * MG_TO_UMOL
-        G2 = Gs * Gs
-        trap = G2 / (G2 + q[68])
-        synth = q[66] * (1.0 + q[76] * N / (N + q[77])) * (q[67] - Gs) * q[84]
-        s_ad = 0.0
-        if A > 0.0:
-            An = A ** q[70]
-            s_ad = An / (An + q[71])
-        uptake = q[79] * Dg / (Dg + q[80]) * (1.0 - W)
-        W4 = W * W * W * W
-        galn = q[82] * W4 / (W4 + q[83])
-        S4 = max(ms, 0.0) ** 4
-        necrosis = q[73] * S4 / (S4 + q[85]) * anti_death * F
-        out[b + P15] = -q[55] * ag
-        out[b + P16] = (q[56] * q[55] * ag - hepatic - q[63] * C) / q[57]
-        out[b + P17] = synth - q[66] * Gs - napqi * trap / q[65]
-        out[b + P18] = napqi * (1.0 - trap) - q[69] * A
-        out[b + P19] = q[72] * (s_ad * (1.0 - q[86] * trap + q[87] * S4 / (S4 + q[85])) - ms)
-        out[b + P20] = U[r, 2] / q[74] - q[75] * N
-        out[b + P21] = -q[78] * Dg
-        out[b + P22] = uptake - q[81] * W
+        galn = 0.0
+        necrosis = 0.0
+        if (ag != 0.0 or yf[b + P16] != 0.0 or yf[b + P17] != 1.0 or yf[b + P18] != 0.0
+                or ms != 0.0 or yf[b + P20] != 0.0 or yf[b + P21] != 0.0 or yf[b + P22] != 0.0
+                or U[r, 2] != 0.0):
+            C = max(yf[b + P16], 0.0)
+            Gs = max(yf[b + P17], 0.0)
+            A = max(yf[b + P18], 0.0)
+            N = max(yf[b + P20], 0.0)
+            Dg = max(yf[b + P21], 0.0)
+            W = max(yf[b + P22], 0.0)
+            L = (1.0 - q[64]) + q[64] * min(fn, CAP)
+            hepatic = (q[58] / (q[59] + C) + q[60] / (q[61] + C) + q[62]) * C * L
+            napqi = q[62] * C * L * MG_TO_UMOL
+            G2 = Gs * Gs
+            trap = G2 / (G2 + q[68])
+            synth = q[66] * (1.0 + q[76] * N / (N + q[77])) * (q[67] - Gs) * q[84]
+            s_ad = 0.0
+            if A > 0.0:
+                An = A ** q[70]
+                s_ad = An / (An + q[71])
+            uptake = q[79] * Dg / (Dg + q[80]) * (1.0 - W)
+            W4 = W * W * W * W
+            galn = q[82] * W4 / (W4 + q[83])
+            S4 = max(ms, 0.0) ** 4
+            necrosis = q[73] * S4 / (S4 + q[85]) * anti_death * F
+            out[b + P15] = -q[55] * ag
+            out[b + P16] = (q[56] * q[55] * ag - hepatic - q[63] * C) / q[57]
+            out[b + P17] = synth - q[66] * Gs - napqi * trap / q[65]
+            out[b + P18] = napqi * (1.0 - trap) - q[69] * A
+            out[b + P19] = q[72] * (s_ad * (1.0 - q[86] * trap + q[87] * S4 / (S4 + q[85])) - ms)
+            out[b + P20] = U[r, 2] / q[74] - q[75] * N
+            out[b + P21] = -q[78] * Dg
+            out[b + P22] = uptake - q[81] * W
+        else:  # no drug in this run: every drug derivative is zero
+            for k in (P15, P16, P17, P18, P19, P20, P21, P22):
+                out[b + k] = 0.0
         injury = (tox + q[8] * X2 / (X2 + q[9]) + U[r, 0] + galn) * F
         die_inj = q[10] * (1.0 + q[11] * X) * anti_death * I
         s_od = 0.5 * (1.0 + np.tanh((q[13] - fn) / q[14]))
