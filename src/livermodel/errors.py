@@ -93,6 +93,13 @@ class ScenarioError(LivermodelError):
     """A scenario file that cannot be read or does not follow the format."""
 
 
+def count_text(n) -> str:
+    """A whole number for a message (``1,000,000``), or ``a 400-digit number`` when it is too long
+    to show."""
+    text = f"{int(n):,}"
+    return text if len(text) <= 26 else f"a {len(str(abs(int(n))))}-digit number"
+
+
 def did_you_mean(name: str, choices) -> str | None:
     """A "did you mean ...?" hint for ``name`` among ``choices``, or ``None``."""
     import difflib

@@ -13,7 +13,7 @@ from typing import Any
 
 import numpy as np
 
-from livermodel.errors import LivermodelError
+from livermodel.errors import LivermodelError, count_text
 
 #: The largest virtual cohort (individuals per arm): each is a run, so this bounds the work (and
 #: the memory of the multiplier table) before anything starts.
@@ -250,7 +250,7 @@ def parse_cohort_block(block: Mapping | None, *, key: str = "cohort") -> dict:
             if name == "size" and v > MAX_COHORT_SIZE:
                 raise LivermodelError(f"size must be at most {MAX_COHORT_SIZE:,}", key=f"{key}.size",
                                       expected=f"a whole number from 1 to {MAX_COHORT_SIZE:,}",
-                                      found=_digits(v),
+                                      found=count_text(v),
                                       suggestion="A few hundred individuals give percentages to a "
                                       "few points")
             out[name] = kind(v)
@@ -320,9 +320,3 @@ def _parse_distribution(spec, where: str) -> dict:
 
 #: Keys a sweep cannot vary.
 FIXED_KEYS = ("name", "description", "extends", "tags", "expect", "sweep")
-
-
-def _digits(n: int) -> str:
-    """A whole number for a message, however many digits it has."""
-    text = f"{n:,}"
-    return text if len(text) <= 26 else f"a {len(str(n))}-digit number"

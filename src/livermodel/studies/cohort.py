@@ -40,8 +40,8 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from livermodel.errors import LivermodelError
-from livermodel.scenario.blocks import MAX_COHORT_SIZE, _digits, _parse_distribution, parse_cohort_block
+from livermodel.errors import LivermodelError, count_text
+from livermodel.scenario.blocks import MAX_COHORT_SIZE, _parse_distribution, parse_cohort_block
 from livermodel.studies.common import check_metric, evaluate, metric_value, rng
 
 COHORT_GROUPS = ("regeneration", "injury", "inflammation", "toxin", "enzymes", "survival")
@@ -132,7 +132,7 @@ def draw_multipliers(names: Sequence[str], size: int, *, variability: float = 0.
         raise LivermodelError("a cohort needs at least one individual", key="--size", found=str(size))
     if size > MAX_COHORT_SIZE:
         raise LivermodelError(f"a cohort has at most {MAX_COHORT_SIZE:,} individuals", key="--size",
-                              expected=f"N from 1 to {MAX_COHORT_SIZE:,}", found=_digits(size),
+                              expected=f"N from 1 to {MAX_COHORT_SIZE:,}", found=count_text(size),
                               suggestion="A few hundred individuals give percentages to a few "
                               "points")
     if not (variability >= 0 and math.isfinite(variability)):

@@ -42,7 +42,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from livermodel.errors import LivermodelError, did_you_mean
+from livermodel.errors import LivermodelError, count_text, did_you_mean
 from livermodel.studies.common import check_metric, evaluate, metric_value
 
 __all__ = ["Problem", "ModelEvaluator", "SensitivityResult", "parameter_problem",
@@ -316,8 +316,7 @@ def morris(problem: Problem, evaluate_fn: Callable[[np.ndarray], np.ndarray], *,
     if samples < 2:
         raise LivermodelError("Morris needs at least 2 trajectories", key="--samples",
                               found=str(samples))
-    _check_runs(samples * (len(problem.names) + 1), samples,
-                f"{samples * (len(problem.names) + 1):,}")
+    _check_runs(samples, len(problem.names) + 1)
     seed = _seed(seed)
     X = sample.sample(problem.salib(), samples, num_levels=levels, seed=seed)
     y = _finite(np.asarray(evaluate_fn(X), dtype=float), evaluate_fn)
@@ -336,16 +335,14 @@ def morris(problem: Problem, evaluate_fn: Callable[[np.ndarray], np.ndarray], *,
 MAX_RUNS = 1_000_000
 
 
-def _check_runs(runs: int, samples: int, per: str) -> None:
-    if runs > MAX_RUNS:
-        digits = f"{samples:,}" if len(str(samples)) <= 20 else f"a {len(str(samples))}-digit number"
-        raise LivermodelError(f"--samples {digits} would need {per} runs; at most {MAX_RUNS:,} "
-                              "are allowed" if len(str(runs)) <= 24 else
-                              f"--samples is far too large ({digits}); at most {MAX_RUNS:,} "
-                              "runs are allowed", key="--samples",
+def _check_runs(samples: int, per_sample: int) -> None:
+    """Refuse ``samples`` whose ``samples x per_sample`` runs exceed :data:`MAX_RUNS`."""
+    if samples * per_sample > MAX_RUNS:
+        raise LivermodelError(f"--samples {count_text(samples)} would need {per_sample} runs each; "
+                              f"at most {MAX_RUNS:,} runs are allowed", key="--samples",
                               expected=f"a sample count giving at most {MAX_RUNS:,} runs",
-                              found=digits, suggestion="Morris with 20 trajectories or Sobol with "
-                              "256 base samples is usually enough")
+                              found=count_text(samples), suggestion="Morris with 20 trajectories "
+                              "or Sobol with 256 base samples is usually enough")
 
 
 def sobol(problem: Problem, evaluate_fn: Callable[[np.ndarray], np.ndarray], *, samples: int = 256,
@@ -368,8 +365,7 @@ def sobol(problem: Problem, evaluate_fn: Callable[[np.ndarray], np.ndarray], *, 
                               suggestion=f"Use --samples {1 << max(1, int(samples).bit_length())}"
                               if samples > 0 else None)
     d = len(problem.names)
-    per_sample = 2 * d + 2 if second_order else d + 2
-    _check_runs(samples * per_sample, samples, f"{samples * per_sample:,}")
+    _check_runs(samples, 2 * d + 2 if second_order else d + 2)
     seed = _seed(seed)
     X = sample.sample(problem.salib(), samples, calc_second_order=second_order, seed=seed)
     y = _finite(np.asarray(evaluate_fn(X), dtype=float), evaluate_fn)

@@ -56,7 +56,7 @@ from typing import Any
 
 import numpy as np
 
-from livermodel.errors import LivermodelError, did_you_mean
+from livermodel.errors import LivermodelError, count_text, did_you_mean
 from livermodel.scenario.blocks import Spec, parse_vary
 
 DESIGNS = ("grid", "random", "lhs", "sobol")
@@ -323,7 +323,7 @@ def plan_sweep(scenario, vary=None, *, zip: bool | None = None, design: str | No
         samples = int(samples)
         if samples > MAX_RUNS:
             raise LivermodelError(f"--samples must be at most {MAX_RUNS:,}", key="--samples",
-                                  expected=f"N from 1 to {MAX_RUNS:,}", found=_count(samples),
+                                  expected=f"N from 1 to {MAX_RUNS:,}", found=count_text(samples),
                                   suggestion="Ask for fewer samples, or split the sweep by "
                                   "--seed into several folders")
         if seed is None:
@@ -339,7 +339,7 @@ def plan_sweep(scenario, vary=None, *, zip: bool | None = None, design: str | No
             if not 0 <= seed < MAX_SEED:
                 raise LivermodelError("--seed must be zero or more, and below 2**63", key="--seed",
                                       expected=f"an integer from 0 to {MAX_SEED - 1}",
-                                      found=_count(seed), suggestion="Use e.g. --seed 1")
+                                      found=count_text(seed), suggestion="Use e.g. --seed 1")
         u = _unit_cube(design, samples, len(specs), seed)
         columns = {s.key: s.from_unit(u[:, j]) for j, s in enumerate(specs)}
     else:
@@ -351,17 +351,17 @@ def plan_sweep(scenario, vary=None, *, zip: bool | None = None, design: str | No
         if zip:
             if len(set(counts)) > 1:
                 raise LivermodelError("--zip needs the same number of values for every key",
-                                      key="--zip", found=", ".join(f"{s.key}: {_count(c)}" for s, c
+                                      key="--zip", found=", ".join(f"{s.key}: {count_text(c)}" for s, c
                                                                     in zip_(specs, counts)))
             size = counts[0]
         else:
             size = math.prod(counts)
         if size > MAX_RUNS:
-            shape = " x ".join(_count(c) for c in counts)
-            raise LivermodelError(f"the design has {_count(size)} runs ({shape}); at most "
+            shape = " x ".join(count_text(c) for c in counts)
+            raise LivermodelError(f"the design has {count_text(size)} runs ({shape}); at most "
                                   f"{MAX_RUNS:,} are allowed", key="--vary",
                                   expected=f"a grid of at most {MAX_RUNS:,} runs",
-                                  found=_count(size), suggestion="Use fewer values per key, or "
+                                  found=count_text(size), suggestion="Use fewer values per key, or "
                                   "a sampling design (--design lhs --samples N)")
         lists = [np.array(s.grid_values(), dtype=float if s.numeric else object) for s in specs]
         columns = GridColumns([s.key for s in specs], lists, zip)
@@ -373,7 +373,7 @@ def plan_sweep(scenario, vary=None, *, zip: bool | None = None, design: str | No
                               found=repr(chunk_size))
     if int(chunk_size) > MAX_CHUNK:
         raise LivermodelError(f"the chunk size must be at most {MAX_CHUNK:,}", key="--chunk-size",
-                              expected=f"N from 1 to {MAX_CHUNK:,}", found=_count(chunk_size),
+                              expected=f"N from 1 to {MAX_CHUNK:,}", found=count_text(chunk_size),
                               suggestion="Leave --chunk-size out for the automatic size")
     plan = Plan(scenario, specs, design, zip, samples, seed, columns, int(chunk_size), metric)
     # validate: every list value and both ends of every range alone, then the first run whole
@@ -386,12 +386,6 @@ def plan_sweep(scenario, vary=None, *, zip: bool | None = None, design: str | No
         plan.scenario_at(0)
     plan.warnings = sorted({str(w.message) for w in caught if issubclass(w.category, ScenarioWarning)})
     return plan
-
-
-def _count(n) -> str:
-    """A count for a message, however many digits it has."""
-    text = f"{int(n):,}"
-    return text if len(text) <= 26 else f"a {len(str(int(n)))}-digit number"
 
 
 zip_ = zip  # the builtin, since plan_sweep has a parameter called zip
