@@ -102,27 +102,39 @@ class Hepatectomy:
 
 
 @dataclass(frozen=True)
-class Toxin:
-    """An acetaminophen-like dose of ``dose`` mg/kg at ``at`` hours (optionally repeated)."""
+class _Dose:
+    """A dose of ``dose`` mg/kg at ``at`` hours (optionally repeated) added to the state
+    ``state``; the subclasses name the state, their ``kind`` and the words of their messages."""
 
     at: float
     dose: float
     every: float | None = None
     count: int = 1
-    kind = "toxin"
+    kind = "dose"
+    state = ""
+    noun = "a dose"
 
     def __post_init__(self):
         _check_time(self.at, "at")
         if not self.dose > 0:
-            raise ScheduleError("a toxin dose must be positive", key="dose",
+            raise ScheduleError(f"{self.noun} must be positive", key="dose",
                                 expected="a dose > 0 mg/kg", found=f"{self.dose:g}")
-        _repeat_times(self.at, self.every, self.count, "toxin")
+        _repeat_times(self.at, self.every, self.count, self.kind)
 
     def boluses(self):
-        return [(t, self) for t in _repeat_times(self.at, self.every, self.count, "toxin")]
+        return [(t, self) for t in _repeat_times(self.at, self.every, self.count, self.kind)]
 
     def apply(self, y, params):
-        y[STATE_INDEX["toxin"]] += self.dose
+        y[STATE_INDEX[self.state]] += self.dose
+
+
+@dataclass(frozen=True)
+class Toxin(_Dose):
+    """A dose of a lumped, direct-acting hepatotoxin (mg/kg) at ``at`` hours (optionally repeated)."""
+
+    kind = "toxin"
+    state = "toxin"
+    noun = "a toxin dose"
 
 
 @dataclass(frozen=True)
@@ -294,52 +306,25 @@ class Antidote:
 
 
 @dataclass(frozen=True)
-class Acetaminophen:
+class Acetaminophen(_Dose):
     """An acetaminophen (paracetamol) dose of ``dose`` mg/kg at ``at`` hours (optionally repeated).
 
     The dose enters the absorption compartment ``apap_gut``; a fraction
     ``apap_bioavailability`` reaches plasma at rate ``apap_absorption_rate``.
     """
 
-    at: float
-    dose: float
-    every: float | None = None
-    count: int = 1
     kind = "acetaminophen"
-
-    def __post_init__(self):
-        _check_time(self.at, "at")
-        if not self.dose > 0:
-            raise ScheduleError("an acetaminophen dose must be positive", key="dose",
-                                expected="a dose > 0 mg/kg", found=f"{self.dose:g}")
-        _repeat_times(self.at, self.every, self.count, "acetaminophen")
-
-    def boluses(self):
-        return [(t, self) for t in _repeat_times(self.at, self.every, self.count, "acetaminophen")]
-
-    def apply(self, y, params):
-        y[STATE_INDEX["apap_gut"]] += self.dose
+    state = "apap_gut"
+    noun = "an acetaminophen dose"
 
 
 @dataclass(frozen=True)
-class Galactosamine:
+class Galactosamine(_Dose):
     """A D-galactosamine dose of ``dose`` mg/kg at ``at`` hours (intraperitoneal)."""
 
-    at: float
-    dose: float
     kind = "galactosamine"
-
-    def __post_init__(self):
-        _check_time(self.at, "at")
-        if not self.dose > 0:
-            raise ScheduleError("a D-galactosamine dose must be positive", key="dose",
-                                expected="a dose > 0 mg/kg", found=f"{self.dose:g}")
-
-    def boluses(self):
-        return [(self.at, self)]
-
-    def apply(self, y, params):
-        y[STATE_INDEX["galactosamine"]] += self.dose
+    state = "galactosamine"
+    noun = "a D-galactosamine dose"
 
 
 #: N-acetylcysteine regimens: name -> (description, IV bags (start h, end h, mg/kg/h), oral doses
