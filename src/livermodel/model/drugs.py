@@ -116,19 +116,28 @@ def drug_terms(y: np.ndarray, d: dict, fn: np.ndarray) -> dict[str, np.ndarray]:
     s_ad = An / (An + d["K_ad_n"])
     hold = D / (D + d["K_ud"])
     uptake = d["k_ud"] * hold * (1.0 - W)
-    W4 = W ** 4
-    galn = d["k_gi"] * W4 / (W4 + d["K_gi4"])
-    S4 = np.maximum(y[MS_], 0.0) ** 4
-    h_ms = S4 / (S4 + d["K_s4"])
+    galn = d["k_gi"] * hill4(W, d["K_gi4"])
+    h_ms = hill4(y[MS_], d["K_s4"])
     return {"h_ms": h_ms, "C": C, "G": G, "A": A, "N": N, "D": D, "W": W, "L": L, "sat_g": sat_g,
             "sat_s": sat_s, "hepatic": hepatic, "napqi": napqi, "trap": trap, "nacf": nacf,
             "synth": synth, "s_ad": s_ad, "hold": hold, "uptake": uptake, "galn": galn}
 
 
+def hill4(x: np.ndarray, K4) -> np.ndarray:
+    """The switch x^4/(x^4 + K^4) of ``max(x, 0)`` (``K4`` = K^4)."""
+    x4 = np.maximum(x, 0.0) ** 4
+    return x4 / (x4 + K4)
+
+
+def hill4_slope(x: np.ndarray, K4) -> np.ndarray:
+    """d/dx of :func:`hill4` (0 where x <= 0, the clamp)."""
+    xp = np.maximum(x, 0.0)
+    return 4.0 * xp ** 3 * K4 / (xp ** 4 + K4) ** 2 * (x > 0)
+
+
 def stress_necrosis(ms: np.ndarray, d: dict) -> np.ndarray:
     """Necrosis per unit functional mass before therapy: k_nec S^4/(S^4 + K_s^4), S = stress."""
-    S4 = np.maximum(ms, 0.0) ** 4
-    return d["k_nec"] * S4 / (S4 + d["K_s4"])
+    return d["k_nec"] * hill4(ms, d["K_s4"])
 
 
 def drug_rhs(dy: np.ndarray, y: np.ndarray, d: dict, u: np.ndarray, t: dict) -> None:
@@ -190,9 +199,7 @@ def _drug_jacobian(J: dict, y: np.ndarray, d: dict, f: dict, dfn: dict, one: np.
         ds = np.where(A > 0, n * An / np.where(A > 0, A, 1.0) * Kn / (An + Kn) ** 2, 0.0)
     J[MS_, AD_] = d["k_ms"] * ds * (1.0 - d["c_gsh"] * trap + d["a_ms"] * f["h_ms"])
     J[MS_, GSH_] = -d["k_ms"] * f["s_ad"] * d["c_gsh"] * dtrap
-    S = np.maximum(y[MS_], 0.0)
-    dh = 4.0 * S ** 3 * d["K_s4"] / (S ** 4 + d["K_s4"]) ** 2 * (y[MS_] > 0)
-    J[MS_, MS_] = d["k_ms"] * (f["s_ad"] * d["a_ms"] * dh - 1.0)
+    J[MS_, MS_] = d["k_ms"] * (f["s_ad"] * d["a_ms"] * hill4_slope(y[MS_], d["K_s4"]) - 1.0)
     J[NAC_, NAC_] = -d["k_n"] * pos[NAC_]
     J[GN_, GN_] = -d["k_gal"] * pos[GN_]
     J[UD_, GN_] = d["k_ud"] * d["K_ud"] / (D + d["K_ud"]) ** 2 * (1.0 - W) * pos[GN_]

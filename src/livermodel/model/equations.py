@@ -54,6 +54,7 @@ from livermodel.model.drugs import (  # noqa: F401 - CLEARANCE_CAP, APAP_MOLAR_M
     drug_constants,
     drug_rhs,
     drug_terms,
+    hill4_slope,
     stress_necrosis,
 )
 from livermodel.model.layout import INPUTS, N_STATES, OBSERVABLES, STATES
@@ -201,7 +202,7 @@ def fluxes(y: np.ndarray, d: dict, u: np.ndarray) -> dict[str, np.ndarray]:
     die_inj = d["k_die"] * (1.0 + d["a_x"] * X) * anti_death * I
     s_od = _switch(d["crit"] - fn, d["w_od"])
     overload = d["k_od"] * s_od * anti_death
-    necrosis = stress_necrosis(y[MS_], d) * anti_death * F
+    necrosis = d["k_nec"] * drug["h_ms"] * anti_death * F
     death = die_inj + overload * total + necrosis
     prolif = d["k_div"] * p * F * np.maximum(0.0, 1.0 - q * vol / d["S"])
     demand = np.maximum(0.0, g - d["g_th"])
@@ -248,7 +249,7 @@ def rhs(y: np.ndarray, d: dict, u: np.ndarray) -> np.ndarray:
         drug = drug_terms(y, d, fn)
         drug_rhs(dy, y, d, u, drug)
         galn = drug["galn"]
-        necrosis = stress_necrosis(y[MS_], d) * anti_death * F
+        necrosis = d["k_nec"] * drug["h_ms"] * anti_death * F
     injury = (tox + d["k_xi"] * X2 / (X2 + d["K_x2"]) + u[0] + galn) * F
     die_inj = d["k_die"] * (1.0 + d["a_x"] * X) * anti_death * I
     s_od = _switch(d["crit"] - fn, d["w_od"])
@@ -309,14 +310,11 @@ def jacobian(y: np.ndarray, d: dict, u: np.ndarray) -> dict[tuple[int, int], np.
     xi = d["k_xi"] * X2 / (X2 + K2)
     dxi = d["k_xi"] * 2 * X * K2 / (X2 + K2) ** 2 * pos[X_]
     dtox = dtox * pos[T_]
-    W = f["W"]
-    W4 = W ** 4
-    dgi = d["k_gi"] * 4.0 * W ** 3 * d["K_gi4"] / (W4 + d["K_gi4"]) ** 2 * (y[UD_] > 0)
+    dgi = d["k_gi"] * hill4_slope(y[UD_], d["K_gi4"])
     inj_rate = tox + xi + u[0] + f["galn"]
-    MSp = np.maximum(y[MS_], 0.0)
-    nec0 = stress_necrosis(MSp, d)                        # necrosis per unit F before therapy
+    nec0 = d["k_nec"] * f["h_ms"]                        # necrosis per unit F before therapy
     nec_rate = nec0 * anti_death
-    dnec = d["k_nec"] * 4.0 * MSp ** 3 * d["K_s4"] / (MSp ** 4 + d["K_s4"]) ** 2 * (y[MS_] > 0)
+    dnec = d["k_nec"] * hill4_slope(y[MS_], d["K_s4"])
 
     # liver function Phi = q h F and its partial derivatives
     dfn = {F_: q * hy * pos[F_], HY_: q * F, Q_: hy * F}
