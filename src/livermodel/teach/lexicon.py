@@ -12,12 +12,12 @@ from livermodel.teach.lexicon_drugs import (
     DRUG_OTHER,
     DRUG_RAISING,
 )
-from livermodel.teach.lexicon_types import Equation, Mechanism, Term  # noqa: F401 - public names
+from livermodel.teach.lexicon_types import TS as _TS
+from livermodel.teach.lexicon_types import Equation, Mechanism, Term
 
 WIDTH = 96
 
 
-_TS = " (rate divided by time_scale)"
 
 #: Auxiliary quantities used by the state equations, in order of use.
 DEFINITIONS: tuple[Equation, ...] = (

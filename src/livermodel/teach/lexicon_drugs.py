@@ -4,9 +4,9 @@ into :mod:`livermodel.teach.lexicon`).
 
 from __future__ import annotations
 
+from livermodel.teach.lexicon_types import TS as _TS
 from livermodel.teach.lexicon_types import Equation, Mechanism, Term
 
-_TS = " (rate divided by time_scale)"
 _BS = "Ben-Shachar et al. 2012 (structure)"
 
 #: Auxiliary quantities of the drug equations.

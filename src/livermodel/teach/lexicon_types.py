@@ -4,6 +4,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+#: Appended to the meaning of a term whose rate the model divides by the species time scale.
+TS = " (rate divided by time_scale)"
+
 
 @dataclass(frozen=True)
 class Term:
