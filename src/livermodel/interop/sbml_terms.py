@@ -16,14 +16,12 @@ from livermodel.model.schedule import (
     EV,
     MSC,
     NAC,
-    Acetaminophen,
     Antidote,
     Chronic,
-    Galactosamine,
+    Dose,
     Hepatectomy,
     InflammatoryHit,
     Schedule,
-    Toxin,
 )
 
 SBML_LEVEL = 3
@@ -355,11 +353,12 @@ def _dose_parameters(schedule: Schedule) -> tuple[list[tuple[str, float, str, st
             jumps = [("functional_mass", f"({{x}}) * ({ONE} - {pid})"),
                      ("injured_mass", f"({{x}}) * ({ONE} - {pid})")]
             label = f"{_fmt(100 * ev.fraction)} % hepatectomy"
-        elif isinstance(ev, Toxin):
-            pid = f"toxin_{k}_dose"
-            params.append((pid, ev.dose, "mg_per_kg", f"Toxin dose (schedule event {k})."))
-            jumps = [("toxin", f"{{x}} + {pid}")]
-            label = f"toxin {_fmt(ev.dose)} mg/kg"
+        elif isinstance(ev, Dose):  # toxin, acetaminophen, D-galactosamine
+            pid = f"{ev.kind}_{k}_dose"
+            params.append((pid, ev.dose, "mg_per_kg",
+                           f"{ev.what[0].upper()}{ev.what[1:]} (schedule event {k})."))
+            jumps = [(ev.state, f"{{x}} + {pid}")]
+            label = f"{ev.what.removesuffix(' dose')} {_fmt(ev.dose)} mg/kg"
         elif isinstance(ev, MSC):
             pid = f"msc_{k}_dose"
             params.append((pid, ev.dose, "million_cells_per_kg",
@@ -376,16 +375,6 @@ def _dose_parameters(schedule: Schedule) -> tuple[list[tuple[str, float, str, st
             target = "ev_plasma" if ev.route == "iv" else "ev_liver"
             jumps = [(target, f"{{x}} + {pid}")]
             label = f"EV {_fmt(ev.dose)} ug/kg {ev.route}"
-        elif isinstance(ev, Acetaminophen):
-            pid = f"acetaminophen_{k}_dose"
-            params.append((pid, ev.dose, "mg_per_kg", f"Acetaminophen dose (schedule event {k})."))
-            jumps = [("apap_gut", f"{{x}} + {pid}")]
-            label = f"acetaminophen {_fmt(ev.dose)} mg/kg"
-        elif isinstance(ev, Galactosamine):
-            pid = f"galactosamine_{k}_dose"
-            params.append((pid, ev.dose, "mg_per_kg", f"D-galactosamine dose (schedule event {k})."))
-            jumps = [("galactosamine", f"{{x}} + {pid}")]
-            label = f"D-galactosamine {_fmt(ev.dose)} mg/kg"
         elif isinstance(ev, NAC):
             if not ev.boluses():
                 continue  # intravenous bags: the events set the infusion input (see _steps)

@@ -102,9 +102,9 @@ class Hepatectomy:
 
 
 @dataclass(frozen=True)
-class _Dose:
+class Dose:
     """A dose of ``dose`` mg/kg at ``at`` hours (optionally repeated) added to the state
-    ``state``; the subclasses name the state, their ``kind`` and the words of their messages."""
+    ``state``; the subclasses name the state, their ``kind`` and what the dose is (``what``)."""
 
     at: float
     dose: float
@@ -112,7 +112,12 @@ class _Dose:
     count: int = 1
     kind = "dose"
     state = ""
-    noun = "a dose"
+    what = "dose"
+
+    @property
+    def noun(self) -> str:
+        """``what`` with its article, for messages: "an acetaminophen dose"."""
+        return f"{'an' if self.what[0] in 'aeiou' else 'a'} {self.what}"
 
     def __post_init__(self):
         _check_time(self.at, "at")
@@ -129,12 +134,12 @@ class _Dose:
 
 
 @dataclass(frozen=True)
-class Toxin(_Dose):
+class Toxin(Dose):
     """A dose of a lumped, direct-acting hepatotoxin (mg/kg) at ``at`` hours (optionally repeated)."""
 
     kind = "toxin"
     state = "toxin"
-    noun = "a toxin dose"
+    what = "toxin dose"
 
 
 @dataclass(frozen=True)
@@ -306,7 +311,7 @@ class Antidote:
 
 
 @dataclass(frozen=True)
-class Acetaminophen(_Dose):
+class Acetaminophen(Dose):
     """An acetaminophen (paracetamol) dose of ``dose`` mg/kg at ``at`` hours (optionally repeated).
 
     The dose enters the absorption compartment ``apap_gut``; a fraction
@@ -315,16 +320,16 @@ class Acetaminophen(_Dose):
 
     kind = "acetaminophen"
     state = "apap_gut"
-    noun = "an acetaminophen dose"
+    what = "acetaminophen dose"
 
 
 @dataclass(frozen=True)
-class Galactosamine(_Dose):
+class Galactosamine(Dose):
     """A D-galactosamine dose of ``dose`` mg/kg at ``at`` hours (intraperitoneal)."""
 
     kind = "galactosamine"
     state = "galactosamine"
-    noun = "a D-galactosamine dose"
+    what = "D-galactosamine dose"
 
 
 #: N-acetylcysteine regimens: name -> (description, IV bags (start h, end h, mg/kg/h), oral doses

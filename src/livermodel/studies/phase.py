@@ -31,9 +31,8 @@ from livermodel import model
 from livermodel.errors import LivermodelError
 from livermodel.metrics import failure_level
 from livermodel.model.schedule import (
-    Acetaminophen,
     Chronic,
-    Galactosamine,
+    Dose,
     Hepatectomy,
     InflammatoryHit,
     Schedule,
@@ -87,7 +86,7 @@ def _main_insult(schedule: Schedule):
     """Index and event of the first hepatectomy, toxin, acetaminophen or D-galactosamine dose
     or inflammatory hit (or None)."""
     for i, ev in enumerate(schedule.events):
-        if isinstance(ev, (Hepatectomy, Toxin, Acetaminophen, Galactosamine, InflammatoryHit)):
+        if isinstance(ev, (Hepatectomy, Dose, InflammatoryHit)):
             return i, ev
     return None, None
 
@@ -114,28 +113,24 @@ def _varied_events(sc, values):
             raise LivermodelError(f"impossible insult sizes {values}", key="--values",
                                   expected=what)
     if isinstance(ev, Hepatectomy):
-        vals = values if values is not None else _around(np.linspace(0.5, 0.92, 8), ev.fraction, 4)
-        make = [dataclasses.replace(ev, fraction=float(v)) for v in vals]
+        field, original = "fraction", ev.fraction
+        vals = values if values is not None else _around(np.linspace(0.5, 0.92, 8), original, 4)
         desc, labels = "resected fraction", [f"{v:.0%} resected" for v in vals]
-    elif isinstance(ev, (Toxin, Acetaminophen, Galactosamine)):
-        vals = values if values is not None else _around(ev.dose * np.geomspace(0.4, 2.0, 8),
-                                                         ev.dose, 1)
-        make = [dataclasses.replace(ev, dose=float(v)) for v in vals]
-        desc = {"toxin": "toxin dose", "acetaminophen": "acetaminophen dose",
-                "galactosamine": "D-galactosamine dose"}[ev.kind]
-        labels = [f"{v:,.0f} mg/kg" for v in vals]
+    elif isinstance(ev, Dose):
+        field, original = "dose", ev.dose
+        vals = values if values is not None else _around(original * np.geomspace(0.4, 2.0, 8),
+                                                         original, 1)
+        desc, labels = ev.what, [f"{v:,.0f} mg/kg" for v in vals]
     else:
-        vals = values if values is not None else _around(ev.amount * np.linspace(0.4, 2.0, 8),
-                                                         ev.amount, 3)
-        make = [dataclasses.replace(ev, amount=float(v)) for v in vals]
+        field, original = "amount", ev.amount
+        vals = values if values is not None else _around(original * np.linspace(0.4, 2.0, 8),
+                                                         original, 3)
         desc, labels = "inflammatory hit", [f"hit {v:.2g}" for v in vals]
     schedules = []
-    for new in make:
+    for v in vals:
         evs = list(events)
-        evs[idx] = new
+        evs[idx] = dataclasses.replace(ev, **{field: float(v)})
         schedules.append(Schedule(evs))
-    original = getattr(ev, {"Hepatectomy": "fraction", "Toxin": "dose", "Acetaminophen": "dose",
-                            "Galactosamine": "dose"}.get(type(ev).__name__, "amount"))
     return [float(v) for v in vals], labels, schedules, desc, float(original)
 
 
@@ -227,8 +222,7 @@ def phase_portrait(scenario, *, y: str = "inflammation", values=None, overrides=
     if y == "toxin":
         _idx, main = _main_insult(sc.schedule)
         if not isinstance(main, Toxin):
-            what = "no insult" if main is None else f"a{'n' if main.kind[0] in 'aeiou' else ''} " \
-                f"{main.kind} {'dose' if hasattr(main, 'dose') else 'insult'}"
+            what = "none" if main is None else getattr(main, "noun", f"a {main.kind}")
             raise LivermodelError(
                 "the toxin plane is for the lumped toxin (type: toxin)", key="--y",
                 expected="a scenario whose main insult is a toxin dose",
