@@ -68,10 +68,11 @@ def test_therapy_switches_change_the_outcome_and_reset_restores(msc, tmp_path):
     assert [c.key for c in msc.controls][-2:] == ["interventions.0.dose", "interventions.0.at"]
     start = pixels(msc, tmp_path, "start.png")
     assert msc.result.metrics()["mode"] == "normal"
-    msc.toggle("anti_death_on")
-    assert msc.switches["anti_death_on"] is False
-    assert msc.result.parameters["anti_death_on"] == 0.0
-    assert msc.result.metrics()["mode"] == "failure"  # this channel carries the rescue
+    msc.toggle("anti_inflammatory_on")
+    assert msc.switches["anti_inflammatory_on"] is False
+    assert msc.result.parameters["anti_inflammatory_on"] == 0.0
+    # the D-galactosamine/LPS injury runs through inflammation: this channel carries the rescue
+    assert msc.result.metrics()["mode"] == "failure"
     assert changed_fraction(start, pixels(msc, tmp_path, "off.png")) > 0.01
     msc.set("interventions.0.at", 8.0)
     msc.reset()
@@ -87,3 +88,15 @@ def test_mistakes(tmp_path):
     assert res.exit_code == 2 and ".png" in res.output
     res = invoke("explore", "rat-phx-70")  # the tests run on Agg: no window
     assert res.exit_code == 2 and "--snapshot" in res.output
+
+
+def test_drug_scenarios_get_dose_and_time_sliders():
+    # acetaminophen, D-galactosamine and NAC events are sliders like the other events
+    nac = Explorer("human-apap-nac-4h")
+    keys = [c.key for c in nac.controls]
+    assert {"insults.0.dose", "insults.0.at", "interventions.0.at"} <= set(keys)
+    assert nac.result.metrics()["mode"] != "failure"
+    nac.set("interventions.0.at", 16.0)  # NAC past the point of no return (human-apap-nac-16h)
+    assert nac.result.metrics()["mode"] == "failure"
+    galn = Explorer("rat-galactosamine")
+    assert "insults.0.dose" in [c.key for c in galn.controls]

@@ -28,8 +28,11 @@ from livermodel.model.parameters import BY_NAME
 from livermodel.model.schedule import (
     EV,
     MSC,
+    NAC,
+    Acetaminophen,
     Antidote,
     Chronic,
+    Galactosamine,
     Hepatectomy,
     InflammatoryHit,
     Schedule,
@@ -49,13 +52,17 @@ MAX_EVENT_SLIDERS = 4
 _SIZE = {
     Hepatectomy: ("fraction", "resected fraction", "", lambda v: (0.1, 0.95)),
     Toxin: ("dose", "toxin dose", "mg/kg", lambda v: (v * 0.1, v * 3)),
+    Acetaminophen: ("dose", "acetaminophen dose", "mg/kg", lambda v: (v * 0.1, v * 3)),
+    Galactosamine: ("dose", "D-galactosamine dose", "mg/kg", lambda v: (v * 0.1, v * 3)),
     InflammatoryHit: ("amount", "inflammatory hit", "", lambda v: (v * 0.1, v * 3)),
     MSC: ("dose", "MSC dose", "1e6/kg", lambda v: (v * 0.1, v * 10)),
     EV: ("dose", "EV dose", "ug/kg", lambda v: (v * 0.1, v * 10)),
     Chronic: ("rate", "chronic injury", "1/h", lambda v: (v * 0.1, v * 4)),
 }
 _TIME = {Hepatectomy: "at", Toxin: "at", InflammatoryHit: "at", MSC: "at", EV: "at",
-         Antidote: "at", Chronic: "start"}
+         Antidote: "at", Chronic: "start", Acetaminophen: "at", Galactosamine: "at", NAC: "at"}
+#: Names of the events without a size slider (only their time moves).
+_TIME_ONLY = {Antidote: "antidote", NAC: "NAC"}
 
 
 @dataclass
@@ -77,17 +84,18 @@ def _event_controls(sc) -> list[tuple[Control, int, str]]:
     out = []
     counts = {"insults": 0, "interventions": 0}
     for i, ev in enumerate(sc.schedule.events[:MAX_EVENT_SLIDERS]):
-        group = "interventions" if isinstance(ev, (MSC, EV, Antidote)) else "insults"
+        group = "interventions" if isinstance(ev, (MSC, EV, Antidote, NAC)) else "insults"
         j = counts[group]
         counts[group] += 1
         kind = type(ev)
-        name = _SIZE.get(kind, (None, kind.__name__.lower()))[1] if kind in _SIZE else "antidote"
+        name = _SIZE[kind][1] if kind in _SIZE else _TIME_ONLY[kind]
         if kind in _SIZE:
             fieldname, label, unit, rule = _SIZE[kind]
             v = float(getattr(ev, fieldname))
             lo, hi = rule(v)
             out.append((Control(f"{group}.{j}.{fieldname}", label, lo, hi, v,
-                                log=kind in (MSC, EV, Toxin, Chronic), unit=unit), i, fieldname))
+                                log=kind in (MSC, EV, Toxin, Chronic, Acetaminophen, Galactosamine),
+                                unit=unit), i, fieldname))
         tfield = _TIME[kind]
         t = float(getattr(ev, tfield))
         scale = float(sc.parameters["time_scale"])
@@ -273,6 +281,7 @@ class Explorer:
             for c in self.controls:
                 v = self._initial[c.key]
                 self._sliders[c.key].set_val(math.log10(v) if c.log else v)
+                c.value = v  # exactly: 10 ** log10(v) may differ from v in the last digit
             for k, s in enumerate(SWITCHES):
                 if self.switches[s] != bool(self.scenario.parameters[s] >= 0.5):
                     self._checks.set_active(k)  # _on_check flips it
