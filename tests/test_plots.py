@@ -226,3 +226,26 @@ def test_the_control_has_one_colour_in_compare_and_cohort():
                if not line.get_label().startswith("_")}
     assert colours["fulminant"] == compare_colour
     assert colours["fulminant-msc-early"] != compare_colour
+
+
+def test_every_failing_arm_of_a_comparison_has_its_failure_mark():
+    """The failure time (survival below one half, the metrics' criterion) is marked for every arm
+    that fails, in its colour, not only for the arm that draws the failure level; the title heads
+    the legend instead of sitting on it."""
+    from matplotlib.colors import to_hex
+
+    from livermodel.figures.timecourse import comparison_figure
+    from livermodel.scenario.scenario import load_scenario
+
+    names = ["fulminant", "fulminant-msc-late", "fulminant-msc-early"]
+    runs = [load_scenario(n, ["duration=3d", "output_step=1h"]).run() for n in names]
+    fig = comparison_figure(runs, names, title="three arms")
+    marks = [ln for ln in fig.axes[0].get_lines() if ln.get_marker() == "X"]
+    failed = [r for r in runs if r.metrics()["failed"]]
+    assert len(marks) == len(failed) == 2
+    times = sorted(float(m.get_xdata()[0]) for m in marks)
+    expected = sorted(r.metrics()["failure_time_h"] for r in failed)
+    assert times == pytest.approx(expected)
+    assert len({to_hex(m.get_color()) for m in marks}) == 2
+    assert fig.legends[0].get_title().get_text() == "three arms"
+    assert fig._suptitle is None

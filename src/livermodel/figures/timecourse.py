@@ -172,21 +172,21 @@ def plot_mass(ax, run, *, color=None, unit: str | None = None, references: bool 
     else:
         _line(ax, run, "functional_mass", unit, color, SOLID, "functional")
     _line(ax, run, "injured_mass", unit, color, DASHED, "injured")
+    crit = failure_level(run.parameters)
+    t_fail = failure_time(run.time_h, run["survival_probability"]) \
+        if _has(run, "survival_probability") else None
+    if t_fail is not None:  # every failing run is marked, not only the one drawing the lines
+        div = _DIV[unit]
+        # in a comparison the mark takes the arm's colour, and the time is named only for
+        # a single run (several arms' labels would overlap)
+        ax.plot([t_fail / div], [crit], marker="X", markersize=7,
+                color=FAILURE_COLOR if color is None else color, linestyle="none", zorder=5,
+                clip_on=False, label="failure")
+        if color is None:
+            ax.annotate(f"failed at {t_fail / div:.3g} {unit}", xy=(t_fail / div, crit),
+                        xytext=(4, 4), textcoords="offset points", fontsize="small",
+                        color=FAILURE_COLOR)
     if references:
-        crit = failure_level(run.parameters)
-        t_fail = failure_time(run.time_h, run["survival_probability"]) \
-            if _has(run, "survival_probability") else None
-        if t_fail is not None:
-            div = _DIV[unit]
-            # in a comparison the mark takes the arm's colour, and the time is named only for
-            # a single run (several arms' labels would overlap)
-            ax.plot([t_fail / div], [crit], marker="X", markersize=7,
-                    color=FAILURE_COLOR if color is None else color, linestyle="none", zorder=5,
-                    clip_on=False, label="failure")
-            if color is None:
-                ax.annotate(f"failed at {t_fail / div:.3g} {unit}", xy=(t_fail / div, crit),
-                            xytext=(4, 4), textcoords="offset points", fontsize="small",
-                            color=FAILURE_COLOR)
         ax.axhline(float(run.parameters["set_point"]), color=reference_color, linestyle=DOTTED,
                    linewidth=_lw(ax), label="set point", zorder=1)
         ax.axhline(crit, color=reference_color, linestyle=DASHDOT, linewidth=0.9 * _lw(ax),
@@ -474,9 +474,11 @@ def _panel_figure(runs, labels, *, style, title, fig):
 
             handles = [Line2D([], [], color=arm_color(i), linewidth=2 * _lw(axes[0]))
                        for i in range(len(runs))]
-            fig.legend(handles, labels, loc="outside upper center", ncols=min(len(runs), 4),
-                       handlelength=2.0)
-        if title:
+            legend = fig.legend(handles, labels, loc="outside upper center",
+                                ncols=min(len(runs), 4), handlelength=2.0, title=title)
+            if title:  # a suptitle would sit on top of this legend: the title heads it instead
+                legend.get_title().set_fontweight("bold")
+        elif title:
             fig.suptitle(title, fontweight="bold")
         _note(fig, layout)
     return fig
