@@ -88,16 +88,16 @@ TEACHING_EXAMPLES = [
     # lesson 2: the tipping point
     ("livermodel phase rat-phx-70 -o {tmp}/phase-phx.png",
      {"phase-phx.png": "lesson2-phase-rat-phx-70.png"}),
-    ("livermodel phase fulminant --y toxin -o {tmp}/phase-toxin.png",
-     {"phase-toxin.png": "lesson2-phase-fulminant.png"}),
+    ("livermodel phase fulminant -o {tmp}/phase-fulminant.png",
+     {"phase-fulminant.png": "lesson2-phase-fulminant.png"}),
     # lesson 3: cell therapy
     ("livermodel compare fulminant-msc-early fulminant-msc-late fulminant-ev-single "
-     "fulminant-ev-repeated --control fulminant --labels 'MSC 2 h,MSC 6 h,EV 2 h,EV 2 h x4' "
+     "fulminant-ev-repeated --control fulminant --labels 'MSC 2 h,MSC 12 h,EV 2 h,EV 2 h x4' "
      "--set duration=4d --format png --out {tmp}/therapy",
      {"therapy/comparison.png": "lesson3-compare-therapy.png"}),
-    ("livermodel explore fulminant-msc-early --set parameters.anti_death_on=0 "
+    ("livermodel explore fulminant-msc-early --set parameters.anti_inflammatory_on=0 "
      "--snapshot {tmp}/explorer-msc.png",
-     {"explorer-msc.png": "lesson3-explore-msc-anti-death-off.png"}),
+     {"explorer-msc.png": "lesson3-explore-msc-anti-inflammatory-off.png"}),
     ("livermodel phase fulminant-msc-late -o {tmp}/phase-msc-late.png",
      {"phase-msc-late.png": "lesson3-phase-fulminant-msc-late.png"}),
     # the shared report, and the explorer as it opens

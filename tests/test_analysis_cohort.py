@@ -12,7 +12,13 @@ from livermodel import LivermodelError
 from livermodel.cli.studies import register
 from livermodel.output.studies import write_cohort
 from livermodel.scenario.scenario import load_scenario, parse_scenario
-from livermodel.studies.cohort import draw_multipliers, kaplan_meier, run_cohort, wilson_interval
+from livermodel.studies.cohort import (
+    default_varied,
+    draw_multipliers,
+    kaplan_meier,
+    run_cohort,
+    wilson_interval,
+)
 
 FAST = ["output_step=4h", "duration=5d"]
 
@@ -20,6 +26,14 @@ FAST = ["output_step=4h", "duration=5d"]
 @pytest.fixture(scope="module")
 def fulminant():
     return load_scenario("fulminant", FAST), load_scenario("fulminant-msc-early", FAST)
+
+
+def test_default_varied_follows_the_events_of_the_scenario(fulminant):
+    galn = set(default_varied(fulminant[0]))
+    assert {"galactosamine_sensitisation", "uridine_depletion_half", "death_rate"} <= galn
+    assert not galn & {"cyp_clearance", "toxin_ec50", "nac_ec50"}
+    apap = set(default_varied(load_scenario("human-apap-nac-4h")))
+    assert {"cyp_clearance", "nac_ec50"} <= apap and "galactosamine_sensitisation" not in apap
 
 
 def test_variability_zero_is_exactly_the_preset():

@@ -295,7 +295,9 @@ def test_cli_sweep_dry_run_run_and_errors(tmp_path):
 
 def test_dose_response_is_monotone_in_dose():
     """Sanity of the numbers, not of the code: more MSCs early never lower survival."""
-    plan = _short_plan(["interventions.0.dose=1e5:1e8cells/kg:7:log"])
+    # 4 days: the untreated rat fails at 32 h and its survival probability falls below 0.05 by 4 d
+    plan = plan_sweep("fulminant-msc-early", ["interventions.0.dose=1e5:1e8cells/kg:7:log"],
+                      overrides=["duration=4d", "output_step=2h"])
     surv = [r["survival_probability"] for r in run_sweep(plan).rows]
     assert all(b >= a - 1e-9 for a, b in zip(surv, surv[1:], strict=False))
     assert surv[0] < 0.05 and surv[-1] > 0.9 and not math.isnan(surv[3])

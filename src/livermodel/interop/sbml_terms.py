@@ -194,14 +194,23 @@ ASSIGNMENTS: dict[str, tuple[str, str, str]] = {
     "necrosis_flux": (
         "per_hour", f"necrosis_rate * death_sensitivity * stress_past_threshold * death_protection * {F}",
         "oncotic necrosis of functional hepatocytes driven by mitochondrial stress"),
+    "uridine_left": (
+        "dimensionless", f"max({ONE} - {U_D}, 0 dimensionless)",
+        "uridine nucleotides left after D-galactosamine trapping (fraction of normal)"),
+    "transcriptional_arrest": (
+        "dimensionless",
+        f"{ONE} - ({ONE} + galactosamine_injury_half^4) * uridine_left^4"
+        " / (uridine_left^4 + galactosamine_injury_half^4)",
+        "transcriptional arrest by uridine depletion: 0 with no deficit, 1 at full depletion"),
     "galactosamine_injury": (
-        "per_hour",
-        f"galactosamine_injury_rate / time_scale * {U_D}^4 / ({U_D}^4 + galactosamine_injury_half^4)",
-        "injury rate of functional hepatocytes with uridine nucleotides depleted"),
+        "per_hour", "galactosamine_injury_rate / time_scale * transcriptional_arrest",
+        "injury rate of functional hepatocytes under transcriptional arrest"),
     "inflammation_injury": (
         "per_hour",
-        f"inflammation_injury_rate * {X}^2 / ({X}^2 + inflammation_injury_half^2)",
-        "injury rate of functional hepatocytes caused by inflammation (Hill function, n = 2)",
+        f"inflammation_injury_rate * {X}^2 / ({X}^2 + inflammation_injury_half^2)"
+        f" * ({ONE} + galactosamine_sensitisation * transcriptional_arrest)",
+        "injury rate of functional hepatocytes caused by inflammation (Hill function, n = 2), "
+        "raised by the transcriptional arrest of D-galactosamine",
     ),
     "injury_flux": (
         "per_hour",
@@ -209,7 +218,7 @@ ASSIGNMENTS: dict[str, tuple[str, str, str]] = {
         "flux of functional into injured mass (toxin, inflammation, chronic injury, "
         "D-galactosamine)",
     ),
-    "repair_flux": ("per_hour", f"repair_rate / time_scale * {I}",
+    "repair_flux": ("per_hour", f"repair_rate / time_scale * ({ONE} - transcriptional_arrest) * {I}",
                     "flux of injured mass repaired back to functional mass"),
     "injured_death_flux": (
         "per_hour",
@@ -299,7 +308,8 @@ RATE_RULES: dict[str, str] = {
         " + stress_amplification * stress_past_threshold) - mito_stress)"
     ),
     "nac": f"nac_infusion / nac_volume - {LN2} / nac_half_life * {N_AC}",
-    "galactosamine": f"-{LN2} / galactosamine_half_life * {G_N}",
+    "galactosamine": (f"-{LN2} / galactosamine_half_life * uridine_depletion_half * {G_N}"
+                      f" / ({G_N} + uridine_depletion_half)"),
     "uridine_deficit": (
         f"uridine_depletion_rate * {G_N} / ({G_N} + uridine_depletion_half) * ({ONE} - {U_D})"
         f" - uridine_recovery_rate / time_scale * {U_D}"

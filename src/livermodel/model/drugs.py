@@ -67,6 +67,7 @@ def drug_constants(p: dict, ts) -> dict:
         "k_ur": p["uridine_recovery_rate"] / ts,
         "k_gi": p["galactosamine_injury_rate"] / ts,
         "K_gi": p["galactosamine_injury_half"],
+        "s_g": p["galactosamine_sensitisation"],
     }
     d["K_trap2"] = d["K_trap"] ** 2
     d["K_ad_n"] = d["K_ad"] ** d["n_ad"]
@@ -95,7 +96,11 @@ def drug_terms(y: np.ndarray, d: dict, fn: np.ndarray) -> dict[str, np.ndarray]:
                   (glutathione scavenges oxidants; stress past the threshold amplifies itself
                   while adducts persist: the point of no return)
         uridine trapping = k_ud D/(D + K_ud) (1 - W)
-        galactosamine injury = k_gi W^4/(W^4 + K_gi^4)
+        arrest  = 1 - (1 + K_gi^4) (1 - W)^4/((1 - W)^4 + K_gi^4)
+                  (0 with no deficit, 1 at full depletion, half once the uridine nucleotides
+                  left, 1 - W, fall to about K_gi)
+        galactosamine injury = k_gi arrest
+        sensitisation = 1 + s_g arrest            (multiplies the inflammatory injury)
     """
     C = np.maximum(y[AP_], 0.0)
     G = np.maximum(y[GSH_], 0.0)
@@ -116,11 +121,13 @@ def drug_terms(y: np.ndarray, d: dict, fn: np.ndarray) -> dict[str, np.ndarray]:
     s_ad = An / (An + d["K_ad_n"])
     hold = D / (D + d["K_ud"])
     uptake = d["k_ud"] * hold * (1.0 - W)
-    galn = d["k_gi"] * hill4(W, d["K_gi4"])
+    arrest = 1.0 - (1.0 + d["K_gi4"]) * hill4(1.0 - W, d["K_gi4"])
+    galn = d["k_gi"] * arrest
     h_ms = hill4(y[MS_], d["K_s4"])
     return {"h_ms": h_ms, "C": C, "G": G, "A": A, "N": N, "D": D, "W": W, "L": L, "sat_g": sat_g,
             "sat_s": sat_s, "hepatic": hepatic, "napqi": napqi, "trap": trap, "nacf": nacf,
-            "synth": synth, "s_ad": s_ad, "hold": hold, "uptake": uptake, "galn": galn}
+            "synth": synth, "s_ad": s_ad, "hold": hold, "uptake": uptake, "galn": galn,
+            "arrest": arrest, "sens": 1.0 + d["s_g"] * arrest}
 
 
 def hill4(x: np.ndarray, K4) -> np.ndarray:
@@ -149,7 +156,7 @@ def drug_rhs(dy: np.ndarray, y: np.ndarray, d: dict, u: np.ndarray, t: dict) -> 
     dy[MS_] = d["k_ms"] * (t["s_ad"] * (1.0 - d["c_gsh"] * t["trap"] + d["a_ms"] * t["h_ms"])
                            - y[MS_])
     dy[NAC_] = u[2] / d["V_n"] - d["k_n"] * t["N"]
-    dy[GN_] = -d["k_gal"] * t["D"]
+    dy[GN_] = -d["k_gal"] * d["K_ud"] * t["hold"]
     dy[UD_] = t["uptake"] - d["k_ur"] * t["W"]
 
 
@@ -201,7 +208,7 @@ def _drug_jacobian(J: dict, y: np.ndarray, d: dict, f: dict, dfn: dict, one: np.
     J[MS_, GSH_] = -d["k_ms"] * f["s_ad"] * d["c_gsh"] * dtrap
     J[MS_, MS_] = d["k_ms"] * (f["s_ad"] * d["a_ms"] * hill4_slope(y[MS_], d["K_s4"]) - 1.0)
     J[NAC_, NAC_] = -d["k_n"] * pos[NAC_]
-    J[GN_, GN_] = -d["k_gal"] * pos[GN_]
+    J[GN_, GN_] = -d["k_gal"] * d["K_ud"] ** 2 / (D + d["K_ud"]) ** 2 * pos[GN_]
     J[UD_, GN_] = d["k_ud"] * d["K_ud"] / (D + d["K_ud"]) ** 2 * (1.0 - W) * pos[GN_]
     J[UD_, UD_] = (-d["k_ud"] * f["hold"] - d["k_ur"]) * pos[UD_]
 

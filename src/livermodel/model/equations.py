@@ -13,13 +13,14 @@ The equations (see ``docs/model.md`` for the biology and the sources of every te
     occupancy  = therapy / (therapy + EC50)
     e_c        = on_c * max_c * occupancy        (c = anti-inflammatory, anti-death, pro-regen.)
     sigma_od   = 1/2 [1 + tanh((critical_mass*M - Phi) / width)]      (overload switch)
-    injury     = (k_tox * T^n/(T^n + K^n) + k_xi * X^2/(X^2 + K_x^2) + chronic(t)) * F
+    injury     = (k_tox * T^n/(T^n + K^n) + k_xi * X^2/(X^2 + K_x^2) * (1 + s_g arrest)
+                  + chronic(t) + k_gi arrest + ...) * F     (arrest: galactosamine, drugs.py)
     die_inj    = s * k_die * (1 + a_x X) * (1 - e_ad) * I
     overload   = s * k_od * sigma_od * (1 - e_ad)
     prolif     = rho * k_div * p * F * max(0, 1 - q V / S)                (hepatostat)
     u          = max(0, g - g_th)                                       (demand above threshold)
-    dF/dt      = -injury + k_rep I + prolif - overload*F + k_eng MSC_liver * m_cell
-    dI/dt      =  injury - k_rep I - die_inj - overload*I
+    dF/dt      = -injury + k_rep (1 - arrest) I + prolif - overload*F + k_eng MSC_liver * m_cell
+    dI/dt      =  injury - k_rep (1 - arrest) I - die_inj - overload*I
     dp/dt      =  k_prime [u/(u + K_p) + c_x X] (1 - b sigma_od)(1 - p) - k_rest p   (priming)
     dg/dt      =  k_g [M max(0, 1 - Phi/S) + e_pr - g]                  (growth signal)
     dh/dt      =  k_h (1 + a_h u - h)                                    (hypertrophy)
@@ -198,7 +199,7 @@ def fluxes(y: np.ndarray, d: dict, u: np.ndarray) -> dict[str, np.ndarray]:
     tox = d["k_tox"] * Tn / (Tn + d["K_tox"] ** d["n_tox"])
     X2 = X * X
     drug = drug_terms(y, d, fn)
-    injury = (tox + d["k_xi"] * X2 / (X2 + d["K_x"] ** 2) + u[0] + drug["galn"]) * F
+    injury = (tox + d["k_xi"] * X2 / (X2 + d["K_x"] ** 2) * drug["sens"] + u[0] + drug["galn"]) * F
     die_inj = d["k_die"] * (1.0 + d["a_x"] * X) * anti_death * I
     s_od = _switch(d["crit"] - fn, d["w_od"])
     overload = d["k_od"] * s_od * anti_death
@@ -211,7 +212,8 @@ def fluxes(y: np.ndarray, d: dict, u: np.ndarray) -> dict[str, np.ndarray]:
     return {
         "F": F, "I": I, "X": X, "T": T, "total": total, "function": fn, "volume": vol,
         "occ": occ, "anti_inf": anti_inf, "pro_regen": pro_regen, "injury": injury,
-        "repair": d["k_rep"] * I, "die_inj": die_inj, "s_od": s_od, "overload": overload,
+        "repair": d["k_rep"] * (1.0 - drug["arrest"]) * I, "die_inj": die_inj, "s_od": s_od,
+        "overload": overload,
         "death": death, "prolif": prolif, "demand": demand, "drive": drive, "engraft": engraft,
         "necrosis": necrosis, **drug,
     }
@@ -244,18 +246,19 @@ def rhs(y: np.ndarray, d: dict, u: np.ndarray) -> np.ndarray:
     dy = np.empty_like(y)
     if _drug_idle(y, u):
         dy[AG_:] = 0.0
-        galn = necrosis = 0.0
+        galn = necrosis = arrest = 0.0
+        sens = 1.0
     else:
         drug = drug_terms(y, d, fn)
         drug_rhs(dy, y, d, u, drug)
-        galn = drug["galn"]
+        galn, sens, arrest = drug["galn"], drug["sens"], drug["arrest"]
         necrosis = d["k_nec"] * drug["h_ms"] * anti_death * F
-    injury = (tox + d["k_xi"] * X2 / (X2 + d["K_x2"]) + u[0] + galn) * F
+    injury = (tox + d["k_xi"] * X2 / (X2 + d["K_x2"]) * sens + u[0] + galn) * F
     die_inj = d["k_die"] * (1.0 + d["a_x"] * X) * anti_death * I
     s_od = _switch(d["crit"] - fn, d["w_od"])
     overload = d["k_od"] * s_od * anti_death
     death = die_inj + overload * total + necrosis
-    repair = d["k_rep"] * I
+    repair = d["k_rep"] * (1.0 - arrest) * I
     demand = np.maximum(0.0, g - d["g_th"])
     dy[F_] = (repair - injury + d["k_div"] * p * F * np.maximum(0.0, 1.0 - q * hy * total / d["S"])
               - overload * F - necrosis + d["k_eng_m"] * m_liv)
@@ -310,8 +313,11 @@ def jacobian(y: np.ndarray, d: dict, u: np.ndarray) -> dict[tuple[int, int], np.
     xi = d["k_xi"] * X2 / (X2 + K2)
     dxi = d["k_xi"] * 2 * X * K2 / (X2 + K2) ** 2 * pos[X_]
     dtox = dtox * pos[T_]
-    dgi = d["k_gi"] * hill4_slope(y[UD_], d["K_gi4"])
-    inj_rate = tox + xi + u[0] + f["galn"]
+    sens = f["sens"]
+    darrest = (1.0 + d["K_gi4"]) * hill4_slope(1.0 - f["W"], d["K_gi4"]) * (y[UD_] > 0)  # d arrest/dW
+    dgi = (d["k_gi"] + d["s_g"] * xi) * darrest
+    dxi = dxi * sens
+    inj_rate = tox + xi * sens + u[0] + f["galn"]
     nec0 = d["k_nec"] * f["h_ms"]                        # necrosis per unit F before therapy
     nec_rate = nec0 * anti_death
     dnec = d["k_nec"] * hill4_slope(y[MS_], d["K_s4"])
@@ -339,7 +345,8 @@ def jacobian(y: np.ndarray, d: dict, u: np.ndarray) -> dict[tuple[int, int], np.
     # functional mass
     J[F_, F_] = (-inj_rate * pos[F_] + kd * (hdef * pos[F_] + F * dhdef[F_]) - od * pos[F_]
                  - F * dod * dfn[F_])
-    J[F_, I_] = d["k_rep"] * pos[I_] + kd * F * dhdef[I_]
+    k_rep = d["k_rep"] * (1.0 - f["arrest"])               # transcriptional arrest stops repair
+    J[F_, I_] = k_rep * pos[I_] + kd * F * dhdef[I_]
     J[F_, P_] = d["k_div"] * F * hdef
     J[F_, X_] = -dxi * F
     J[F_, T_] = -dtox * F
@@ -347,11 +354,11 @@ def jacobian(y: np.ndarray, d: dict, u: np.ndarray) -> dict[tuple[int, int], np.
     J[F_, Q_] = kd * F * dhdef[Q_] - F * dod * dfn[Q_]
     J[F_, F_] = J[F_, F_] - nec_rate * pos[F_]
     J[F_, MS_] = -dnec * anti_death * F
-    J[F_, UD_] = -dgi * F
-    J[I_, UD_] = dgi * F
+    J[F_, UD_] = -dgi * F - d["k_rep"] * I * darrest
+    J[I_, UD_] = dgi * F + d["k_rep"] * I * darrest
     # injured mass
     J[I_, F_] = inj_rate * pos[F_] - I * dod * dfn[F_]
-    J[I_, I_] = (-d["k_rep"] - kdie_x * anti_death - od) * pos[I_]
+    J[I_, I_] = (-k_rep - kdie_x * anti_death - od) * pos[I_]
     J[I_, X_] = dxi * F - d["k_die"] * d["a_x"] * anti_death * I * pos[X_]
     J[I_, T_] = dtox * F
     J[I_, HY_] = -I * dod * dfn[HY_]

@@ -106,8 +106,9 @@ EVENTS: dict[str, tuple[str, tuple[Field, ...], str]] = {
         _AT_INSULT,
         Field("dose", "mass_dose", "D-galactosamine dose ('1.2 g/kg').", default=_MISSING,
               minimum=0.0, strict=True, unit_required=True),
-    ), "D-galactosamine: uridine-nucleotide depletion, then hepatocyte injury (the rat "
-       "fulminant-failure model)."),
+    ), "D-galactosamine: uridine-nucleotide depletion and transcriptional arrest, which blocks "
+       "repair and sensitises hepatocytes to inflammation (with a small 'inflammation' hit: the "
+       "D-galactosamine/LPS model of fulminant failure)."),
     "chronic": ("insults", (
         Field("start", "time", "When the chronic injury starts.", default=0.0, minimum=0.0,
               doc_default="0 h"),

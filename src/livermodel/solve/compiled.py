@@ -35,10 +35,11 @@ KEYS = ("pot_liver", "pot_lung", "pot_ev", "ec50", "e_ad", "k_tox", "n_tox", "K_
         "r_alt", "k_alt", "alt0", "r_ast", "k_ast", "ast0", "k_mlung", "k_mliv", "k_eng", "k_evp",
         "f_ev", "r_ev", "k_evl", "h_max", "w_h", "g_th", "K_p", "blk", "M", "k_h", "a_h", "k_q",
         "q_max", "k_qd", "phi_fail",
-        # 55-84: acetaminophen, N-acetylcysteine and D-galactosamine
+        # 55-88: acetaminophen, N-acetylcysteine and D-galactosamine
         "ka", "f_a", "Vd", "Vg", "Kg", "Vs", "Ks", "k_cyp", "k_ren", "phi_a", "P_gsh", "k_syn",
         "G_max", "K_trap2", "k_ad", "n_ad", "K_ad_n", "k_ms", "k_nec", "V_n", "k_n", "E_n", "K_n",
-        "k_gal", "k_ud", "K_ud", "k_ur", "k_gi", "K_gi4", "syn_slope", "K_s4", "c_gsh", "a_ms")
+        "k_gal", "k_ud", "K_ud", "k_ur", "k_gi", "K_gi4", "syn_slope", "K_s4", "c_gsh", "a_ms",
+        "s_g")
 
 # place of each public state in one run's block of the solver vector (compile-time constants)
 (P0, P1, P2, P3, P4, P5, P6, P7, P8, P9, P10, P11, P12, P13, P14,
@@ -84,6 +85,8 @@ def _rhs_flat(yf, D, U, out):  # pragma: no cover - run compiled (coverage canno
         ag, ms = yf[b + P15], yf[b + P19]
         galn = 0.0
         necrosis = 0.0
+        sens = 1.0
+        arrest = 0.0
         if (ag != 0.0 or yf[b + P16] != 0.0 or yf[b + P17] != 1.0 or yf[b + P18] != 0.0
                 or ms != 0.0 or yf[b + P20] != 0.0 or yf[b + P21] != 0.0 or yf[b + P22] != 0.0
                 or U[r, 2] != 0.0):
@@ -104,8 +107,11 @@ def _rhs_flat(yf, D, U, out):  # pragma: no cover - run compiled (coverage canno
                 An = A ** q[70]
                 s_ad = An / (An + q[71])
             uptake = q[79] * Dg / (Dg + q[80]) * (1.0 - W)
-            W4 = W * W * W * W
-            galn = q[82] * W4 / (W4 + q[83])
+            U1 = max(1.0 - W, 0.0)
+            U4 = U1 * U1 * U1 * U1
+            arrest = 1.0 - (1.0 + q[83]) * U4 / (U4 + q[83])
+            galn = q[82] * arrest
+            sens = 1.0 + q[88] * arrest
             S4 = max(ms, 0.0) ** 4
             necrosis = q[73] * S4 / (S4 + q[85]) * anti_death * F
             out[b + P15] = -q[55] * ag
@@ -114,17 +120,17 @@ def _rhs_flat(yf, D, U, out):  # pragma: no cover - run compiled (coverage canno
             out[b + P18] = napqi * (1.0 - trap) - q[69] * A
             out[b + P19] = q[72] * (s_ad * (1.0 - q[86] * trap + q[87] * S4 / (S4 + q[85])) - ms)
             out[b + P20] = U[r, 2] / q[74] - q[75] * N
-            out[b + P21] = -q[78] * Dg
+            out[b + P21] = -q[78] * q[80] * Dg / (Dg + q[80])
             out[b + P22] = uptake - q[81] * W
         else:  # no drug in this run: every drug derivative is zero
             for k in (P15, P16, P17, P18, P19, P20, P21, P22):
                 out[b + k] = 0.0
-        injury = (tox + q[8] * X2 / (X2 + q[9]) + U[r, 0] + galn) * F
+        injury = (tox + q[8] * X2 / (X2 + q[9]) * sens + U[r, 0] + galn) * F
         die_inj = q[10] * (1.0 + q[11] * X) * anti_death * I
         s_od = 0.5 * (1.0 + np.tanh((q[13] - fn) / q[14]))
         overload = q[12] * s_od * anti_death
         death = die_inj + overload * total + necrosis
-        repair = q[15] * I
+        repair = q[15] * (1.0 - arrest) * I
         demand = max(0.0, g - q[45])
         out[b + P0] = (repair - injury + q[16] * p * F * max(0.0, 1.0 - cq * hy * total / q[17])
                        - overload * F - necrosis + q[18] * m_liv)

@@ -161,6 +161,8 @@ def read_table(name: str) -> tuple[list[dict], list[str]]:
 def _fmt(x: float | None) -> str:
     if x is None or (isinstance(x, float) and math.isnan(x)):
         return "none"
+    if x == math.inf:
+        return "never"
     return f"{x:.3g}"
 
 
@@ -291,7 +293,14 @@ QUANTITIES: dict[str, Callable[[str, Sequence[str]], float | None]] = {
     "final_mass": lambda s, o: load_metrics(s, o)["final_mass"],
     "alt_peak_time_h": lambda s, o: load_metrics(s, o)["alt_peak_time_h"],
     "alt_peak_u_per_l": lambda s, o: load_metrics(s, o)["alt_peak_u_per_l"],
+    "failure_time_h": lambda s, o: _failure_time(load_metrics(s, o)),
 }
+
+
+def _failure_time(m: dict) -> float:
+    """The failure time in hours; infinity for a run that does not fail."""
+    t = m["failure_time_h"]
+    return math.inf if t is None else t
 
 
 def check_targets() -> list[Row]:

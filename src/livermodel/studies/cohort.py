@@ -14,9 +14,10 @@ preset value, so the multiplier is :math:`1 + sd \\cdot z`), ``uniform`` (``low`
 multipliers of the preset), ``fixed`` (no variation).
 
 By default the varied parameters are the individual biology: ``metabolic_load`` and every
-parameter of the groups regeneration, injury, inflammation, toxin (when the scenario has a
-toxin), enzymes and survival (switches, zero values and ``set_point``, the normalisation
-"1 = this individual's normal liver", excepted).  Therapy parameters are the
+parameter of the groups regeneration, injury, inflammation, enzymes and survival, and of the
+groups toxin, acetaminophen, nac and galactosamine when the scenario has such an event
+(switches, zero values and ``set_point``, the normalisation "1 = this individual's normal
+liver", excepted).  Therapy parameters are the
 product's, not the individual's, and stay fixed unless named.
 
 **Paired design.**  Every arm (the scenario, and a ``control``) runs on the *same* individuals:
@@ -44,7 +45,10 @@ from livermodel.errors import LivermodelError, count_text
 from livermodel.scenario.blocks import MAX_COHORT_SIZE, _parse_distribution, parse_cohort_block
 from livermodel.studies.common import check_metric, evaluate, metric_value, rng
 
-COHORT_GROUPS = ("regeneration", "injury", "inflammation", "toxin", "enzymes", "survival")
+COHORT_GROUPS = ("regeneration", "injury", "inflammation", "toxin", "enzymes", "survival",
+                 "acetaminophen", "nac", "galactosamine")
+#: Groups varied only when the scenario has an event of that kind.
+_EVENT_GROUPS = ("toxin", "acetaminophen", "nac", "galactosamine")
 
 
 def wilson_interval(k: int, n: int, conf: float = 0.95) -> tuple[float, float]:
@@ -115,7 +119,7 @@ def default_varied(scenario) -> list[str]:
         if p.unit == "switch" or scenario.parameters[p.name] == 0 or p.name == "set_point":
             continue
         if p.name == "metabolic_load" or (p.group in COHORT_GROUPS and p.name != "antidote_clearance_boost"):
-            if p.group == "toxin" and "toxin" not in kinds:
+            if p.group in _EVENT_GROUPS and p.group not in kinds:
                 continue
             out.append(p.name)
     return out

@@ -56,6 +56,9 @@ DEFINITIONS: tuple[Equation, ...] = (
         Term("+ inflammation_injury_rate * X^2 / (X^2 + inflammation_injury_half^2)",
              "inflammation injures only when substantial, so a normal liver is stable",
              ("inflammation_injury_rate", "inflammation_injury_half"), "assumption"),
+        Term("* (1 + galactosamine_sensitisation * arrest)",
+             "transcriptional arrest by D-galactosamine sensitises cells to inflammation (TNF)",
+             ("galactosamine_sensitisation",), "Galanos et al. 1979"),
         Term("+ injury_gal + chronic(t)] * F", "D-galactosamine and a chronic insult from the "
              "schedule (CCl4-, alcohol-like); all move functional cells into the injured pool",
              (), "schedule input"),
@@ -116,7 +119,9 @@ DEFINITIONS: tuple[Equation, ...] = (
 EQUATIONS: tuple[Equation, ...] = (
     Equation("functional_mass", "dF/dt", (
         Term("-injury", "functional cells become injured (toxin, inflammation, chronic insult)"),
-        Term("+ repair_rate * I", "injured cells recover their function" + _TS, ("repair_rate",)),
+        Term("+ repair_rate * (1 - arrest) * I",
+             "injured cells recover their function, unless D-galactosamine has stopped "
+             "transcription" + _TS, ("repair_rate",)),
         Term("+ prolif", "division of primed cells (hepatostat)"),
         Term("- overload * F", "overload death below the critical level"),
         Term("- necrosis", "necrosis of stressed cells after acetaminophen"),
@@ -126,7 +131,7 @@ EQUATIONS: tuple[Equation, ...] = (
     )),
     Equation("injured_mass", "dI/dt", (
         Term("injury", "cells injured by toxin, inflammation or a chronic insult"),
-        Term("- repair_rate * I", "repair" + _TS, ("repair_rate",)),
+        Term("- repair_rate * (1 - arrest) * I", "repair" + _TS, ("repair_rate",)),
         Term("- die_inj", "death of injured cells"),
         Term("- overload * I", "overload death also takes injured cells"),
     )),

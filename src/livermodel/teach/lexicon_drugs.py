@@ -37,11 +37,18 @@ DRUG_DEFINITIONS: tuple[Equation, ...] = (
              "hours in every species); counted in the death flux",
              ("death_sensitivity", "necrosis_rate"), "Remien et al. 2012 (structure)"),
     )),
+    Equation("transcriptional_arrest", "arrest", (
+        Term("1 - (1 + galactosamine_injury_half^4) * (1 - W)^4 / ((1 - W)^4 + "
+             "galactosamine_injury_half^4)",
+             "transcription stops once the uridine nucleotides left, 1 - W, fall to about "
+             "galactosamine_injury_half (0 with no deficit, 1 at full depletion)",
+             ("galactosamine_injury_half",), "Keppler et al. 1970; Farber et al. 1973"),
+    )),
     Equation("galactosamine_injury", "injury_gal", (
-        Term("galactosamine_injury_rate * W^4 / (W^4 + galactosamine_injury_half^4)",
-             "cells that have lost their uridine nucleotides are injured; adds to the injury "
-             "rate" + _TS, ("galactosamine_injury_rate", "galactosamine_injury_half"),
-             "Keppler et al. 1970 (mechanism); values assumption"),
+        Term("galactosamine_injury_rate * arrest",
+             "arrested cells are injured slowly; the dead cells start inflammation, which the "
+             "arrest sensitises to (see injury_rate)" + _TS, ("galactosamine_injury_rate",),
+             "assumption (calibrated to the rat dose thresholds)"),
     )),
 )
 
@@ -97,8 +104,11 @@ DRUG_EQUATIONS: tuple[Equation, ...] = (
              "Olsson et al. 1988 (5.58 h)"),
     ), "Oral doses add nac_oral_fraction * dose / nac_volume at once."),
     Equation("galactosamine", "dD/dt", (
-        Term("-ln2/galactosamine_half_life * D", "hepatic uptake and trapping",
-             ("galactosamine_half_life",), "assumption"),
+        Term("-ln2/galactosamine_half_life * uridine_depletion_half * D/(D + "
+             "uridine_depletion_half)",
+             "hepatic phosphorylation removes the drug; it saturates with the trapping, so a "
+             "large dose is cleared at a constant rate and the arrest lasts about dose/32 h",
+             ("galactosamine_half_life", "uridine_depletion_half"), "assumption"),
     )),
     Equation("uridine_deficit", "dW/dt", (
         Term("uridine_depletion_rate * D/(D + uridine_depletion_half) * (1 - W)",
@@ -157,8 +167,11 @@ DRUG_RAISING: dict[str, str] = {
     "uridine_depletion_rate": "depletes uridine nucleotides faster.",
     "uridine_depletion_half": "needs a larger dose for the same depletion.",
     "uridine_recovery_rate": "restores uridine nucleotides faster: less injury.",
-    "galactosamine_injury_rate": "injures depleted cells faster: a lower lethal dose.",
-    "galactosamine_injury_half": "needs deeper depletion before cells are injured.",
+    "galactosamine_injury_rate": "injures arrested cells faster: more early ALT, a lower lethal "
+                                 "dose.",
+    "galactosamine_injury_half": "arrests transcription with less depletion: a lower toxic dose.",
+    "galactosamine_sensitisation": "makes inflammation injure arrested cells more: a small "
+                                   "endotoxin load, or the dying cells themselves, become lethal.",
 }
 
 DRUG_MECHANISMS: tuple[Mechanism, ...] = (
@@ -186,14 +199,18 @@ DRUG_MECHANISMS: tuple[Mechanism, ...] = (
         "Smilkstein et al. 1988; Olsson et al. 1988",
         "livermodel compare human-apap-nac-4h human-apap-nac-16h --control human-apap-overdose"),
     Mechanism(
-        "galactosamine", "D-galactosamine: uridine depletion",
-        "D-galactosamine is trapped in hepatocytes as UDP-hexosamines, which empties their "
-        "uridine nucleotides, stops transcription and sensitises them to injury. Cells with "
-        "their uridine pool gone are injured; the pool recovers over hours once the drug is "
-        "cleared.",
-        ("galactosamine", "uridine_deficit", "galactosamine_injury"),
+        "galactosamine", "D-galactosamine: uridine depletion and sensitisation to endotoxin",
+        "D-galactosamine is phosphorylated and trapped in hepatocytes as UDP-hexosamines, which "
+        "empties their uridine nucleotides and stops transcription. Arrested cells cannot "
+        "repair injury and are sensitised to inflammation (TNF): a small endotoxin load that a "
+        "normal liver tolerates becomes lethal, and after a large dose alone the few cells that "
+        "die start an inflammation that feeds on itself. The trapping saturates, so a large "
+        "dose holds the arrest for many hours; 200 mg/kg passes without necrosis, 400 mg/kg "
+        "injures and recovers, 1.4 g/kg kills after two days in the rat.",
+        ("galactosamine", "uridine_deficit", "transcriptional_arrest", "galactosamine_injury"),
         ("galactosamine_half_life", "uridine_depletion_rate", "uridine_depletion_half",
-         "uridine_recovery_rate", "galactosamine_injury_rate", "galactosamine_injury_half"),
-        "Keppler et al. 1970; Farber et al. 1973 (values uncalibrated)",
+         "uridine_recovery_rate", "galactosamine_injury_rate", "galactosamine_injury_half",
+         "galactosamine_sensitisation"),
+        "Keppler et al. 1970; Farber et al. 1973; Galanos et al. 1979",
         "livermodel run fulminant"),
 )
