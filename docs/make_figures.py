@@ -41,10 +41,10 @@ EXAMPLES = {
     ),
     "compare-fulminant": (
         "livermodel compare fulminant-msc-early fulminant-msc-late fulminant-ev-single "
-        "--control fulminant --labels 'MSC at 2 h,MSC at 12 h,EV at 2 h' --set duration=4d",
+        "--control fulminant --labels 'MSC at 2 h,MSC at 16 h,EV at 2 h' --set duration=4d",
         lambda out, style: compare_scenarios(
             ["fulminant-msc-early", "fulminant-msc-late", "fulminant-ev-single"], ["duration=4d"],
-            labels=["MSC at 2 h", "MSC at 12 h", "EV at 2 h"], control="fulminant", out=out,
+            labels=["MSC at 2 h", "MSC at 16 h", "EV at 2 h"], control="fulminant", out=out,
             formats=(), style=style),
     ),
 }

@@ -92,7 +92,7 @@ TEACHING_EXAMPLES = [
      {"phase-fulminant.png": "lesson2-phase-fulminant.png"}),
     # lesson 3: cell therapy
     ("livermodel compare fulminant-msc-early fulminant-msc-late fulminant-ev-single "
-     "fulminant-ev-repeated --control fulminant --labels 'MSC 2 h,MSC 12 h,EV 2 h,EV 2 h x4' "
+     "fulminant-ev-repeated --control fulminant --labels 'MSC 2 h,MSC 16 h,EV 2 h,EV 2 h x4' "
      "--set duration=4d --format png --out {tmp}/therapy",
      {"therapy/comparison.png": "lesson3-compare-therapy.png"}),
     ("livermodel explore fulminant-msc-early --set parameters.anti_inflammatory_on=0 "

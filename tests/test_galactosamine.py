@@ -82,6 +82,6 @@ def test_arrest_blocks_repair_only_while_uridine_is_depleted():
 def test_early_msc_rescue_the_fulminant_rat_and_late_ones_do_not():
     base = [Galactosamine(0, 900), InflammatoryHit(0, 0.03)]
     none, early, late = simulate_batch(
-        [RAT] * 3, [base, base + [MSC(2, 10)], base + [MSC(12, 10)]], duration=14 * 24).metrics()
+        [RAT] * 3, [base, base + [MSC(2, 10)], base + [MSC(16, 10)]], duration=14 * 24).metrics()
     assert none["failed"] and not early["failed"] and late["failed"]
     assert late["failure_time_h"] > none["failure_time_h"]

@@ -87,3 +87,19 @@ def test_vectorised_metrics_equal_run_by_run_metrics():
                 assert a[key] == b[key], key
     modes = {m["mode"] for m in slow if m["mode"]}
     assert {"normal", "failure"} <= modes
+
+
+def test_a_liver_that_never_falls_below_the_recovery_level_has_recovery_time_zero():
+    # the nadir of a slow drift (0.98 at 100 h) is not a recovery from anything
+    t = np.linspace(0, 200, 201)
+    F = 1.0 - 0.02 * np.sin(np.pi * t / 200)
+    assert compute(_result(t, F))["recovery_time_h"] == 0.0
+    # and the batch path agrees (a healthy rat, whose function never leaves the set point)
+    from livermodel import simulate_batch
+
+    rat = resolve_parameters("rat")
+    (m,) = simulate_batch([rat], [Schedule()], duration=48).metrics()
+    assert m["recovery_time_h"] == 0.0
+    # a dip below 90 % still gives the time it is back
+    G = np.where(t < 50, 1.0 - t / 100, 0.5 + (t - 50) / 100)
+    assert compute(_result(t, np.minimum(G, 1.0)))["recovery_time_h"] == pytest.approx(90.0, abs=1.0)

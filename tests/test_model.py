@@ -222,7 +222,7 @@ def test_fused_right_hand_side_equals_the_term_by_term_one():
                                + f["pro_regen"] - y[3]),
                 13: d["k_h"] * (1.0 + d["a_h"] * f["demand"] - y[13]),
                 14: d["k_q"] * f["demand"] * (d["q_max"] - y[14]) - d["k_qd"] * (y[14] - 1.0),
-                4: d["k_xp"] * f["death"] * (1.0 - f["anti_inf"]) - d["k_xd"] * f["X"],
+                4: d["k_xp"] * f["death"] * (1.0 - f["anti_inf"]) - f["resolution"] + f["embolism"],
                 6: d["r_alt"] * f["death"] - d["k_alt"] * (y[6] - d["alt0"]),
                 7: d["r_ast"] * f["death"] - d["k_ast"] * (y[7] - d["ast0"]),
             }

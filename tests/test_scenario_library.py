@@ -103,15 +103,14 @@ def test_msc_delays_small_for_size_failure(runs):
     assert msc["failure_time_h"] > plain["failure_time_h"]
 
 
-def test_aclf_msc_moves_the_flare_threshold_a_little(runs):
+def test_aclf_msc_moves_the_flare_threshold(runs):
     plain, msc = runs["human-aclf"][1].metrics(), runs["human-aclf-msc"][1].metrics()
-    assert plain["failed"] and msc["failed"]
-    assert msc["survival_probability"] > plain["survival_probability"]
-    assert msc["failure_time_h"] > plain["failure_time_h"]
-    # a flare just above the untreated threshold (7.94 in this model) is survived with MSCs
-    near = ["insults.1.amount=8.1"]
-    assert load_scenario(library_path() / "human-aclf.yaml", near).run().metrics()["failed"]
-    assert not load_scenario(library_path() / "human-aclf-msc.yaml", near).run().metrics()["failed"]
+    # the flare (8.7) is above the untreated threshold (7.94); weekly MSCs, with a human's
+    # exposure per kg, carry the patient through it
+    assert plain["failed"] and not msc["failed"]
+    # but not through any flare: the threshold moves, it does not vanish
+    big = ["insults.1.amount=30"]
+    assert load_scenario(library_path() / "human-aclf-msc.yaml", big).run().metrics()["failed"]
 
 
 def test_effect_channels_can_be_switched_off(runs):

@@ -12,7 +12,8 @@ quantity the hepatostat restores and the failure criterion reads:
     Liver volume (hypertrophy x total mass) at the end of the run: what volumetry measures.
 ``recovery_time_h``
     First time at or after the nadir when liver function is back to at least
-    :data:`RECOVERY_LEVEL` (90 %) of the set point; ``None`` if never within the run.
+    :data:`RECOVERY_LEVEL` (90 %) of the set point; 0 if it never fell below that level (nothing
+    to recover from); ``None`` if never within the run.
 ``failed``, ``failure_time_h``
     **The failure criterion.**  The hazard of death rises as a steep smooth step as liver
     function falls below the failure level Phi_fail (:func:`failure_level`: the function below
@@ -55,7 +56,7 @@ METRICS: dict[str, tuple[str, str]] = {
     "final_mass": ("1 (normal mass)", "liver function at the end of the run"),
     "final_volume": ("1 (normal volume)", "liver volume at the end of the run"),
     "recovery_time_h": ("h", "first time after the nadir with liver function >= 90 % of the set "
-                        "point (null if never)"),
+                        "point (0 if it never fell below; null if never)"),
     "failed": ("bool", "the survival probability fell below one half (liver failure)"),
     "failure_time_h": ("h", "first time the survival probability fell below one half (null if "
                        "not failed)"),
@@ -118,6 +119,8 @@ def compute(result) -> dict:
 
     i_nadir = int(np.argmin(F))
     recovery = _crossing(t, F, RECOVERY_LEVEL * S, start=i_nadir)
+    if F[i_nadir] >= RECOVERY_LEVEL * S:
+        recovery = 0.0  # never below the recovery level: nothing to recover from
     fail_t = failure_time(t, surv)
     alt = result["alt_u_per_l"]
     i_alt = int(np.argmax(alt))
@@ -194,6 +197,7 @@ def compute_batch(batch) -> list[dict]:
     # _crossing returns the exact grid time when the first hit is the start index itself
     recovery = np.where(rec_first == i_nadir, t[np.maximum(rec_first, 0)], recovery)
     recovery = np.where(rec_first >= 0, recovery, np.nan)
+    recovery = np.where(F[np.arange(n), i_nadir] >= rec_level, 0.0, recovery)
     fail_first = _first(surv_t <= FAILURE_SURVIVAL)
     fail_t, _ = _crossing_times(t, surv_t, np.full(n, FAILURE_SURVIVAL), fail_first)
     i_alt = np.argmax(alt, axis=1)

@@ -9,7 +9,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 
 from livermodel.errors import LivermodelError
-from livermodel.model.equations import APAP_MOLAR_MASS, CLEARANCE_CAP
+from livermodel.model.equations import APAP_MOLAR_MASS, CLEARANCE_CAP, REFERENCE_BODY_WEIGHT
 from livermodel.model.layout import STATES, VARIABLES
 from livermodel.model.parameters import NAMES, check_name, check_value
 from livermodel.model.schedule import (
@@ -32,12 +32,16 @@ SBML_VERSION = 2
 #: SBML unit definitions: id -> (human-readable name, [(kind, exponent, scale, multiplier), ...]).
 UNIT_DEFINITIONS: dict[str, tuple[str, list[tuple[str, float, int, float]]]] = {
     "hour": ("hour", [("second", 1, 0, 3600.0)]),
+    "body_kg": ("kilogram of body weight", [("kilogram", 1, 0, 1.0)]),
     "per_hour": ("per hour", [("second", -1, 0, 3600.0)]),
     "mg_per_kg": ("mg per kg body weight", [("gram", 1, -3, 1.0), ("kilogram", -1, 0, 1.0)]),
     "ug_per_kg": ("ug per kg body weight", [("gram", 1, -6, 1.0), ("kilogram", -1, 0, 1.0)]),
     "per_ug_per_kg": ("per (ug per kg body weight)", [("gram", -1, -6, 1.0), ("kilogram", 1, 0, 1.0)]),
     "million_cells_per_kg": ("1e6 cells per kg body weight",
                              [("item", 1, 0, 1e6), ("kilogram", -1, 0, 1.0)]),
+    "per_hour_per_million_cells_per_kg": ("per hour per (1e6 cells per kg body weight)",
+                                          [("second", -1, 0, 3600.0), ("item", -1, 0, 1e6),
+                                           ("kilogram", 1, 0, 1.0)]),
     "per_million_cells_per_kg": ("per (1e6 cells per kg body weight)",
                                  [("item", -1, 0, 1e6), ("kilogram", 1, 0, 1.0)]),
     "ug_per_hour_per_million_cells": (
@@ -63,6 +67,7 @@ UNIT_DEFINITIONS: dict[str, tuple[str, list[tuple[str, float, int, float]]]] = {
 #: Masses are fractions of a normal liver and signals are relative, hence dimensionless.
 UNIT_IDS: dict[str, str] = {
     "1": "dimensionless",
+    "kg": "body_kg",
     "1 (normal mass)": "dimensionless",
     "1 (relative)": "dimensionless",
     "switch": "dimensionless",
@@ -90,6 +95,7 @@ UNIT_IDS: dict[str, str] = {
     "U/L per unit mass": "U_per_L",
     "1e6 cells/kg": "million_cells_per_kg",
     "signal per 1e6 cells/kg": "per_million_cells_per_kg",
+    "1/h per 1e6 cells/kg": "per_hour_per_million_cells_per_kg",
     "mass per 1e6 cells/kg": "per_million_cells_per_kg",
     "signal per ug/kg": "per_ug_per_kg",
     "ug/kg per h per 1e6 cells/kg": "ug_per_hour_per_million_cells",
@@ -158,8 +164,10 @@ ASSIGNMENTS: dict[str, tuple[str, str, str]] = {
         "overload switch: 1 when liver function per load is far below the critical mass"),
     "therapy_signal": (
         "dimensionless",
-        f"msc_liver_potency * {M_LIV} + msc_lung_potency * {M_LUNG} + ev_potency * {EV_LIV}",
-        "paracrine therapy signal of liver MSCs, lung MSCs and liver EVs",
+        f"(msc_liver_potency * {M_LIV} + msc_lung_potency * {M_LUNG} + ev_potency * {EV_LIV})"
+        f" * (body_weight / {REFERENCE_BODY_WEIGHT!r} body_kg)^therapy_exposure_exponent",
+        "paracrine therapy signal of liver MSCs, lung MSCs and liver EVs (per-kg exposure grows "
+        "with body weight)",
     ),
     "therapy_effect": ("dimensionless", "therapy_signal / (therapy_signal + therapy_ec50)",
                        VARIABLES["therapy_effect"][1]),
@@ -264,7 +272,9 @@ RATE_RULES: dict[str, str] = {
     "inflammation": (
         "inflammation_production * death_flux"
         f" * ({ONE} - anti_inflammatory_max * anti_inflammatory_on * therapy_effect)"
-        f" - inflammation_decay_rate * {X}"
+        " - inflammation_decay_rate"
+        f" * ({ONE} + anti_inflammatory_resolution * anti_inflammatory_on * therapy_effect) * {X}"
+        f" + msc_embolism_inflammation * max({M_LUNG} - msc_lung_capacity, 0 million_cells_per_kg)"
     ),
     "toxin": (
         f"-toxin_clearance_rate * (({ONE} - toxin_liver_dependence) + toxin_liver_dependence"

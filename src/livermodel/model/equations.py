@@ -9,7 +9,8 @@ The equations (see ``docs/model.md`` for the biology and the sources of every te
 
     Phi        = q * h * F                       liver function (q compensation, h hypertrophy)
     V          = h * (F + I)                     liver volume (what volumetry measures)
-    therapy    = pot_liver*MSC_liver + pot_lung*MSC_lung + pot_ev*EV_liver
+    therapy    = (pot_liver*MSC_liver + pot_lung*MSC_lung + pot_ev*EV_liver) * (W/0.25 kg)^a
+                 (W body weight, a the exposure exponent: per-kg exposure grows with size)
     occupancy  = therapy / (therapy + EC50)
     e_c        = on_c * max_c * occupancy        (c = anti-inflammatory, anti-death, pro-regen.)
     sigma_od   = 1/2 [1 + tanh((critical_mass*M - Phi) / width)]      (overload switch)
@@ -25,7 +26,8 @@ The equations (see ``docs/model.md`` for the biology and the sources of every te
     dg/dt      =  k_g [M max(0, 1 - Phi/S) + e_pr - g]                  (growth signal)
     dh/dt      =  k_h (1 + a_h u - h)                                    (hypertrophy)
     dq/dt      =  k_q u (q_max - q) - k_qd (q - 1)                       (compensation)
-    dX/dt      =  k_xp (die_inj + overload*(F + I))(1 - e_ai) - k_xd X   (inflammation)
+    dX/dt      =  k_xp (die_inj + overload*(F + I))(1 - e_ai) - k_xd (1 + r_ai occ) X
+                  + k_emb max(0, MSC_lung - cap)        (inflammation; k_emb = 0: off by default)
     dT/dt      = -k_tc [(1 - phi) + phi min(Phi, 1.5)] (1 + boost*antidote(t)) T   (toxin)
     dALT/dt    =  r_alt * death - ln2/t_alt (ALT - ALT0)                 (same for AST)
     dMSC_lung  = -(ln2/t_lung) MSC_lung
@@ -62,6 +64,8 @@ from livermodel.model.layout import INPUTS, N_STATES, OBSERVABLES, STATES
 from livermodel.model.parameters import PARAMETERS
 
 LN2 = math.log(2.0)
+#: Body weight (kg) at which the therapy potencies are stated: the rat's.
+REFERENCE_BODY_WEIGHT = 0.25
 
 # state numbers (see livermodel.model.layout.STATES)
 (F_, I_, P_, G_, X_, T_, ALT_, AST_, MLU_, MLI_, EVP_, EVL_, H_, HY_, Q_,
@@ -111,6 +115,8 @@ def derived(params: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
     """
     p = {k: np.asarray(v, dtype=float) for k, v in params.items()}
     ts = p["time_scale"]
+    # a dose per kg gives more exposure per kg in a larger body (clearance ~ weight^0.75)
+    exposure = (p["body_weight"] / REFERENCE_BODY_WEIGHT) ** p["therapy_exposure_exponent"]
     d = {
         "S": p["set_point"],
         "F0": p["initial_mass"],
@@ -154,17 +160,20 @@ def derived(params: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
         "w_h": p["hazard_width"],
         "k_mlung": LN2 / p["msc_lung_half_life"],
         "k_mliv": LN2 / p["msc_liver_half_life"],
-        "pot_lung": p["msc_lung_potency"],
-        "pot_liver": p["msc_liver_potency"],
+        "pot_lung": p["msc_lung_potency"] * exposure,
+        "pot_liver": p["msc_liver_potency"] * exposure,
         "r_ev": p["msc_ev_release"],
         "k_eng": p["engraftment_rate"],
         "m_cell": p["msc_mass_per_million"],
         "k_evp": LN2 / p["ev_plasma_half_life"],
         "f_ev": p["ev_liver_fraction"],
         "k_evl": LN2 / p["ev_liver_half_life"],
-        "pot_ev": p["ev_potency"],
+        "pot_ev": p["ev_potency"] * exposure,
         "ec50": p["therapy_ec50"],
         "e_ai": p["anti_inflammatory_max"] * p["anti_inflammatory_on"],
+        "r_ai": p["anti_inflammatory_resolution"] * p["anti_inflammatory_on"],
+        "k_emb": p["msc_embolism_inflammation"],
+        "cap_lung": p["msc_lung_capacity"],
         "e_ad": p["anti_death_max"] * p["anti_death_on"],
         "e_pr": p["pro_regenerative_max"] * p["pro_regenerative_on"],
     }
@@ -215,7 +224,8 @@ def fluxes(y: np.ndarray, d: dict, u: np.ndarray) -> dict[str, np.ndarray]:
         "repair": d["k_rep"] * (1.0 - drug["arrest"]) * I, "die_inj": die_inj, "s_od": s_od,
         "overload": overload,
         "death": death, "prolif": prolif, "demand": demand, "drive": drive, "engraft": engraft,
-        "necrosis": necrosis, **drug,
+        "necrosis": necrosis, "resolution": d["k_xd"] * (1.0 + d["r_ai"] * occ) * X,
+        "embolism": d["k_emb"] * np.maximum(m_lung - d["cap_lung"], 0.0), **drug,
     }
 
 
@@ -266,7 +276,8 @@ def rhs(y: np.ndarray, d: dict, u: np.ndarray) -> np.ndarray:
     dy[P_] = (d["k_prime"] * (demand / (demand + d["K_p"]) + d["c_x"] * X)
               * (1.0 - d["blk"] * s_od) * (1.0 - p) - d["k_rest"] * p)
     dy[G_] = d["k_g"] * (d["M"] * np.maximum(0.0, 1.0 - fn / d["S"]) + d["e_pr"] * occ - g)
-    dy[X_] = d["k_xp"] * death * (1.0 - d["e_ai"] * occ) - d["k_xd"] * X
+    dy[X_] = (d["k_xp"] * death * (1.0 - d["e_ai"] * occ) - d["k_xd"] * (1.0 + d["r_ai"] * occ) * X
+              + d["k_emb"] * np.maximum(m_lung - d["cap_lung"], 0.0))
     dy[T_] = (-d["k_tc"] * ((1.0 - d["phi"]) + d["phi"] * np.minimum(fn, CLEARANCE_CAP))
               * (1.0 + d["boost"] * u[1]) * T)
     dy[ALT_] = d["r_alt"] * death - d["k_alt"] * (y[ALT_] - d["alt0"])
@@ -391,7 +402,7 @@ def jacobian(y: np.ndarray, d: dict, u: np.ndarray) -> dict[tuple[int, int], np.
         J[X_, j] = xfac * v
         J[ALT_, j] = d["r_alt"] * v
         J[AST_, j] = d["r_ast"] * v
-    J[X_, X_] = J[X_, X_] - d["k_xd"]
+    J[X_, X_] = J[X_, X_] - d["k_xd"] * (1.0 + d["r_ai"] * f["occ"])
     # therapy compartments act through the occupancy
     for j, pot in pots.items():
         dAD = -d["e_ad"] * docc * pot
@@ -399,10 +410,12 @@ def jacobian(y: np.ndarray, d: dict, u: np.ndarray) -> dict[tuple[int, int], np.
         J[F_, j] = -F * (d["k_od"] * s_od + nec0) * dAD
         J[I_, j] = -(kdie_x * I + I * d["k_od"] * s_od) * dAD
         J[G_, j] = d["k_g"] * d["e_pr"] * docc * pot
-        J[X_, j] = xfac * dd - d["k_xp"] * f["death"] * d["e_ai"] * docc * pot
+        J[X_, j] = (xfac * dd - d["k_xp"] * f["death"] * d["e_ai"] * docc * pot
+                    - d["k_xd"] * d["r_ai"] * X * docc * pot)
         J[ALT_, j] = d["r_alt"] * dd
         J[AST_, j] = d["r_ast"] * dd
     J[F_, MLI_] = J[F_, MLI_] + d["k_eng"] * d["m_cell"] * one
+    J[X_, MLU_] = J[X_, MLU_] + d["k_emb"] * (y[MLU_] > d["cap_lung"])
     # toxin: clearance rises with liver function up to the cap
     boost = 1.0 + d["boost"] * u[1]
     cpos = (fn < CLEARANCE_CAP).astype(float)

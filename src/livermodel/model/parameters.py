@@ -38,6 +38,11 @@ PARAMETERS: tuple[Parameter, ...] = (
        "a large body) moves the failure threshold up.",
        "structure after Furchtgott et al. 2009 and Verma et al. 2019 (parameter M); "
        "values relative to the rat are an assumption", limits=(1e-3, 100.0)),
+    _p("body_weight", 0.25, "kg", (0.02, 100.0), "species",
+       "Body weight of the individual: scales the exposure that a dose per kg of MSCs or EVs "
+       "gives (see therapy_exposure_exponent).",
+       "typical adult weights: mouse 0.025 kg, rat 0.25 kg, human 70 kg",
+       limits=(1e-3, 1e3)),
     # --- regeneration (hepatostat) -----------------------------------------------------------
     _p("set_point", 1.0, "1 (normal mass)", (0.8, 1.2), "regeneration",
        "Hepatostat set point: the liver function (in normal-liver units) that the body needs.  "
@@ -230,6 +235,17 @@ PARAMETERS: tuple[Parameter, ...] = (
     _p("msc_ev_release", 0.5, "ug/kg per h per 1e6 cells/kg", (0.0, 5.0), "msc",
        "Extracellular-vesicle protein released into the liver per million viable MSCs per kg.",
        "assumption"),
+    _p("msc_lung_capacity", 50.0, "1e6 cells/kg", (5.0, 500.0), "msc",
+       "Lung-trapped MSCs above which the cells obstruct the pulmonary microvasculature "
+       "(emboli, a pro-inflammatory load; see msc_embolism_inflammation).", "assumption",
+       limits=(0.0, math.inf)),
+    _p("msc_embolism_inflammation", 0.0, "1/h per 1e6 cells/kg", (0.0, 0.01), "msc",
+       "Inflammation made per hour by each million lung-trapped MSCs per kg above the lung "
+       "capacity: the optional high-dose term that lets a very large dose do harm. Off (0) by "
+       "default: the evidence is weak.",
+       "assumption; IV MSCs lodge in the lung (Schrepfer et al. 2007, Transplant Proc 39, "
+       "abstract); benefit abolished at high cell numbers (Parekkadan et al. 2007, PLoS ONE "
+       "2:e941, bioreactor MSCs, mechanism not shown)"),
     _p("engraftment_rate", 0.0, "1/h", (0.0, 0.01), "msc",
        "Rate at which liver MSCs become functional hepatocytes (off by default: engraftment is "
        "negligible).", "Eggenhofer et al. 2012 (no viable MSCs outside the lungs)"),
@@ -250,6 +266,14 @@ PARAMETERS: tuple[Parameter, ...] = (
     _p("ev_potency", 0.02, "signal per ug/kg", (0.002, 0.2), "ev",
        "Paracrine therapy signal per ug/kg of EV protein in the liver.", "assumption"),
     # --- therapy effect channels -------------------------------------------------------------
+    _p("therapy_exposure_exponent", 0.25, "1", (0.0, 0.5), "effects",
+       "Allometric exponent of therapy exposure: the paracrine signal of a dose per kg is "
+       "multiplied by (body_weight / 0.25 kg)^exponent. Secreted factors are cleared in "
+       "proportion to body weight^0.75, so a dose per kg leaves an exposure per kg that rises "
+       "as body weight^0.25 (x4.1 in a 70 kg human against a 0.25 kg rat; x0.56 in a mouse).",
+       "clearance scales as body weight^0.74 across mammals (Hu & Hayton 2001, AAPS PharmSci "
+       "3:E29, 99 % CI 0.71-0.76, abstract); applying it to MSC and EV secretion is an "
+       "assumption", limits=(0.0, 1.0)),
     _p("therapy_ec50", 1.0, "signal", (0.1, 10.0), "effects",
        "Therapy signal that gives half of each channel's maximal effect.", "assumption",
        limits=(1e-9, math.inf)),
@@ -257,6 +281,13 @@ PARAMETERS: tuple[Parameter, ...] = (
        "Maximal fractional reduction of inflammation production by therapy.",
        "assumption; MSC secretome damps inflammation (Parekkadan et al. 2007; van Poll et al. "
        "2008)", limits=(0.0, 1.0)),
+    _p("anti_inflammatory_resolution", 1.0, "1", (0.0, 3.0), "effects",
+       "Fold increase, at full therapy occupancy, of the rate at which inflammation resolves "
+       "(1: twice as fast). The anti-inflammatory channel also damps an inflammation already "
+       "under way, not only the new inflammation that dying cells make.",
+       "assumption; MSCs reprogram macrophages towards IL-10 through PGE2 (Nemeth et al. "
+       "2009, Nat Med 15:42, doi:10.1038/nm.1905, abstract); value calibrated with the exposure scaling to "
+       "the 24-week survival gain of Lin et al. 2017 (Hepatology 66:209)", limits=(0.0, 100.0)),
     _p("anti_death_max", 0.7, "1", (0.0, 1.0), "effects",
        "Maximal fractional reduction of hepatocyte death rates by therapy.",
        "assumption; MSC-conditioned medium reduced hepatocellular death (van Poll et al. 2008); "
@@ -283,6 +314,7 @@ SPECIES: dict[str, dict[str, float]] = {
     "rat": {},
     "mouse": {
         "time_scale": 1.5,
+        "body_weight": 0.025,
         "toxin_ec50": 150.0,
         "cyp_clearance": 0.8,
         "glutathione_pool": 260.0,
@@ -292,6 +324,7 @@ SPECIES: dict[str, dict[str, float]] = {
     },
     "human": {
         "time_scale": 10.0,
+        "body_weight": 70.0,
         "metabolic_load": 1.15,
         "toxin_clearance_rate": 0.03,
         "toxin_ec50": 150.0,

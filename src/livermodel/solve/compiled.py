@@ -39,7 +39,7 @@ KEYS = ("pot_liver", "pot_lung", "pot_ev", "ec50", "e_ad", "k_tox", "n_tox", "K_
         "ka", "f_a", "Vd", "Vg", "Kg", "Vs", "Ks", "k_cyp", "k_ren", "phi_a", "P_gsh", "k_syn",
         "G_max", "K_trap2", "k_ad", "n_ad", "K_ad_n", "k_ms", "k_nec", "V_n", "k_n", "E_n", "K_n",
         "k_gal", "k_ud", "K_ud", "k_ur", "k_gi", "K_gi4", "syn_slope", "K_s4", "c_gsh", "a_ms",
-        "s_g")
+        "s_g", "r_ai", "k_emb", "cap_lung")
 
 # place of each public state in one run's block of the solver vector (compile-time constants)
 (P0, P1, P2, P3, P4, P5, P6, P7, P8, P9, P10, P11, P12, P13, P14,
@@ -138,7 +138,8 @@ def _rhs_flat(yf, D, U, out):  # pragma: no cover - run compiled (coverage canno
         out[b + P2] = (q[19] * (demand / (demand + q[46]) + q[20] * X) * (1.0 - q[47] * s_od)
                        * (1.0 - p) - q[21] * p)
         out[b + P3] = q[22] * (q[48] * max(0.0, 1.0 - fn / q[17]) + q[23] * occ - g)
-        out[b + P4] = q[24] * death * (1.0 - q[25] * occ) - q[26] * X
+        out[b + P4] = (q[24] * death * (1.0 - q[25] * occ) - q[26] * (1.0 + q[89] * occ) * X
+                       + q[90] * max(m_lung - q[91], 0.0))
         out[b + P5] = -q[27] * ((1.0 - q[28]) + q[28] * min(fn, CAP)) * (1.0 + q[29] * U[r, 1]) * T
         out[b + P6] = q[30] * death - q[31] * (y6 - q[32])
         out[b + P7] = q[33] * death - q[34] * (y7 - q[35])

@@ -28,6 +28,10 @@ DEFINITIONS: tuple[Equation, ...] = (
              "(e.g. TSG-6)", ("msc_lung_potency",), "assumption"),
         Term("ev_potency * ev_liver", "extracellular vesicles acting in the liver",
              ("ev_potency",), "Tan et al. 2014 (MSC exosomes); value assumption"),
+        Term("* (body_weight / 0.25 kg)^therapy_exposure_exponent",
+             "a dose per kg gives more exposure per kg in a larger body (clearance grows as "
+             "weight^0.75): x4.1 in a 70 kg human against a rat", ("body_weight",
+             "therapy_exposure_exponent"), "allometric clearance (Boxenbaum 1982); assumption"),
     ), "MSCs and EVs act through one paracrine signal."),
     Equation("occupancy", "occupancy", (
         Term("signal / (signal + therapy_ec50)", "saturating (bounded) effect of the signal",
@@ -157,8 +161,12 @@ EQUATIONS: tuple[Equation, ...] = (
         Term("inflammation_production * (die_inj + overload * (F + I) + necrosis) * (1 - e_ai)",
              "dying cells release danger signals; therapy damps production",
              ("inflammation_production",), "assumption (Kupffer-cell activation)"),
-        Term("- inflammation_decay_rate * X", "resolution (cytokine half-lives of hours)",
-             ("inflammation_decay_rate",)),
+        Term("- inflammation_decay_rate * (1 + anti_inflammatory_resolution * occupancy) * X",
+             "resolution (cytokine half-lives of hours), sped up by therapy (reprogrammed "
+             "macrophages)", ("inflammation_decay_rate", "anti_inflammatory_resolution")),
+        Term("+ msc_embolism_inflammation * max(0, msc_lung - msc_lung_capacity)",
+             "very large IV doses obstruct the lung and inflame (off by default: weak evidence)",
+             ("msc_embolism_inflammation", "msc_lung_capacity"), "assumption"),
     )),
     Equation("toxin", "dT/dt", (
         Term("-toxin_clearance_rate * [(1 - toxin_liver_dependence) + toxin_liver_dependence * "
@@ -337,6 +345,15 @@ RAISING: dict[str, str] = {
     "ev_potency": "makes each microgram of EV protein contribute more signal.",
     "therapy_ec50": "needs more signal for the same effect: every therapy dose acts less.",
     "anti_inflammatory_max": "lets therapy damp inflammation more.",
+    "msc_embolism_inflammation": "makes very large IV MSC doses inflame (a non-monotone dose "
+                                 "response).",
+    "msc_lung_capacity": "lets more lung-trapped MSCs accumulate before they do harm.",
+    "anti_inflammatory_resolution": "lets therapy resolve an inflammation already under way "
+                                    "faster (a flare, endotoxin).",
+    "body_weight": "gives a dose per kg of MSCs or EVs more exposure (larger bodies clear "
+                   "secreted factors more slowly per kg).",
+    "therapy_exposure_exponent": "widens the gap in exposure per kg between large and small "
+                                 "bodies (0: the same in every species).",
     "anti_death_max": "lets therapy protect hepatocytes from death more (the strongest rescue "
                       "channel in the fulminant scenarios).",
     "pro_regenerative_max": "lets therapy add more growth signal: earlier priming and division.",
