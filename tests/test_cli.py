@@ -283,6 +283,9 @@ def test_scenarios_lists_the_library():
     lines = result.output.splitlines()
     assert any(line.startswith("rat-phx-70 ") for line in lines)
     assert "livermodel run NAME" in result.output
+    # a summary does not stop at "et al."
+    trial = next(line for line in lines if line.startswith("human-aclf-trial "))
+    assert "Lin et al. 2017" in trial
 
 
 def test_init_template_validates_and_runs(tmp_path, monkeypatch):

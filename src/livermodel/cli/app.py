@@ -339,7 +339,7 @@ def scenarios() -> None:
         return
     width = max(len(e.name) for e in entries)
     for e in entries:
-        first = e.description.split(". ")[0].strip().rstrip(".")
+        first = _first_sentence(e.description)
         if len(first) > 90:
             first = first[:87].rstrip() + "..."
         typer.echo(f"{e.name:<{width}}  {e.species:<5}  {first}")
@@ -428,3 +428,14 @@ def main() -> None:
     except KeyboardInterrupt:
         typer.echo("interrupted; files already complete were kept, none is half-written", err=True)
         sys.exit(EXIT_INTERRUPTED)
+
+
+def _first_sentence(text: str) -> str:
+    """The first sentence of ``text``: up to the first '. ' that does not end 'et al.' or 'e.g.'."""
+    import re
+
+    for m in re.finditer(r"\.\s", text + " "):
+        before = text[: m.start()]
+        if not re.search(r"(\bal|\be\.g|\bi\.e|\bvs|\bcf)$", before):
+            return before.strip()
+    return text.strip().rstrip(".")
