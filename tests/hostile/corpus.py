@@ -175,7 +175,9 @@ def main(folder: str, limit_s: float) -> None:
             code, trace, text = "timeout", False, ""
         finally:
             signal.setitimer(signal.ITIMER_REAL, 0)
-        shown = [a if len(a) < 80 else a[:60] + f"...({len(a)} chars)" for a in args]
+        # long arguments keep their head and their tail (a file name stays readable however deep
+        # the temporary folder is, e.g. under pytest-xdist)
+        shown = [a if len(a) < 80 else f"{a[:30]}...({len(a)} chars)...{a[-30:]}" for a in args]
         print(json.dumps({"args": shown, "code": code, "traceback": trace or "Traceback" in text,
                           "secret": "AKIA-CORPUS-SECRET" in text, "output": text[-400:]}),
               flush=True)
