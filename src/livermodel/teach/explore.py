@@ -29,10 +29,9 @@ from livermodel.model.schedule import (
     EV,
     MSC,
     NAC,
-    Acetaminophen,
     Antidote,
     Chronic,
-    Galactosamine,
+    Dose,
     Hepatectomy,
     InflammatoryHit,
     Schedule,
@@ -48,19 +47,17 @@ SWITCH_LABELS = {"anti_inflammatory_on": "anti-inflammatory", "anti_death_on": "
                  "pro_regenerative_on": "pro-regenerative"}
 MAX_EVENT_SLIDERS = 4
 
-#: Which field of each event kind is its size, with the slider's label, unit and range rule.
+#: Which field of each event kind is its size: the slider's field, label, unit, range rule and
+#: whether it moves on a log scale.  Doses (toxin, acetaminophen, D-galactosamine) share one
+#: entry, labelled by their own ``what``.
 _SIZE = {
-    Hepatectomy: ("fraction", "resected fraction", "", lambda v: (0.1, 0.95)),
-    Toxin: ("dose", "toxin dose", "mg/kg", lambda v: (v * 0.1, v * 3)),
-    Acetaminophen: ("dose", "acetaminophen dose", "mg/kg", lambda v: (v * 0.1, v * 3)),
-    Galactosamine: ("dose", "D-galactosamine dose", "mg/kg", lambda v: (v * 0.1, v * 3)),
-    InflammatoryHit: ("amount", "inflammatory hit", "", lambda v: (v * 0.1, v * 3)),
-    MSC: ("dose", "MSC dose", "1e6/kg", lambda v: (v * 0.1, v * 10)),
-    EV: ("dose", "EV dose", "ug/kg", lambda v: (v * 0.1, v * 10)),
-    Chronic: ("rate", "chronic injury", "1/h", lambda v: (v * 0.1, v * 4)),
+    Hepatectomy: ("fraction", "resected fraction", "", lambda v: (0.1, 0.95), False),
+    Dose: ("dose", None, "mg/kg", lambda v: (v * 0.1, v * 3), True),
+    InflammatoryHit: ("amount", "inflammatory hit", "", lambda v: (v * 0.1, v * 3), False),
+    MSC: ("dose", "MSC dose", "1e6/kg", lambda v: (v * 0.1, v * 10), True),
+    EV: ("dose", "EV dose", "ug/kg", lambda v: (v * 0.1, v * 10), True),
+    Chronic: ("rate", "chronic injury", "1/h", lambda v: (v * 0.1, v * 4), True),
 }
-_TIME = {Hepatectomy: "at", Toxin: "at", InflammatoryHit: "at", MSC: "at", EV: "at",
-         Antidote: "at", Chronic: "start", Acetaminophen: "at", Galactosamine: "at", NAC: "at"}
 #: Names of the events without a size slider (only their time moves).
 _TIME_ONLY = {Antidote: "antidote", NAC: "NAC"}
 
@@ -87,16 +84,17 @@ def _event_controls(sc) -> list[tuple[Control, int, str]]:
         group = "interventions" if isinstance(ev, (MSC, EV, Antidote, NAC)) else "insults"
         j = counts[group]
         counts[group] += 1
-        kind = type(ev)
-        name = _SIZE[kind][1] if kind in _SIZE else _TIME_ONLY[kind]
+        kind = Dose if isinstance(ev, Dose) else type(ev)
         if kind in _SIZE:
-            fieldname, label, unit, rule = _SIZE[kind]
+            fieldname, label, unit, rule, log = _SIZE[kind]
+            name = label or ev.what
             v = float(getattr(ev, fieldname))
             lo, hi = rule(v)
-            out.append((Control(f"{group}.{j}.{fieldname}", label, lo, hi, v,
-                                log=kind in (MSC, EV, Toxin, Chronic, Acetaminophen, Galactosamine),
-                                unit=unit), i, fieldname))
-        tfield = _TIME[kind]
+            out.append((Control(f"{group}.{j}.{fieldname}", name, lo, hi, v, log=log, unit=unit),
+                        i, fieldname))
+        else:
+            name = _TIME_ONLY[kind]
+        tfield = "start" if isinstance(ev, Chronic) else "at"
         t = float(getattr(ev, tfield))
         scale = float(sc.parameters["time_scale"])
         hi = min(sc.duration_h * 0.75, max(2.0 * t, 24.0 * scale, t + 12.0))
