@@ -24,19 +24,13 @@ from __future__ import annotations
 import sys
 import time
 
-import numpy as np
+from perturb import FACTORS, assumptions, perturbed
 
 from livermodel import Hepatectomy, Schedule, resolve_parameters, simulate_batch
-from livermodel.model.parameters import PARAMETERS
 from livermodel.scenario import load_scenario
 from livermodel.studies.threshold import find_threshold
 
 DATA = {24: (0.511, 0.086), 72: (0.801, 0.124), 168: (0.927, 0.086)}
-
-
-def assumptions() -> list[str]:
-    return [p.name for p in PARAMETERS
-            if "assumption" in p.source.lower() and p.unit != "switch"]
 
 
 def headline(over: dict) -> dict[str, bool | float]:
@@ -65,7 +59,6 @@ def headline(over: dict) -> dict[str, bool | float]:
 
 def main() -> int:
     rat = resolve_parameters("rat")
-    by_name = {p.name: p for p in PARAMETERS}
     started = time.process_time()
     base = headline({})
     print("| parameter | x0.7: threshold, recovery, modes, therapy | x1.3: threshold, recovery, "
@@ -74,10 +67,8 @@ def main() -> int:
     fragile: dict[str, list[str]] = {}
     for name in assumptions():
         cells, crits = [], []
-        for factor in (0.7, 1.3):
-            lo, hi = by_name[name].limits
-            value = float(np.clip(rat[name] * factor, lo, hi))
-            h = headline({name: value})
+        for factor in FACTORS:
+            h = headline({name: perturbed(rat, name, factor)})
             marks = []
             for key in ("threshold", "recovery", "modes", "therapy"):
                 marks.append("ok" if h[key] else "**breaks**")

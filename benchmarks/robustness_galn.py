@@ -22,8 +22,10 @@ from __future__ import annotations
 import sys
 import time
 
+from perturb import FACTORS, assumptions, perturbed
+
 from livermodel import MSC, Galactosamine, InflammatoryHit, simulate_batch
-from livermodel.model.parameters import PARAMETERS, resolve
+from livermodel.model.parameters import resolve
 
 BASELINE_ALT = 45.0
 INFLAMMATION = ("inflammation_injury_rate", "inflammation_injury_half", "inflammation_production",
@@ -34,11 +36,10 @@ ARMS = {"g200": [Galactosamine(0, 200)], "g400": [Galactosamine(0, 400)],
         "msc": FULMINANT + [MSC(2, 10)]}
 
 
-def assumptions() -> list[str]:
-    gal = [p.name for p in PARAMETERS if p.group == "galactosamine"
-           and "assumption" in p.source.lower()]
-    by_name = {p.name: p for p in PARAMETERS}
-    return gal + [n for n in INFLAMMATION if "assumption" in by_name[n].source.lower()]
+def parameters() -> list[str]:
+    """The assumption-sourced galactosamine parameters and the inflammation ones above."""
+    assumed = set(assumptions())
+    return assumptions(("galactosamine",)) + [n for n in INFLAMMATION if n in assumed]
 
 
 def behaviours(params: dict) -> tuple[dict, dict]:
@@ -70,16 +71,15 @@ def main() -> None:
           "ALT peak 200/400 mg/kg, 1.4 g/kg failure at x0.7; x1.3 |")
     print("|---|---|---|---|")
     print(f"| (none) | {', '.join('ok' if v else '**no**' for v in ok.values())} | | {_nums(nums)} |")
-    by_name = {p.name: p for p in PARAMETERS}
-    for name in assumptions():
-        lo, hi = by_name[name].limits
+    names = parameters()
+    for name in names:
         cells, ns = [], []
-        for f in (0.7, 1.3):
-            ok, n = behaviours({**rat, name: min(max(rat[name] * f, lo), hi)})
+        for f in FACTORS:
+            ok, n = behaviours({**rat, name: perturbed(rat, name, f)})
             cells.append(", ".join("ok" if v else "**no**" for v in ok.values()))
             ns.append(_nums(n))
         print(f"| `{name}` | {cells[0]} | {cells[1]} | {ns[0]}; {ns[1]} |", flush=True)
-    print(f"\n({len(assumptions())} parameters, {time.time() - t0:.0f} s)", file=sys.stderr)
+    print(f"\n({len(names)} parameters, {time.time() - t0:.0f} s)", file=sys.stderr)
 
 
 if __name__ == "__main__":
