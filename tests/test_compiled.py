@@ -15,6 +15,7 @@ from livermodel.model.layout import N_STATES, ORDER, POS
 from livermodel.model.parameters import PARAMETERS
 from livermodel.solve import compiled
 from livermodel.solve.simulate import SolverSettings, compiled_rhs, simulate_batch
+from statescale import state_scale
 
 
 @pytest.fixture(scope="module")
@@ -65,8 +66,7 @@ def test_compiled_right_hand_side_equals_the_numpy_one(kernel, toxin):
     rng = np.random.default_rng(11)
     n = 300
     d = derived(_stack(_random_parameter_sets(rng, n)))
-    scale = np.array([1, 0.5, 1, 1, 1, 500, 1000, 1000, 5, 5, 50, 50, 1.0, 1.5, 1.5,
-                      300, 200, 1.0, 50, 0.5, 50, 500, 0.5])
+    scale = state_scale()
     y = rng.normal(size=(N_STATES, n)) * scale[:, None]
     y[:, : n // 2] = np.abs(y[:, : n // 2])
     if toxin == "none":

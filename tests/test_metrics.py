@@ -18,6 +18,7 @@ def _result(t, F, alt=None, prolif=None, surv=None, success=True):
         "alt_u_per_l": np.asarray(alt if alt is not None else np.full_like(t, 45.0)),
         "proliferation": np.asarray(prolif if prolif is not None else np.zeros_like(t)),
         "survival_probability": np.asarray(surv if surv is not None else np.ones_like(t)),
+        "systemic_hazard": np.zeros_like(t),  # no systemic injury: a failure is the liver's
     }
     return Result(t, data, success, "ok", resolve_parameters("rat"), Schedule(),
                   SolverSettings(), float(t[-1]))
@@ -43,6 +44,18 @@ def test_failure_is_when_survival_falls_below_one_half():
     assert m["failure_time_h"] == pytest.approx(10 + (0.8 - 0.5) / (0.8 - 0.3) * 10)
     assert m["recovery_time_h"] is None
     assert m["survival_probability"] == 0.3
+    assert m["failure_cause"] == "liver"
+
+
+def test_failure_cause_is_where_most_of_the_hazard_came_from():
+    t, F, surv = [0, 10, 20], [1.0, 1.0, 1.0], np.array([1.0, 0.8, 0.3])
+    r = _result(t, F, surv=surv)
+    H = -np.log(surv)
+    r.data["systemic_hazard"] = 0.6 * H  # 60 % of the hazard is systemic
+    assert compute(r)["failure_cause"] == "systemic"
+    r.data["systemic_hazard"] = 0.4 * H
+    assert compute(r)["failure_cause"] == "liver"
+    assert compute(_result(t, F))["failure_cause"] is None  # not failed
 
 
 def test_a_dip_below_the_failure_level_with_survival_above_one_half_is_not_failure():

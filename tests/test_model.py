@@ -8,6 +8,7 @@ import pytest
 from livermodel import EV, MSC, Antidote, Hepatectomy, Toxin
 from livermodel.model.layout import STATES, VARIABLES
 from livermodel.solve import simulate
+from statescale import state_scale
 
 #: No overload death, no hazard, no hypertrophy or compensation: the closed forms below hold.
 QUIET = {"overload_death_rate": 0.0, "hazard_max": 0.0, "hypertrophy_gain": 0.0,
@@ -153,8 +154,7 @@ def test_analytic_jacobian_matches_finite_differences():
     from livermodel.model.layout import N_STATES
 
     rng = np.random.default_rng(7)
-    scale = np.array([1, 0.5, 1, 1, 1, 500, 1000, 1000, 5, 5, 50, 50, 1.0, 1.5, 1.5,
-                      300, 200, 1.0, 50, 0.5, 50, 500, 0.5])
+    scale = state_scale()
     for trial in range(60):
         p = resolve_parameters(["rat", "mouse", "human"][trial % 3],
                                {"engraftment_rate": 1e-3 * rng.random(),
@@ -195,12 +195,11 @@ def test_observables_equal_the_fluxes_of_the_right_hand_side():
 def test_fused_right_hand_side_equals_the_term_by_term_one():
     # the rows of rhs() that combine flux terms, rebuilt from fluxes() term by term
     from livermodel import resolve_parameters
-    from livermodel.model.equations import derived, fluxes, rhs
+    from livermodel.model.equations import AG_, GSH_, H_, SH_, SZ_, derived, fluxes, rhs
     from livermodel.model.layout import N_STATES
 
     rng = np.random.default_rng(3)
-    scale = np.array([1, 0.5, 1, 1, 1, 500, 1000, 1000, 5, 5, 50, 50, 1.0, 1.5, 1.5,
-                      300, 200, 1.0, 50, 0.5, 50, 500, 0.5])
+    scale = state_scale()
     for species in ("rat", "mouse", "human"):
         p = resolve_parameters(species, {"engraftment_rate": 1e-3})
         d = derived({k: np.full(64, v) for k, v in p.items()})
@@ -225,15 +224,19 @@ def test_fused_right_hand_side_equals_the_term_by_term_one():
                 4: d["k_xp"] * f["death"] * (1.0 - f["anti_inf"]) - f["resolution"] + f["embolism"],
                 6: d["r_alt"] * f["death"] - d["k_alt"] * (y[6] - d["alt0"]),
                 7: d["r_ast"] * f["death"] - d["k_ast"] * (y[7] - d["ast0"]),
+                SZ_: f["systemic"],
+                SH_: f["systemic_hazard"],
+                H_: d["h_max"] * 0.5 * (1 + np.tanh((d["phi_fail"] - f["function"]) / d["w_h"]))
+                + f["systemic_hazard"],
             }
             for row, value in expected.items():
                 assert np.allclose(dy[row], value, rtol=1e-13, atol=1e-13), row
         # with no drug anywhere rhs skips the drug terms: the same derivatives as computed in full
-        y[15:] = 0.0
-        y[17] = 1.0
+        y[AG_:] = 0.0
+        y[GSH_] = 1.0
         u[2] = 0.0
         full = fluxes(y, d, u)
-        assert np.all(rhs(y, d, u)[15:] == 0.0) and np.all(full["necrosis"] == 0.0)
+        assert np.all(rhs(y, d, u)[AG_:] == 0.0) and np.all(full["necrosis"] == 0.0)
         assert np.all(full["galn"] == 0.0) and np.allclose(full["synth"], d["k_syn"])
         # ... and the shortcut of the Jacobian gives the full drug entries
         from livermodel.model.drugs import _drug_jacobian, _drug_jacobian_idle

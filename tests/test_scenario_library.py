@@ -103,14 +103,23 @@ def test_msc_delays_small_for_size_failure(runs):
     assert msc["failure_time_h"] > plain["failure_time_h"]
 
 
-def test_aclf_msc_moves_the_flare_threshold(runs):
+def test_aclf_msc_carry_the_liver_through_the_flare_but_not_the_other_organs(runs):
     plain, msc = runs["human-aclf"][1].metrics(), runs["human-aclf-msc"][1].metrics()
-    # the flare (8.7) is above the untreated threshold (7.94); weekly MSCs, with a human's
-    # exposure per kg, carry the patient through it
-    assert plain["failed"] and not msc["failed"]
-    # but not through any flare: the threshold moves, it does not vanish
-    big = ["insults.1.amount=30"]
-    assert load_scenario(library_path() / "human-aclf-msc.yaml", big).run().metrics()["failed"]
+    # untreated, the flare (8.7) kills through the liver within days
+    assert plain["failed"] and plain["failure_cause"] == "liver"
+    assert plain["failure_time_h"] < 7 * 24
+    # weekly MSCs, with a human's exposure per kg, carry the liver through it: without the
+    # systemic route the patient survives (the liver-only threshold, 7.94, moves above 8.7) ...
+    liver_only = ["parameters.hazard_systemic=0"]
+    here = library_path()
+    assert not load_scenario(here / "human-aclf-msc.yaml", liver_only).run().metrics()["failed"]
+    assert load_scenario(here / "human-aclf.yaml", liver_only).run().metrics()["failed"]
+    # ... but the systemic injury of so large a flare still kills, later and of other organs
+    assert msc["failed"] and msc["failure_cause"] == "systemic"
+    assert msc["failure_time_h"] > 2 * plain["failure_time_h"]
+    # and not through any flare: the liver threshold moves, it does not vanish
+    big = ["insults.1.amount=30", *liver_only]
+    assert load_scenario(here / "human-aclf-msc.yaml", big).run().metrics()["failed"]
 
 
 def test_effect_channels_can_be_switched_off(runs):

@@ -21,6 +21,11 @@ quantity the hepatostat restores and the failure criterion reads:
     survival probability exp(-H) has fallen below :data:`FAILURE_SURVIVAL` (one half), and
     ``failure_time_h`` is that first time (``None`` if not failed).  A brief dip below Phi_fail
     is a risk, not a failure; a long stay is a failure even if the mass later recovers.
+``failure_cause``
+    What the failure came from: ``liver`` if most of the hazard accumulated by the first output
+    point at or after the failure came from liver function below Phi_fail, ``systemic`` if most
+    came from the systemic injury of a systemic inflammation (multi-organ failure, infection);
+    ``None`` if not failed.
 ``alt_peak_u_per_l``, ``alt_peak_time_h``
     Highest serum ALT and when it occurs.
 ``proliferation_peak_time_h``
@@ -34,7 +39,8 @@ quantity the hepatostat restores and the failure criterion reads:
     of Verma et al. 2019 (BMC Syst Biol 13:9).
 
 ``failed``, ``failure_time_h``, ``mode`` and ``survival_probability`` all derive from the one
-cumulative hazard, and every figure draws its threshold line and shading at
+cumulative hazard (whose systemic part is a hazard on top of the liver's, not another
+criterion), and every figure draws its threshold line and shading at
 :func:`failure_level`, so they cannot disagree.  Times are interpolated linearly between output
 points.
 """
@@ -48,7 +54,14 @@ RECOVERY_LEVEL = 0.9
 FAILURE_SURVIVAL = 0.5
 
 #: The trajectory variables the metrics are computed from.
-NEEDS = ("liver_function", "liver_volume", "alt_u_per_l", "proliferation", "survival_probability")
+NEEDS = ("liver_function", "liver_volume", "alt_u_per_l", "proliferation", "survival_probability",
+         "systemic_hazard")
+
+#: Metrics that are labels, not numbers: name -> their values (coded 0, 1, ... in figures).
+LABELS: dict[str, tuple[str, ...]] = {
+    "mode": ("normal", "suppressed", "failure"),
+    "failure_cause": ("liver", "systemic"),
+}
 
 METRICS: dict[str, tuple[str, str]] = {
     "nadir_mass": ("1 (normal mass)", "lowest liver function"),
@@ -60,6 +73,8 @@ METRICS: dict[str, tuple[str, str]] = {
     "failed": ("bool", "the survival probability fell below one half (liver failure)"),
     "failure_time_h": ("h", "first time the survival probability fell below one half (null if "
                        "not failed)"),
+    "failure_cause": ("", "liver or systemic: where most of the hazard at failure came from "
+                      "(null if not failed)"),
     "alt_peak_u_per_l": ("U/L", "highest serum ALT"),
     "alt_peak_time_h": ("h", "time of the highest serum ALT"),
     "proliferation_peak_time_h": ("h", "time of the highest division flux (null if none)"),
@@ -122,6 +137,7 @@ def compute(result) -> dict:
     if F[i_nadir] >= RECOVERY_LEVEL * S:
         recovery = 0.0  # never below the recovery level: nothing to recover from
     fail_t = failure_time(t, surv)
+    cause = failure_cause(surv, result["systemic_hazard"]) if fail_t is not None else None
     alt = result["alt_u_per_l"]
     i_alt = int(np.argmax(alt))
     prolif = result["proliferation"]
@@ -146,12 +162,28 @@ def compute(result) -> dict:
         "recovery_time_h": recovery,
         "failed": fail_t is not None,
         "failure_time_h": fail_t,
+        "failure_cause": cause,
         "alt_peak_u_per_l": float(alt[i_alt]),
         "alt_peak_time_h": float(t[i_alt]),
         "proliferation_peak_time_h": prolif_peak,
         "survival_probability": float(surv[-1]),
         "mode": mode,
     }
+
+
+def _cause(systemic_hazard, survival) -> str:
+    """``systemic`` if the systemic part of the hazard is more than half of the whole."""
+    return "systemic" if systemic_hazard > 0.5 * -np.log(max(survival, 1e-300)) else "liver"
+
+
+def failure_cause(survival, systemic_hazard) -> str | None:
+    """``liver`` or ``systemic`` (see ``failure_cause`` above) from a survival-probability
+    series and its systemic hazard at the same points; ``None`` if the run did not fail."""
+    surv = np.asarray(survival, dtype=float)
+    hit = np.flatnonzero(surv <= FAILURE_SURVIVAL)
+    if hit.size == 0:
+        return None
+    return _cause(float(np.asarray(systemic_hazard)[hit[0]]), float(surv[hit[0]]))
 
 
 def _first(mask: np.ndarray) -> np.ndarray:
@@ -187,6 +219,7 @@ def compute_batch(batch) -> list[dict]:
     prolif = batch.variable("proliferation")
     surv_t = batch.variable("survival_probability")
     surv = surv_t[:, -1]
+    sys_h = batch.variable("systemic_hazard")
     S = np.array([float(p["set_point"]) for p in batch.parameters])
     cols = np.arange(t.size)
 
@@ -226,6 +259,8 @@ def compute_batch(batch) -> list[dict]:
             "recovery_time_h": float(recovery[i]) if rec_first[i] >= 0 else None,
             "failed": bool(failed),
             "failure_time_h": float(fail_t[i]) if failed else None,
+            "failure_cause": (_cause(sys_h[i, fail_first[i]], surv_t[i, fail_first[i]])
+                              if failed else None),
             "alt_peak_u_per_l": float(alt[i, i_alt[i]]),
             "alt_peak_time_h": float(t[i_alt[i]]),
             "proliferation_peak_time_h": (float(t[i_pro[i]])

@@ -259,10 +259,10 @@ def cohort(
     """Simulate a virtual cohort: N animals or patients with parameters varied around the preset.
 
     Each arm (the scenario, and --control) runs on the same individuals (paired design). Writes
-    cohort.json (per arm survival_fraction, ci_low, ci_high as a 95 % Wilson interval, n; the
-    Kaplan-Meier curves; the paired comparison), individuals.csv (every individual's parameters
-    and metrics) and cohort.<format>. Per-parameter distributions may be given in the scenario
-    file under cohort: (see docs/analyses.md).
+    cohort.json (per arm survival_fraction, ci_low, ci_high as a 95 % Wilson interval, n,
+    deaths_by_cause; the Kaplan-Meier curves; the paired comparison), individuals.csv (every
+    individual's parameters and metrics) and cohort.<format>. Per-parameter distributions may be
+    given in the scenario file under cohort: (see docs/analyses.md).
 
     \b
     Examples:
@@ -287,8 +287,11 @@ def cohort(
                      started=started, overrides=set_ or (), force=force)
     data = res.to_dict()
     for label, a in data["arms"].items():
+        causes = a["deaths_by_cause"]
+        why = (f"; deaths: {causes['liver']} liver, {causes['systemic']} systemic"
+               if causes["systemic"] else "")
         _say(quiet, f"{label}: {a['survivors']}/{a['n']} survive ({100 * a['survival_fraction']:.0f} %, "
-             f"95 % CI {100 * a['ci_low']:.0f} to {100 * a['ci_high']:.0f} %)")
+             f"95 % CI {100 * a['ci_low']:.0f} to {100 * a['ci_high']:.0f} %{why})")
     for p in data.get("paired", []):
         _say(quiet, f"paired: {p['saved']} saved and {p['lost']} lost by {p['arm']} against "
              f"{p['control']} (exact McNemar p = {p['mcnemar_p']:.3g})")

@@ -367,7 +367,7 @@ def cohort_figure(result: CohortResult, *, style: str = "paper"):
         ax.set_xlabel(f"time ({unit})")
         ax.set_ylabel("fraction alive (not failed)")
         ax.set_title("A  Survival (Kaplan-Meier, 95 % band)")
-        ax.legend(loc="lower left", fontsize="small")
+        ax.legend(loc="best", fontsize="small")  # where it hides the fewest curve points
         for k, m in enumerate(result.metrics_shown):
             ax = axes[1 + k]
             vals = [a.values(m) for a in result.arms]

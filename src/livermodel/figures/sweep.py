@@ -17,7 +17,7 @@ from pathlib import Path
 import numpy as np
 
 from livermodel.figures.style import FAILURE_COLOR, OKABE_ITO, REFERENCE_COLOR, style_context
-from livermodel.metrics import METRICS
+from livermodel.metrics import LABELS, METRICS
 
 #: Axis labels of the metrics (with units).
 METRIC_LABELS = {
@@ -32,6 +32,7 @@ METRIC_LABELS = {
     "proliferation_peak_time_h": "time of division peak (h)",
     "survival_probability": "survival probability",
     "mode": "response mode",
+    "failure_cause": "cause of failure (0 = liver, 1 = systemic)",
 }
 #: Metrics shown in days rather than hours.
 _IN_DAYS = {"recovery_time_h"}
@@ -50,9 +51,9 @@ def metric_label(metric: str) -> str:
 
 
 def _metric_values(result, metric: str) -> np.ndarray:
-    if metric == "mode":
-        codes = {"normal": 0.0, "suppressed": 1.0, "failure": 2.0}
-        return np.array([codes.get(r["mode"], np.nan) for r in result.rows])
+    if metric in LABELS:
+        codes = {v: float(i) for i, v in enumerate(LABELS[metric])}
+        return np.array([codes.get(r[metric], np.nan) for r in result.rows])
     v = result.column(metric).astype(float)
     return v / 24.0 if metric in _IN_DAYS else v
 

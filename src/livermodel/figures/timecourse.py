@@ -43,7 +43,7 @@ from livermodel.figures.style import (
     style_context,
     time_axis,
 )
-from livermodel.metrics import failure_level, failure_time
+from livermodel.metrics import failure_cause, failure_level, failure_time
 from livermodel.model.schedule import EVENT_LABELS
 
 #: Colours of variables in a single-run figure (in a comparison, colour is the arm).
@@ -177,15 +177,24 @@ def plot_mass(ax, run, *, color=None, unit: str | None = None, references: bool 
         if _has(run, "survival_probability") else None
     if t_fail is not None:  # every failing run is marked, not only the one drawing the lines
         div = _DIV[unit]
+        # a death of systemic injury is marked on the function curve, wherever the liver is
+        systemic = _has(run, "systemic_hazard") and failure_cause(
+            run["survival_probability"], run["systemic_hazard"]) == "systemic"
+        y_mark = crit
+        if systemic and _has(run, "liver_function"):
+            y_mark = float(np.interp(t_fail, run.time_h, run["liver_function"]))
         # in a comparison the mark takes the arm's colour, and the time is named only for
         # a single run (several arms' labels would overlap)
-        ax.plot([t_fail / div], [crit], marker="X", markersize=7,
+        ax.plot([t_fail / div], [y_mark], marker="X", markersize=7,
                 color=FAILURE_COLOR if color is None else color, linestyle="none", zorder=5,
                 clip_on=False, label="failure")
         if color is None:
-            ax.annotate(f"failed at {t_fail / div:.3g} {unit}", xy=(t_fail / div, crit),
-                        xytext=(4, 4), textcoords="offset points", fontsize="small",
-                        color=FAILURE_COLOR)
+            why = " (systemic injury)" if systemic else ""
+            # below the mark for a systemic death: above it sit the function curve and legend
+            ax.annotate(f"failed at {t_fail / div:.3g} {unit}{why}", xy=(t_fail / div, y_mark),
+                        xytext=(6, -6) if systemic else (4, 4), textcoords="offset points",
+                        va="top" if systemic else "baseline", fontsize="small",
+                        color=FAILURE_COLOR, zorder=6)
     if references:
         ax.axhline(float(run.parameters["set_point"]), color=reference_color, linestyle=DOTTED,
                    linewidth=_lw(ax), label="set point", zorder=1)
@@ -211,10 +220,13 @@ def plot_turnover(ax, run, *, color=None, unit: str | None = None):
 
 
 def plot_signals(ax, run, *, color=None, unit: str | None = None):
-    """Inflammation (solid) and growth signal (dashed), both relative (0 = none)."""
+    """Inflammation (solid) and growth signal (dashed), both relative (0 = none), and the
+    systemic injury (dotted, 0 to 1) where a systemic inflammation left any (above 0.01)."""
     unit = unit or _unit_for([run])
     _line(ax, run, "inflammation", unit, color, SOLID, "inflammation")
     _line(ax, run, "growth_signal", unit, color, DASHED, "growth signal")
+    if _has(run, "systemic_injury") and float(np.nanmax(run["systemic_injury"])) > 0.01:
+        _line(ax, run, "systemic_injury", unit, color, DOTTED, "systemic injury")
     return _finish(ax, unit, "signal (relative, 0 = none)", floor=0.05)
 
 

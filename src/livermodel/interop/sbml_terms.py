@@ -137,6 +137,7 @@ def _state_unit(state: str) -> str:
 
 
 F, I, X, T = (_pos(s) for s in ("functional_mass", "injured_mass", "inflammation", "toxin"))
+Z_S = _pos("systemic_injury")
 M_LUNG, M_LIV, EV_LIV = (_pos(s) for s in ("msc_lung", "msc_liver", "ev_liver"))
 C_AP, G_SH, A_D, M_S, N_AC, G_N, U_D = (_pos(s) for s in (
     "apap_plasma", "glutathione", "adducts", "mito_stress", "nac", "galactosamine",
@@ -293,6 +294,7 @@ RATE_RULES: dict[str, str] = {
     "cumulative_hazard": (
         f"hazard_max * {HALF}"
         f" * ({ONE} + tanh((failure_level - liver_function) / hazard_width))"
+        f" + hazard_systemic * {Z_S}"
     ),
     "hypertrophy": (
         f"hypertrophy_rate / time_scale * ({ONE} + hypertrophy_gain * demand_drive - hypertrophy)"
@@ -301,6 +303,11 @@ RATE_RULES: dict[str, str] = {
         "compensation_rate * demand_drive * (compensation_max - compensation)"
         f" - {LN2} / compensation_half_life * (compensation - {ONE})"
     ),
+    "systemic_injury": (
+        f"systemic_injury_rate * {X}^4 / ({X}^4 + systemic_injury_half^4)"
+        f" * ({ONE} - systemic_injury) - {LN2} / systemic_injury_half_life * systemic_injury"
+    ),
+    "systemic_hazard": f"hazard_systemic * {Z_S}",
     "apap_gut": "-apap_absorption_rate * apap_gut",
     "apap_plasma": (
         "(apap_bioavailability * apap_absorption_rate * apap_gut - apap_hepatic"

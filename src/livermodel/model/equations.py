@@ -34,7 +34,9 @@ The equations (see ``docs/model.md`` for the biology and the sources of every te
     dMSC_liver = -(ln2/t_mliv + k_eng) MSC_liver
     dEV_plasma = -(ln2/t_evp) EV_plasma
     dEV_liver  =  f_ev (ln2/t_evp) EV_plasma + r_ev (MSC_lung + MSC_liver) - (ln2/t_evl) EV_liver
-    dH/dt      =  h_max * 1/2 [1 + tanh((Phi_fail - Phi) / w_h)]          (cumulative hazard)
+    dZ/dt      =  k_zb X^4/(X^4 + K_z^4) (1 - Z) - (ln2/t_z) Z             (systemic injury)
+    dH/dt      =  h_max * 1/2 [1 + tanh((Phi_fail - Phi) / w_h)] + h_z Z   (cumulative hazard)
+    dH_s/dt    =  h_z Z                          (its systemic part: organ failure, infection)
 
 ``Phi_fail`` (:func:`failure_level`) is the liver function below which overload death outruns
 the fastest possible division; the run has *failed* once the survival probability exp(-H) falls
@@ -68,8 +70,9 @@ LN2 = math.log(2.0)
 REFERENCE_BODY_WEIGHT = 0.25
 
 # state numbers (see livermodel.model.layout.STATES)
-(F_, I_, P_, G_, X_, T_, ALT_, AST_, MLU_, MLI_, EVP_, EVL_, H_, HY_, Q_,
- AG_, AP_, GSH_, AD_, MS_, NAC_, GN_, UD_) = range(23)
+(F_, I_, P_, G_, X_, T_, ALT_, AST_, MLU_, MLI_, EVP_, EVL_, H_, HY_, Q_, SZ_, SH_,
+ AG_, AP_, GSH_, AD_, MS_, NAC_, GN_, UD_) = range(25)
+assert N_STATES == 25 and STATES[SZ_] == "systemic_injury" and STATES[UD_] == "uridine_deficit"
 
 
 def _switch(x, width):
@@ -158,6 +161,10 @@ def derived(params: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
         "r_ast": p["ast_release"],
         "h_max": p["hazard_max"],
         "w_h": p["hazard_width"],
+        "k_zb": p["systemic_injury_rate"],
+        "K_z4": p["systemic_injury_half"] ** 4,
+        "k_zd": LN2 / p["systemic_injury_half_life"],
+        "h_z": p["hazard_systemic"],
         "k_mlung": LN2 / p["msc_lung_half_life"],
         "k_mliv": LN2 / p["msc_liver_half_life"],
         "pot_lung": p["msc_lung_potency"] * exposure,
@@ -225,7 +232,10 @@ def fluxes(y: np.ndarray, d: dict, u: np.ndarray) -> dict[str, np.ndarray]:
         "overload": overload,
         "death": death, "prolif": prolif, "demand": demand, "drive": drive, "engraft": engraft,
         "necrosis": necrosis, "resolution": d["k_xd"] * (1.0 + d["r_ai"] * occ) * X,
-        "embolism": d["k_emb"] * np.maximum(m_lung - d["cap_lung"], 0.0), **drug,
+        "embolism": d["k_emb"] * np.maximum(m_lung - d["cap_lung"], 0.0),
+        "systemic": d["k_zb"] * X2 * X2 / (X2 * X2 + d["K_z4"]) * (1.0 - y[SZ_])
+        - d["k_zd"] * y[SZ_],
+        "systemic_hazard": d["h_z"] * np.maximum(y[SZ_], 0.0), **drug,
     }
 
 
@@ -286,7 +296,11 @@ def rhs(y: np.ndarray, d: dict, u: np.ndarray) -> np.ndarray:
     dy[MLI_] = -(d["k_mliv"] + d["k_eng"]) * y[MLI_]
     dy[EVP_] = -d["k_evp"] * y[EVP_]
     dy[EVL_] = d["f_ev"] * d["k_evp"] * y[EVP_] + d["r_ev"] * (y[MLU_] + y[MLI_]) - d["k_evl"] * y[EVL_]
-    dy[H_] = d["h_max"] * _switch(d["phi_fail"] - fn, d["w_h"])
+    z = np.maximum(y[SZ_], 0.0)
+    X4 = X2 * X2
+    dy[SZ_] = d["k_zb"] * X4 / (X4 + d["K_z4"]) * (1.0 - y[SZ_]) - d["k_zd"] * y[SZ_]
+    dy[SH_] = d["h_z"] * z
+    dy[H_] = d["h_max"] * _switch(d["phi_fail"] - fn, d["w_h"]) + dy[SH_]
     dy[HY_] = d["k_h"] * (1.0 + d["a_h"] * demand - hy)
     dy[Q_] = d["k_q"] * demand * (d["q_max"] - q) - d["k_qd"] * (q - 1.0)
     return dy
@@ -436,6 +450,14 @@ def jacobian(y: np.ndarray, d: dict, u: np.ndarray) -> dict[tuple[int, int], np.
     dhz = -d["h_max"] * (1 - thh * thh) / (2 * d["w_h"])
     for j in (F_, HY_, Q_):
         J[H_, j] = dhz * dfn[j]
+    # systemic injury: built by systemic inflammation, relaxing over weeks; a hazard of its own
+    X4 = X2 * X2
+    zx = X4 / (X4 + d["K_z4"])
+    J[SZ_, X_] = (d["k_zb"] * 4 * X2 * X * d["K_z4"] / (X4 + d["K_z4"]) ** 2 * pos[X_]
+                  * (1.0 - y[SZ_]))
+    J[SZ_, SZ_] = -d["k_zb"] * zx - d["k_zd"]
+    J[SH_, SZ_] = d["h_z"] * (y[SZ_] > 0)
+    J[H_, SZ_] = J[SH_, SZ_]
     if _drug_idle(y, u):
         _drug_jacobian_idle(J, d, one)
     else:
@@ -528,16 +550,17 @@ def _healthy_growth_rate(items: tuple) -> float:
     """Largest growth rate (1/h) of a small perturbation of the healthy state.
 
     The real part of the leading eigenvalue of the Jacobian (:func:`jacobian`) at the healthy
-    state; the cumulative hazard, which only integrates, is left out.  Negative or about zero: a
-    normal liver stays normal.  Clearly positive: the parameter set makes a normal liver fail by
-    itself, for example when critical_mass x metabolic_load approaches the set point or when the
-    death -> inflammation -> injury loop amplifies itself.
+    state; the cumulative hazard and its systemic part, which only integrate, are left out.
+    Negative or about zero: a normal liver stays normal.  Clearly positive: the parameter set
+    makes a normal liver fail by itself, for example when critical_mass x metabolic_load
+    approaches the set point or when the death -> inflammation -> injury loop amplifies itself.
     """
     d = derived({k: np.array([v]) for k, v in items})
     y0 = initial_state(d, 1)
     y0[0] = d["S"]  # the healthy steady state: normal mass at the set point
     u = np.zeros((len(INPUTS), 1))
-    keep = [i for i, name in enumerate(STATES) if name != "cumulative_hazard"]
+    keep = [i for i, name in enumerate(STATES)
+            if name not in ("cumulative_hazard", "systemic_hazard")]
     where = {j: col for col, j in enumerate(keep)}
     jac = np.zeros((len(keep), len(keep)))
     for (i, j), v in jacobian(y0, d, u).items():

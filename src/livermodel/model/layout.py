@@ -24,6 +24,8 @@ STATES: tuple[str, ...] = (
     "cumulative_hazard",
     "hypertrophy",
     "compensation",
+    "systemic_injury",
+    "systemic_hazard",
     "apap_gut",
     "apap_plasma",
     "glutathione",
@@ -92,7 +94,13 @@ VARIABLES: dict[str, tuple[str, str]] = {
     "ev_plasma": ("ug/kg", "extracellular vesicles in plasma (protein)"),
     "ev_liver": ("ug/kg", "extracellular vesicles acting in the liver (protein)"),
     "therapy_effect": ("1", "occupancy of the paracrine therapy effect, 0 to 1"),
-    "cumulative_hazard": ("1", "integrated death hazard"),
+    "systemic_injury": ("1", "extrahepatic injury left by systemic inflammation (organ "
+                        "dysfunction and susceptibility to infection), 0 none, 1 maximal; "
+                        "relaxes over weeks"),
+    "cumulative_hazard": ("1", "integrated death hazard (liver failure and systemic injury)"),
+    "systemic_hazard": ("1", "the part of the cumulative hazard that comes from systemic "
+                        "injury (multi-organ failure, infection) rather than from liver "
+                        "failure"),
     "survival_probability": ("1", "probability of survival so far, exp(-cumulative hazard)"),
 }
 
@@ -102,7 +110,8 @@ VARIABLES: dict[str, tuple[str, str]] = {
 #: each LSODA step several times cheaper than the public order (found by a local search
 #: minimising lower band x (lower + upper band + 1)).  Results are unaffected.
 ORDER = tuple(STATE_INDEX[name] for name in (
-    "nac", "glutathione", "cumulative_hazard", "adducts", "alt_u_per_l", "mito_stress",
+    "systemic_hazard", "systemic_injury", "nac", "glutathione", "cumulative_hazard", "adducts",
+    "alt_u_per_l", "mito_stress",
     "ast_u_per_l", "apap_plasma", "inflammation", "functional_mass", "primed_fraction",
     "growth_signal", "injured_mass", "toxin", "hypertrophy", "compensation", "ev_liver",
     "msc_liver", "msc_lung", "apap_gut", "galactosamine", "uridine_deficit", "ev_plasma"))

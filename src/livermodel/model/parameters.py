@@ -204,6 +204,30 @@ PARAMETERS: tuple[Parameter, ...] = (
        "Width of the rise of the hazard around the failure level Phi_fail (the liver function "
        "below which overload death outruns the fastest division).", "assumption",
        limits=(1e-4, 1.0)),
+    _p("systemic_injury_rate", 0.1, "1/h", (0.01, 1.0), "survival",
+       "Rate at which systemic inflammation builds extrahepatic injury (organ dysfunction and "
+       "the immune dysfunction that lets infections in), at saturating inflammation.",
+       "assumption; systemic inflammation drives extrahepatic organ failure in "
+       "acute-on-chronic liver failure (Claria et al. 2016, Hepatology 64:1249, "
+       "doi:10.1002/hep.28740, abstract)"),
+    _p("systemic_injury_half", 1.0, "1 (relative)", (0.5, 8.0), "survival",
+       "Inflammation at which the build-up of systemic injury is half-maximal (Hill, n = 4: a "
+       "threshold, the spill-over of a systemic inflammatory response).  Above the local "
+       "inflammation of a resection or a survivable rodent toxic injury (peaks below 0.5): "
+       "only a systemic flare injures other organs.", "assumption",
+       limits=(1e-3, 100.0)),
+    _p("systemic_injury_half_life", 336.0, "h", (100.0, 1500.0), "survival",
+       "Half-life with which systemic injury heals once the inflammation is gone (two weeks): "
+       "the risk of death after a flare lasts weeks.",
+       "assumption; in HBV-related ACLF a high IL-6 at week 4 still predicts death in weeks 5-8 "
+       "(hazard ratio 2.39; Zhou et al. 2020, World J Gastroenterol 26:4479, "
+       "doi:10.3748/wjg.v26.i30.4479, abstract)", limits=(1.0, 1e5)),
+    _p("hazard_systemic", 0.009, "1/h", (0.0, 0.03), "survival",
+       "Death hazard at full systemic injury (multi-organ failure, severe infection), on top "
+       "of the hazard of liver failure.  0 switches the systemic route off.",
+       "calibrated to the human-aclf-trial-control arm: 24-week survival 55.6 % with 37.0 % "
+       "of patients dying of multi-organ failure or severe infection (Lin et al. 2017, "
+       "Hepatology 66:209, doi:10.1002/hep.29189, abstract)", limits=(0.0, 1.0)),
     # --- MSC therapy -------------------------------------------------------------------------
     _p("msc_lung_fraction_iv", 0.8, "1", (0.5, 0.95), "msc",
        "Fraction of intravenously infused MSCs trapped in the lungs.",

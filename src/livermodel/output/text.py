@@ -43,6 +43,8 @@ def format_metric(name: str, value, metrics: dict | None = None) -> str:
     """One metric value as shown in tables (times in h/d/wk, masses to 3 digits)."""
     if name == "failure_time_h" and value is None:
         return "no failure"
+    if name == "failure_time_h" and metrics and metrics.get("failure_cause") == "systemic":
+        return f"{format_time(value)}, systemic"  # the liver held; other organs failed
     if name.endswith("_time_h"):
         return format_time(value)
     if value is None:

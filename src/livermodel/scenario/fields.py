@@ -204,6 +204,9 @@ EXPECT: dict[str, tuple[Field, str, str]] = {
     "mode": (Field("mode", "choice", "Response mode.", choices=("normal", "suppressed", "failure")),
              "mode", "eq"),
     "failed": (Field("failed", "bool", "Whether the liver fails."), "failed", "eq"),
+    "failure_cause": (Field("failure_cause", "choice", "What the failure came from: the liver, "
+                            "or the systemic injury of a systemic inflammation.",
+                            choices=("liver", "systemic")), "failure_cause", "eq"),
     "failed_by": (Field("failed_by", "time", "The liver fails no later than this.", minimum=0.0),
                   "failure_time_h", "le"),
     "failed_after": (Field("failed_after", "time", "The liver fails, but not before this.",

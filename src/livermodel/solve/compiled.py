@@ -39,11 +39,13 @@ KEYS = ("pot_liver", "pot_lung", "pot_ev", "ec50", "e_ad", "k_tox", "n_tox", "K_
         "ka", "f_a", "Vd", "Vg", "Kg", "Vs", "Ks", "k_cyp", "k_ren", "phi_a", "P_gsh", "k_syn",
         "G_max", "K_trap2", "k_ad", "n_ad", "K_ad_n", "k_ms", "k_nec", "V_n", "k_n", "E_n", "K_n",
         "k_gal", "k_ud", "K_ud", "k_ur", "k_gi", "K_gi4", "syn_slope", "K_s4", "c_gsh", "a_ms",
-        "s_g", "r_ai", "k_emb", "cap_lung")
+        "s_g", "r_ai", "k_emb", "cap_lung",
+        # 92-95: systemic injury and its hazard
+        "k_zb", "K_z4", "k_zd", "h_z")
 
 # place of each public state in one run's block of the solver vector (compile-time constants)
-(P0, P1, P2, P3, P4, P5, P6, P7, P8, P9, P10, P11, P12, P13, P14,
- P15, P16, P17, P18, P19, P20, P21, P22) = (int(i) for i in POS)
+(P0, P1, P2, P3, P4, P5, P6, P7, P8, P9, P10, P11, P12, P13, P14, P15, P16,
+ P17, P18, P19, P20, P21, P22, P23, P24) = (int(i) for i in POS)
 #: Acetaminophen mg -> NAPQI umol (a compile-time constant).
 MG_TO_UMOL = 1000.0 / APAP_MOLAR_MASS
 NS = len(POS)
@@ -82,20 +84,20 @@ def _rhs_flat(yf, D, U, out):  # pragma: no cover - run compiled (coverage canno
         total = F + I
         fn = cq * hy * F
         # acetaminophen, NAC and galactosamine (livermodel.model.equations.drug_terms)
-        ag, ms = yf[b + P15], yf[b + P19]
+        ag, ms = yf[b + P17], yf[b + P21]
         galn = 0.0
         necrosis = 0.0
         sens = 1.0
         arrest = 0.0
-        if (ag != 0.0 or yf[b + P16] != 0.0 or yf[b + P17] != 1.0 or yf[b + P18] != 0.0
-                or ms != 0.0 or yf[b + P20] != 0.0 or yf[b + P21] != 0.0 or yf[b + P22] != 0.0
+        if (ag != 0.0 or yf[b + P18] != 0.0 or yf[b + P19] != 1.0 or yf[b + P20] != 0.0
+                or ms != 0.0 or yf[b + P22] != 0.0 or yf[b + P23] != 0.0 or yf[b + P24] != 0.0
                 or U[r, 2] != 0.0):
-            C = max(yf[b + P16], 0.0)
-            Gs = max(yf[b + P17], 0.0)
-            A = max(yf[b + P18], 0.0)
-            N = max(yf[b + P20], 0.0)
-            Dg = max(yf[b + P21], 0.0)
-            W = max(yf[b + P22], 0.0)
+            C = max(yf[b + P18], 0.0)
+            Gs = max(yf[b + P19], 0.0)
+            A = max(yf[b + P20], 0.0)
+            N = max(yf[b + P22], 0.0)
+            Dg = max(yf[b + P23], 0.0)
+            W = max(yf[b + P24], 0.0)
             L = (1.0 - q[64]) + q[64] * min(fn, CAP)
             hepatic = (q[58] / (q[59] + C) + q[60] / (q[61] + C) + q[62]) * C * L
             napqi = q[62] * C * L * MG_TO_UMOL
@@ -114,16 +116,16 @@ def _rhs_flat(yf, D, U, out):  # pragma: no cover - run compiled (coverage canno
             sens = 1.0 + q[88] * arrest
             S4 = max(ms, 0.0) ** 4
             necrosis = q[73] * S4 / (S4 + q[85]) * anti_death * F
-            out[b + P15] = -q[55] * ag
-            out[b + P16] = (q[56] * q[55] * ag - hepatic - q[63] * C) / q[57]
-            out[b + P17] = synth - q[66] * Gs - napqi * trap / q[65]
-            out[b + P18] = napqi * (1.0 - trap) - q[69] * A
-            out[b + P19] = q[72] * (s_ad * (1.0 - q[86] * trap + q[87] * S4 / (S4 + q[85])) - ms)
-            out[b + P20] = U[r, 2] / q[74] - q[75] * N
-            out[b + P21] = -q[78] * q[80] * Dg / (Dg + q[80])
-            out[b + P22] = uptake - q[81] * W
+            out[b + P17] = -q[55] * ag
+            out[b + P18] = (q[56] * q[55] * ag - hepatic - q[63] * C) / q[57]
+            out[b + P19] = synth - q[66] * Gs - napqi * trap / q[65]
+            out[b + P20] = napqi * (1.0 - trap) - q[69] * A
+            out[b + P21] = q[72] * (s_ad * (1.0 - q[86] * trap + q[87] * S4 / (S4 + q[85])) - ms)
+            out[b + P22] = U[r, 2] / q[74] - q[75] * N
+            out[b + P23] = -q[78] * q[80] * Dg / (Dg + q[80])
+            out[b + P24] = uptake - q[81] * W
         else:  # no drug in this run: every drug derivative is zero
-            for k in (P15, P16, P17, P18, P19, P20, P21, P22):
+            for k in (P17, P18, P19, P20, P21, P22, P23, P24):
                 out[b + k] = 0.0
         injury = (tox + q[8] * X2 / (X2 + q[9]) * sens + U[r, 0] + galn) * F
         die_inj = q[10] * (1.0 + q[11] * X) * anti_death * I
@@ -147,7 +149,11 @@ def _rhs_flat(yf, D, U, out):  # pragma: no cover - run compiled (coverage canno
         out[b + P9] = -(q[37] + q[38]) * y9
         out[b + P10] = -q[39] * y10
         out[b + P11] = q[40] * q[39] * y10 + q[41] * (y8 + y9) - q[42] * y11
-        out[b + P12] = q[43] * (0.5 * (1.0 + np.tanh((q[54] - fn) / q[44])))
+        z = yf[b + P15]
+        X4 = X2 * X2
+        out[b + P15] = q[92] * X4 / (X4 + q[93]) * (1.0 - z) - q[94] * z
+        out[b + P16] = q[95] * max(z, 0.0)
+        out[b + P12] = q[43] * (0.5 * (1.0 + np.tanh((q[54] - fn) / q[44]))) + out[b + P16]
         out[b + P13] = q[49] * (1.0 + q[50] * demand - hy)
         out[b + P14] = q[51] * demand * (q[52] - cq) - q[53] * (cq - 1.0)
     return out

@@ -29,8 +29,10 @@ arms within an individual is the effect of what differs between the arms.
 interval (Wilson 1927, J Am Stat Assoc 22:209; Brown, Cai & DasGupta 2001, Stat Sci 16:101,
 who recommend it over the Wald interval for small n).  Survival curves are Kaplan-Meier
 estimates (Kaplan & Meier 1958, J Am Stat Assoc 53:457) from ``failure_time_h``, censored at the
-horizon, with Greenwood 95 % bands.  The paired difference in survival counts the discordant
-pairs (survives in the arm but not in the control, and the reverse) with an exact McNemar test.
+horizon, with Greenwood 95 % bands.  ``deaths_by_cause`` counts the failed individuals by
+``failure_cause`` (``liver`` or ``systemic``, see :mod:`livermodel.metrics`).  The paired
+difference in survival counts the discordant pairs (survives in the arm but not in the control,
+and the reverse) with an exact McNemar test.
 """
 
 from __future__ import annotations
@@ -206,9 +208,11 @@ class Arm:
         n = int(ok.sum())
         k = int((self.survived & ok).sum())
         lo, hi = wilson_interval(k, n, conf)
+        causes = [m.get("failure_cause") for m in self.metrics if m.get("failed")]
         return {"label": self.label, "scenario": getattr(self.scenario, "name", None),
                 "n": n, "survivors": k, "survival_fraction": k / n if n else None,
-                "ci_low": lo, "ci_high": hi, "failed_solves": int((~ok).sum())}
+                "ci_low": lo, "ci_high": hi, "failed_solves": int((~ok).sum()),
+                "deaths_by_cause": {c: causes.count(c) for c in ("liver", "systemic")}}
 
     def values(self, metric: str) -> np.ndarray:
         horizon = self.scenario.duration_h

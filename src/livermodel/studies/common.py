@@ -16,7 +16,7 @@ from pathlib import Path
 import numpy as np
 
 from livermodel.errors import LivermodelError, did_you_mean
-from livermodel.metrics import METRICS
+from livermodel.metrics import LABELS, METRICS
 
 CHUNK = 2048
 
@@ -31,10 +31,10 @@ def check_metric(name: str, *, numeric: bool = False, key: str = "--metric") -> 
         raise LivermodelError(f"unknown metric '{name}'", key=key,
                               expected=f"one of {', '.join(METRICS)}", found=repr(name),
                               suggestion=did_you_mean(name, METRICS))
-    if numeric and name == "mode":
-        raise LivermodelError("the metric 'mode' is a label, not a number", key=key,
+    if numeric and name in LABELS:
+        raise LivermodelError(f"the metric '{name}' is a label, not a number", key=key,
                               expected="a numeric metric such as final_mass or "
-                              "survival_probability, or 'failed' (0/1)", found="'mode'")
+                              "survival_probability, or 'failed' (0/1)", found=repr(name))
     return name
 
 

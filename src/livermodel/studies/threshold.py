@@ -36,7 +36,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from livermodel.errors import LivermodelError
-from livermodel.metrics import METRICS
+from livermodel.metrics import LABELS, METRICS
 from livermodel.studies.common import check_metric, metric_value
 
 __all__ = ["ThresholdResult", "CurvePoint", "find_threshold", "outcome_names", "normalise_key"]
@@ -199,9 +199,9 @@ def find_threshold(scenario, key: str, low=None, high=None, *, spec: str | None 
         scenario = load_scenario(scenario)
     key = normalise_key(key)
     check_metric(metric)
-    if metric == "mode":
+    if metric in LABELS:
         raise LivermodelError("a threshold needs 'failed' or a numeric metric with --level",
-                              key="--metric", found="'mode'")
+                              key="--metric", found=repr(metric))
     if metric != "failed" and level is None:
         raise LivermodelError(f"the numeric metric '{metric}' needs a level to cross", key="--level",
                               expected="e.g. --metric final_mass --level 0.9",

@@ -26,6 +26,7 @@ from livermodel.model.layout import STATES, VARIABLES
 from livermodel.model.parameters import BY_NAME, NAMES, PARAMETERS, SPECIES
 from livermodel.teach.lexicon import (
     DEFINITIONS,
+    DEMO_FOR,
     DEMO_METRICS,
     DEMO_SCENARIOS,
     EQUATIONS,
@@ -155,7 +156,7 @@ def parameter_demo(name: str, *, scenario: str | None = None) -> dict:
     from livermodel.solve.simulate import simulate_batch
 
     par = check_name(name, key="PARAM")
-    scenario = scenario or DEMO_SCENARIOS[par.group]
+    scenario = scenario or DEMO_FOR.get(par.name) or DEMO_SCENARIOS[par.group]
     sc = load_scenario(scenario)
     base = float(sc.parameters[name])
     lo, hi = par.bounds

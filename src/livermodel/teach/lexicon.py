@@ -215,6 +215,11 @@ EQUATIONS: tuple[Equation, ...] = (
              "death hazard of the animal or patient rises as liver function falls below the "
              "failure level (not scaled: systemic death is as fast in every species)",
              ("hazard_max", "hazard_width")),
+        Term("+ hazard_systemic * Z",
+             "systemic injury adds a hazard of its own (multi-organ failure, severe infection), "
+             "whatever the liver does", ("hazard_systemic",),
+             "calibrated to the control arm of Lin et al. 2017 (37.0 % died of multi-organ "
+             "failure or infection)"),
     ), "survival_probability = exp(-H); the run has failed once it falls below one half."),
     Equation("hypertrophy", "dh/dt", (
         Term("hypertrophy_rate * (1 + hypertrophy_gain * u - h)",
@@ -229,6 +234,21 @@ EQUATIONS: tuple[Equation, ...] = (
              "calibrated to human donors (Aoki et al. 2011)"),
         Term("- ln2/compensation_half_life * (q - 1)", "the adaptation relaxes over years",
              ("compensation_half_life",), "assumption"),
+    )),
+    Equation("systemic_injury", "dZ/dt", (
+        Term("systemic_injury_rate * X^4/(X^4 + systemic_injury_half^4) * (1 - Z)",
+             "a systemic inflammation (above systemic_injury_half) injures other organs and "
+             "the immune defence; local inflammation (a resection, a survivable rodent injury) "
+             "hardly does", ("systemic_injury_rate", "systemic_injury_half"),
+             "Claria et al. 2016 (systemic inflammation drives organ failure in ACLF)"),
+        Term("- ln2/systemic_injury_half_life * Z",
+             "the injury heals over weeks once the inflammation is gone, so the risk of death "
+             "outlasts the flare", ("systemic_injury_half_life",),
+             "Zhou et al. 2020 (IL-6 at week 4 predicts death in weeks 5-8)"),
+    )),
+    Equation("systemic_hazard", "dH_s/dt", (
+        Term("hazard_systemic * Z", "the part of the hazard that comes from systemic injury "
+             "(counted in H as well; failure_cause compares the two)", ("hazard_systemic",)),
     )),
 ) + DRUG_EQUATIONS
 
@@ -324,6 +344,13 @@ RAISING: dict[str, str] = {
                   "critical level (survival falls).",
     "hazard_width": "makes the death hazard rise gradually: some risk already above the "
                     "critical level.",
+    "systemic_injury_rate": "lets a systemic inflammation injure other organs faster (more "
+                            "deaths of multi-organ failure after a large flare).",
+    "systemic_injury_half": "raises the inflammation a flare needs before it injures other "
+                            "organs (fewer systemic deaths).",
+    "systemic_injury_half_life": "makes the injury of other organs last longer after a flare, "
+                                 "so deaths come later and more often.",
+    "hazard_systemic": "makes systemic injury more lethal (0 switches the systemic route off).",
     "msc_lung_fraction_iv": "traps more IV MSCs in the lungs, where they act only through "
                             "secreted factors and die within a day.",
     "msc_liver_fraction_iv": "delivers more IV MSCs to the liver, where they act most strongly.",
@@ -472,11 +499,16 @@ MECHANISMS: dict[str, Mechanism] = {m.name: m for m in (
     Mechanism(
         "survival", "The survival hazard",
         "The animal or patient dies with a hazard that rises as a smooth step when functional mass "
-        "falls below the critical level; survival probability is exp(-H). It is a hazard on "
-        "functional mass, not a model of extrahepatic organ failure.",
-        ("cumulative_hazard",),
-        ("hazard_max", "hazard_width", "critical_mass", "metabolic_load"),
-        "assumption (untreated acute liver failure kills within days)",
+        "falls below the critical level; survival probability is exp(-H). A systemic "
+        "inflammation (an ACLF flare) also injures other organs: that systemic injury Z heals "
+        "over weeks and adds a hazard of its own, so a patient whose liver recovers can still "
+        "die of multi-organ failure or infection (metric failure_cause). It is a one-variable "
+        "summary of extrahepatic organ failure, not a model of each organ.",
+        ("cumulative_hazard", "systemic_injury", "systemic_hazard"),
+        ("hazard_max", "hazard_width", "critical_mass", "metabolic_load", "systemic_injury_rate",
+         "systemic_injury_half", "systemic_injury_half_life", "hazard_systemic"),
+        "assumption (untreated acute liver failure kills within days); Claria et al. 2016; "
+        "Zhou et al. 2020; Lin et al. 2017 (causes of death)",
         "livermodel run fulminant"),
 ) + DRUG_MECHANISMS}
 
@@ -496,6 +528,13 @@ DEMO_SCENARIOS: dict[str, str] = {
     "acetaminophen": "mouse-apap-300",
     "nac": "human-apap-nac-4h",
     "galactosamine": "fulminant",
+}
+
+#: Parameters shown in another scenario than their group's: the systemic route matters only
+#: where a systemic flare injures other organs.
+DEMO_FOR: dict[str, str] = {
+    name: "human-aclf-msc" for name in ("systemic_injury_rate", "systemic_injury_half",
+                                        "systemic_injury_half_life", "hazard_systemic")
 }
 
 DEMO_METRICS = ("mode", "nadir_mass", "recovery_time_h", "failure_time_h", "alt_peak_u_per_l",

@@ -53,7 +53,7 @@ def _chunk_csv(plan: Plan, out: dict) -> str:
 
 
 def _convert(name: str, text: str, numeric_keys: set[str]):
-    from livermodel.metrics import METRICS
+    from livermodel.metrics import LABELS, METRICS
 
     if name == "run":
         return int(text)
@@ -65,7 +65,7 @@ def _convert(name: str, text: str, numeric_keys: set[str]):
             return None
         if unit == "bool":
             return text == "True"
-        if name == "mode":
+        if name in LABELS:
             return text
         return float(text)
     if text == "":
