@@ -137,7 +137,6 @@ def compute(result) -> dict:
     if F[i_nadir] >= RECOVERY_LEVEL * S:
         recovery = 0.0  # never below the recovery level: nothing to recover from
     fail_t = failure_time(t, surv)
-    cause = failure_cause(surv, result["systemic_hazard"]) if fail_t is not None else None
     alt = result["alt_u_per_l"]
     i_alt = int(np.argmax(alt))
     prolif = result["proliferation"]
@@ -162,7 +161,7 @@ def compute(result) -> dict:
         "recovery_time_h": recovery,
         "failed": fail_t is not None,
         "failure_time_h": fail_t,
-        "failure_cause": cause,
+        "failure_cause": failure_cause(surv, result["systemic_hazard"]),
         "alt_peak_u_per_l": float(alt[i_alt]),
         "alt_peak_time_h": float(t[i_alt]),
         "proliferation_peak_time_h": prolif_peak,

@@ -137,7 +137,8 @@ def _state_unit(state: str) -> str:
 
 
 F, I, X, T = (_pos(s) for s in ("functional_mass", "injured_mass", "inflammation", "toxin"))
-Z_S = _pos("systemic_injury")
+#: the hazard of systemic injury: the rate of systemic_hazard, and a part of cumulative_hazard's
+SYSTEMIC_HAZARD = f"hazard_systemic * {_pos('systemic_injury')}"
 M_LUNG, M_LIV, EV_LIV = (_pos(s) for s in ("msc_lung", "msc_liver", "ev_liver"))
 C_AP, G_SH, A_D, M_S, N_AC, G_N, U_D = (_pos(s) for s in (
     "apap_plasma", "glutathione", "adducts", "mito_stress", "nac", "galactosamine",
@@ -294,7 +295,7 @@ RATE_RULES: dict[str, str] = {
     "cumulative_hazard": (
         f"hazard_max * {HALF}"
         f" * ({ONE} + tanh((failure_level - liver_function) / hazard_width))"
-        f" + hazard_systemic * {Z_S}"
+        f" + {SYSTEMIC_HAZARD}"
     ),
     "hypertrophy": (
         f"hypertrophy_rate / time_scale * ({ONE} + hypertrophy_gain * demand_drive - hypertrophy)"
@@ -307,7 +308,7 @@ RATE_RULES: dict[str, str] = {
         f"systemic_injury_rate * {X}^4 / ({X}^4 + systemic_injury_half^4)"
         f" * ({ONE} - systemic_injury) - {LN2} / systemic_injury_half_life * systemic_injury"
     ),
-    "systemic_hazard": f"hazard_systemic * {Z_S}",
+    "systemic_hazard": SYSTEMIC_HAZARD,
     "apap_gut": "-apap_absorption_rate * apap_gut",
     "apap_plasma": (
         "(apap_bioavailability * apap_absorption_rate * apap_gut - apap_hepatic"

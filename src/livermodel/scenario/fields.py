@@ -8,6 +8,7 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
+from livermodel.metrics import LABELS
 from livermodel.model.parameters import SPECIES
 from livermodel.model.schedule import MAX_DOSES, MAX_PULSES, ROUTES_EV, ROUTES_MSC  # noqa: F401
 from livermodel.solve.simulate import METHODS
@@ -201,12 +202,12 @@ SWEEP_FIELDS = (
 #: Comparisons: ``eq`` equal; ``le``/``ge`` metric <= / >= value (a missing metric fails);
 #: ``le_or_none``: metric is None or > value ("not recovered by").
 EXPECT: dict[str, tuple[Field, str, str]] = {
-    "mode": (Field("mode", "choice", "Response mode.", choices=("normal", "suppressed", "failure")),
+    "mode": (Field("mode", "choice", "Response mode.", choices=LABELS["mode"]),
              "mode", "eq"),
     "failed": (Field("failed", "bool", "Whether the liver fails."), "failed", "eq"),
     "failure_cause": (Field("failure_cause", "choice", "What the failure came from: the liver, "
                             "or the systemic injury of a systemic inflammation.",
-                            choices=("liver", "systemic")), "failure_cause", "eq"),
+                            choices=LABELS["failure_cause"]), "failure_cause", "eq"),
     "failed_by": (Field("failed_by", "time", "The liver fails no later than this.", minimum=0.0),
                   "failure_time_h", "le"),
     "failed_after": (Field("failed_after", "time", "The liver fails, but not before this.",

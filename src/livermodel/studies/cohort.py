@@ -44,6 +44,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from livermodel.errors import LivermodelError, count_text
+from livermodel.metrics import LABELS
 from livermodel.scenario.blocks import MAX_COHORT_SIZE, _parse_distribution, parse_cohort_block
 from livermodel.studies.common import check_metric, evaluate, metric_value, rng
 
@@ -212,7 +213,7 @@ class Arm:
         return {"label": self.label, "scenario": getattr(self.scenario, "name", None),
                 "n": n, "survivors": k, "survival_fraction": k / n if n else None,
                 "ci_low": lo, "ci_high": hi, "failed_solves": int((~ok).sum()),
-                "deaths_by_cause": {c: causes.count(c) for c in ("liver", "systemic")}}
+                "deaths_by_cause": {c: causes.count(c) for c in LABELS["failure_cause"]}}
 
     def values(self, metric: str) -> np.ndarray:
         horizon = self.scenario.duration_h
