@@ -49,7 +49,7 @@ def test_recovers_known_parameters_from_synthetic_data(phx):
 
 def test_rat_phx70_fit_lands_inside_the_sds(phx):
     data = read_data("rat_phx70_volume")
-    assert len(data) == 8 and data.variables == ["total_mass"]
+    assert len(data) == 8 and data.variables == ["liver_volume"]
     res = fit(phx, data, ["division_rate", "priming_rate"])
     assert res.within_sd.all(), res.residuals
     assert 0.01 <= res.estimates["division_rate"] <= 0.2
@@ -75,6 +75,7 @@ def test_calibrated_scenario_loads_back(phx, tmp_path):
 @pytest.mark.parametrize("content,fragment", [
     ("time_h,variable,value\n1,total_mass,0.5\n", "sd"),
     ("time_h,variable,value,sd\n1,total_mas,0.5,0.1\n", "total_mass"),
+    ("time_h,variable,value,sd\n1,liver_volum,0.5,0.1\n", "liver_volume"),
     ("time_h,variable,value,sd\n1,total_mass,0.5,0\n", "sd > 0"),
     ("time_h,variable,value,sd\n1,total_mass,x,0.1\n", "numbers"),
     ("time_h,variable,value,sd\n", "no rows"),

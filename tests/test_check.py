@@ -62,8 +62,6 @@ def test_check_data_compares_every_shipped_data_set_and_draws_them(tmp_path):
 
 def test_every_shipped_data_file_names_its_source():
     for path in sorted(data_dir().glob("*.csv")):
-        if path.name == "rat_phx70_volume.csv":
-            continue  # documented in data/README.md, read by livermodel fit
         _rows, header = read_table(path.name)
         text = " ".join(header)
         assert "doi:" in text or "et al." in text or text.startswith("SYNTHETIC"), path.name

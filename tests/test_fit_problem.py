@@ -150,6 +150,17 @@ def test_petab_export_passes_petablint(tmp_path):
     d = read_data("rat_phx70_volume")
     np.testing.assert_array_equal(m.measurement.to_numpy(), d.value)
     np.testing.assert_array_equal(m.noiseParameters.astype(float).to_numpy(), d.sd)
+    # the volumes are observed as liver_volume, which the SBML computes as volume = mass x
+    # hypertrophy (an assignment rule), not as the cell mass
+    assert set(m.observableId) == {"obs_liver_volume"}
+    assert pp.observable_df.loc["obs_liver_volume", "observableFormula"] == "liver_volume"
+    import libsbml
+
+    rules = {r.getVariable(): libsbml.formulaToL3String(r.getMath())
+             for r in pp.sbml_model.getListOfRules() if r.isAssignment()}
+    assert rules["liver_volume"] == "hypertrophy * total_mass"
+    assert "functional_mass" in rules["total_mass"] and "injured_mass" in rules["total_mass"]
+    assert "hypertrophy" not in rules["total_mass"]
 
 
 def test_petab_export_with_conditions_and_per_arm_parameters(tmp_path):
@@ -189,18 +200,22 @@ import pandas as pd
 
 folder = sys.argv[1]
 meas = pd.read_csv(folder + "/measurements.tsv", sep="\\t")
+obs = pd.read_csv(folder + "/observables.tsv", sep="\\t").set_index("observableId")
 pars = pd.read_csv(folder + "/parameters.tsv", sep="\\t").set_index("parameterId")
+(observable,) = set(meas.observableId)
+formula = obs.loc[observable, "observableFormula"]  # an SBML id: the quantity COPASI fits
 basico.load_model(folder + "/model.xml")
 names = {r.sbml_id: r.display_name for r in basico.get_parameters().itertuples()}
 basico.set_task_settings(basico.T.TIME_COURSE, {"method": {
     "Relative Tolerance": 1e-10, "Absolute Tolerance": 1e-12}})
 basico.add_experiment("volume", pd.DataFrame({
-    "Time": meas.time.to_numpy(), names["total_mass"]: meas.measurement.to_numpy()}),
+    "Time": meas.time.to_numpy(), names[formula]: meas.measurement.to_numpy()}),
     data_dir=folder)
 row = pars.loc["division_rate"]
 basico.set_fit_parameters([{"name": names["division_rate"], "lower": row.lowerBound,
                             "upper": row.upperBound, "start": row.nominalValue}])
 sol = basico.run_parameter_estimation(method="Levenberg - Marquardt", update_model=True)
+print(formula)
 print(repr(float(sol["sol"].iloc[0])))
 """
 
@@ -213,10 +228,11 @@ def test_fit_agrees_with_copasi_on_the_exported_problem(tmp_path):
     if importlib.util.find_spec("basico") is None:  # not imported here: it changes the locale
         pytest.skip("copasi-basico is not installed")
     d = read_data("rat_phx70_volume")
+    assert d.variables == ["liver_volume"]
     d = FitData(d.time_h, d.variable, d.value, np.full(len(d), 0.05), "volume, sd 0.05")
     csv = "time_h,variable,value,sd\n" + "".join(
-        f"{t!r},total_mass,{v!r},0.05\n" for t, v in zip(d.time_h.tolist(), d.value.tolist(),
-                                                         strict=True))
+        f"{t!r},liver_volume,{v!r},0.05\n" for t, v in zip(d.time_h.tolist(), d.value.tolist(),
+                                                           strict=True))
     (tmp_path / "sd005.csv").write_text(csv)
     r = CliRunner().invoke(_app(), ["export", "rat-phx-70", "--format", "petab", "--data",
                                     str(tmp_path / "sd005.csv"), "--params", "division_rate",
@@ -231,5 +247,6 @@ def test_fit_agrees_with_copasi_on_the_exported_problem(tmp_path):
     run = subprocess.run([sys.executable, str(tmp_path / "copasi_fit.py"), str(tmp_path / "pe")],
                          capture_output=True, text=True, timeout=300)
     assert run.returncode == 0, run.stderr
-    theirs = float(run.stdout.strip().splitlines()[-1])
-    assert ours == pytest.approx(theirs, rel=1e-4)
+    formula, theirs = run.stdout.strip().splitlines()[-2:]
+    assert formula == "liver_volume"  # COPASI fits the observable the export declares
+    assert ours == pytest.approx(float(theirs), rel=1e-4)

@@ -64,11 +64,12 @@ def test_hepatectomy_threshold_and_species(runs):
 
 
 def test_rat_phx_follows_the_ultrasound_data(runs):
-    """Barnhart et al. means +- 2 SD at 24, 48, 96 and 168 h (model brief)."""
+    """Barnhart et al. ultrasound volumes, means +- 2 SD at 24, 48, 96 and 168 h (model brief):
+    what ultrasound sees is the liver volume (mass x hypertrophy), not the cell mass."""
     result = runs["rat-phx-70"][1]
     data = {24: (0.51, 0.09), 48: (0.68, 0.09), 96: (0.88, 0.04), 168: (0.93, 0.09)}
     for t, (mean, sd) in data.items():
-        assert abs(result.at("total_mass", t) - mean) <= 2 * sd, t
+        assert abs(result.at("liver_volume", t) - mean) <= 2 * sd, t
 
 
 def test_nac_helps_when_early_and_not_after_the_point_of_no_return(runs):

@@ -79,8 +79,8 @@ def read_data(path) -> FitData:
                                   expected="4 cells: time_h,variable,value,sd") from None
         if cells["variable"] not in names:
             raise LivermodelError(f"unknown variable '{cells['variable']}'", source=str(p), line=line,
-                                  expected="a trajectory variable such as total_mass, "
-                                  "functional_mass or alt_u_per_l",
+                                  expected="a trajectory variable such as liver_volume, "
+                                  "total_mass or alt_u_per_l",
                                   suggestion=did_you_mean(cells["variable"], names))
         try:
             nums = [float(cells[c]) for c in ("time_h", "value", "sd")]

@@ -1,8 +1,8 @@
 """Calibration: least-squares fitting of chosen parameters to measured time courses.
 
 The data are a table with columns ``time_h, variable, value, sd``: one row per measured point,
-``variable`` a trajectory variable (``total_mass`` for liver volume, ``functional_mass``,
-``alt_u_per_l``, ...; several may be mixed), ``sd`` its standard deviation (> 0).  The fit
+``variable`` a trajectory variable (``liver_volume`` for a measured volume, ``total_mass`` for
+hepatocyte mass, ``alt_u_per_l``, ...; several may be mixed), ``sd`` its standard deviation (> 0).  The fit
 minimises the weighted sum of squares
 
 .. math::  \\chi^2(\\theta) = \\sum_i \\left(\\frac{y(t_i; \\theta) - v_i}{sd_i}\\right)^2
