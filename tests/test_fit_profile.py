@@ -169,3 +169,33 @@ def test_calibrated_scenario_has_full_precision_and_reproduces_chi2(tmp_path):
     assert back.parameters["division_rate"] == res.estimates["division_rate"]  # exactly
     doc = json.loads((tmp_path / "f" / "fit.json").read_text())
     assert doc["reproduced_chi2"] == pytest.approx(res.chi2, rel=1e-9)
+
+
+def test_a_long_verdict_stays_over_its_own_profile_panel():
+    """Two profile panels side by side (the paper layout of a two-parameter fit): the title of
+    a not-identifiable parameter is wrapped inside the figure, clear of its neighbour, and a
+    parameter on its bound is flagged in red."""
+    from livermodel.figures.fit import profile_axes
+    from livermodel.figures.studies import new_figure
+    from livermodel.figures.style import LAYOUT, OKABE_ITO, style_context
+    from livermodel.studies.profile import Profile
+
+    grid = np.linspace(0.03, 0.3, 9)
+    flat = Profile("priming_rate", 0.033, grid, np.linspace(0, 0.2, 9), np.zeros((9, 2)),
+                   None, None, (0.03, 0.3))
+    closed = Profile("division_rate", 0.09, grid, 40 * (grid - 0.09) ** 2 / 0.01, np.zeros((9, 2)),
+                     0.07, 0.12, (0.03, 0.3))
+    with style_context("paper") as layout:
+        assert layout is LAYOUT["paper"]
+        fig, (left, right) = new_figure(layout["width"], 2 * layout["row_height"], 2)
+        profile_axes(left, closed, at_bound="upper")
+        profile_axes(right, flat)
+        fig.canvas.draw()
+    # a parameter on its bound is said in the figure too, in the warning colour
+    assert left.get_title(loc="left").startswith("ON THE UPPER BOUND")
+    assert left._left_title.get_color() == OKABE_ITO["vermillion"]  # the loc="left" title
+    renderer = fig.canvas.get_renderer()
+    box_l, box_r = (ax._left_title.get_window_extent(renderer) for ax in (left, right))
+    assert "not identifiable" in right.get_title(loc="left")
+    assert "\n" in right.get_title(loc="left")  # wrapped, not one long line
+    assert box_r.x1 <= fig.bbox.x1 + 1 and box_l.x1 <= box_r.x0

@@ -16,6 +16,18 @@ from livermodel.figures.studies import new_figure, note
 __all__ = ["fit_figure", "profile_axes"]
 
 
+def _fill(text: str, ax, fontsize) -> str:
+    """``text`` with every line wrapped to the width of ``ax`` (a bold title at ``fontsize``
+    takes about 0.62 em per character), so that a long verdict stays over its own panel."""
+    import textwrap
+
+    from matplotlib.font_manager import FontProperties
+
+    width_pt = ax.figure.get_figwidth() * ax.get_position().width * 72
+    chars = max(20, int(width_pt / (0.62 * FontProperties(size=fontsize).get_size_in_points())))
+    return "\n".join(textwrap.fill(line, chars) for line in text.split("\n"))
+
+
 def profile_axes(ax, prof, *, at_bound: str | None = None):
     """Draw one :class:`~livermodel.studies.profile.Profile` on ``ax``; returns ``ax``."""
     from livermodel.figures.style import OKABE_ITO, REFERENCE_COLOR
@@ -44,7 +56,7 @@ def profile_axes(ax, prof, *, at_bound: str | None = None):
     words = prof.verdict.replace("; ", ";\n").replace(" (Δχ²", "\n(Δχ²")
     if at_bound:
         words = f"ON THE {at_bound.upper()} BOUND of its range\n" + words
-    ax.set_title(words, loc="left", fontsize="small", color=colour)
+    ax.set_title(_fill(words, ax, "small"), loc="left", fontsize="small", color=colour)
     ax.legend(loc="upper center", fontsize="x-small")
     return ax
 
@@ -116,7 +128,8 @@ def fit_figure(result, *, style: str = "paper"):
             if k in result.profiles:
                 p = result.profiles[k]
                 a, b = p.low, p.high
-                text += (f"  (profile 95 % {'—' if a is None else f'{a:.3g}'} to "
+                text += ("  (not identifiable: no profile limit)" if a is None and b is None else
+                         f"  (profile 95 % {'—' if a is None else f'{a:.3g}'} to "
                          f"{'—' if b is None else f'{b:.3g}'})")
             else:
                 text += f"  (95 % CI {result.ci[k][0]:.3g} to {result.ci[k][1]:.3g})"
