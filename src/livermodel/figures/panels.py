@@ -1,0 +1,345 @@
+"""Figures: the panels of the time-course figure, each drawn on a matplotlib ``Axes``.
+
+Each ``plot_*`` function takes an ``Axes`` and a *run* (see :mod:`livermodel.figures.timecourse`),
+draws on it and returns it; :func:`mark_events` and :func:`label_events` mark insults and doses.
+:mod:`livermodel.figures.timecourse` assembles them into whole figures and re-exports them.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from livermodel.figures.style import (
+    FAILURE_COLOR,
+    OKABE_ITO,
+    REFERENCE_COLOR,
+    time_axis,
+)
+from livermodel.metrics import failure_cause, failure_level, failure_time
+from livermodel.model.schedule import EVENT_LABELS
+
+#: Colours of variables in a single-run figure (in a comparison, colour is the arm).
+VARIABLE_COLORS: dict[str, str] = {
+    "functional_mass": OKABE_ITO["blue"],
+    "liver_function": OKABE_ITO["blue"],
+    "liver_volume": OKABE_ITO["sky_blue"],
+    "injured_mass": OKABE_ITO["vermillion"],
+    "proliferation": OKABE_ITO["bluish_green"],
+    "death_flux": OKABE_ITO["vermillion"],
+    "inflammation": OKABE_ITO["vermillion"],
+    "growth_signal": OKABE_ITO["bluish_green"],
+    "alt_u_per_l": OKABE_ITO["reddish_purple"],
+    "msc_lung": OKABE_ITO["sky_blue"],
+    "msc_liver": OKABE_ITO["blue"],
+    "ev_liver": OKABE_ITO["orange"],
+    "therapy_effect": OKABE_ITO["bluish_green"],
+}
+
+SOLID, DASHED, DOTTED, DASHDOT = "-", (0, (4, 2)), (0, (1, 1.5)), (0, (5, 2, 1, 2))
+
+
+# --------------------------------------------------------------------------------------------
+# helpers
+# --------------------------------------------------------------------------------------------
+
+def _time(run, unit: str) -> np.ndarray:
+    return np.asarray(run.time_h, dtype=float) / _DIV[unit]
+
+
+def _has(run, name: str) -> bool:
+    """Whether ``run`` has the trajectory variable ``name`` (a folder saved by an older version
+    may lack the newer ones)."""
+    try:
+        run[name]
+    except (KeyError, IndexError):
+        return False
+    return True
+
+
+def _unit_for(runs) -> str:
+    return time_axis(max(float(r.duration_h) for r in runs))[0]
+
+
+def _time_label(unit: str) -> str:
+    return {"h": "time (h)", "d": "time (d)", "wk": "time (wk)"}[unit]
+
+
+def _style(color, variable: str) -> str:
+    return color if color is not None else VARIABLE_COLORS.get(variable, OKABE_ITO["black"])
+
+
+def _line(ax, run, variable, unit, color, linestyle, label):
+    return ax.plot(_time(run, unit), np.asarray(run[variable], dtype=float),
+                   color=_style(color, variable), linestyle=linestyle, label=label)[0]
+
+
+def has_therapy(run) -> bool:
+    """Whether ``run`` has any MSC or EV in it (decides whether therapy panels are drawn)."""
+    kinds = {k for _, k in run.schedule.dose_times()}
+    if kinds & {"msc", "ev"}:
+        return True
+    return any(np.nanmax(np.asarray(run[v], dtype=float), initial=0.0) > 0
+               for v in ("msc_lung", "msc_liver", "ev_liver"))
+
+
+def _finish(ax, unit, ylabel, *, floor: float = 0.0):
+    """Axis labels, time ticks, and a y range from 0 to just above every line drawn so far.
+
+    The y range is recomputed from all lines on ``ax`` at every call, so drawing several runs
+    one after the other on the same axes always shows all of them.
+    """
+    ax.set_ylabel(ylabel)
+    ax.set_xlabel(_time_label(unit))
+    _time_ticks(ax, unit)
+    top = _data_max(ax)
+    ax.set_ylim(0, max(floor, 1.06 * top) or 1.0)
+    return ax
+
+
+def _data_max(ax) -> float:
+    top = 0.0
+    for line in ax.get_lines():
+        y = np.asarray(line.get_ydata(), dtype=float)
+        if y.size and np.any(np.isfinite(y)):
+            top = max(top, float(np.nanmax(y)))
+    return top
+
+
+#: Candidate tick spacings for each time unit (in that unit).
+_TICK_STEPS = {"h": (1, 2, 3, 6, 12, 24), "d": (1, 2, 7, 14, 28), "wk": (1, 2, 4, 8, 13, 26, 52)}
+
+
+def _time_ticks(ax, unit: str, max_ticks: int = 8) -> None:
+    from matplotlib.ticker import AutoMinorLocator, MultipleLocator
+
+    lo, hi = ax.get_xlim()
+    span = max(hi - max(lo, 0.0), 1e-9)
+    steps = _TICK_STEPS[unit]
+    step = next((s for s in steps if span / s <= max_ticks), None)
+    if step is None:
+        return  # a span beyond the table: keep matplotlib's ticks
+    ax.xaxis.set_major_locator(MultipleLocator(step))
+    ax.xaxis.set_minor_locator(AutoMinorLocator(2) if step > 1 else MultipleLocator(step))
+
+
+# --------------------------------------------------------------------------------------------
+# panels: each takes an Axes and a run, draws, and returns the Axes
+# --------------------------------------------------------------------------------------------
+
+def plot_mass(ax, run, *, color=None, unit: str | None = None, references: bool = True,
+              reference_color: str = REFERENCE_COLOR):
+    """Liver function (solid), liver volume (dash-dot) and injured mass (dashed), as fractions of
+    a normal liver.
+
+    With ``references`` the set point (dotted) and the failure level
+    (:func:`livermodel.metrics.failure_level`, dash-dot, with the zone below it shaded) of ``run``
+    are drawn in ``reference_color``, and the failure time (where the survival probability
+    falls below one half: the one failure criterion of :mod:`livermodel.metrics`) is marked.
+    Runs saved before liver function existed show functional mass instead.
+    """
+    unit = unit or _unit_for([run])
+    if _has(run, "liver_function"):
+        _line(ax, run, "liver_function", unit, color, SOLID, "function")
+        _line(ax, run, "liver_volume", unit, color, (0, (6, 2, 1.5, 2)), "volume")
+    else:
+        _line(ax, run, "functional_mass", unit, color, SOLID, "functional")
+    _line(ax, run, "injured_mass", unit, color, DASHED, "injured")
+    crit = failure_level(run.parameters)
+    t_fail = failure_time(run.time_h, run["survival_probability"]) \
+        if _has(run, "survival_probability") else None
+    if t_fail is not None:  # every failing run is marked, not only the one drawing the lines
+        div = _DIV[unit]
+        # a death of systemic injury is marked on the function curve, wherever the liver is
+        systemic = _has(run, "systemic_hazard") and failure_cause(
+            run["survival_probability"], run["systemic_hazard"]) == "systemic"
+        y_mark = crit
+        if systemic and _has(run, "liver_function"):
+            y_mark = float(np.interp(t_fail, run.time_h, run["liver_function"]))
+        # in a comparison the mark takes the arm's colour, and the time is named only for
+        # a single run (several arms' labels would overlap)
+        ax.plot([t_fail / div], [y_mark], marker="X", markersize=7,
+                color=FAILURE_COLOR if color is None else color, linestyle="none", zorder=5,
+                clip_on=False, label="failure")
+        if color is None:
+            why = " (systemic injury)" if systemic else ""
+            # below the mark for a systemic death: above it sit the function curve and legend
+            ax.annotate(f"failed at {t_fail / div:.3g} {unit}{why}", xy=(t_fail / div, y_mark),
+                        xytext=(6, -6) if systemic else (4, 4), textcoords="offset points",
+                        va="top" if systemic else "baseline", fontsize="small",
+                        color=FAILURE_COLOR, zorder=6)
+    if references:
+        ax.axhline(float(run.parameters["set_point"]), color=reference_color, linestyle=DOTTED,
+                   linewidth=_lw(ax), label="set point", zorder=1)
+        ax.axhline(crit, color=reference_color, linestyle=DASHDOT, linewidth=0.9 * _lw(ax),
+                   label="failure level", zorder=1)
+        ax.axhspan(0, crit, color=FAILURE_COLOR, alpha=0.07, linewidth=0, zorder=0)
+        # named where they end rather than in the legend, which then stays small
+        trans = ax.get_yaxis_transform()
+        for level, text in ((float(run.parameters["set_point"]), "set point"),
+                            (crit, "failure level")):
+            ax.annotate(text, xy=(1.0, level), xycoords=trans, xytext=(-2, 1.5),
+                        textcoords="offset points", ha="right", va="bottom", fontsize="small",
+                        color=reference_color)
+    return _finish(ax, unit, "mass (normal liver = 1)", floor=1.12)
+
+
+def plot_turnover(ax, run, *, color=None, unit: str | None = None):
+    """Hepatocyte division flux (solid) and death flux (dashed), fraction of normal mass per hour."""
+    unit = unit or _unit_for([run])
+    _line(ax, run, "proliferation", unit, color, SOLID, "division")
+    _line(ax, run, "death_flux", unit, color, DASHED, "death")
+    return _finish(ax, unit, "flux (normal mass / h)", floor=1e-3)
+
+
+def plot_signals(ax, run, *, color=None, unit: str | None = None):
+    """Inflammation (solid) and growth signal (dashed), both relative (0 = none), and the
+    systemic injury (dotted, 0 to 1) where a systemic inflammation left any (above 0.01)."""
+    unit = unit or _unit_for([run])
+    _line(ax, run, "inflammation", unit, color, SOLID, "inflammation")
+    _line(ax, run, "growth_signal", unit, color, DASHED, "growth signal")
+    if _has(run, "systemic_injury") and float(np.nanmax(run["systemic_injury"])) > 0.01:
+        _line(ax, run, "systemic_injury", unit, color, DOTTED, "systemic injury")
+    return _finish(ax, unit, "signal (relative, 0 = none)", floor=0.05)
+
+
+def plot_alt(ax, run, *, color=None, unit: str | None = None):
+    """Serum ALT on a logarithmic axis (U/L)."""
+    unit = unit or _unit_for([run])
+    _line(ax, run, "alt_u_per_l", unit, color, SOLID, "ALT")
+    ax.set_ylabel("serum ALT (U/L)")
+    ax.set_xlabel(_time_label(unit))
+    _time_ticks(ax, unit)
+    ax.set_yscale("log")
+    lo, hi = np.inf, 0.0
+    for line in ax.get_lines():
+        y = np.asarray(line.get_ydata(), dtype=float)
+        y = y[np.isfinite(y) & (y > 0)]
+        if y.size:
+            lo, hi = min(lo, float(y.min())), max(hi, float(y.max()))
+    if hi > 0:
+        # at least one decade above the lowest value, so a flat baseline does not look like a peak
+        ax.set_ylim(lo / 1.5, max(hi * 1.5, lo * 10))
+    _plain_log_ticks(ax)
+    return ax
+
+
+def plot_therapy(ax, run, *, color=None, unit: str | None = None, ev_ax=None):
+    """MSCs in lung (solid) and liver (dashed), 1e6 cells/kg; EVs in liver (dotted, right axis, ug/kg).
+
+    The right axis is ``ev_ax`` if given, else a twin of ``ax`` made on first use and reused by
+    later calls on the same ``ax`` (so several runs share it).  Returns ``ax``.
+    """
+    unit = unit or _unit_for([run])
+    _line(ax, run, "msc_lung", unit, color, SOLID, "MSC, lung")
+    _line(ax, run, "msc_liver", unit, color, DASHED, "MSC, liver")
+    _finish(ax, unit, "MSC (10\u2076 cells/kg)", floor=0.01)
+    if ev_ax is None:
+        ev_ax = getattr(ax, "_livermodel_ev_ax", None)
+    if ev_ax is None:
+        ev_ax = ax.twinx()
+        ev_ax.grid(False)
+        ev_ax.spines["right"].set_visible(True)
+        ax._livermodel_ev_ax = ev_ax
+    _line(ev_ax, run, "ev_liver", unit, color, DOTTED, "EV, liver")
+    ev_ax.set_ylabel("EV in liver (\u00b5g/kg)")
+    ev_ax.set_ylim(0, max(0.01, 1.06 * _data_max(ev_ax)))
+    return ax
+
+
+def plot_therapy_effect(ax, run, *, color=None, unit: str | None = None):
+    """Occupancy of the paracrine therapy effect (0 to 1)."""
+    unit = unit or _unit_for([run])
+    _line(ax, run, "therapy_effect", unit, color, SOLID, "therapy effect")
+    return _finish(ax, unit, "effect occupancy (0 to 1)", floor=0.05)
+
+
+def _plain_log_ticks(ax) -> None:
+    """Log-axis tick labels as plain numbers (30, 100, 1000), with 2 and 5 in between on short ranges."""
+    from matplotlib.ticker import FuncFormatter, LogLocator, NullFormatter
+
+    lo, hi = ax.get_ylim()
+    fmt = FuncFormatter(lambda v, _pos: f"{v:,.0f}" if v >= 1 else f"{v:g}")
+    ax.yaxis.set_major_locator(LogLocator(base=10))
+    ax.yaxis.set_major_formatter(fmt)
+    if hi / lo < 300:
+        ax.yaxis.set_minor_locator(LogLocator(base=10, subs=(2.0, 5.0)))
+        ax.yaxis.set_minor_formatter(fmt)
+    else:
+        ax.yaxis.set_minor_formatter(NullFormatter())
+
+
+def _lw(ax) -> float:
+    import matplotlib
+
+    return float(matplotlib.rcParams["lines.linewidth"])
+
+
+def mark_events(ax, run, *, unit: str | None = None, color=REFERENCE_COLOR, labels: bool = False):
+    """Mark every insult and dose of ``run`` with a thin vertical line in ``color``.
+
+    With ``labels`` the first time of each kind is also named above the plot area
+    (see :func:`label_events`).  Returns ``ax``.
+    """
+    unit = unit or _unit_for([run])
+    for t in sorted({float(t) for t, _ in run.schedule.dose_times()}):
+        _event_line(ax, t, unit, color)
+    if labels:
+        label_events(ax, [(t, text, color) for t, text in event_labels(run)], unit=unit)
+    return ax
+
+
+def _event_line(ax, t_h: float, unit: str, color) -> None:
+    ax.axvline(t_h / _DIV[unit], color=color, linewidth=0.6 * _lw(ax), linestyle=(0, (2, 2)),
+               alpha=0.8, zorder=0.5)
+
+
+_DIV = {"h": 1.0, "d": 24.0, "wk": 168.0}
+
+
+def event_labels(run) -> list[tuple[float, str]]:
+    """``[(time_h, text)]``: each kind of event named once, at its first time.
+
+    Repeats are counted (``MSC \u00d74``) and kinds starting together are joined
+    (``PHx + MSC``).
+    """
+    first: dict[str, float] = {}
+    count: dict[str, int] = {}
+    for t, kind in run.schedule.dose_times():
+        first.setdefault(kind, float(t))
+        count[kind] = count.get(kind, 0) + 1
+    by_time: dict[float, list[str]] = {}
+    for kind, t in first.items():
+        name = EVENT_LABELS.get(kind, kind)
+        if count[kind] > 1:
+            name += f" \u00d7{count[kind]}"
+        by_time.setdefault(t, []).append(name)
+    return sorted((t, " + ".join(names)) for t, names in by_time.items())
+
+
+def label_events(ax, items, *, unit: str) -> int:
+    """Write event labels ``[(time_h, text, color)]`` above ``ax``, stacking any that would overlap.
+
+    Returns the number of label rows used (so a caller can make room above the axes).
+    """
+    import matplotlib
+    import matplotlib.transforms as mtransforms
+
+    if not items:
+        return 0
+    fig = ax.get_figure()
+    size = matplotlib.font_manager.FontProperties(size="small").get_size_in_points()
+    width_pt = ax.get_position().width * fig.get_figwidth() * 72
+    lo, hi = ax.get_xlim()
+    ends: list[float] = []  # right end (points) of the last label in each row
+    trans = mtransforms.blended_transform_factory(ax.transData, ax.transAxes)
+    for t, text, color in sorted(items, key=lambda it: it[0]):
+        x_pt = (t / _DIV[unit] - lo) / max(hi - lo, 1e-12) * width_pt
+        w = 0.6 * size * len(text) + 6
+        row = next((r for r, end in enumerate(ends) if x_pt > end), len(ends))
+        if row == len(ends):
+            ends.append(0.0)
+        ends[row] = x_pt + w
+        ax.annotate(text, xy=(t / _DIV[unit], 1.0), xycoords=trans,
+                    xytext=(1.5, 2 + 1.25 * size * row), textcoords="offset points",
+                    fontsize=size, color=color, ha="left", va="bottom", annotation_clip=False)
+    return len(ends)
