@@ -30,6 +30,11 @@ SetOption = Annotated[list[str] | None, typer.Option("--set", metavar="KEY=VALUE
 FORCE_HELP = ("Replace the output folder even if it holds another kind of output, another "
               "scenario or other --set values (files livermodel did not write are kept).")
 ForceOption = Annotated[bool, typer.Option("--force", help=FORCE_HELP)]
+WINDOW_HELP = ("Draw only the first TIME of the run on the figures' time axes, e.g. 24h, 48h, "
+               "2d (a bare number is in hours); the simulation and the saved tables still cover "
+               "the whole duration.")
+WindowOption = Annotated[str | None, typer.Option("--window", "-w", metavar="TIME",
+                                                  help=WINDOW_HELP)]
 
 
 def out_option(default: str):

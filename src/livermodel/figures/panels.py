@@ -7,12 +7,15 @@ draws on it and returns it; :func:`mark_events` and :func:`label_events` mark in
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 
 from livermodel.figures.style import (
     FAILURE_COLOR,
     OKABE_ITO,
     REFERENCE_COLOR,
+    note_text,
     time_axis,
 )
 from livermodel.metrics import failure_cause, failure_level, failure_time
@@ -54,6 +57,12 @@ def _has(run, name: str) -> bool:
     except (KeyError, IndexError):
         return False
     return True
+
+
+def format_hours_short(hours: float) -> str:
+    """``30.5 h``, ``3.2 d``, ``2.1 wk``: a time in the unit a reader would use for it."""
+    unit, div = time_axis(hours)
+    return f"{hours / div:.3g} {unit}"
 
 
 def _unit_for(runs) -> str:
@@ -147,6 +156,7 @@ def plot_mass(ax, run, *, color=None, unit: str | None = None, references: bool 
     crit = failure_level(run.parameters)
     t_fail = failure_time(run.time_h, run["survival_probability"]) \
         if _has(run, "survival_probability") else None
+    late = False
     if t_fail is not None:  # every failing run is marked, not only the one drawing the lines
         div = _DIV[unit]
         # a death of systemic injury is marked on the function curve, wherever the liver is
@@ -160,25 +170,42 @@ def plot_mass(ax, run, *, color=None, unit: str | None = None, references: bool 
         ax.plot([t_fail / div], [y_mark], marker="X", markersize=7,
                 color=FAILURE_COLOR if color is None else color, linestyle="none", zorder=5,
                 clip_on=False, label="failure")
+        late = t_fail > 0.55 * float(run.duration_h)  # then the text goes left of the mark
         if color is None:
             why = " (systemic injury)" if systemic else ""
             # below the mark for a systemic death: above it sit the function curve and legend
             ax.annotate(f"failed at {t_fail / div:.3g} {unit}{why}", xy=(t_fail / div, y_mark),
-                        xytext=(6, -6) if systemic else (4, 4), textcoords="offset points",
+                        xytext=((-6 if late else 6), -6) if systemic else ((-4 if late else 4), 4),
+                        textcoords="offset points", ha="right" if late else "left",
                         va="top" if systemic else "baseline", fontsize="small",
                         color=FAILURE_COLOR, zorder=6)
+    later = getattr(run, "failure_after_h", None)  # a run drawn in a window that ends first
+    late = t_fail is not None and late or t_fail is None and later is not None
+    if t_fail is None and later is not None:
+        end = float(run.duration_h) / _DIV[unit]
+        ax.plot([end], [crit], marker=">", markersize=7, linestyle="none", zorder=5,
+                color=FAILURE_COLOR if color is None else color, clip_on=False,
+                label="fails after the window")
+        if color is None:
+            t_text = format_hours_short(later)
+            ax.annotate(f"fails at {t_text}, after this window", xy=(end, crit),
+                        xytext=(-8, -4), textcoords="offset points", ha="right", va="top",
+                        fontsize="small", color=FAILURE_COLOR, zorder=6)
     if references:
         ax.axhline(float(run.parameters["set_point"]), color=reference_color, linestyle=DOTTED,
                    linewidth=_lw(ax), label="set point", zorder=1)
         ax.axhline(crit, color=reference_color, linestyle=DASHDOT, linewidth=0.9 * _lw(ax),
                    label="failure level", zorder=1)
         ax.axhspan(0, crit, color=FAILURE_COLOR, alpha=0.07, linewidth=0, zorder=0)
-        # named where they end rather than in the legend, which then stays small
+        # named where they end rather than in the legend, which then stays small; the failure
+        # level at the start when a late failure mark and its text sit at the end
         trans = ax.get_yaxis_transform()
         for level, text in ((float(run.parameters["set_point"]), "set point"),
                             (crit, "failure level")):
-            ax.annotate(text, xy=(1.0, level), xycoords=trans, xytext=(-2, 1.5),
-                        textcoords="offset points", ha="right", va="bottom", fontsize="small",
+            at_start = late and text == "failure level"
+            ax.annotate(text, xy=(0.0 if at_start else 1.0, level), xycoords=trans,
+                        xytext=(2 if at_start else -2, 1.5), textcoords="offset points",
+                        ha="left" if at_start else "right", va="bottom", fontsize="small",
                         color=reference_color)
     return _finish(ax, unit, "mass (normal liver = 1)", floor=1.12)
 
@@ -202,6 +229,10 @@ def plot_signals(ax, run, *, color=None, unit: str | None = None):
     return _finish(ax, unit, "signal (relative, 0 = none)", floor=0.05)
 
 
+#: The smallest ratio of top to bottom of the ALT axis.
+ALT_MIN_SPAN = 4.0
+
+
 def plot_alt(ax, run, *, color=None, unit: str | None = None):
     """Serum ALT on a logarithmic axis (U/L)."""
     unit = unit or _unit_for([run])
@@ -217,8 +248,11 @@ def plot_alt(ax, run, *, color=None, unit: str | None = None):
         if y.size:
             lo, hi = min(lo, float(y.min())), max(hi, float(y.max()))
     if hi > 0:
-        # at least one decade above the lowest value, so a flat baseline does not look like a peak
-        ax.set_ylim(lo / 1.5, max(hi * 1.5, lo * 10))
+        # a margin around the data, and a span of at least a factor ALT_MIN_SPAN, so a flat
+        # baseline is drawn flat in the middle rather than under an empty decade
+        lo, hi = lo / 1.25, hi * 1.25
+        widen = math.sqrt(max(ALT_MIN_SPAN / (hi / lo), 1.0))
+        ax.set_ylim(lo / widen, hi * widen)
     _plain_log_ticks(ax)
     return ax
 
@@ -343,3 +377,11 @@ def label_events(ax, items, *, unit: str) -> int:
                     xytext=(1.5, 2 + 1.25 * size * row), textcoords="offset points",
                     fontsize=size, color=color, ha="left", va="bottom", annotation_clip=False)
     return len(ends)
+
+
+def _note(fig, layout, extra: str = ""):
+    fig.text(0.995, 0.002, note_text() + extra, ha="right", va="bottom",
+             fontsize=layout["note_size"], color="#666666", style="italic")
+    engine = fig.get_layout_engine()
+    if engine is not None:
+        engine.set(rect=(0, 0.025 if layout["note_size"] < 10 else 0.03, 1, 0.975))

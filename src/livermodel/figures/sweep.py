@@ -299,7 +299,7 @@ def _figure(layout, rows: int, cols: int, height_rows: float | None = None):
 
 
 def _finish(fig, layout, title):
-    from livermodel.figures.timecourse import _note
+    from livermodel.figures.panels import _note
 
     if title:
         fig.suptitle(title, fontweight="bold")

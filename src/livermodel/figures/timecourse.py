@@ -42,6 +42,7 @@ from livermodel.figures.panels import (  # noqa: F401  (the panels are public he
     VARIABLE_COLORS,
     _event_line,
     _lw,
+    _note,
     _time_ticks,
     _unit_for,
     event_labels,
@@ -59,7 +60,6 @@ from livermodel.figures.style import (
     DPI,
     REFERENCE_COLOR,
     arm_color,
-    note_text,
     style_context,
 )
 from livermodel.metrics import failure_level
@@ -101,29 +101,29 @@ def _panel_legend(ax, handles_labels, *, loc="best"):
         ax.legend(handles, labels, loc=loc, handlelength=2.2)
 
 
-def _note(fig, layout, extra: str = ""):
-    fig.text(0.995, 0.002, note_text() + extra, ha="right", va="bottom",
-             fontsize=layout["note_size"], color="#666666", style="italic")
-    engine = fig.get_layout_engine()
-    if engine is not None:
-        engine.set(rect=(0, 0.025 if layout["note_size"] < 10 else 0.03, 1, 0.975))
-
-
-def timecourse_figure(run, *, style: str = "paper", title: str | None = None, fig=None):
+def timecourse_figure(run, *, style: str = "paper", title: str | None = None, fig=None,
+                      window_h: float | None = None):
     """The time-course panel figure of one run; returns the matplotlib ``Figure``.
 
     ``style`` is ``paper`` or ``slides`` (see :mod:`livermodel.figures.style`); ``fig`` an empty figure to
-    draw into (default: a new Agg figure sized for the style).
+    draw into (default: a new Agg figure sized for the style); ``window_h`` draws only the first
+    ``window_h`` hours (see :mod:`livermodel.figures.window`; the axes' ranges, the failure mark
+    and the event labels follow the window).
     """
-    return _panel_figure([run], None, style=style, title=title, fig=fig)
+    return _panel_figure([run], None, style=style, title=title, fig=fig, window_h=window_h)
 
 
 def comparison_figure(runs: Sequence, labels: Sequence[str] | None = None, *, style: str = "paper",
-                      title: str | None = None, fig=None):
+                      title: str | None = None, fig=None, window_h: float | None = None,
+                      control: int | None = None):
     """Overlay several runs on the panels of :func:`timecourse_figure`, one colour per arm.
 
-    ``labels`` name the arms in the legend (default ``run 1``, ``run 2``, ...).  Returns the
-    ``Figure``.
+    ``labels`` name the arms in the legend (default ``run 1``, ``run 2``, ...); ``window_h`` as
+    for :func:`timecourse_figure`.  Earlier arms are drawn wider, so an arm whose curves are the
+    same as another's shows as a thin line inside a wide one instead of hiding it.  Above
+    :data:`livermodel.figures.arms.MAX_OVERLAID` arms the figure is small multiples instead
+    (:func:`livermodel.figures.arms.arms_figure`, ``control`` drawn faintly behind each arm).
+    Returns the ``Figure``.
     """
     runs = list(runs)
     if not runs:
@@ -131,11 +131,21 @@ def comparison_figure(runs: Sequence, labels: Sequence[str] | None = None, *, st
     labels = list(labels) if labels is not None else [f"run {i + 1}" for i in range(len(runs))]
     if len(labels) != len(runs):
         raise ValueError(f"{len(labels)} labels for {len(runs)} runs")
-    return _panel_figure(runs, labels, style=style, title=title, fig=fig)
+    from livermodel.figures.arms import MAX_OVERLAID, arms_figure
+
+    if len(runs) > MAX_OVERLAID:
+        from livermodel.figures.window import check_window, windowed
+
+        return arms_figure(windowed(runs, check_window(window_h, key="window_h")), labels,
+                           control=control, style=style, title=title, fig=fig)
+    return _panel_figure(runs, labels, style=style, title=title, fig=fig, window_h=window_h)
 
 
-def _panel_figure(runs, labels, *, style, title, fig):
+def _panel_figure(runs, labels, *, style, title, fig, window_h=None):
+    from livermodel.figures.window import check_window, windowed
+
     compare = labels is not None
+    runs = windowed(runs, check_window(window_h, key="window_h"))
     with style_context(style) as layout:
         therapy = any(has_therapy(r) for r in runs)
         panels = PANELS if therapy else PANELS[:4]
@@ -148,11 +158,14 @@ def _panel_figure(runs, labels, *, style, title, fig):
         for i, run in enumerate(runs):
             color = arm_color(i) if compare else None
             for (_name, func), ax in zip(panels, axes, strict=True):
+                before = _own_lines(ax)
                 if func is plot_mass:
                     func(ax, run, color=color, unit=unit, references=refs[i] is not None,
                          reference_color=refs[i] or REFERENCE_COLOR)
                 else:
                     func(ax, run, color=color, unit=unit)
+                if compare and len(runs) > 1:
+                    _widen(_own_lines(ax)[len(before):], i, len(runs))
         # event marks: times shared by every run in grey, the others in the colour of their arm
         shared = set.intersection(*({float(t) for t, _ in r.schedule.dose_times()} for r in runs))
         for i, run in enumerate(runs):
@@ -185,6 +198,21 @@ def _panel_figure(runs, labels, *, style, title, fig):
             fig.suptitle(title, fontweight="bold")
         _note(fig, layout)
     return fig
+
+
+def _own_lines(ax) -> list:
+    """The curves on ``ax`` and on its right axis (EV), without reference lines or markers."""
+    axes = [ax] + ([ax._livermodel_ev_ax] if hasattr(ax, "_livermodel_ev_ax") else [])
+    return [line for a in axes for line in a.get_lines()
+            if line.get_linestyle() not in ("None", "none", "")
+            and line.get_label() not in ("set point", "failure level")]
+
+
+def _widen(lines, i: int, n: int) -> None:
+    """Arm ``i`` of ``n``: the first drawn 2.4 times the normal width, the last at it."""
+    scale = 1.0 + 1.4 * (n - 1 - i) / max(n - 1, 1)
+    for line in lines:
+        line.set_linewidth(line.get_linewidth() * scale)
 
 
 def _reference_colors(runs, compare):
@@ -231,13 +259,14 @@ def _style_legend(ax, func, compare):
     for a in axes:
         for line in a.get_lines():
             label = line.get_label()
-            if label.startswith("_") or label in seen or label in ("set point", "failure threshold"):
+            if label.startswith("_") or label in seen or label in ("set point", "failure level"):
                 continue  # reference lines are named on the plot
             seen.add(label)
             handle = Line2D([], [])
             handle.update_from(line)
             if compare:
                 handle.set_color("#222222")
+                handle.set_linewidth(_lw(ax))  # not the width of the arm it was copied from
             handles.append(handle)
             labels.append(label)
     if func in (plot_alt, plot_therapy_effect):
