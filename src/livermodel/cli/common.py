@@ -109,6 +109,53 @@ def _hint(err) -> str | None:
     return None
 
 
+class ProgressBar:
+    """A progress bar with counts on a terminal (stderr); nothing in a pipe, a log or with --quiet.
+
+    ``with ProgressBar(quiet, "cohort", "runs") as update:`` gives ``update(done, total)`` (or
+    ``None`` when nothing is shown), the callback the studies and sweeps take.  ``total`` may be
+    ``None`` while it is not known (a fit: the count of model runs so far).  ``stream`` is for
+    tests: any object with ``isatty()`` and ``write()``.
+    """
+
+    def __init__(self, quiet: bool, label: str, unit: str = "runs", *, stream=None):
+        import sys
+
+        self.stream = stream if stream is not None else sys.stderr
+        self.active = not quiet and bool(getattr(self.stream, "isatty", lambda: False)())
+        self.label, self.unit, self.bar = label, unit, None
+
+    def __enter__(self):
+        if not self.active:
+            return None
+        from rich.console import Console
+        from rich.progress import (
+            BarColumn,
+            MofNCompleteColumn,
+            Progress,
+            TextColumn,
+            TimeElapsedColumn,
+            TimeRemainingColumn,
+        )
+
+        self.bar = Progress(TextColumn(self.label), BarColumn(), MofNCompleteColumn(),
+                            TextColumn(self.unit), TimeElapsedColumn(), TimeRemainingColumn(),
+                            console=Console(file=self.stream, force_terminal=True),
+                            transient=True)
+        self.bar.start()
+        task = self.bar.add_task(self.unit, total=None)
+
+        def update(done: int, total: int | None = None) -> None:
+            self.bar.update(task, completed=done, total=total)
+
+        return update
+
+    def __exit__(self, *exc):
+        if self.bar is not None:
+            self.bar.stop()
+        return False
+
+
 def say(quiet: bool, text: str = "") -> None:
     """Print ``text`` unless ``--quiet``."""
     if not quiet:

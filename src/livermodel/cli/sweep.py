@@ -9,7 +9,6 @@ with 130 and leaves every finished chunk on disk for ``--resume``.
 
 from __future__ import annotations
 
-import sys
 from typing import Annotated
 
 import typer
@@ -18,6 +17,7 @@ from livermodel.cli.common import (
     EXIT_FAILED,
     EXIT_INTERRUPTED,
     ForceOption,
+    ProgressBar,
     command_line,
     out_option,
     user_errors,
@@ -169,7 +169,7 @@ def _sweep(ctx, scenario, vary, zip_, design, samples, seed, set_, jobs, out, ex
                    + f"; about {estimate.format_bytes(size)} in {folder}/")
         typer.echo("dry run: nothing was simulated beyond the probe, nothing written")
         return
-    progress = _progress_bar(quiet)
+    progress = ProgressBar(quiet, "sweep")
     with progress as update:
         result = sweep_folder.run_sweep(plan, folder, jobs=jobs, executor=executor, scheduler=scheduler,
                               save_trajectories=traj, resume=resume is not None, progress=update,
@@ -208,35 +208,6 @@ def _as_vary_error(err, vary, set_):
         return type(err)(err.message, source=f"--vary '{key}'", key=err.key,
                          expected=err.expected, found=err.found, suggestion=err.suggestion)
     return err
-
-
-class _progress_bar:
-    """A rich progress bar on a terminal (stderr), nothing otherwise or with --quiet."""
-
-    def __init__(self, quiet: bool):
-        self.active = not quiet and sys.stderr.isatty()
-        self.bar = None
-
-    def __enter__(self):
-        if not self.active:
-            return None
-        from rich.console import Console
-        from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeRemainingColumn
-
-        self.bar = Progress("sweep", BarColumn(), MofNCompleteColumn(), TimeRemainingColumn(),
-                            console=Console(stderr=True), transient=True)
-        self.bar.start()
-        task = self.bar.add_task("runs", total=None)
-
-        def update(done, total):
-            self.bar.update(task, completed=done, total=total)
-
-        return update
-
-    def __exit__(self, *exc):
-        if self.bar is not None:
-            self.bar.stop()
-        return False
 
 
 def register(app: typer.Typer) -> None:
