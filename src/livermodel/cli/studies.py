@@ -20,6 +20,7 @@ from livermodel.cli.common import QuietOption as QUIET
 from livermodel.cli.common import ScenarioArg as SCENARIO_ARG
 from livermodel.cli.common import SetOption as SET
 from livermodel.cli.common import StyleOption as STYLE
+from livermodel.cli.common import WindowOption as WINDOW
 from livermodel.cli.common import say as _say
 from livermodel.cli.common import user_errors as _user_errors
 
@@ -133,7 +134,9 @@ def threshold(
                                  along=along_pair, points=points, progress=update)
         write_threshold(folder, res, formats=format_, style=style, command=_command(),
                         started=started, overrides=set_ or (), force=force)
-    unit = f" {res.unit}" if res.unit else ""
+    from livermodel.units import unit_after_number
+
+    unit = f" {unit_after_number(res.unit)}" if unit_after_number(res.unit) else ""
     if res.critical_value is not None:
         lo_w, hi_w = res.outcome_words
         _say(quiet, f"{res.key}: critical value {res.critical_value:.6g}{unit} (bracket "
@@ -231,6 +234,7 @@ def cohort(
     style: STYLE = "paper",
     quiet: QUIET = False,
     force: FORCE = False,
+    window: WINDOW = None,
 ) -> None:
     """Simulate a virtual cohort: N animals or patients with parameters varied around the preset.
 
@@ -244,14 +248,17 @@ def cohort(
     Examples:
       livermodel cohort fulminant-msc-early --size 100 --control fulminant --seed 1
       livermodel cohort rat-phx-70 --size 50 --variability 0.2 --set insults.0.fraction=0.75
+      livermodel cohort fulminant --size 200 --window 3d
     """
     from livermodel.output.provenance import now_iso
 
     started = now_iso()
     with _user_errors():
+        from livermodel.figures.window import check_window
         from livermodel.output.studies import write_cohort
         from livermodel.studies.cohort import run_cohort
 
+        window_h = check_window(window)
         sc = _load(scenario, set_)
         folder = _folder(out, sc, set_, "cohort", force, None)
         ctrl = _load(control, ()) if control else None
@@ -260,7 +267,7 @@ def cohort(
                              params=_names(params), metrics=_names(metrics) or (),
                              progress=update)
         write_cohort(folder, res, formats=format_, style=style, command=_command(),
-                     started=started, overrides=set_ or (), force=force)
+                     started=started, overrides=set_ or (), force=force, window_h=window_h)
     data = res.to_dict()
     for label, a in data["arms"].items():
         causes = a["deaths_by_cause"]

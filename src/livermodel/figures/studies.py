@@ -108,7 +108,10 @@ def _draw_1d(ax, r: ThresholdResult, ref):
         frac = (math.log(c / r.low) / math.log(r.high / r.low)) if r.log else \
             (c - r.low) / (r.high - r.low)
         right = frac < 0.6
-        ax.annotate(f"critical value {c:.4g}" + (f" {r.unit}" if r.unit else "")
+        from livermodel.units import unit_after_number
+
+        unit = unit_after_number(r.unit)
+        ax.annotate(f"critical value {c:.4g}" + (f" {unit}" if unit else "")
                     + f"\nbracket {r.bracket[0]:.4g} to {r.bracket[1]:.4g}",
                     (c, 0.5), xycoords=("data", "axes fraction"), xytext=(6 if right else -6, 0),
                     textcoords="offset points", fontsize="small", va="center",
@@ -326,9 +329,13 @@ def _color_index(i: int, paired: bool) -> int:
     return {0: 1, 1: 0}.get(i, i)
 
 
-def cohort_figure(result: CohortResult, *, style: str = "paper"):
+def cohort_figure(result: CohortResult, *, style: str = "paper", window_h: float | None = None):
     """Kaplan-Meier curves, the distribution of each shown metric per arm, and (with a control)
-    the paired differences.  Returns a ``Figure``."""
+    the paired differences.  ``window_h`` limits the time axis of the survival panel (hours; the
+    counts in its legend are of the whole run).  Returns a ``Figure``."""
+    from livermodel.figures.window import check_window
+
+    window_h = check_window(window_h, key="window_h")
     from livermodel.figures.style import LAYOUT, REFERENCE_COLOR, arm_color, style_context, time_axis
 
     paired = len(result.arms) > 1
@@ -348,7 +355,8 @@ def cohort_figure(result: CohortResult, *, style: str = "paper"):
             ax.set_visible(False)
         data = result.to_dict()
         horizon = max(a.scenario.duration_h for a in result.arms)
-        unit, div = time_axis(horizon)
+        shown = horizon if window_h is None else min(horizon, window_h)
+        unit, div = time_axis(shown)
         ax = axes[0]
         for i, a in enumerate(result.arms):
             km = data["survival_curves"][a.label]
@@ -362,7 +370,7 @@ def cohort_figure(result: CohortResult, *, style: str = "paper"):
                     label=f"{a.label}: {summ['survivors']}/{summ['n']} survive "
                     f"({100 * summ['ci_low']:.0f}-{100 * summ['ci_high']:.0f} %)")
             ax.fill_between(t, lo, hi, step="post", color=color, alpha=0.12, linewidth=0)
-        ax.set_xlim(0, horizon / div)
+        ax.set_xlim(0, shown / div)
         ax.set_ylim(-0.02, 1.05)
         ax.set_xlabel(f"time ({unit})")
         ax.set_ylabel("fraction alive (not failed)")

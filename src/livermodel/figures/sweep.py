@@ -41,11 +41,6 @@ RESPONSE_PANELS = ("survival_probability", "final_mass", "nadir_mass", "recovery
 FAILED_RUN_COLOR = "#888888"
 
 
-def _units(label: str) -> str:
-    """An axis label without doubled units: ``critical mass (normal mass = 1)``."""
-    return label.replace("(1 (normal mass))", "(normal mass = 1)")
-
-
 def metric_label(metric: str) -> str:
     return METRIC_LABELS.get(metric, metric)
 
@@ -112,7 +107,7 @@ def plot_response(ax, result, key: str, metric: str = "survival_probability", *,
         ax.set_xscale("log")
     if words:
         ax.set_xticks(range(len(words)), words)
-    ax.set_xlabel(_units(key_label(plan.scenario, spec)))
+    ax.set_xlabel(key_label(plan.scenario, spec))
     ax.set_ylabel(metric_label(metric))
     if metric in ("survival_probability", "failed"):
         ax.set_ylim(-0.03, 1.03)
@@ -227,8 +222,8 @@ def plot_map(ax, result, xkey: str, ykey: str, metric: str = "survival_probabili
         ax.set_xticks(range(len(xw)), xw)
     if yw:
         ax.set_yticks(range(len(yw)), yw)
-    ax.set_xlabel(_units(key_label(plan.scenario, sx)))
-    ax.set_ylabel(_units(key_label(plan.scenario, sy)))
+    ax.set_xlabel(key_label(plan.scenario, sx))
+    ax.set_ylabel(key_label(plan.scenario, sy))
     ax.grid(False)
     if colorbar and mesh is None and metric in FIXED_SCALE:
         import matplotlib.cm
@@ -425,13 +420,17 @@ def pick_both_outcomes(result, k: int = 6) -> list[int]:
 
 
 def trajectories_figure(result, runs: Sequence[int] | None = None, *, variable: str = "liver_function",
-                        style: str = "paper", title: str | None = None, batch=None):
+                        style: str = "paper", title: str | None = None, batch=None,
+                        window_h: float | None = None):
     """Small multiples: ``variable`` over time in a handful of runs, one panel each.
 
     ``batch`` holds one :class:`livermodel.solve.simulate.Result` per run (default: they are simulated
     again, grouped as in the sweep's chunks).  The set point and the failure
-    threshold are drawn in each panel of functional mass.
+    threshold are drawn in each panel of functional mass.  ``window_h`` draws only the first
+    ``window_h`` hours.
     """
+    from livermodel.figures.window import check_window, windowed
+
     from livermodel.figures.style import time_axis
     from livermodel.figures.timecourse import _time_ticks, mark_events
     from livermodel.metrics import failure_level
@@ -441,12 +440,13 @@ def trajectories_figure(result, runs: Sequence[int] | None = None, *, variable: 
     runs = list(runs) if runs is not None else pick_both_outcomes(result)
     if batch is None:
         batch = _simulate_points(plan, runs)
+    batch = windowed(batch, check_window(window_h, key="window_h"))
     rows_by_run = {r["run"]: r for r in result.rows}
     with style_context(style) as layout:
         cols = min(3, len(runs))
         nrows = -(-len(runs) // cols)
         fig, axes = _figure(layout, nrows, cols, height_rows=0.8 * nrows)
-        unit, div = time_axis(float(batch[0].duration_h))
+        unit, div = time_axis(max(float(b.duration_h) for b in batch))
         for ax in axes.ravel()[len(runs):]:
             ax.set_visible(False)
         for k, (ax, i) in enumerate(zip(axes.ravel(), runs, strict=False)):
@@ -465,7 +465,8 @@ def trajectories_figure(result, runs: Sequence[int] | None = None, *, variable: 
             mark_events(ax, run, unit=unit)
             ax.set_xlim(0, run.duration_h / div)
             _time_ticks(ax, unit)
-            ax.set_title(_point_title(plan, i), fontweight="normal", fontsize="small")
+            ax.set_title(_point_title(plan, i, wrap=cols > 1), fontweight="normal",
+                         fontsize="small")
             if k % cols == 0:
                 ax.set_ylabel(f"{variable.replace('_', ' ')} ({VARIABLES[variable][0]})"
                               if variable != "liver_function" else "liver function (normal = 1)")
@@ -476,17 +477,19 @@ def trajectories_figure(result, runs: Sequence[int] | None = None, *, variable: 
                        "dash-dot: failure threshold)")
 
 
-def _point_title(plan, i: int) -> str:
+def _point_title(plan, i: int, *, wrap: bool = False) -> str:
     from livermodel.studies.sweep.plan import key_unit
+    from livermodel.units import unit_after_number
 
     parts = []
     for s in plan.specs:
         v = plan.point(i)[s.key]
-        unit = key_unit(plan.scenario, s)
+        unit = unit_after_number(key_unit(plan.scenario, s))
         word = s.key.split(".")[-1]
         text = _short(v) if isinstance(v, float) else str(v)
         parts.append(f"{word} {text}{' ' + unit if unit else ''}")
-    return ", ".join(parts)
+    line = ", ".join(parts)
+    return "\n".join(parts) if wrap and len(line) > 34 else line  # a third of the width
 
 
 def _short(v: float) -> str:
@@ -521,7 +524,8 @@ def _simulate_points(plan, runs):
 
 
 def draw_sweep_figures(result, folder: str | Path, *, formats=("png",), style: str = "paper",
-                       metric: str = "survival_probability") -> list[Path]:
+                       metric: str = "survival_probability",
+                       window_h: float | None = None) -> list[Path]:
     """Draw the figures that fit the sweep into ``folder``; returns the files written.
 
     ``response.<fmt>`` (one key, or three and more), ``map.<fmt>`` (two keys),
@@ -549,6 +553,6 @@ def draw_sweep_figures(result, folder: str | Path, *, formats=("png",), style: s
     if same_grid:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", ScenarioWarning)
-            fig = trajectories_figure(result, style=style)
+            fig = trajectories_figure(result, style=style, window_h=window_h)
         out += save_figure(fig, folder / "trajectories", formats)
     return out

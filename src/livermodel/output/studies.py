@@ -126,8 +126,9 @@ def write_sensitivity(folder, result, *, formats=("png",), style="paper", comman
 
 
 def write_cohort(folder, result, *, formats=("png",), style="paper", command=None,
-                 started=None, overrides=(), force=False) -> list:
-    """``cohort.json``, ``individuals.csv`` (one row per individual and arm) and the figure."""
+                 started=None, overrides=(), force=False, window_h=None) -> list:
+    """``cohort.json``, ``individuals.csv`` (one row per individual and arm) and the figure
+    (its survival panel limited to the first ``window_h`` hours, if given)."""
     out = OutputFolder(folder, formats=formats, style=style, force=force,
                        ident=_ident("cohort", result.arms[0].scenario, overrides))
     out.put("cohort.json", dumps(result.to_dict()))
@@ -136,7 +137,7 @@ def write_cohort(folder, result, *, formats=("png",), style="paper", command=Non
     if out.formats:
         from livermodel.figures.studies import cohort_figure
 
-        out.figure(cohort_figure(result, style=style), "cohort")
+        out.figure(cohort_figure(result, style=style, window_h=window_h), "cohort")
     out.seal(result.arms[0].scenario, kind="cohort", command=command, started=started,
              extra={"seed": result.seed,
                     "arms": {a.label: {"name": a.scenario.name, "sha256": a.scenario.sha256}
