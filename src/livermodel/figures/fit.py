@@ -95,9 +95,11 @@ def fit_figure(result, *, style: str = "paper"):
             sd = d.sd[sel]
             if exp.noise == "estimated":
                 sd = np.full(sel.sum(), result.noise_sd[e])
+            # not clipped, so a point at the start or end of the run is drawn whole (the
+            # data lie within the run: the fit refuses points after it)
             ax.errorbar(d.time_h[sel] / div, d.value[sel], yerr=sd, fmt="o", markersize=3.5,
                         color=OKABE_ITO["vermillion"], ecolor=OKABE_ITO["vermillion"], capsize=2,
-                        elinewidth=0.9, zorder=3,
+                        elinewidth=0.9, zorder=3, clip_on=False,
                         label="data (mean ± SD)" if exp.noise == "given" else "data (± fitted SD)")
             u = VARIABLES[v][0]
             ax.set_ylabel(f"{v.replace('_', ' ')} (normal liver = 1)" if u.startswith("1 (normal")

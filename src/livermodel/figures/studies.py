@@ -122,8 +122,10 @@ def _draw_1d(ax, r: ThresholdResult, ref):
     for out in (False, True):
         sel = np.array([p["outcome"] is out for p in pts], dtype=bool)
         if sel.any():
-            ax.plot(xs[sel], ys[sel], linestyle="none", marker="o", markersize=3.5,
-                    color=_basin_color(out, r.metric), label=f"evaluated: {words[int(out)]}")
+            # the ends of the range are evaluated too: their markers sit on the axes' edges
+            ax.plot(xs[sel], ys[sel], linestyle="none", marker="o", markersize=3.5, zorder=4,
+                    color=_basin_color(out, r.metric), label=f"evaluated: {words[int(out)]}",
+                    clip_on=False)
     ax.set_xlabel(r.label)
 
 
@@ -170,8 +172,9 @@ def _draw_curve(ax, r: ThresholdResult, ref):
             px = [p["along_value"] if numeric_along else
                   [c.along_value for c in r.curve].index(p["along_value"]) for p in pts]
             ax.plot(px, [p["value"] for p in pts], linestyle="none", marker=".", markersize=2,
-                    alpha=0.45, color=_basin_color(out, r.metric))
-    ax.plot(xs, crit, color="#222222", marker="o", markersize=3.5, label="critical value")
+                    alpha=0.45, color=_basin_color(out, r.metric), clip_on=False)
+    ax.plot(xs, crit, color="#222222", marker="o", markersize=3.5, label="critical value",
+            clip_on=False)
     if r.critical_value is not None:
         base = _base_along(r)
         if base is not None:
@@ -274,7 +277,7 @@ def sensitivity_figure(result: SensitivityResult, *, style: str = "paper", top: 
             ax.set_title("A  Morris μ* (importance)")
             ax.grid(axis="y", visible=False)
             mus = result.column("mu_star")[:top]
-            bx.plot(mus, sig, "o", color=OKABE_ITO["vermillion"], markersize=4)
+            bx.plot(mus, sig, "o", color=OKABE_ITO["vermillion"], markersize=4, clip_on=False)
             top_v = float(np.nanmax([*mus, *sig, 1e-12]))
             placed: list[tuple[float, float]] = []
             for k, r in enumerate(rows[:8]):

@@ -96,7 +96,7 @@ def plot_response(ax, result, key: str, metric: str = "survival_probability", *,
     good = oks & np.isfinite(ys)
     if single:
         ax.plot(xs[good], ys[good], color=OKABE_ITO["blue"], marker="o", markersize=3,
-                label=metric_label(metric))
+                label=metric_label(metric), clip_on=False)
     else:
         ax.scatter(xs[good], ys[good], s=8, color=OKABE_ITO["blue"], alpha=0.6, linewidths=0)
     if (~oks).any():
@@ -429,10 +429,9 @@ def trajectories_figure(result, runs: Sequence[int] | None = None, *, variable: 
     threshold are drawn in each panel of functional mass.  ``window_h`` draws only the first
     ``window_h`` hours.
     """
-    from livermodel.figures.window import check_window, windowed
-
     from livermodel.figures.style import time_axis
     from livermodel.figures.timecourse import _time_ticks, mark_events
+    from livermodel.figures.window import check_window, windowed
     from livermodel.metrics import failure_level
     from livermodel.model.layout import VARIABLES
 
