@@ -181,7 +181,7 @@ def phase(
             raise LivermodelError("the output needs a .png, .svg or .pdf name", key="--output",
                                   found=repr(str(out)))
         output_file(out)
-        fig = phase_figure(p, style=style)
+        fig = phase_figure(p, style=style, overrides=set_ or ())
         (path,) = save_figure(fig, out.with_suffix(""), [fmt])
         side = write_sidecar(path, kind="phase", scenario=p.scenario, overrides=set_ or (),
                              command=command_line(ctx), started=started,

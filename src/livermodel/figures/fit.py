@@ -49,11 +49,19 @@ def profile_axes(ax, prof, *, at_bound: str | None = None):
     return ax
 
 
-def fit_figure(result, *, style: str = "paper"):
+def fit_figure(result, *, style: str = "paper", overrides=()):
     """Data (points with SD error bars) and the model at the start values (dashed) and at the
     estimates (solid), one panel per experiment and variable; then one profile panel per
-    parameter if ``result.profiles``.  Returns a ``Figure``."""
-    from livermodel.figures.style import LAYOUT, OKABE_ITO, REFERENCE_COLOR, style_context, time_axis
+    parameter if ``result.profiles``.  ``overrides`` (the ``--set`` values of the scenario) are
+    named under each data panel's title.  Returns a ``Figure``."""
+    from livermodel.figures.style import (
+        LAYOUT,
+        OKABE_ITO,
+        REFERENCE_COLOR,
+        style_context,
+        time_axis,
+        with_overrides,
+    )
     from livermodel.model.layout import VARIABLES
     from livermodel.solve.simulate import SolverSettings, simulate_batch
 
@@ -110,7 +118,7 @@ def fit_figure(result, *, style: str = "paper"):
             ax.legend(loc="lower right", fontsize="x-small")
             title = (f"{exp.name}: {Path(d.source).name}" if len(pb.experiments) > 1
                      else f"Fit of {sc.name} to {Path(d.source).name}")
-            ax.set_title(title, loc="left", fontsize="small")
+            ax.set_title(with_overrides(title, overrides), loc="left", fontsize="small")
         lines = []
         for k in result.names:
             flag = result.at_bound(k)

@@ -22,8 +22,9 @@ def boundary_at_top(portrait: PhasePortrait) -> float | None:
     return float(0.5 * (portrait.grid_x[i] + portrait.grid_x[i + 1]))
 
 
-def phase_figure(portrait: PhasePortrait, *, style: str = "paper", fig=None):
-    """Draw ``portrait``: the phase plane (left) and functional mass over time (right)."""
+def phase_figure(portrait: PhasePortrait, *, style: str = "paper", fig=None, overrides=()):
+    """Draw ``portrait``: the phase plane (left) and functional mass over time (right), titled
+    with the scenario and the ``--set`` values it was changed by (``overrides``)."""
     from matplotlib.colors import ListedColormap
     from matplotlib.lines import Line2D
     from matplotlib.patches import Patch
@@ -35,6 +36,7 @@ def phase_figure(portrait: PhasePortrait, *, style: str = "paper", fig=None):
         note_text,
         style_context,
         time_axis,
+        with_overrides,
     )
 
     recover_c, fail_c = OKABE_ITO["blue"], FAILURE_COLOR
@@ -139,6 +141,8 @@ def phase_figure(portrait: PhasePortrait, *, style: str = "paper", fig=None):
         axt.set_title("B  Functional mass over time")
         fig.text(0.995, 0.002, "; ".join(p.notes) + ". " + note_text(), ha="right", va="bottom",
                  fontsize=layout["note_size"] * 0.9, color="#666666", style="italic", wrap=True)
+        fig.suptitle(with_overrides(f"{p.scenario}: tipping point between recovery and failure",
+                                    overrides), fontweight="bold")
         engine = fig.get_layout_engine()
         if engine is not None:
             engine.set(rect=(0, 0.05, 1, 0.95))

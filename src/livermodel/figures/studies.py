@@ -55,10 +55,12 @@ def _basin_color(outcome: bool, metric: str) -> str:
     return BASIN_COLORS[bool(bad)]
 
 
-def threshold_figure(result: ThresholdResult, *, style: str = "paper"):
+def threshold_figure(result: ThresholdResult, *, style: str = "paper", overrides=()):
     """The threshold figure: the outcome along the key with both basins shaded, or (with
-    ``along``) the boundary curve between the two basins.  Returns a matplotlib ``Figure``."""
-    from livermodel.figures.style import LAYOUT, REFERENCE_COLOR, style_context
+    ``along``) the boundary curve between the two basins.  ``overrides`` (the ``--set`` values
+    of the scenario, as for every study figure) are named under the title.  Returns a
+    matplotlib ``Figure``."""
+    from livermodel.figures.style import LAYOUT, REFERENCE_COLOR, style_context, with_overrides
 
     with style_context(style):
         layout = LAYOUT[style]
@@ -69,7 +71,8 @@ def threshold_figure(result: ThresholdResult, *, style: str = "paper"):
         else:
             _draw_curve(ax, result, REFERENCE_COLOR)
         name = getattr(result.scenario, "name", "")
-        ax.set_title(f"Tipping point of {name}" if name else "Tipping point")
+        ax.set_title(with_overrides(f"Tipping point of {name}" if name else "Tipping point",
+                                    overrides))
         note(fig, layout)
     return fig
 
@@ -231,10 +234,11 @@ def _base_along(r: ThresholdResult):
 # figure
 # --------------------------------------------------------------------------------------------
 
-def sensitivity_figure(result: SensitivityResult, *, style: str = "paper", top: int = 15):
+def sensitivity_figure(result: SensitivityResult, *, style: str = "paper", top: int = 15,
+                       overrides=()):
     """Tornado chart (local), mu*-sigma plane and mu* bars (Morris), or S1/ST bars with their
     intervals (Sobol), for the ``top`` most important parameters.  Returns a ``Figure``."""
-    from livermodel.figures.style import LAYOUT, OKABE_ITO, style_context
+    from livermodel.figures.style import LAYOUT, OKABE_ITO, style_context, with_overrides
 
     rows = result.rows[:top]
     with style_context(style):
@@ -315,7 +319,8 @@ def sensitivity_figure(result: SensitivityResult, *, style: str = "paper", top: 
             ax.grid(axis="y", visible=False)
         name = getattr(result.scenario, "name", None)
         if name:
-            fig.suptitle(f"{name}: sensitivity of {result.metric}", fontweight="bold")
+            fig.suptitle(with_overrides(f"{name}: sensitivity of {result.metric}", overrides),
+                         fontweight="bold")
         note(fig, layout)
     return fig
 
@@ -332,14 +337,22 @@ def _color_index(i: int, paired: bool) -> int:
     return {0: 1, 1: 0}.get(i, i)
 
 
-def cohort_figure(result: CohortResult, *, style: str = "paper", window_h: float | None = None):
+def cohort_figure(result: CohortResult, *, style: str = "paper", window_h: float | None = None,
+                  overrides=()):
     """Kaplan-Meier curves, the distribution of each shown metric per arm, and (with a control)
     the paired differences.  ``window_h`` limits the time axis of the survival panel (hours; the
     counts in its legend are of the whole run).  Returns a ``Figure``."""
     from livermodel.figures.window import check_window
 
     window_h = check_window(window_h, key="window_h")
-    from livermodel.figures.style import LAYOUT, REFERENCE_COLOR, arm_color, style_context, time_axis
+    from livermodel.figures.style import (
+        LAYOUT,
+        REFERENCE_COLOR,
+        arm_color,
+        style_context,
+        time_axis,
+        with_overrides,
+    )
 
     paired = len(result.arms) > 1
     n_panels = 1 + len(result.metrics_shown) + (1 if paired else 0)
@@ -374,6 +387,9 @@ def cohort_figure(result: CohortResult, *, style: str = "paper", window_h: float
                     f"({100 * summ['ci_low']:.0f}-{100 * summ['ci_high']:.0f} %)")
             ax.fill_between(t, lo, hi, step="post", color=color, alpha=0.12, linewidth=0)
         ax.set_xlim(0, shown / div)
+        from livermodel.figures.panels import _time_ticks
+
+        _time_ticks(ax, unit)
         ax.set_ylim(-0.02, 1.05)
         ax.set_xlabel(f"time ({unit})")
         ax.set_ylabel("fraction alive (not failed)")
@@ -417,8 +433,9 @@ def cohort_figure(result: CohortResult, *, style: str = "paper", window_h: float
                 ax.legend(loc="best", fontsize="x-small",
                           title=f"McNemar p = {p['mcnemar_p']:.2g}", title_fontsize="x-small")
             ax.set_title(f"{chr(65 + n_panels - 1)}  Paired: first arm minus control")
-        fig.suptitle(f"Virtual cohort of {result.size} (variability {result.variability:g})",
-                     fontweight="bold")
+        fig.suptitle(with_overrides(f"{result.arms[0].scenario.name}: virtual cohort of "
+                                    f"{result.size} (variability {result.variability:g})",
+                                    overrides), fontweight="bold")
         note(fig, layout)
     return fig
 

@@ -293,20 +293,23 @@ def _figure(layout, rows: int, cols: int, height_rows: float | None = None):
     return fig, axes
 
 
-def _finish(fig, layout, title):
+def _finish(fig, layout, title, overrides=()):
     from livermodel.figures.panels import _note
+    from livermodel.figures.style import with_overrides
 
     if title:
-        fig.suptitle(title, fontweight="bold")
+        fig.suptitle(with_overrides(title, overrides), fontweight="bold")
     _note(fig, layout)
     return fig
 
 
 def response_figure(result, *, metric: str = "survival_probability", style: str = "paper",
-                    title: str | None = None):
+                    title: str | None = None, overrides=()):
     """One varied key: the chosen metric and three others against the key's values.
 
     With several keys: one panel per key, the chosen metric against it (every run a point).
+    ``overrides`` (the ``--set`` values of the swept scenario, as in every sweep figure) are
+    named under the title.
     """
     plan = result.plan
     with style_context(style) as layout:
@@ -331,7 +334,7 @@ def response_figure(result, *, metric: str = "survival_probability", style: str 
                 if k == 0:
                     _legend(ax)
         return _finish(fig, layout, title or f"{plan.scenario.name}: sweep of "
-                       f"{', '.join(plan.keys)} ({plan.n_runs} runs)")
+                       f"{', '.join(plan.keys)} ({plan.n_runs} runs)", overrides)
 
 
 def _legend(ax):
@@ -341,7 +344,7 @@ def _legend(ax):
 
 
 def map_figure(result, *, metric: str = "survival_probability", style: str = "paper",
-               title: str | None = None, keys: Sequence[str] | None = None):
+               title: str | None = None, keys: Sequence[str] | None = None, overrides=()):
     """Two varied keys: a map of ``metric`` with the failure boundary."""
     plan = result.plan
     xkey, ykey = keys or plan.keys[:2]
@@ -350,7 +353,8 @@ def map_figure(result, *, metric: str = "survival_probability", style: str = "pa
         ax = axes[0, 0]
         plot_map(ax, result, xkey, ykey, metric)
         _boundary_legend(ax, result)
-        return _finish(fig, layout, title or f"{plan.scenario.name}: {metric_label(metric)}")
+        return _finish(fig, layout, title or f"{plan.scenario.name}: {metric_label(metric)}",
+                       overrides)
 
 
 def _boundary_legend(ax, result):
@@ -379,7 +383,7 @@ def is_timing_map(plan) -> tuple[str, str] | None:
     return None
 
 
-def timing_map_figure(result, *, style: str = "paper", title: str | None = None):
+def timing_map_figure(result, *, style: str = "paper", title: str | None = None, overrides=()):
     """Treatment timing: intervention time x dose -> survival (A) and recovery time (B)."""
     plan = result.plan
     tkey, dkey = is_timing_map(plan) or plan.keys[:2]
@@ -391,7 +395,8 @@ def timing_map_figure(result, *, style: str = "paper", title: str | None = None)
             ax.set_title(f"{chr(65 + k)}  {metric_label(m).split(' (')[0]}")
             if k == 0:
                 _boundary_legend(ax, result)
-        return _finish(fig, layout, title or f"{plan.scenario.name}: treatment timing and dose")
+        return _finish(fig, layout, title or f"{plan.scenario.name}: treatment timing and dose",
+                       overrides)
 
 
 def pick_points(plan, k: int = 6) -> list[int]:
@@ -421,7 +426,7 @@ def pick_both_outcomes(result, k: int = 6) -> list[int]:
 
 def trajectories_figure(result, runs: Sequence[int] | None = None, *, variable: str = "liver_function",
                         style: str = "paper", title: str | None = None, batch=None,
-                        window_h: float | None = None):
+                        window_h: float | None = None, overrides=()):
     """Small multiples: ``variable`` over time in a handful of runs, one panel each.
 
     ``batch`` holds one :class:`livermodel.solve.simulate.Result` per run (default: they are simulated
@@ -473,7 +478,7 @@ def trajectories_figure(result, runs: Sequence[int] | None = None, *, variable: 
                 ax.set_xlabel(f"time ({unit})")
         return _finish(fig, layout, title or f"{plan.scenario.name}: {len(runs)} runs of the sweep\n"
                        "(vermillion: the liver fails, blue: it does not; dotted: set point; "
-                       "dash-dot: failure threshold)")
+                       "dash-dot: failure threshold)", overrides)
 
 
 def _point_title(plan, i: int, *, wrap: bool = False) -> str:
@@ -524,7 +529,7 @@ def _simulate_points(plan, runs):
 
 def draw_sweep_figures(result, folder: str | Path, *, formats=("png",), style: str = "paper",
                        metric: str = "survival_probability",
-                       window_h: float | None = None) -> list[Path]:
+                       window_h: float | None = None, overrides=()) -> list[Path]:
     """Draw the figures that fit the sweep into ``folder``; returns the files written.
 
     ``response.<fmt>`` (one key, or three and more), ``map.<fmt>`` (two keys),
@@ -542,16 +547,18 @@ def draw_sweep_figures(result, folder: str | Path, *, formats=("png",), style: s
         metric = "survival_probability"
     if len(plan.specs) == 2 and all(s.numeric for s in plan.specs) or (
             len(plan.specs) == 2 and plan.design == "grid" and not plan.zip):
-        out += save_figure(map_figure(result, metric=metric, style=style), folder / "map", formats)
+        out += save_figure(map_figure(result, metric=metric, style=style, overrides=overrides),
+                           folder / "map", formats)
         if is_timing_map(plan):
-            out += save_figure(timing_map_figure(result, style=style), folder / "timing-map", formats)
+            out += save_figure(timing_map_figure(result, style=style, overrides=overrides),
+                               folder / "timing-map", formats)
     else:
-        out += save_figure(response_figure(result, metric=metric, style=style), folder / "response",
-                           formats)
+        out += save_figure(response_figure(result, metric=metric, style=style,
+                                           overrides=overrides), folder / "response", formats)
     same_grid = not any(k.split(".")[0] in ("duration", "output_step") for k in plan.keys)
     if same_grid:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", ScenarioWarning)
-            fig = trajectories_figure(result, style=style, window_h=window_h)
+            fig = trajectories_figure(result, style=style, window_h=window_h, overrides=overrides)
         out += save_figure(fig, folder / "trajectories", formats)
     return out

@@ -102,7 +102,7 @@ def write_threshold(folder, result, *, formats=("png",), style="paper", command=
     if out.formats:
         from livermodel.figures.studies import threshold_figure
 
-        out.figure(threshold_figure(result, style=style), "threshold")
+        out.figure(threshold_figure(result, style=style, overrides=overrides), "threshold")
     out.seal(result.scenario, kind="threshold", command=command, started=started)
     return [out.path / f for f in out.files]
 
@@ -119,7 +119,8 @@ def write_sensitivity(folder, result, *, formats=("png",), style="paper", comman
     if out.formats:
         from livermodel.figures.studies import sensitivity_figure
 
-        out.figure(sensitivity_figure(result, style=style), f"sensitivity-{result.method}")
+        out.figure(sensitivity_figure(result, style=style, overrides=overrides),
+                   f"sensitivity-{result.method}")
     out.seal(result.scenario, kind="sensitivity", command=command, started=started,
              extra={"seed": result.seed})
     return [out.path / f for f in out.files]
@@ -137,7 +138,8 @@ def write_cohort(folder, result, *, formats=("png",), style="paper", command=Non
     if out.formats:
         from livermodel.figures.studies import cohort_figure
 
-        out.figure(cohort_figure(result, style=style, window_h=window_h), "cohort")
+        out.figure(cohort_figure(result, style=style, window_h=window_h, overrides=overrides),
+                   "cohort")
     out.seal(result.arms[0].scenario, kind="cohort", command=command, started=started,
              extra={"seed": result.seed,
                     "arms": {a.label: {"name": a.scenario.name, "sha256": a.scenario.sha256}
@@ -175,7 +177,7 @@ def write_fit(folder, result, *, formats=("png",), style="paper", command=None,
     if out.formats:
         from livermodel.figures.fit import fit_figure
 
-        out.figure(fit_figure(result, style=style), "fit")
+        out.figure(fit_figure(result, style=style, overrides=overrides), "fit")
     out.seal(result.scenario, kind="fit", command=command, started=started,
              extra={"data": result.data.source,
                     "problem": getattr(result.problem, "source", None),

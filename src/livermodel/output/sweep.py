@@ -421,7 +421,7 @@ def run_sweep(plan: Plan, out_dir: str | Path | None = None, *, jobs: int = 1,
         from livermodel.figures.sweep import draw_sweep_figures
 
         for path in draw_sweep_figures(result, folder, formats=formats, style=style, metric=metric,
-                                       window_h=window_h):
+                                       window_h=window_h, overrides=overrides):
             written.files.append(path.name)
     result.elapsed_s = time.perf_counter() - started
     _seal_sweep(folder, plan, written, result, command=command, started=started_iso, jobs=jobs,

@@ -317,7 +317,7 @@ def build_report(scenario, *, compare: Sequence = (), labels: Sequence[str] | No
     Raises :class:`LivermodelError` for bad input and when a simulation fails.
     """
     from livermodel.figures.phase import phase_figure
-    from livermodel.figures.style import check_style, note_text
+    from livermodel.figures.style import check_style, note_text, with_overrides
     from livermodel.figures.timecourse import comparison_figure, timecourse_figure
     from livermodel.figures.window import check_window
     from livermodel.output.tables import metrics_dict
@@ -347,7 +347,8 @@ def build_report(scenario, *, compare: Sequence = (), labels: Sequence[str] | No
         Section("scenario", "The scenario", _overview(sc)),
         Section("outcomes", "Key outcomes", _outcomes(metrics)),
         Section("timecourse", "Time course", _figure(
-            timecourse_figure(result, style=style, title=sc.name, window_h=window_h),
+            timecourse_figure(result, style=style, title=with_overrides(sc.name, overrides),
+                              window_h=window_h),
             f"time course of {sc.name}",
             "Hepatocyte mass, turnover, signals and serum ALT (and therapy, if any) over time. "
             "Vertical lines mark insults and doses.")),
@@ -359,7 +360,8 @@ def build_report(scenario, *, compare: Sequence = (), labels: Sequence[str] | No
             portrait = None
         if portrait is not None:
             sections.append(Section("phase", "Tipping point: phase portrait", _figure(
-                phase_figure(portrait, style=style), f"phase portrait of {sc.name}",
+                phase_figure(portrait, style=style, overrides=overrides),
+                f"phase portrait of {sc.name}",
                 "Trajectories for a range of insult sizes in the plane of functional mass and "
                 "inflammation; shading: recovery (blue) and failure (orange) basins of the "
                 "untreated, toxin-free liver; dots: steady states.")))
