@@ -162,3 +162,30 @@ def test_a_bad_window_exits_2_before_simulating_and_writes_nothing(tmp_path, com
     assert res.exit_code == 2
     assert "--window" in res.output and "longer than zero" in res.output
     assert "Traceback" not in res.output and not out.exists()
+
+
+def test_report_refuses_a_bad_window_or_cohort_before_simulating(monkeypatch):
+    from livermodel.scenario.scenario import Scenario
+    from livermodel.teach.report import build_report
+
+    def never(self):
+        raise AssertionError("simulated before the options were checked")
+
+    monkeypatch.setattr(Scenario, "run", never)
+    with pytest.raises(LivermodelError) as err:
+        build_report("rat-phx-70", phase=False, window="-1h")
+    assert err.value.key == "--window"
+    with pytest.raises(LivermodelError) as err:
+        build_report("rat-phx-70", phase=False, cohort="sise=4")
+    assert err.value.key == "--cohort" and "size" in str(err.value)
+
+
+def test_cohort_survival_panel_follows_the_window():
+    from livermodel.figures.studies import cohort_figure
+    from livermodel.scenario.scenario import load_scenario
+    from livermodel.studies.cohort import run_cohort
+
+    sc = load_scenario("rat-phx-70", ["duration=4d", "output_step=2h"])
+    res = run_cohort(sc, size=3, seed=1)
+    ax = cohort_figure(res, window_h=24).axes[0]
+    assert ax.get_xlim() == pytest.approx((0, 24)) and ax.get_xlabel() == "time (h)"

@@ -277,8 +277,7 @@ def parse_cohort_spec(spec: str) -> dict:
     return out
 
 
-def _cohort(sc, spec: str, style: str, window_h=None) -> str:
-    kwargs = parse_cohort_spec(spec)
+def _cohort(sc, kwargs: dict, style: str, window_h=None) -> str:
     from livermodel.figures.studies import cohort_figure
     from livermodel.studies.cohort import run_cohort
 
@@ -327,6 +326,7 @@ def build_report(scenario, *, compare: Sequence = (), labels: Sequence[str] | No
 
     check_style(style)
     window_h = check_window(window)
+    cohort_kwargs = parse_cohort_spec(cohort) if cohort else None  # refused before simulating
     sc = load_scenario(scenario, overrides)
     others = [load_scenario(s, overrides) for s in compare]
     names = [sc.name, *(o.name for o in others)]
@@ -372,7 +372,7 @@ def build_report(scenario, *, compare: Sequence = (), labels: Sequence[str] | No
     if threshold:
         sections.append(Section("threshold", "Threshold", _threshold(sc, threshold, style)))
     if cohort:
-        sections.append(Section("cohort", "Cohort", _cohort(sc, cohort, style, window_h)))
+        sections.append(Section("cohort", "Cohort", _cohort(sc, cohort_kwargs, style, window_h)))
     sections += [
         Section("parameters", "Parameters and sources", _parameters(sc)),
         Section("equations", "Equations", _equations()),
