@@ -111,14 +111,24 @@ def test_a_window_longer_than_the_run_draws_the_whole_run(phx):
     assert _liver(fig).get_xlim() == pytest.approx((0, 96))  # the whole 96 h
 
 
-def test_identical_arms_stay_visible_as_a_thin_line_inside_a_wide_one(phx):
-    fig = comparison_figure([phx, phx], ["a", "b"])
+def _function_widths(fig):
     widths = {}
     for line in _liver(fig).get_lines():
         if line.get_label() == "function":
             widths.setdefault(line.get_color(), line.get_linewidth())
-    first, second = widths.values()
-    assert first >= 2 * second
+    return list(widths.values())
+
+
+def test_identical_arms_stay_visible_as_a_thin_line_inside_a_wide_one(phx):
+    first, second = _function_widths(comparison_figure([phx, phx], ["a", "b"]))
+    assert first == pytest.approx(1.8 * second)
+    # three arms on one curve: a stack of three widths
+    widths = _function_widths(comparison_figure([phx, phx, phx], ["a", "b", "c"]))
+    assert widths[0] > widths[1] > widths[2]
+    # curves that differ (on the same time grid) keep the same width
+    other = simulate(schedule=[Hepatectomy(at=0, fraction=0.5)], duration=96, output_step=1)
+    first, second = _function_widths(comparison_figure([phx, other], ["a", "b"]))
+    assert first == pytest.approx(second)
 
 
 def test_more_than_four_arms_are_small_multiples_with_the_control_behind(phx, failing):

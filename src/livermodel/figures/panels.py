@@ -295,8 +295,9 @@ def _plain_log_ticks(ax) -> None:
     fmt = FuncFormatter(lambda v, _pos: f"{v:,.0f}" if v >= 1 else f"{v:g}")
     ax.yaxis.set_major_locator(LogLocator(base=10))
     ax.yaxis.set_major_formatter(fmt)
-    if hi / lo < 300:
-        ax.yaxis.set_minor_locator(LogLocator(base=10, subs=(2.0, 5.0)))
+    if hi / lo < 300:  # 2 and 5 between the decades; 3 too on a short axis
+        subs = (2.0, 3.0, 5.0) if hi / lo < 30 else (2.0, 5.0)
+        ax.yaxis.set_minor_locator(LogLocator(base=10, subs=subs))
         ax.yaxis.set_minor_formatter(fmt)
     else:
         ax.yaxis.set_minor_formatter(NullFormatter())
@@ -385,3 +386,81 @@ def _note(fig, layout, extra: str = ""):
     engine = fig.get_layout_engine()
     if engine is not None:
         engine.set(rect=(0, 0.025 if layout["note_size"] < 10 else 0.03, 1, 0.975))
+
+
+#: Legend positions tried: centres on a grid over the axes (fractions), corners first on ties.
+LEGEND_GRID = 9
+
+
+def _obstacles(ax, legend) -> np.ndarray:
+    """Points (axes fraction) a legend should not cover: every line on ``ax`` (and its right axis)
+    sampled evenly along its length, so a straight reference line such as the set point weighs as
+    much as a curve, and the texts written on the axes."""
+    to_axes = ax.transAxes.inverted()
+    pts = []
+    axes = [ax] + ([ax._livermodel_ev_ax] if hasattr(ax, "_livermodel_ev_ax") else [])
+    for a in axes:
+        for line in a.get_lines():
+            xy = line.get_transform().transform(np.column_stack(
+                [np.asarray(line.get_xdata(), dtype=float), np.asarray(line.get_ydata(), dtype=float)]))
+            xy = to_axes.transform(xy[np.all(np.isfinite(xy), axis=1)])
+            if len(xy) == 0:
+                continue
+            if len(xy) == 1:
+                pts.append(np.repeat(xy, 40, axis=0))  # a marker
+                continue
+            seg = np.hypot(*np.diff(xy, axis=0).T)
+            at = np.concatenate([[0.0], np.cumsum(seg)])
+            if at[-1] <= 0:
+                continue
+            s = np.linspace(0.0, at[-1], 150)
+            pts.append(np.column_stack([np.interp(s, at, xy[:, 0]), np.interp(s, at, xy[:, 1])]))
+    renderer = _renderer(ax)
+    for text in ax.texts:
+        if text.get_text():
+            bb = text.get_window_extent(renderer).transformed(to_axes)
+            gx, gy = np.meshgrid(np.linspace(bb.x0, bb.x1, 8), np.linspace(bb.y0, bb.y1, 3))
+            pts.append(np.repeat(np.column_stack([gx.ravel(), gy.ravel()]), 4, axis=0))
+    if not pts:
+        return np.empty((0, 2))
+    return np.vstack(pts)
+
+
+def _renderer(ax):
+    """The renderer of ``ax``'s figure, or ``None`` if its canvas cannot draw (a bare Figure)."""
+    get = getattr(ax.figure.canvas, "get_renderer", None)
+    return get() if get is not None else None
+
+
+def place_legend(ax, legend):
+    """Move ``legend`` to where it covers the fewest points of the lines, reference lines and
+    texts of ``ax`` (matplotlib's ``best`` counts vertices, so it readily covers a straight line
+    such as the set point): the centres of a :data:`LEGEND_GRID` x :data:`LEGEND_GRID` grid
+    inside the axes are tried, and among equally good ones the one nearest a corner, then the
+    highest, wins.
+    Returns the legend."""
+    if _renderer(ax) is None:  # a figure without a drawing canvas: matplotlib's own choice
+        if hasattr(legend, "set_loc"):
+            legend.set_loc("best")
+        return legend
+    pts = _obstacles(ax, legend)
+    renderer = _renderer(ax)
+    bb = legend.get_window_extent(renderer).transformed(ax.transAxes.inverted())
+    w, h = min(bb.width, 1.0), min(bb.height, 1.0)
+    pad = 0.01
+    best = None
+    for cx in np.linspace(pad + w / 2, 1 - pad - w / 2, LEGEND_GRID):
+        for cy in np.linspace(pad + h / 2, 1 - pad - h / 2, LEGEND_GRID):
+            m = 0.02  # a line just outside the frame is still hidden by it
+            inside = ((pts[:, 0] >= cx - w / 2 - m) & (pts[:, 0] <= cx + w / 2 + m)
+                      & (pts[:, 1] >= cy - h / 2 - m) & (pts[:, 1] <= cy + h / 2 + m))
+            corner = min(abs(cx - 0.5), 0.5) + min(abs(cy - 0.5), 0.5)
+            key = (int(np.count_nonzero(inside)), -round(corner, 6), -cy)  # then corners, then top
+            if best is None or key < best[0]:
+                best = (key, (float(cx), float(cy)))
+    legend.set_bbox_to_anchor(best[1], transform=ax.transAxes)
+    if hasattr(legend, "set_loc"):
+        legend.set_loc("center")
+    else:  # matplotlib 3.7
+        legend._loc = 10
+    return legend

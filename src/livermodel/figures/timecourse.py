@@ -95,10 +95,12 @@ def _new_figure(n_panels: int, layout: dict, fig=None):
     return fig, list(axes[:n_panels]), columns
 
 
-def _panel_legend(ax, handles_labels, *, loc="best"):
+def _panel_legend(ax, handles_labels):
     handles, labels = handles_labels
     if handles:
-        ax.legend(handles, labels, loc=loc, handlelength=2.2)
+        from livermodel.figures.panels import place_legend
+
+        place_legend(ax, ax.legend(handles, labels, loc="upper right", handlelength=2.2))
 
 
 def timecourse_figure(run, *, style: str = "paper", title: str | None = None, fig=None,
@@ -164,8 +166,8 @@ def _panel_figure(runs, labels, *, style, title, fig, window_h=None):
                          reference_color=refs[i] or REFERENCE_COLOR)
                 else:
                     func(ax, run, color=color, unit=unit)
-                if compare and len(runs) > 1:
-                    _widen(_own_lines(ax)[len(before):], i, len(runs))
+                for line in _own_lines(ax)[len(before):]:
+                    line._livermodel_arm = i  # which arm drew it, for _unhide
         # event marks: times shared by every run in grey, the others in the colour of their arm
         shared = set.intersection(*({float(t) for t, _ in r.schedule.dose_times()} for r in runs))
         for i, run in enumerate(runs):
@@ -176,15 +178,19 @@ def _panel_figure(runs, labels, *, style, title, fig, window_h=None):
         for ax in axes:
             for t in sorted(shared):
                 _event_line(ax, t, unit, REFERENCE_COLOR)
+        if compare:
+            for ax in axes:
+                _unhide(ax)
         rows = label_events(axes[0], _merged_event_labels(runs, compare), unit=unit)
-        for k, ((name, func), ax) in enumerate(zip(panels, axes, strict=True)):
+        for k, ((name, _func), ax) in enumerate(zip(panels, axes, strict=True)):
             ax.set_xlim(0, end)
             size = ax.title.get_fontsize()
             pad = 4 + (rows * 1.25 * 0.83 * size if k < columns else 0)
             ax.set_title(f"{chr(65 + k)}  {name}", pad=pad)
             if k + columns < len(panels):
                 ax.set_xlabel("")  # x label only on the bottom panel of each column
-            _panel_legend(ax, _style_legend(ax, func, compare))
+        legends = [(ax, _style_legend(ax, func, compare))
+                   for (_name, func), ax in zip(panels, axes, strict=True)]
         if compare:
             from matplotlib.lines import Line2D
 
@@ -197,6 +203,11 @@ def _panel_figure(runs, labels, *, style, title, fig, window_h=None):
         elif title:
             fig.suptitle(title, fontweight="bold")
         _note(fig, layout)
+        engine = fig.get_layout_engine()
+        if engine is not None:  # the final sizes of the axes, so legends are placed for them
+            engine.execute(fig)
+        for ax, entries in legends:
+            _panel_legend(ax, entries)
     return fig
 
 
@@ -208,11 +219,42 @@ def _own_lines(ax) -> list:
             and line.get_label() not in ("set point", "failure level")]
 
 
-def _widen(lines, i: int, n: int) -> None:
-    """Arm ``i`` of ``n``: the first drawn 2.4 times the normal width, the last at it."""
-    scale = 1.0 + 1.4 * (n - 1 - i) / max(n - 1, 1)
-    for line in lines:
-        line.set_linewidth(line.get_linewidth() * scale)
+#: Two curves closer than this fraction of the axis height at a point coincide there.
+COINCIDE_TOL = 0.012
+#: A curve is widened when it coincides with a later arm's over this fraction of its points.
+COINCIDE_SHARE = 0.2
+
+
+def _unhide(ax) -> None:
+    """Widen every curve that a later arm's curve of the same variable covers.
+
+    Arms are drawn in order, so an arm's curve lies under the later ones'.  Where two arms have
+    the same curve (over at least :data:`COINCIDE_SHARE` of its points, within
+    :data:`COINCIDE_TOL` of the axis height; on a log axis in log units), the earlier one is drawn
+    1.8 times as wide for each later arm covering it: the stack shows as a thin line inside wider
+    ones instead of a single colour.
+    """
+    for a in [ax] + ([ax._livermodel_ev_ax] if hasattr(ax, "_livermodel_ev_ax") else []):
+        log = a.get_yscale() == "log"
+        lo, hi = a.get_ylim()
+        height = (np.log10(hi) - np.log10(lo)) if log else (hi - lo)
+        lines = [line for line in a.get_lines() if hasattr(line, "_livermodel_arm")]
+        for k, line in enumerate(lines):
+            y = np.asarray(line.get_ydata(), dtype=float)
+            covered = 0
+            for later in lines[k + 1:]:
+                if later.get_label() != line.get_label() or later._livermodel_arm == \
+                        line._livermodel_arm:
+                    continue
+                y2 = np.asarray(later.get_ydata(), dtype=float)
+                if y2.shape != y.shape or not np.allclose(later.get_xdata(), line.get_xdata()):
+                    continue
+                with np.errstate(divide="ignore", invalid="ignore"):
+                    d = (np.abs(np.log10(y) - np.log10(y2)) if log else np.abs(y - y2))
+                if np.mean(d <= COINCIDE_TOL * height) >= COINCIDE_SHARE:
+                    covered += 1
+            if covered:
+                line.set_linewidth(line.get_linewidth() * (1 + 0.8 * covered))
 
 
 def _reference_colors(runs, compare):
@@ -261,6 +303,8 @@ def _style_legend(ax, func, compare):
             label = line.get_label()
             if label.startswith("_") or label in seen or label in ("set point", "failure level"):
                 continue  # reference lines are named on the plot
+            if not compare and label in ("failure", "fails after the window"):
+                continue  # a single run's failure mark is named in words beside it
             seen.add(label)
             handle = Line2D([], [])
             handle.update_from(line)
