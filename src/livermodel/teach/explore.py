@@ -317,7 +317,7 @@ class Explorer:
                 ax.set_title(title)
                 handles, labels = ax.get_legend_handles_labels()
                 keep = [(h, lab) for h, lab in zip(handles, labels, strict=True)
-                        if lab not in ("set point", "failure threshold")]
+                        if lab not in ("set point", "failure level", "failure")]
                 if len(keep) > 1:
                     ax.legend(*zip(*keep, strict=True), loc="best", fontsize=7)
             if run.success:
