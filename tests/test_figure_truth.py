@@ -121,3 +121,23 @@ def test_a_flat_alt_is_drawn_on_a_tight_log_axis():
     span = hi / lo
     assert span == pytest.approx(max(ALT_MIN_SPAN, (alt.max() / alt.min()) * 1.25 ** 2), rel=1e-6)
     assert math.log10(span) < 1  # not a whole empty decade
+
+
+def test_the_liver_legend_leaves_the_set_point_line_visible():
+    from livermodel.figures.timecourse import timecourse_figure
+
+    run = simulate(schedule=[Hepatectomy(at=0, fraction=0.7)], duration=336, output_step=2)
+    fig = timecourse_figure(run)
+    fig.canvas.draw()
+    ax = next(a for a in fig.axes if a.get_title(loc="left").endswith("Liver")
+              or a.get_title().endswith("Liver"))
+    box = ax.get_legend().get_window_extent().transformed(ax.transAxes.inverted())
+    set_point = ax.transAxes.inverted().transform(
+        ax.transData.transform((0, float(run.parameters["set_point"]))))[1]
+    assert not box.y0 <= set_point <= box.y1  # the dotted line runs past the legend, not under it
+    # and the legend covers no more than a sliver of the function curve
+    xy = ax.transAxes.inverted().transform(ax.transData.transform(
+        np.column_stack([np.asarray(run.time_h) / 24, np.asarray(run["liver_function"])])))
+    inside = ((xy[:, 0] >= box.x0) & (xy[:, 0] <= box.x1) & (xy[:, 1] >= box.y0)
+              & (xy[:, 1] <= box.y1))
+    assert inside.mean() < 0.05
