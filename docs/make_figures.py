@@ -47,6 +47,19 @@ EXAMPLES = {
             labels=["MSC at 2 h", "MSC at 16 h", "EV at 2 h"], control="fulminant", out=out,
             formats=(), style=style),
     ),
+    "run-fulminant-48h": (
+        "livermodel run fulminant --window 48h",
+        lambda out, style: run_scenario("fulminant", out=out, formats=(), style=style,
+                                        window="48h"),
+    ),
+    "compare-six-arms": (
+        "livermodel compare fulminant fulminant-msc-early fulminant-msc-late fulminant-ev-single "
+        "fulminant-ev-repeated rat-galactosamine-msc --control fulminant --window 48h",
+        lambda out, style: compare_scenarios(
+            ["fulminant", "fulminant-msc-early", "fulminant-msc-late", "fulminant-ev-single",
+             "fulminant-ev-repeated", "rat-galactosamine-msc"], control="fulminant", out=out,
+            formats=(), style=style, window="48h"),
+    ),
 }
 
 
@@ -61,10 +74,14 @@ def main() -> int:
                     print(f"{name}: the simulation failed", file=sys.stderr)
                     return 1
                 saved = read_results(Path(tmp) / "out")
+                window = (saved.provenance.get("figure") or {}).get("window_h")
                 if isinstance(saved, SavedComparison):
-                    fig = comparison_figure(saved.runs, saved.labels, style=style)
+                    control = saved.labels.index(saved.control) if saved.control else None
+                    fig = comparison_figure(saved.runs, saved.labels, style=style,
+                                            window_h=window, control=control)
                 else:
-                    fig = timecourse_figure(saved, style=style, title=saved.name)
+                    fig = timecourse_figure(saved, style=style, title=saved.name,
+                                            window_h=window)
                 (target,) = save_figure(fig, FIGURES / f"{name}-{style}", ["png"], dpi=DPI)
             flag = " --style slides" if style == "slides" else ""
             lines.append(f"{target.relative_to(HERE.parent)}: {command}{flag}")

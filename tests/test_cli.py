@@ -392,8 +392,10 @@ def test_newcomer_messages(tmp_path):
     assert res.exit_code == 2 and "Did you mean 'iv'" in res.output, res.output
 
 
-def test_study_status_line_only_on_a_terminal():
-    from livermodel.cli.studies import _working
+def test_study_progress_bar_only_on_a_terminal():
+    from livermodel.cli.common import ProgressBar
 
-    assert _working(True, "x").status is None      # --quiet
-    assert _working(False, "x").status is None     # stderr is not a terminal under pytest
+    with ProgressBar(True, "x") as update:          # --quiet
+        assert update is None
+    with ProgressBar(False, "x") as update:         # stderr is not a terminal under pytest
+        assert update is None

@@ -116,3 +116,24 @@ def format_hours(hours: float) -> str:
     if hours != 0 and hours % 24 == 0:
         return f"{hours / 24:g} d"
     return f"{hours:g} h"
+
+
+def _reference(unit: str) -> str | None:
+    """``normal mass`` for ``1 (normal mass)``: the reference of a dimensionless unit, if any."""
+    if unit.startswith("1 (") and unit.endswith(")"):
+        return unit[3:-1]
+    return None
+
+
+def unit_in_label(unit: str) -> str:
+    """A unit as written in an axis label's brackets: ``h``, ``mg/kg``; ``1 (normal mass)``
+    becomes ``normal mass = 1`` (never ``(1 (normal mass))``)."""
+    ref = _reference(unit)
+    return f"{ref} = 1" if ref else unit
+
+
+def unit_after_number(unit: str) -> str:
+    """A unit as written after a number: ``12 h``, ``300 mg/kg``; nothing for a number relative
+    to a reference (``0.15``, not ``0.15 1 (normal mass)``)."""
+    return "" if _reference(unit) or unit == "1" else unit
+

@@ -106,7 +106,7 @@ def _load(path, overrides, found_warnings: list[str]):
 def run_scenario(path: str | Path, overrides: Iterable[str] = (), *, out: str | Path | None = None,
                  formats: str | Sequence[str] = ("png",), style: str = "paper",
                  command: str | None = None, progress: Progress = _quiet,
-                 force: bool = False) -> RunReport:
+                 force: bool = False, window: str | float | None = None) -> RunReport:
     """Load, simulate and write one scenario (``livermodel run``).
 
     ``path`` is a scenario file or a library name; ``overrides`` dotted ``key=value`` strings
@@ -114,12 +114,16 @@ def run_scenario(path: str | Path, overrides: Iterable[str] = (), *, out: str | 
     ``results/<scenario name>-set-<hash>`` with overrides).  The folder is checked before
     simulating, so a bad ``out``, or one holding other output (see
     :mod:`livermodel.output.folders`; ``force`` replaces it), fails fast.  If the simulation
-    fails nothing is written and ``report.written`` is ``None``.
+    fails nothing is written and ``report.written`` is ``None``.  ``window`` (``"48h"``, ``2d``,
+    hours as a number) limits the figure's time axis, not the simulation.
     """
+    from livermodel.figures.window import check_window
+
     started = now_iso()
     found: list[str] = []
     formats = check_formats(formats)
     _check_style(style)
+    window_h = check_window(window)
     progress("reading the scenario")
     overrides = [str(o) for o in overrides]
     scenario = _load(path, overrides, found)
@@ -137,7 +141,7 @@ def run_scenario(path: str | Path, overrides: Iterable[str] = (), *, out: str | 
         found += [f"the scenario's own expectation fails: {f}" for f in failures]
     progress("writing files and figures")
     written = write_run(folder, result, scenario, formats=formats, style=style, command=command,
-                        started=started, overrides=overrides, force=force,
+                        started=started, overrides=overrides, force=force, window_h=window_h,
                         extra={"expectations": expectations} if expectations is not None else None)
     return RunReport(scenario, result, metrics_dict(result), written, found)
 
@@ -146,19 +150,24 @@ def compare_scenarios(paths: Sequence[str | Path], overrides: Iterable[str] = ()
                       labels: Sequence[str] | None = None, control: str | Path | None = None,
                       out: str | Path | None = None, formats: str | Sequence[str] = ("png",),
                       style: str = "paper", command: str | None = None,
-                      progress: Progress = _quiet, force: bool = False) -> CompareReport:
+                      progress: Progress = _quiet, force: bool = False,
+                      window: str | float | None = None) -> CompareReport:
     """Simulate several scenarios and write them side by side (``livermodel compare``).
 
     ``labels`` name the arms in ``paths`` (default: the scenario names).  With ``control``, that
     scenario is the first arm (labelled with its name) and each other arm is also reported as its
     difference against it; if ``control`` is also in ``paths`` it is not run twice.  ``overrides``
     apply to every arm.  Nothing is written if any arm fails.  The default folder is
-    ``results/compare-<names>[-set-<hash>]``; ``force`` as for :func:`run_scenario`.
+    ``results/compare-<names>[-set-<hash>]``; ``force`` and ``window`` as for
+    :func:`run_scenario`.
     """
+    from livermodel.figures.window import check_window
+
     started = now_iso()
     overrides = list(overrides)
     formats = check_formats(formats)
     _check_style(style)
+    window_h = check_window(window)
     paths = list(paths)
     if labels is not None and len(labels) != len(paths):
         raise LivermodelError(
@@ -208,7 +217,7 @@ def compare_scenarios(paths: Sequence[str | Path], overrides: Iterable[str] = ()
     report.written = write_comparison(folder, results, arm_labels, scenarios,
                                       control=control_index, formats=formats, style=style,
                                       command=command, started=started, overrides=overrides,
-                                      force=force)
+                                      force=force, window_h=window_h)
     return report
 
 

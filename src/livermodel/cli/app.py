@@ -28,6 +28,7 @@ from livermodel.cli.common import (
     QuietOption,
     ScenarioArg,
     StyleOption,
+    WindowOption,
     out_option,
 )
 from livermodel.cli.common import command_line as _command_line
@@ -104,6 +105,7 @@ def run(
     style: StyleOption = "paper",
     quiet: QuietOption = False,
     force: ForceOption = False,
+    window: WindowOption = None,
 ) -> None:
     """Simulate one scenario and write its output folder.
 
@@ -115,13 +117,15 @@ def run(
     Examples:
       livermodel run scenarios/rat-phx-70.yaml
       livermodel run rat-phx-70 --set insults.0.fraction=0.8 --out results/phx80 --format png,pdf
+      livermodel run fulminant --window 48h
     """
     from livermodel.cli import actions as runner
     from livermodel.output import text
 
     with _user_errors(), _status(quiet) as progress:
         report = runner.run_scenario(scenario, set_ or [], out=out, formats=format_, style=style,
-                                     command=_command_line(ctx), progress=progress, force=force)
+                                     command=_command_line(ctx), progress=progress, force=force,
+                                     window=window)
     for w in report.warnings:
         typer.echo(f"warning: {w}", err=True)
     if not report.success:
@@ -157,11 +161,13 @@ def compare(
     style: StyleOption = "paper",
     quiet: QuietOption = False,
     force: ForceOption = False,
+    window: WindowOption = None,
 ) -> None:
     """Overlay several scenarios; metrics side by side.
 
-    Runs every SCENARIO, draws them on shared axes with one colour per arm, and tabulates their
-    outcome metrics side by side.
+    Runs every SCENARIO, draws them on shared axes with one colour per arm (more than four arms:
+    one panel pair per arm, the control faint behind each), and tabulates their outcome metrics
+    side by side.
 
     Writes comparison.<format> figures, metrics.csv and metrics.json (every arm, and differences
     against the control), one run folder per arm under arms/<label>/, and provenance.json.
@@ -170,6 +176,7 @@ def compare(
     Examples:
       livermodel compare fulminant-msc-early fulminant-msc-late --control fulminant
       livermodel compare rat-phx-70 rat-phx-90 --labels "70 % PHx,90 % PHx" --style slides
+      livermodel compare fulminant-msc-early fulminant-msc-late --control fulminant --window 2d
     """
     from livermodel.cli import actions as runner
 
@@ -178,7 +185,7 @@ def compare(
         report = runner.compare_scenarios(scenarios, set_ or [], labels=arm_labels, control=control,
                                           out=out, formats=format_, style=style,
                                           command=_command_line(ctx), progress=progress,
-                                          force=force)
+                                          force=force, window=window)
     for w in report.warnings:
         typer.echo(f"warning: {w}", err=True)
     if not report.success:
@@ -383,6 +390,10 @@ def plot(
     format_: FormatOption = "png",
     style: StyleOption = "paper",
     quiet: QuietOption = False,
+    window: Annotated[str | None, typer.Option(
+        "--window", "-w", metavar="TIME",
+        help="Draw only the first TIME (24h, 48h, 2d; a bare number is in hours), or 'full' for "
+        "the whole run. Default: the window the folder was drawn with.")] = None,
 ) -> None:
     """Redraw the figures of a result folder (no simulation).
 
@@ -393,11 +404,12 @@ def plot(
     Examples:
       livermodel plot results/rat-phx-70 --format svg,pdf
       livermodel plot results/rat-phx-70 --style slides
+      livermodel plot results/fulminant --window 24h
     """
     from livermodel.output.saved import redraw
 
     with _user_errors():
-        paths = redraw(result_dir, formats=format_, style=style)
+        paths = redraw(result_dir, formats=format_, style=style, window_h=window)
     _say(quiet, "wrote " + ", ".join(str(p) for p in paths) if paths else "no figure formats given")
 
 

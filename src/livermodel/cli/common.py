@@ -30,6 +30,11 @@ SetOption = Annotated[list[str] | None, typer.Option("--set", metavar="KEY=VALUE
 FORCE_HELP = ("Replace the output folder even if it holds another kind of output, another "
               "scenario or other --set values (files livermodel did not write are kept).")
 ForceOption = Annotated[bool, typer.Option("--force", help=FORCE_HELP)]
+WINDOW_HELP = ("Draw only the first TIME of the run on the figures' time axes, e.g. 24h, 48h, "
+               "2d (a bare number is in hours); the simulation and the saved tables still cover "
+               "the whole duration.")
+WindowOption = Annotated[str | None, typer.Option("--window", "-w", metavar="TIME",
+                                                  help=WINDOW_HELP)]
 
 
 def out_option(default: str):
@@ -102,6 +107,53 @@ def _hint(err) -> str | None:
     if source:
         return "Fix that line, then check the file with 'livermodel validate FILE'"
     return None
+
+
+class ProgressBar:
+    """A progress bar with counts on a terminal (stderr); nothing in a pipe, a log or with --quiet.
+
+    ``with ProgressBar(quiet, "cohort", "runs") as update:`` gives ``update(done, total)`` (or
+    ``None`` when nothing is shown), the callback the studies and sweeps take.  ``total`` may be
+    ``None`` while it is not known (a fit: the count of model runs so far).  ``stream`` is for
+    tests: any object with ``isatty()`` and ``write()``.
+    """
+
+    def __init__(self, quiet: bool, label: str, unit: str = "runs", *, stream=None):
+        import sys
+
+        self.stream = stream if stream is not None else sys.stderr
+        self.active = not quiet and bool(getattr(self.stream, "isatty", lambda: False)())
+        self.label, self.unit, self.bar = label, unit, None
+
+    def __enter__(self):
+        if not self.active:
+            return None
+        from rich.console import Console
+        from rich.progress import (
+            BarColumn,
+            MofNCompleteColumn,
+            Progress,
+            TextColumn,
+            TimeElapsedColumn,
+            TimeRemainingColumn,
+        )
+
+        self.bar = Progress(TextColumn(self.label), BarColumn(), MofNCompleteColumn(),
+                            TextColumn(self.unit), TimeElapsedColumn(), TimeRemainingColumn(),
+                            console=Console(file=self.stream, force_terminal=True),
+                            transient=True)
+        self.bar.start()
+        task = self.bar.add_task(self.unit, total=None)
+
+        def update(done: int, total: int | None = None) -> None:
+            self.bar.update(task, completed=done, total=total)
+
+        return update
+
+    def __exit__(self, *exc):
+        if self.bar is not None:
+            self.bar.stop()
+        return False
 
 
 def say(quiet: bool, text: str = "") -> None:

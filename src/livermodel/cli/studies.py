@@ -15,11 +15,12 @@ import typer
 
 from livermodel.cli.common import ForceOption as FORCE
 from livermodel.cli.common import FormatOption as FORMAT
+from livermodel.cli.common import ProgressBar, out_option
 from livermodel.cli.common import QuietOption as QUIET
 from livermodel.cli.common import ScenarioArg as SCENARIO_ARG
 from livermodel.cli.common import SetOption as SET
 from livermodel.cli.common import StyleOption as STYLE
-from livermodel.cli.common import out_option
+from livermodel.cli.common import WindowOption as WINDOW
 from livermodel.cli.common import say as _say
 from livermodel.cli.common import user_errors as _user_errors
 
@@ -51,30 +52,6 @@ def _load(scenario: str, overrides):
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", ScenarioWarning)
         return load_scenario(scenario, overrides or ())
-
-
-class _working:
-    """A status line with a spinner and the elapsed time on a terminal (stderr) while a study
-    computes; nothing in pipes, logs or with --quiet."""
-
-    def __init__(self, quiet: bool, text: str):
-        import sys
-
-        self.status = None
-        if not quiet and sys.stderr.isatty():
-            from rich.console import Console
-
-            self.status = Console(stderr=True).status(f"{text} ...")
-
-    def __enter__(self):
-        if self.status is not None:
-            self.status.start()
-        return self
-
-    def __exit__(self, *exc):
-        if self.status is not None:
-            self.status.stop()
-        return False
 
 
 def _pair(text: str, option: str) -> tuple[str, str]:
@@ -152,12 +129,14 @@ def threshold(
         key, spec = _pair(vary, "--vary")
         along_pair = _pair(along, "--along") if along else None
         folder = _folder(out, sc, set_, "threshold", force, None)
-        with _working(quiet, f"threshold: searching {key}"):
+        with ProgressBar(quiet, f"threshold of {key}") as update:
             res = find_threshold(sc, key, spec=spec, metric=metric, level=level, tol=tol,
-                                 along=along_pair, points=points)
+                                 along=along_pair, points=points, progress=update)
         write_threshold(folder, res, formats=format_, style=style, command=_command(),
                         started=started, overrides=set_ or (), force=force)
-    unit = f" {res.unit}" if res.unit else ""
+    from livermodel.units import unit_after_number
+
+    unit = f" {unit_after_number(res.unit)}" if unit_after_number(res.unit) else ""
     if res.critical_value is not None:
         lo_w, hi_w = res.outcome_words
         _say(quiet, f"{res.key}: critical value {res.critical_value:.6g}{unit} (bracket "
@@ -221,9 +200,9 @@ def sensitivity(
 
         sc = _load(scenario, set_)
         folder = _folder(out, sc, set_, "sensitivity", force, f"sensitivity-{method}")
-        with _working(quiet, f"{method} sensitivity of {metric}"):
+        with ProgressBar(quiet, f"{method} sensitivity") as update:
             res = run(sc, metric, method=method, params=_names(params), samples=samples,
-                      seed=seed, step=step, second_order=second_order)
+                      seed=seed, step=step, second_order=second_order, progress=update)
         write_sensitivity(folder, res, formats=format_, style=style, command=_command(),
                           started=started, overrides=set_ or (), force=force)
     key = {"local": "elasticity", "morris": "mu_star", "sobol": "ST"}[res.method]
@@ -255,6 +234,7 @@ def cohort(
     style: STYLE = "paper",
     quiet: QUIET = False,
     force: FORCE = False,
+    window: WINDOW = None,
 ) -> None:
     """Simulate a virtual cohort: N animals or patients with parameters varied around the preset.
 
@@ -268,23 +248,26 @@ def cohort(
     Examples:
       livermodel cohort fulminant-msc-early --size 100 --control fulminant --seed 1
       livermodel cohort rat-phx-70 --size 50 --variability 0.2 --set insults.0.fraction=0.75
+      livermodel cohort fulminant --size 200 --window 3d
     """
     from livermodel.output.provenance import now_iso
 
     started = now_iso()
     with _user_errors():
+        from livermodel.figures.window import check_window
         from livermodel.output.studies import write_cohort
         from livermodel.studies.cohort import run_cohort
 
+        window_h = check_window(window)
         sc = _load(scenario, set_)
         folder = _folder(out, sc, set_, "cohort", force, None)
         ctrl = _load(control, ()) if control else None
-        with _working(quiet, f"cohort: simulating {size or 'the'} individuals"
-                      + (" in two arms" if ctrl else "")):
+        with ProgressBar(quiet, "cohort", "runs") as update:
             res = run_cohort(sc, size=size, variability=variability, control=ctrl, seed=seed,
-                             params=_names(params), metrics=_names(metrics) or ())
+                             params=_names(params), metrics=_names(metrics) or (),
+                             progress=update)
         write_cohort(folder, res, formats=format_, style=style, command=_command(),
-                     started=started, overrides=set_ or (), force=force)
+                     started=started, overrides=set_ or (), force=force, window_h=window_h)
     data = res.to_dict()
     for label, a in data["arms"].items():
         causes = a["deaths_by_cause"]
@@ -359,9 +342,9 @@ def fit(
                 raise LivermodelError("--problem replaces SCENARIO, --data, --params and --set",
                                       key="--problem", suggestion="Put them in the problem file")
             pb = read_problem(problem)
-            with _working(quiet, "fitting the problem"):
+            with ProgressBar(quiet, "fit", "model runs") as update:
                 res = run(pb, starts=starts, seed=seed, profile=profile,
-                          max_evaluations=max_evaluations)
+                          max_evaluations=max_evaluations, progress=update)
             name = (pb.experiments[0].scenario.name if len(pb.experiments) == 1
                     else Path(problem).stem)
         else:
@@ -373,9 +356,9 @@ def fit(
             sc = _load(scenario, set_)
             folder = _folder(out, sc, set_, "fit", force, None)  # checked before fitting
             names = _names(params) or []
-            with _working(quiet, f"fitting {', '.join(names)}"):
+            with ProgressBar(quiet, f"fit of {', '.join(names)}", "model runs") as update:
                 res = run(sc, data, names, starts=starts, seed=seed, profile=profile,
-                          max_evaluations=max_evaluations)
+                          max_evaluations=max_evaluations, progress=update)
             name = sc.name
         if problem is not None:
             folder = out or f"results/{name}-fit"

@@ -9,7 +9,6 @@ with 130 and leaves every finished chunk on disk for ``--resume``.
 
 from __future__ import annotations
 
-import sys
 from typing import Annotated
 
 import typer
@@ -18,6 +17,8 @@ from livermodel.cli.common import (
     EXIT_FAILED,
     EXIT_INTERRUPTED,
     ForceOption,
+    ProgressBar,
+    WindowOption,
     command_line,
     out_option,
     user_errors,
@@ -80,6 +81,7 @@ def sweep(
     quiet: Annotated[bool, typer.Option(
         "--quiet", "-q", help="Print nothing but errors (no progress, no summary).")] = False,
     force: ForceOption = False,
+    window: WindowOption = None,
 ) -> None:
     """Run a parameter sweep of a scenario: one row per run in metrics.csv, plus figures.
 
@@ -99,6 +101,7 @@ def sweep(
           --vary parameters.critical_mass=0.1:0.3 --design lhs --samples 500 --seed 1
       livermodel sweep my.yaml --vary insults.0.fraction=0.6,0.7,0.8 --dry-run
       livermodel sweep --resume results/fulminant-msc-early-sweep
+      livermodel sweep fulminant --vary parameters.death_sensitivity=0.5:2:16 --window 48h
       livermodel sweep rat-phx-70 --vary insults.0.fraction=0.5:0.9:9 \\
           --executor dask --scheduler tcp://10.0.0.5:8786
     """
@@ -106,7 +109,7 @@ def sweep(
         with user_errors():
             _sweep(ctx, scenario, vary, zip_, design, samples, seed, set_, jobs, out, executor,
                    scheduler, save_trajectories, resume, dry_run, metric, chunk_size, format_,
-                   style, quiet, force)
+                   style, quiet, force, window)
     except KeyboardInterrupt:
         typer.echo("interrupted: finished chunks are kept; complete the sweep with --resume "
                    f"{out or resume or 'DIR'}", err=True)
@@ -114,12 +117,15 @@ def sweep(
 
 
 def _sweep(ctx, scenario, vary, zip_, design, samples, seed, set_, jobs, out, executor, scheduler,
-           save_trajectories, resume, dry_run, metric, chunk_size, format_, style, quiet, force):
+           save_trajectories, resume, dry_run, metric, chunk_size, format_, style, quiet, force,
+           window=None):
     from livermodel.errors import LivermodelError
+    from livermodel.figures.window import check_window
     from livermodel.output import sweep as sweep_folder
     from livermodel.studies.sweep import estimate, execute, plan
 
     traj = [v for v in (save_trajectories or "").split(",") if v.strip()]
+    window_h = check_window(window)
     if jobs < 1:
         raise LivermodelError("--jobs must be at least 1", key="--jobs", found=str(jobs))
     jobs, capped = execute.cap_jobs(jobs)
@@ -169,13 +175,13 @@ def _sweep(ctx, scenario, vary, zip_, design, samples, seed, set_, jobs, out, ex
                    + f"; about {estimate.format_bytes(size)} in {folder}/")
         typer.echo("dry run: nothing was simulated beyond the probe, nothing written")
         return
-    progress = _progress_bar(quiet)
+    progress = ProgressBar(quiet, "sweep")
     with progress as update:
         result = sweep_folder.run_sweep(plan, folder, jobs=jobs, executor=executor, scheduler=scheduler,
                               save_trajectories=traj, resume=resume is not None, progress=update,
                               formats=format_, style=style, metric=metric,
                               command=command_line(ctx), overrides=set_ or (),
-                              force=force)
+                              force=force, window_h=window_h)
     n, failed = plan.n_runs, result.n_failed
     if n and failed == n:
         first = next((r["message"] for r in result.rows if r["message"]), "")
@@ -208,35 +214,6 @@ def _as_vary_error(err, vary, set_):
         return type(err)(err.message, source=f"--vary '{key}'", key=err.key,
                          expected=err.expected, found=err.found, suggestion=err.suggestion)
     return err
-
-
-class _progress_bar:
-    """A rich progress bar on a terminal (stderr), nothing otherwise or with --quiet."""
-
-    def __init__(self, quiet: bool):
-        self.active = not quiet and sys.stderr.isatty()
-        self.bar = None
-
-    def __enter__(self):
-        if not self.active:
-            return None
-        from rich.console import Console
-        from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeRemainingColumn
-
-        self.bar = Progress("sweep", BarColumn(), MofNCompleteColumn(), TimeRemainingColumn(),
-                            console=Console(stderr=True), transient=True)
-        self.bar.start()
-        task = self.bar.add_task("runs", total=None)
-
-        def update(done, total):
-            self.bar.update(task, completed=done, total=total)
-
-        return update
-
-    def __exit__(self, *exc):
-        if self.bar is not None:
-            self.bar.stop()
-        return False
 
 
 def register(app: typer.Typer) -> None:

@@ -14,7 +14,14 @@ from typing import Annotated
 
 import typer
 
-from livermodel.cli.common import ScenarioArg, SetOption, StyleOption, command_line, user_errors
+from livermodel.cli.common import (
+    ScenarioArg,
+    SetOption,
+    StyleOption,
+    WindowOption,
+    command_line,
+    user_errors,
+)
 
 
 def explain(
@@ -174,7 +181,7 @@ def phase(
             raise LivermodelError("the output needs a .png, .svg or .pdf name", key="--output",
                                   found=repr(str(out)))
         output_file(out)
-        fig = phase_figure(p, style=style)
+        fig = phase_figure(p, style=style, overrides=set_ or ())
         (path,) = save_figure(fig, out.with_suffix(""), [fmt])
         side = write_sidecar(path, kind="phase", scenario=p.scenario, overrides=set_ or (),
                              command=command_line(ctx), started=started,
@@ -211,6 +218,7 @@ def report(
         "--phase/--no-phase", help="Include the phase portrait.")] = True,
     set_: SetOption = None,
     style: StyleOption = "paper",
+    window: WindowOption = None,
 ) -> None:
     """Write one self-contained HTML report to e-mail or show: outcomes, figures, tables.
 
@@ -222,6 +230,7 @@ def report(
     Examples:
       livermodel report rat-phx-70 -o rat-phx-70.html
       livermodel report fulminant --compare fulminant-msc-early --compare fulminant-msc-late -o msc.html
+      livermodel report fulminant --window 48h -o fulminant.html
     """
     from livermodel.output.provenance import now_iso, output_file, write_sidecar
     from livermodel.teach.report import write_report
@@ -232,7 +241,7 @@ def report(
         rep = write_report(output, scenario, compare=compare or (),
                            labels=[s.strip() for s in labels.split(",")] if labels else None,
                            overrides=set_ or (), phase=phase, threshold=threshold, cohort=cohort,
-                           style=style, command=command_line(ctx))
+                           style=style, command=command_line(ctx), window=window)
         side = write_sidecar(output, kind="report", scenario=rep.scenario, overrides=set_ or (),
                              command=command_line(ctx), started=started,
                              extra={"compare": list(compare or ()), "sections": rep.sections})

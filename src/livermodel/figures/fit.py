@@ -61,11 +61,19 @@ def profile_axes(ax, prof, *, at_bound: str | None = None):
     return ax
 
 
-def fit_figure(result, *, style: str = "paper"):
+def fit_figure(result, *, style: str = "paper", overrides=()):
     """Data (points with SD error bars) and the model at the start values (dashed) and at the
     estimates (solid), one panel per experiment and variable; then one profile panel per
-    parameter if ``result.profiles``.  Returns a ``Figure``."""
-    from livermodel.figures.style import LAYOUT, OKABE_ITO, REFERENCE_COLOR, style_context, time_axis
+    parameter if ``result.profiles``.  ``overrides`` (the ``--set`` values of the scenario) are
+    named under each data panel's title.  Returns a ``Figure``."""
+    from livermodel.figures.style import (
+        LAYOUT,
+        OKABE_ITO,
+        REFERENCE_COLOR,
+        style_context,
+        time_axis,
+        with_overrides,
+    )
     from livermodel.model.layout import VARIABLES
     from livermodel.solve.simulate import SolverSettings, simulate_batch
 
@@ -107,9 +115,11 @@ def fit_figure(result, *, style: str = "paper"):
             sd = d.sd[sel]
             if exp.noise == "estimated":
                 sd = np.full(sel.sum(), result.noise_sd[e])
+            # not clipped, so a point at the start or end of the run is drawn whole (the
+            # data lie within the run: the fit refuses points after it)
             ax.errorbar(d.time_h[sel] / div, d.value[sel], yerr=sd, fmt="o", markersize=3.5,
                         color=OKABE_ITO["vermillion"], ecolor=OKABE_ITO["vermillion"], capsize=2,
-                        elinewidth=0.9, zorder=3,
+                        elinewidth=0.9, zorder=3, clip_on=False,
                         label="data (mean ± SD)" if exp.noise == "given" else "data (± fitted SD)")
             u = VARIABLES[v][0]
             ax.set_ylabel(f"{v.replace('_', ' ')} (normal liver = 1)" if u.startswith("1 (normal")
@@ -120,7 +130,7 @@ def fit_figure(result, *, style: str = "paper"):
             ax.legend(loc="lower right", fontsize="x-small")
             title = (f"{exp.name}: {Path(d.source).name}" if len(pb.experiments) > 1
                      else f"Fit of {sc.name} to {Path(d.source).name}")
-            ax.set_title(title, loc="left", fontsize="small")
+            ax.set_title(with_overrides(title, overrides), loc="left", fontsize="small")
         lines = []
         for k in result.names:
             flag = result.at_bound(k)

@@ -12,8 +12,19 @@ from livermodel.studies.phase import Y_LABELS, PhasePortrait
 NEUTRAL_TOL = 1e-8
 
 
-def phase_figure(portrait: PhasePortrait, *, style: str = "paper", fig=None):
-    """Draw ``portrait``: the phase plane (left) and functional mass over time (right)."""
+def boundary_at_top(portrait: PhasePortrait) -> float | None:
+    """Where the basin boundary crosses the top row of the grid (functional mass), if it does."""
+    row = np.asarray(portrait.failure)[-1]
+    change = np.flatnonzero(row[1:] != row[:-1])
+    if not change.size:
+        return None
+    i = int(change[0])
+    return float(0.5 * (portrait.grid_x[i] + portrait.grid_x[i + 1]))
+
+
+def phase_figure(portrait: PhasePortrait, *, style: str = "paper", fig=None, overrides=()):
+    """Draw ``portrait``: the phase plane (left) and functional mass over time (right), titled
+    with the scenario and the ``--set`` values it was changed by (``overrides``)."""
     from matplotlib.colors import ListedColormap
     from matplotlib.lines import Line2D
     from matplotlib.patches import Patch
@@ -25,6 +36,7 @@ def phase_figure(portrait: PhasePortrait, *, style: str = "paper", fig=None):
         note_text,
         style_context,
         time_axis,
+        with_overrides,
     )
 
     recover_c, fail_c = OKABE_ITO["blue"], FAILURE_COLOR
@@ -40,20 +52,30 @@ def phase_figure(portrait: PhasePortrait, *, style: str = "paper", fig=None):
         cmap = ListedColormap(["#d6e9f5", "#f8dccb"])
         ax.pcolormesh(p.grid_x, p.grid_y, p.failure.astype(float), cmap=cmap, vmin=0, vmax=1,
                       shading="nearest", rasterized=True, zorder=0)
+        ax.axvline(p.critical_level, color=REFERENCE_COLOR, linestyle="-.", linewidth=0.8, zorder=1)
+        lines = [(p.critical_level, "critical level")]
         if p.failure.any() and not p.failure.all():
             ax.contour(p.grid_x, p.grid_y, p.failure.astype(float), levels=[0.5],
                        colors=[REFERENCE_COLOR], linewidths=0.8, linestyles="--", zorder=1)
-        ax.axvline(p.critical_level, color=REFERENCE_COLOR, linestyle="-.", linewidth=0.8, zorder=1)
-        ax.annotate("critical level", xy=(p.critical_level, 1.0), xycoords=("data", "axes fraction"),
-                    xytext=(3, -3), textcoords="offset points", ha="left", va="top",
-                    fontsize="small", color=REFERENCE_COLOR)
+            top = boundary_at_top(p)
+            if top is not None:
+                lines.append((top, "basin boundary"))
+        # both vertical lines named at the top: the one further right on its right, the other
+        # on its left, one text line apart (they are often close together)
+        lines.sort()
+        for k, (x, word) in enumerate(lines):
+            right = k == len(lines) - 1
+            ax.annotate(word, xy=(x, 1.0), xycoords=("data", "axes fraction"),
+                        xytext=(3 if right else -3, -3 - 11 * k), textcoords="offset points",
+                        ha="left" if right else "right", va="top", fontsize="small",
+                        color=REFERENCE_COLOR, zorder=6)
         unit, div = time_axis(max(float(t.time_h[-1]) for t in p.trajectories))
         for t in p.trajectories:
             c = fail_c if t.failed else recover_c
             lw = 2.2 if t.is_scenario else 1.0
             ax.plot(t.x, t.y, color=c, linewidth=lw, zorder=3 if t.is_scenario else 2,
                     alpha=1.0 if t.is_scenario else 0.8)
-            ax.plot(t.x[0], t.y[0], "o", color=c, markersize=3, zorder=3)
+            ax.plot(t.x[0], t.y[0], "o", color=c, markersize=3, zorder=3, clip_on=False)
             k = max(1, min(len(t.x) - 2, int(np.argmax(np.hypot(np.diff(t.x), np.diff(t.y)) > 0)) + 3))
             ax.annotate("", xy=(t.x[k + 1], t.y[k + 1]), xytext=(t.x[k], t.y[k]),
                         arrowprops={"arrowstyle": "->", "color": c, "lw": lw}, zorder=3)
@@ -62,7 +84,7 @@ def phase_figure(portrait: PhasePortrait, *, style: str = "paper", fig=None):
             if not (p.grid_y[0] <= s.y <= p.grid_y[-1] * 1.05):
                 continue
             neutral = abs(s.eigenvalue) < NEUTRAL_TOL
-            ax.plot(s.functional_mass, s.y, "o", markersize=7, zorder=5,
+            ax.plot(s.functional_mass, s.y, "o", markersize=7, zorder=5, clip_on=False,
                     markerfacecolor="#999999" if neutral else ("black" if s.stable else "white"),
                     markeredgecolor="black")
             ax.annotate(s.label + (" (neutral)" if neutral else ""),
@@ -119,6 +141,8 @@ def phase_figure(portrait: PhasePortrait, *, style: str = "paper", fig=None):
         axt.set_title("B  Functional mass over time")
         fig.text(0.995, 0.002, "; ".join(p.notes) + ". " + note_text(), ha="right", va="bottom",
                  fontsize=layout["note_size"] * 0.9, color="#666666", style="italic", wrap=True)
+        fig.suptitle(with_overrides(f"{p.scenario}: tipping point between recovery and failure",
+                                    overrides), fontweight="bold")
         engine = fig.get_layout_engine()
         if engine is not None:
             engine.set(rect=(0, 0.05, 1, 0.95))

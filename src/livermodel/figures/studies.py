@@ -55,10 +55,12 @@ def _basin_color(outcome: bool, metric: str) -> str:
     return BASIN_COLORS[bool(bad)]
 
 
-def threshold_figure(result: ThresholdResult, *, style: str = "paper"):
+def threshold_figure(result: ThresholdResult, *, style: str = "paper", overrides=()):
     """The threshold figure: the outcome along the key with both basins shaded, or (with
-    ``along``) the boundary curve between the two basins.  Returns a matplotlib ``Figure``."""
-    from livermodel.figures.style import LAYOUT, REFERENCE_COLOR, style_context
+    ``along``) the boundary curve between the two basins.  ``overrides`` (the ``--set`` values
+    of the scenario, as for every study figure) are named under the title.  Returns a
+    matplotlib ``Figure``."""
+    from livermodel.figures.style import LAYOUT, REFERENCE_COLOR, style_context, with_overrides
 
     with style_context(style):
         layout = LAYOUT[style]
@@ -69,7 +71,8 @@ def threshold_figure(result: ThresholdResult, *, style: str = "paper"):
         else:
             _draw_curve(ax, result, REFERENCE_COLOR)
         name = getattr(result.scenario, "name", "")
-        ax.set_title(f"Tipping point of {name}" if name else "Tipping point")
+        ax.set_title(with_overrides(f"Tipping point of {name}" if name else "Tipping point",
+                                    overrides))
         note(fig, layout)
     return fig
 
@@ -108,7 +111,10 @@ def _draw_1d(ax, r: ThresholdResult, ref):
         frac = (math.log(c / r.low) / math.log(r.high / r.low)) if r.log else \
             (c - r.low) / (r.high - r.low)
         right = frac < 0.6
-        ax.annotate(f"critical value {c:.4g}" + (f" {r.unit}" if r.unit else "")
+        from livermodel.units import unit_after_number
+
+        unit = unit_after_number(r.unit)
+        ax.annotate(f"critical value {c:.4g}" + (f" {unit}" if unit else "")
                     + f"\nbracket {r.bracket[0]:.4g} to {r.bracket[1]:.4g}",
                     (c, 0.5), xycoords=("data", "axes fraction"), xytext=(6 if right else -6, 0),
                     textcoords="offset points", fontsize="small", va="center",
@@ -119,8 +125,10 @@ def _draw_1d(ax, r: ThresholdResult, ref):
     for out in (False, True):
         sel = np.array([p["outcome"] is out for p in pts], dtype=bool)
         if sel.any():
-            ax.plot(xs[sel], ys[sel], linestyle="none", marker="o", markersize=3.5,
-                    color=_basin_color(out, r.metric), label=f"evaluated: {words[int(out)]}")
+            # the ends of the range are evaluated too: their markers sit on the axes' edges
+            ax.plot(xs[sel], ys[sel], linestyle="none", marker="o", markersize=3.5, zorder=4,
+                    color=_basin_color(out, r.metric), label=f"evaluated: {words[int(out)]}",
+                    clip_on=False)
     ax.set_xlabel(r.label)
 
 
@@ -167,8 +175,9 @@ def _draw_curve(ax, r: ThresholdResult, ref):
             px = [p["along_value"] if numeric_along else
                   [c.along_value for c in r.curve].index(p["along_value"]) for p in pts]
             ax.plot(px, [p["value"] for p in pts], linestyle="none", marker=".", markersize=2,
-                    alpha=0.45, color=_basin_color(out, r.metric))
-    ax.plot(xs, crit, color="#222222", marker="o", markersize=3.5, label="critical value")
+                    alpha=0.45, color=_basin_color(out, r.metric), clip_on=False)
+    ax.plot(xs, crit, color="#222222", marker="o", markersize=3.5, label="critical value",
+            clip_on=False)
     if r.critical_value is not None:
         base = _base_along(r)
         if base is not None:
@@ -225,10 +234,11 @@ def _base_along(r: ThresholdResult):
 # figure
 # --------------------------------------------------------------------------------------------
 
-def sensitivity_figure(result: SensitivityResult, *, style: str = "paper", top: int = 15):
+def sensitivity_figure(result: SensitivityResult, *, style: str = "paper", top: int = 15,
+                       overrides=()):
     """Tornado chart (local), mu*-sigma plane and mu* bars (Morris), or S1/ST bars with their
     intervals (Sobol), for the ``top`` most important parameters.  Returns a ``Figure``."""
-    from livermodel.figures.style import LAYOUT, OKABE_ITO, style_context
+    from livermodel.figures.style import LAYOUT, OKABE_ITO, style_context, with_overrides
 
     rows = result.rows[:top]
     with style_context(style):
@@ -271,7 +281,7 @@ def sensitivity_figure(result: SensitivityResult, *, style: str = "paper", top: 
             ax.set_title("A  Morris μ* (importance)")
             ax.grid(axis="y", visible=False)
             mus = result.column("mu_star")[:top]
-            bx.plot(mus, sig, "o", color=OKABE_ITO["vermillion"], markersize=4)
+            bx.plot(mus, sig, "o", color=OKABE_ITO["vermillion"], markersize=4, clip_on=False)
             top_v = float(np.nanmax([*mus, *sig, 1e-12]))
             placed: list[tuple[float, float]] = []
             for k, r in enumerate(rows[:8]):
@@ -309,7 +319,8 @@ def sensitivity_figure(result: SensitivityResult, *, style: str = "paper", top: 
             ax.grid(axis="y", visible=False)
         name = getattr(result.scenario, "name", None)
         if name:
-            fig.suptitle(f"{name}: sensitivity of {result.metric}", fontweight="bold")
+            fig.suptitle(with_overrides(f"{name}: sensitivity of {result.metric}", overrides),
+                         fontweight="bold")
         note(fig, layout)
     return fig
 
@@ -326,10 +337,22 @@ def _color_index(i: int, paired: bool) -> int:
     return {0: 1, 1: 0}.get(i, i)
 
 
-def cohort_figure(result: CohortResult, *, style: str = "paper"):
+def cohort_figure(result: CohortResult, *, style: str = "paper", window_h: float | None = None,
+                  overrides=()):
     """Kaplan-Meier curves, the distribution of each shown metric per arm, and (with a control)
-    the paired differences.  Returns a ``Figure``."""
-    from livermodel.figures.style import LAYOUT, REFERENCE_COLOR, arm_color, style_context, time_axis
+    the paired differences.  ``window_h`` limits the time axis of the survival panel (hours; the
+    counts in its legend are of the whole run).  Returns a ``Figure``."""
+    from livermodel.figures.window import check_window
+
+    window_h = check_window(window_h, key="window_h")
+    from livermodel.figures.style import (
+        LAYOUT,
+        REFERENCE_COLOR,
+        arm_color,
+        style_context,
+        time_axis,
+        with_overrides,
+    )
 
     paired = len(result.arms) > 1
     n_panels = 1 + len(result.metrics_shown) + (1 if paired else 0)
@@ -348,7 +371,8 @@ def cohort_figure(result: CohortResult, *, style: str = "paper"):
             ax.set_visible(False)
         data = result.to_dict()
         horizon = max(a.scenario.duration_h for a in result.arms)
-        unit, div = time_axis(horizon)
+        shown = horizon if window_h is None else min(horizon, window_h)
+        unit, div = time_axis(shown)
         ax = axes[0]
         for i, a in enumerate(result.arms):
             km = data["survival_curves"][a.label]
@@ -362,7 +386,10 @@ def cohort_figure(result: CohortResult, *, style: str = "paper"):
                     label=f"{a.label}: {summ['survivors']}/{summ['n']} survive "
                     f"({100 * summ['ci_low']:.0f}-{100 * summ['ci_high']:.0f} %)")
             ax.fill_between(t, lo, hi, step="post", color=color, alpha=0.12, linewidth=0)
-        ax.set_xlim(0, horizon / div)
+        ax.set_xlim(0, shown / div)
+        from livermodel.figures.panels import _time_ticks
+
+        _time_ticks(ax, unit)
         ax.set_ylim(-0.02, 1.05)
         ax.set_xlabel(f"time ({unit})")
         ax.set_ylabel("fraction alive (not failed)")
@@ -406,8 +433,9 @@ def cohort_figure(result: CohortResult, *, style: str = "paper"):
                 ax.legend(loc="best", fontsize="x-small",
                           title=f"McNemar p = {p['mcnemar_p']:.2g}", title_fontsize="x-small")
             ax.set_title(f"{chr(65 + n_panels - 1)}  Paired: first arm minus control")
-        fig.suptitle(f"Virtual cohort of {result.size} (variability {result.variability:g})",
-                     fontweight="bold")
+        fig.suptitle(with_overrides(f"{result.arms[0].scenario.name}: virtual cohort of "
+                                    f"{result.size} (variability {result.variability:g})",
+                                    overrides), fontweight="bold")
         note(fig, layout)
     return fig
 

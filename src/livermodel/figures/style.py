@@ -166,3 +166,13 @@ def time_axis(duration_h: float) -> tuple[str, float]:
     if duration_h <= 10 * 168:
         return "d", 24.0
     return "wk", 168.0
+
+
+def with_overrides(title: str, overrides=()) -> str:
+    """``title`` with the ``--set`` values the scenario was changed by on a line of their own
+    (``title`` alone without any), so a study's figure never passes for the scenario as written."""
+    from livermodel.scenario.overrides import describe_overrides
+
+    text = describe_overrides([str(o) for o in overrides or ()])
+    return f"{title}\n({text})" if text else title
+

@@ -41,11 +41,6 @@ RESPONSE_PANELS = ("survival_probability", "final_mass", "nadir_mass", "recovery
 FAILED_RUN_COLOR = "#888888"
 
 
-def _units(label: str) -> str:
-    """An axis label without doubled units: ``critical mass (normal mass = 1)``."""
-    return label.replace("(1 (normal mass))", "(normal mass = 1)")
-
-
 def metric_label(metric: str) -> str:
     return METRIC_LABELS.get(metric, metric)
 
@@ -101,7 +96,7 @@ def plot_response(ax, result, key: str, metric: str = "survival_probability", *,
     good = oks & np.isfinite(ys)
     if single:
         ax.plot(xs[good], ys[good], color=OKABE_ITO["blue"], marker="o", markersize=3,
-                label=metric_label(metric))
+                label=metric_label(metric), clip_on=False)
     else:
         ax.scatter(xs[good], ys[good], s=8, color=OKABE_ITO["blue"], alpha=0.6, linewidths=0)
     if (~oks).any():
@@ -112,7 +107,7 @@ def plot_response(ax, result, key: str, metric: str = "survival_probability", *,
         ax.set_xscale("log")
     if words:
         ax.set_xticks(range(len(words)), words)
-    ax.set_xlabel(_units(key_label(plan.scenario, spec)))
+    ax.set_xlabel(key_label(plan.scenario, spec))
     ax.set_ylabel(metric_label(metric))
     if metric in ("survival_probability", "failed"):
         ax.set_ylim(-0.03, 1.03)
@@ -227,8 +222,8 @@ def plot_map(ax, result, xkey: str, ykey: str, metric: str = "survival_probabili
         ax.set_xticks(range(len(xw)), xw)
     if yw:
         ax.set_yticks(range(len(yw)), yw)
-    ax.set_xlabel(_units(key_label(plan.scenario, sx)))
-    ax.set_ylabel(_units(key_label(plan.scenario, sy)))
+    ax.set_xlabel(key_label(plan.scenario, sx))
+    ax.set_ylabel(key_label(plan.scenario, sy))
     ax.grid(False)
     if colorbar and mesh is None and metric in FIXED_SCALE:
         import matplotlib.cm
@@ -298,20 +293,23 @@ def _figure(layout, rows: int, cols: int, height_rows: float | None = None):
     return fig, axes
 
 
-def _finish(fig, layout, title):
-    from livermodel.figures.timecourse import _note
+def _finish(fig, layout, title, overrides=()):
+    from livermodel.figures.panels import _note
+    from livermodel.figures.style import with_overrides
 
     if title:
-        fig.suptitle(title, fontweight="bold")
+        fig.suptitle(with_overrides(title, overrides), fontweight="bold")
     _note(fig, layout)
     return fig
 
 
 def response_figure(result, *, metric: str = "survival_probability", style: str = "paper",
-                    title: str | None = None):
+                    title: str | None = None, overrides=()):
     """One varied key: the chosen metric and three others against the key's values.
 
     With several keys: one panel per key, the chosen metric against it (every run a point).
+    ``overrides`` (the ``--set`` values of the swept scenario, as in every sweep figure) are
+    named under the title.
     """
     plan = result.plan
     with style_context(style) as layout:
@@ -336,7 +334,7 @@ def response_figure(result, *, metric: str = "survival_probability", style: str 
                 if k == 0:
                     _legend(ax)
         return _finish(fig, layout, title or f"{plan.scenario.name}: sweep of "
-                       f"{', '.join(plan.keys)} ({plan.n_runs} runs)")
+                       f"{', '.join(plan.keys)} ({plan.n_runs} runs)", overrides)
 
 
 def _legend(ax):
@@ -346,7 +344,7 @@ def _legend(ax):
 
 
 def map_figure(result, *, metric: str = "survival_probability", style: str = "paper",
-               title: str | None = None, keys: Sequence[str] | None = None):
+               title: str | None = None, keys: Sequence[str] | None = None, overrides=()):
     """Two varied keys: a map of ``metric`` with the failure boundary."""
     plan = result.plan
     xkey, ykey = keys or plan.keys[:2]
@@ -355,7 +353,8 @@ def map_figure(result, *, metric: str = "survival_probability", style: str = "pa
         ax = axes[0, 0]
         plot_map(ax, result, xkey, ykey, metric)
         _boundary_legend(ax, result)
-        return _finish(fig, layout, title or f"{plan.scenario.name}: {metric_label(metric)}")
+        return _finish(fig, layout, title or f"{plan.scenario.name}: {metric_label(metric)}",
+                       overrides)
 
 
 def _boundary_legend(ax, result):
@@ -384,7 +383,7 @@ def is_timing_map(plan) -> tuple[str, str] | None:
     return None
 
 
-def timing_map_figure(result, *, style: str = "paper", title: str | None = None):
+def timing_map_figure(result, *, style: str = "paper", title: str | None = None, overrides=()):
     """Treatment timing: intervention time x dose -> survival (A) and recovery time (B)."""
     plan = result.plan
     tkey, dkey = is_timing_map(plan) or plan.keys[:2]
@@ -396,7 +395,8 @@ def timing_map_figure(result, *, style: str = "paper", title: str | None = None)
             ax.set_title(f"{chr(65 + k)}  {metric_label(m).split(' (')[0]}")
             if k == 0:
                 _boundary_legend(ax, result)
-        return _finish(fig, layout, title or f"{plan.scenario.name}: treatment timing and dose")
+        return _finish(fig, layout, title or f"{plan.scenario.name}: treatment timing and dose",
+                       overrides)
 
 
 def pick_points(plan, k: int = 6) -> list[int]:
@@ -425,15 +425,18 @@ def pick_both_outcomes(result, k: int = 6) -> list[int]:
 
 
 def trajectories_figure(result, runs: Sequence[int] | None = None, *, variable: str = "liver_function",
-                        style: str = "paper", title: str | None = None, batch=None):
+                        style: str = "paper", title: str | None = None, batch=None,
+                        window_h: float | None = None, overrides=()):
     """Small multiples: ``variable`` over time in a handful of runs, one panel each.
 
     ``batch`` holds one :class:`livermodel.solve.simulate.Result` per run (default: they are simulated
     again, grouped as in the sweep's chunks).  The set point and the failure
-    threshold are drawn in each panel of functional mass.
+    threshold are drawn in each panel of functional mass.  ``window_h`` draws only the first
+    ``window_h`` hours.
     """
     from livermodel.figures.style import time_axis
     from livermodel.figures.timecourse import _time_ticks, mark_events
+    from livermodel.figures.window import check_window, windowed
     from livermodel.metrics import failure_level
     from livermodel.model.layout import VARIABLES
 
@@ -441,12 +444,13 @@ def trajectories_figure(result, runs: Sequence[int] | None = None, *, variable: 
     runs = list(runs) if runs is not None else pick_both_outcomes(result)
     if batch is None:
         batch = _simulate_points(plan, runs)
+    batch = windowed(batch, check_window(window_h, key="window_h"))
     rows_by_run = {r["run"]: r for r in result.rows}
     with style_context(style) as layout:
         cols = min(3, len(runs))
         nrows = -(-len(runs) // cols)
         fig, axes = _figure(layout, nrows, cols, height_rows=0.8 * nrows)
-        unit, div = time_axis(float(batch[0].duration_h))
+        unit, div = time_axis(max(float(b.duration_h) for b in batch))
         for ax in axes.ravel()[len(runs):]:
             ax.set_visible(False)
         for k, (ax, i) in enumerate(zip(axes.ravel(), runs, strict=False)):
@@ -465,7 +469,8 @@ def trajectories_figure(result, runs: Sequence[int] | None = None, *, variable: 
             mark_events(ax, run, unit=unit)
             ax.set_xlim(0, run.duration_h / div)
             _time_ticks(ax, unit)
-            ax.set_title(_point_title(plan, i), fontweight="normal", fontsize="small")
+            ax.set_title(_point_title(plan, i, wrap=cols > 1), fontweight="normal",
+                         fontsize="small")
             if k % cols == 0:
                 ax.set_ylabel(f"{variable.replace('_', ' ')} ({VARIABLES[variable][0]})"
                               if variable != "liver_function" else "liver function (normal = 1)")
@@ -473,20 +478,22 @@ def trajectories_figure(result, runs: Sequence[int] | None = None, *, variable: 
                 ax.set_xlabel(f"time ({unit})")
         return _finish(fig, layout, title or f"{plan.scenario.name}: {len(runs)} runs of the sweep\n"
                        "(vermillion: the liver fails, blue: it does not; dotted: set point; "
-                       "dash-dot: failure threshold)")
+                       "dash-dot: failure threshold)", overrides)
 
 
-def _point_title(plan, i: int) -> str:
+def _point_title(plan, i: int, *, wrap: bool = False) -> str:
     from livermodel.studies.sweep.plan import key_unit
+    from livermodel.units import unit_after_number
 
     parts = []
     for s in plan.specs:
         v = plan.point(i)[s.key]
-        unit = key_unit(plan.scenario, s)
+        unit = unit_after_number(key_unit(plan.scenario, s))
         word = s.key.split(".")[-1]
         text = _short(v) if isinstance(v, float) else str(v)
         parts.append(f"{word} {text}{' ' + unit if unit else ''}")
-    return ", ".join(parts)
+    line = ", ".join(parts)
+    return "\n".join(parts) if wrap and len(line) > 34 else line  # a third of the width
 
 
 def _short(v: float) -> str:
@@ -521,7 +528,8 @@ def _simulate_points(plan, runs):
 
 
 def draw_sweep_figures(result, folder: str | Path, *, formats=("png",), style: str = "paper",
-                       metric: str = "survival_probability") -> list[Path]:
+                       metric: str = "survival_probability",
+                       window_h: float | None = None, overrides=()) -> list[Path]:
     """Draw the figures that fit the sweep into ``folder``; returns the files written.
 
     ``response.<fmt>`` (one key, or three and more), ``map.<fmt>`` (two keys),
@@ -539,16 +547,18 @@ def draw_sweep_figures(result, folder: str | Path, *, formats=("png",), style: s
         metric = "survival_probability"
     if len(plan.specs) == 2 and all(s.numeric for s in plan.specs) or (
             len(plan.specs) == 2 and plan.design == "grid" and not plan.zip):
-        out += save_figure(map_figure(result, metric=metric, style=style), folder / "map", formats)
+        out += save_figure(map_figure(result, metric=metric, style=style, overrides=overrides),
+                           folder / "map", formats)
         if is_timing_map(plan):
-            out += save_figure(timing_map_figure(result, style=style), folder / "timing-map", formats)
+            out += save_figure(timing_map_figure(result, style=style, overrides=overrides),
+                               folder / "timing-map", formats)
     else:
-        out += save_figure(response_figure(result, metric=metric, style=style), folder / "response",
-                           formats)
+        out += save_figure(response_figure(result, metric=metric, style=style,
+                                           overrides=overrides), folder / "response", formats)
     same_grid = not any(k.split(".")[0] in ("duration", "output_step") for k in plan.keys)
     if same_grid:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", ScenarioWarning)
-            fig = trajectories_figure(result, style=style)
+            fig = trajectories_figure(result, style=style, window_h=window_h, overrides=overrides)
         out += save_figure(fig, folder / "trajectories", formats)
     return out

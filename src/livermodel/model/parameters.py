@@ -18,6 +18,7 @@ import math
 from livermodel.errors import ParameterError, did_you_mean
 from livermodel.model.drug_parameters import DRUG_PARAMETERS
 from livermodel.model.parameter_row import Parameter, _p
+from livermodel.units import unit_after_number
 
 _CALIBRATED = (
     "calibrated to the rat 70 % hepatectomy volume time course (Barnhart et al., longitudinal "
@@ -405,8 +406,9 @@ def check_value(name: str, value: float, *, key: str | None = None) -> float:
     if not math.isfinite(value) or value < lo or value > hi:
         raise ParameterError(
             f"value {value:g} is impossible for '{name}'", key=key,
-            expected=f"a value in [{lo:g}, {hi:g}] {par.unit}; plausible range "
-            f"{par.bounds[0]:g} to {par.bounds[1]:g}", found=f"{value:g}",
+            expected=f"a value in [{lo:g}, {hi:g}]"
+            + (f" {unit_after_number(par.unit)}" if unit_after_number(par.unit) else "")
+            + f"; plausible range {par.bounds[0]:g} to {par.bounds[1]:g}", found=f"{value:g}",
         )
     return value
 

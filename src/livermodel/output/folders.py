@@ -22,6 +22,7 @@ from collections.abc import Iterable, Sequence
 from pathlib import Path
 
 from livermodel.errors import LivermodelError
+from livermodel.scenario.overrides import describe_overrides  # noqa: F401  (named here too)
 
 RESULTS_DIR = Path("results")
 
@@ -54,11 +55,6 @@ def default_folder(name: str, overrides: Iterable[str] = (), suffix: str = "") -
     """
     tag = override_tag(overrides)
     return RESULTS_DIR / (f"{name}-{tag}{suffix}" if tag else f"{name}{suffix}")
-
-
-def describe_overrides(overrides: Sequence[str]) -> str:
-    """``--set a=1 --set b=2`` (empty without overrides): how titles name the overrides."""
-    return " ".join(f"--set {o}" for o in overrides)
 
 
 def titled(name: str | None, overrides: Sequence[str]) -> str | None:

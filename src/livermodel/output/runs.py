@@ -95,7 +95,8 @@ def _seal(folder: Path, record: dict, written: Written) -> None:
 def write_run(folder: str | Path, result, scenario=None, *, formats: str | Sequence[str] = ("png",),
               style: str = "paper", command: str | None = None, started: str | None = None,
               title: str | None = None, overrides: Sequence[str] = (), force: bool = False,
-              _nested: bool = False, extra: Mapping | None = None) -> Written:
+              _nested: bool = False, extra: Mapping | None = None,
+              window_h: float | None = None) -> Written:
     """Write the output folder of one run (see the module docstring); returns what was written.
 
     ``extra`` entries are added to the provenance record (``run`` adds ``expectations``).
@@ -104,8 +105,10 @@ def write_run(folder: str | Path, result, scenario=None, *, formats: str | Seque
     hash.  ``formats`` are the figure formats (empty for none).  ``overrides`` (the ``--set``
     values the scenario was loaded with) are named in ``metrics.json``, ``provenance.json`` and
     the figure title.  A folder holding another kind of output, another scenario or other
-    overrides is refused unless ``force`` (see :mod:`livermodel.output.folders`).  Raises
-    :class:`LivermodelError` if ``folder`` cannot be written.
+    overrides is refused unless ``force`` (see :mod:`livermodel.output.folders`).  ``window_h``
+    limits the figure's time axis (not the saved time series; recorded in provenance as
+    ``figure.window_h``, which ``livermodel plot`` reuses).  Raises :class:`LivermodelError` if
+    ``folder`` cannot be written.
     """
     formats = check_formats(formats)
     if formats:
@@ -126,7 +129,7 @@ def write_run(folder: str | Path, result, scenario=None, *, formats: str | Seque
     if formats:
         from livermodel.figures.timecourse import save_figure, timecourse_figure
 
-        fig = timecourse_figure(result, style=style,
+        fig = timecourse_figure(result, style=style, window_h=window_h,
                                 title=title if title is not None else titled(name, overrides))
         try:
             for path in save_figure(fig, folder / TIMECOURSE, formats):
@@ -134,6 +137,8 @@ def write_run(folder: str | Path, result, scenario=None, *, formats: str | Seque
         except OSError as err:
             raise _output_error(folder / TIMECOURSE, err) from None
     record = provenance(result, scenario, command=command, started=started, ident=ident)
+    if window_h is not None:
+        record["figure"] = {"window_h": float(window_h)}
     record.update(dict(extra or {}))
     _seal(folder, record, written)
     return written
@@ -181,11 +186,11 @@ def write_comparison(folder: str | Path, results: Sequence, labels: Sequence[str
                      formats: str | Sequence[str] = ("png",), style: str = "paper",
                      command: str | None = None, started: str | None = None,
                      title: str | None = None, overrides: Sequence[str] = (),
-                     force: bool = False) -> Written:
+                     force: bool = False, window_h: float | None = None) -> Written:
     """Write a comparison folder (see the module docstring); returns what was written.
 
-    ``control`` is the index of the control arm in ``results`` (or ``None``); ``overrides`` and
-    ``force`` as for :func:`write_run`.
+    ``control`` is the index of the control arm in ``results`` (or ``None``); ``overrides``,
+    ``force`` and ``window_h`` as for :func:`write_run`.
     """
     formats = check_formats(formats)
     if formats:
@@ -223,7 +228,7 @@ def write_comparison(folder: str | Path, results: Sequence, labels: Sequence[str
     if formats:
         from livermodel.figures.timecourse import comparison_figure, save_figure
 
-        fig = comparison_figure(results, labels, style=style,
+        fig = comparison_figure(results, labels, style=style, window_h=window_h, control=control,
                                 title=title if title is not None else
                                 (describe_overrides(overrides) or None))
         try:
@@ -235,6 +240,8 @@ def write_comparison(folder: str | Path, results: Sequence, labels: Sequence[str
                         ident=ident)
     record["arms"] = arms
     record["control"] = labels[control] if control is not None else None
+    if window_h is not None:
+        record["figure"] = {"window_h": float(window_h)}
     _seal(folder, record, written)
     return written
 

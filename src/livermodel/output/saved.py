@@ -151,39 +151,50 @@ def read_results(folder: str | Path) -> SavedRun | SavedComparison:
 
 
 def redraw(folder: str | Path, *, formats: str | Sequence[str] = ("png",),
-           style: str = "paper") -> list[Path]:
+           style: str = "paper", window_h: float | str | None = None) -> list[Path]:
     """Redraw the figures of a run or comparison folder from its saved files (no simulation).
 
     The new figures replace the old ones, and ``provenance.json`` lists and hashes them (with a
-    ``redrawn`` entry saying when, in which formats and style).  Returns the figure paths.
+    ``redrawn`` entry saying when, in which formats, style and window).  ``window_h`` limits the
+    time axis (hours, or ``"48h"``, ``"2d"``; ``"full"`` for the whole run); without it the
+    window the folder was drawn with (``figure.window_h`` in provenance) is kept.  Returns the
+    figure paths.
     """
     from livermodel.figures.style import check_style
     from livermodel.figures.timecourse import comparison_figure, save_figure, timecourse_figure
+    from livermodel.figures.window import check_window
 
     formats = check_formats(formats)
     check_style(style)
+    given = window_h is not None
+    window_h = check_window(window_h)
     saved = read_results(folder)
+    if not given:
+        window_h = (saved.provenance.get("figure") or {}).get("window_h")
     if isinstance(saved, SavedComparison):
         from livermodel.output.folders import describe_overrides
 
         over = (saved.provenance.get("output") or {}).get("overrides", [])
-        fig = comparison_figure(saved.runs, saved.labels, style=style,
-                                title=describe_overrides(over) or None)
+        control = saved.labels.index(saved.control) if saved.control in saved.labels else None
+        fig = comparison_figure(saved.runs, saved.labels, style=style, window_h=window_h,
+                                title=describe_overrides(over) or None, control=control)
         stem = saved.folder / COMPARISON
     else:
         from livermodel.output.folders import titled
 
-        fig = timecourse_figure(saved, style=style, title=titled(saved.name, saved.overrides))
+        fig = timecourse_figure(saved, style=style, title=titled(saved.name, saved.overrides),
+                                window_h=window_h)
         stem = saved.folder / TIMECOURSE
     try:
         paths = save_figure(fig, stem, formats)
     except OSError as err:
         raise _output_error(stem, err) from None
-    _record_figures(saved.folder, saved.provenance, paths, formats, style)
+    _record_figures(saved.folder, saved.provenance, paths, formats, style, window_h)
     return paths
 
 
-def _record_figures(folder: Path, record: dict, paths: Sequence[Path], formats, style: str) -> None:
+def _record_figures(folder: Path, record: dict, paths: Sequence[Path], formats, style: str,
+                    window_h: float | None = None) -> None:
     """List and hash redrawn figures in the folder's ``provenance.json`` (atomically)."""
     from livermodel.files import atomic_write
     from livermodel.output.provenance import now_iso
@@ -194,7 +205,11 @@ def _record_figures(folder: Path, record: dict, paths: Sequence[Path], formats, 
         files[p.relative_to(folder).as_posix()] = sha256_file(p)
     record["files"] = files
     record.setdefault("redrawn", []).append({"at": now_iso(), "formats": list(formats),
-                                             "style": style})
+                                             "style": style, "window_h": window_h})
+    if window_h is None:
+        record.pop("figure", None)
+    else:
+        record["figure"] = {"window_h": float(window_h)}
     try:
         atomic_write(folder / PROVENANCE, _json(record))
     except OSError as err:

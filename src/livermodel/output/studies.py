@@ -102,7 +102,7 @@ def write_threshold(folder, result, *, formats=("png",), style="paper", command=
     if out.formats:
         from livermodel.figures.studies import threshold_figure
 
-        out.figure(threshold_figure(result, style=style), "threshold")
+        out.figure(threshold_figure(result, style=style, overrides=overrides), "threshold")
     out.seal(result.scenario, kind="threshold", command=command, started=started)
     return [out.path / f for f in out.files]
 
@@ -119,15 +119,17 @@ def write_sensitivity(folder, result, *, formats=("png",), style="paper", comman
     if out.formats:
         from livermodel.figures.studies import sensitivity_figure
 
-        out.figure(sensitivity_figure(result, style=style), f"sensitivity-{result.method}")
+        out.figure(sensitivity_figure(result, style=style, overrides=overrides),
+                   f"sensitivity-{result.method}")
     out.seal(result.scenario, kind="sensitivity", command=command, started=started,
              extra={"seed": result.seed})
     return [out.path / f for f in out.files]
 
 
 def write_cohort(folder, result, *, formats=("png",), style="paper", command=None,
-                 started=None, overrides=(), force=False) -> list:
-    """``cohort.json``, ``individuals.csv`` (one row per individual and arm) and the figure."""
+                 started=None, overrides=(), force=False, window_h=None) -> list:
+    """``cohort.json``, ``individuals.csv`` (one row per individual and arm) and the figure
+    (its survival panel limited to the first ``window_h`` hours, if given)."""
     out = OutputFolder(folder, formats=formats, style=style, force=force,
                        ident=_ident("cohort", result.arms[0].scenario, overrides))
     out.put("cohort.json", dumps(result.to_dict()))
@@ -136,7 +138,8 @@ def write_cohort(folder, result, *, formats=("png",), style="paper", command=Non
     if out.formats:
         from livermodel.figures.studies import cohort_figure
 
-        out.figure(cohort_figure(result, style=style), "cohort")
+        out.figure(cohort_figure(result, style=style, window_h=window_h, overrides=overrides),
+                   "cohort")
     out.seal(result.arms[0].scenario, kind="cohort", command=command, started=started,
              extra={"seed": result.seed,
                     "arms": {a.label: {"name": a.scenario.name, "sha256": a.scenario.sha256}
@@ -174,7 +177,7 @@ def write_fit(folder, result, *, formats=("png",), style="paper", command=None,
     if out.formats:
         from livermodel.figures.fit import fit_figure
 
-        out.figure(fit_figure(result, style=style), "fit")
+        out.figure(fit_figure(result, style=style, overrides=overrides), "fit")
     out.seal(result.scenario, kind="fit", command=command, started=started,
              extra={"data": result.data.source,
                     "problem": getattr(result.problem, "source", None),

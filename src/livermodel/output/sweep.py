@@ -253,7 +253,7 @@ def run_sweep(plan: Plan, out_dir: str | Path | None = None, *, jobs: int = 1,
               formats: str | Sequence[str] = ("png",), style: str = "paper",
               metric: str | None = None, command: str | None = None,
               max_chunks: int | None = None, overrides: Sequence[str] = (),
-              force: bool = False) -> SweepResult:
+              force: bool = False, window_h: float | None = None) -> SweepResult:
     """Run ``plan``; returns a :class:`SweepResult`.
 
     With ``out_dir`` every finished chunk is written at once and the folder ends with
@@ -267,7 +267,8 @@ def run_sweep(plan: Plan, out_dir: str | Path | None = None, *, jobs: int = 1,
     A folder that holds another sweep is refused unless ``resume``; a folder holding another
     kind of output or another scenario too (see :mod:`livermodel.output.folders`), unless
     ``force``, which replaces it.  ``overrides`` (the ``--set`` values of the plan's scenario) are
-    recorded in ``plan.json`` and ``provenance.json``.
+    recorded in ``plan.json`` and ``provenance.json``.  ``window_h`` limits the time axis of the
+    trajectories figure.
     """
     from livermodel.files import check_formats
     from livermodel.output.provenance import prepare_output_dir
@@ -419,7 +420,8 @@ def run_sweep(plan: Plan, out_dir: str | Path | None = None, *, jobs: int = 1,
     if formats:
         from livermodel.figures.sweep import draw_sweep_figures
 
-        for path in draw_sweep_figures(result, folder, formats=formats, style=style, metric=metric):
+        for path in draw_sweep_figures(result, folder, formats=formats, style=style, metric=metric,
+                                       window_h=window_h, overrides=overrides):
             written.files.append(path.name)
     result.elapsed_s = time.perf_counter() - started
     _seal_sweep(folder, plan, written, result, command=command, started=started_iso, jobs=jobs,

@@ -128,3 +128,8 @@ def apply_overrides(doc: dict, overrides: Iterable[str] | Mapping[str, Any] = ()
             for k in range(1, len(path) + 1):
                 locations.setdefault(path[:k], src)
     return out
+
+
+def describe_overrides(overrides) -> str:
+    """``--set a=1 --set b=2`` (empty without overrides): how titles and messages name them."""
+    return " ".join(f"--set {o}" for o in overrides)

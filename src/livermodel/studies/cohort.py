@@ -355,9 +355,15 @@ def run_cohort(scenario, *, size: int | None = None, variability: float | None =
     if len(set(labels)) < len(labels):
         labels = [f"{lab} ({i + 1})" for i, lab in enumerate(labels)]
     arms = []
-    for sc, label in zip(arms_sc, labels, strict=True):
+    total = size * len(arms_sc)
+    if progress is not None:
+        progress(0, total)
+    for k, (sc, label) in enumerate(zip(arms_sc, labels, strict=True)):
         sets = cohort_parameters(sc.parameters, names, mult)
-        arms.append(Arm(label, sc, sets, evaluate(sc, sets, progress=progress)))
+        # one count over every arm: individuals x arms
+        step = None if progress is None else (
+            lambda done, _n, before=k * size: progress(before + done, total))
+        arms.append(Arm(label, sc, sets, evaluate(sc, sets, progress=step)))
     return CohortResult(names, mult, arms, variability, dists,
                         seed if isinstance(seed, int) else None, list(metrics))
 

@@ -19,6 +19,8 @@ from livermodel.errors import LivermodelError, did_you_mean
 from livermodel.metrics import LABELS, METRICS
 
 CHUNK = 2048
+#: The smallest chunk while a progress bar is shown.
+PROGRESS_CHUNK = 256
 
 #: Metrics that are times and are ``None`` when the event never happens within the run.  As a
 #: number they are *censored at the horizon*: "never" counts as the end of the run.
@@ -77,7 +79,8 @@ def evaluate(scenario, parameter_sets: Sequence[Mapping[str, float]], schedules=
     Runs are integrated with :func:`livermodel.solve.simulate.simulate_batch` in chunks of
     :data:`CHUNK`, with the scenario's duration, output step, solver settings and initial state.
     A run whose solve failed gets ``None`` for every metric and ``"solver_message"`` says why.
-    ``progress(done, total)`` is called after every chunk.
+    ``progress(done, total)`` is called after every chunk; with it the chunks are smaller (about
+    a 25th of the runs, at least :data:`PROGRESS_CHUNK`), so a progress bar moves.
     """
     from livermodel.solve.simulate import simulate_batch
 
@@ -85,8 +88,9 @@ def evaluate(scenario, parameter_sets: Sequence[Mapping[str, float]], schedules=
     if schedules is None or not isinstance(schedules, (list, tuple)):
         schedules = [schedules if schedules is not None else scenario.schedule] * n
     out: list[dict] = []
-    for start in range(0, n, CHUNK):
-        stop = min(n, start + CHUNK)
+    chunk = CHUNK if progress is None else min(CHUNK, max(PROGRESS_CHUNK, math.ceil(n / 25)))
+    for start in range(0, n, chunk):
+        stop = min(n, start + chunk)
         batch = simulate_batch(list(parameter_sets[start:stop]), list(schedules[start:stop]),
                                duration=scenario.duration_h, output_step=scenario.output_step_h,
                                settings=scenario.settings, initial=scenario.initial or None)

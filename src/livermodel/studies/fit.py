@@ -249,7 +249,8 @@ def fit(scenario, data=None, params: Sequence[str] = (), *, starts: int = 1, see
     random starts (uniform in the fitted space, ``seed``), all optimised in lockstep by the
     batched optimiser, and polishes the best.  ``profile=True`` adds the profile likelihood of
     every parameter (:mod:`livermodel.studies.profile`).  ``max_evaluations`` bounds the
-    optimiser's iterations.  Raises :class:`LivermodelError` for bad input.
+    optimiser's iterations.  ``progress(model_runs, None)`` is called after every batch of
+    model runs.  Raises :class:`LivermodelError` for bad input.
     """
     from scipy.stats import t as student
 
@@ -268,6 +269,7 @@ def fit(scenario, data=None, params: Sequence[str] = (), *, starts: int = 1, see
         problem = single_problem(scenario, data, params)
     if starts < 1:
         raise LivermodelError("--starts must be at least 1", key="--starts", found=str(starts))
+    problem.progress = progress  # progress(model runs so far, None): a fit has no known total
     names = problem.names
     lo, hi = problem.x_bounds
     x0 = problem.x_start()

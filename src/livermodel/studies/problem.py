@@ -92,6 +92,8 @@ class FitProblem:
     settings: list = field(default_factory=list)  # per experiment: tightened SolverSettings
     evaluations: int = 0
     solves: int = 0
+    #: ``progress(evaluations, None)`` after every solve (a fit does not know its total)
+    progress: object = None
 
     def __post_init__(self):
         from livermodel.solve.simulate import SolverSettings
@@ -174,6 +176,8 @@ class FitProblem:
                                    settings=self.settings[e], initial=sc.initial or None)
             self.solves += 1
             self.evaluations += len(X)
+            if self.progress is not None:
+                self.progress(self.evaluations, None)
             d = exp.data
             block = np.empty((len(X), len(d)))
             for v in d.variables:

@@ -180,7 +180,9 @@ class ModelEvaluator:
 
     def __call__(self, X: np.ndarray) -> np.ndarray:
         sets = self.parameter_sets(X)
-        metrics = evaluate(self.scenario, sets, progress=self.progress)
+        step = None if self.progress is None else (
+            lambda done, total, before=self.runs: self.progress(before + done, before + total))
+        metrics = evaluate(self.scenario, sets, progress=step)
         self.runs += len(sets)
         self.failed += sum(1 for m in metrics if "solver_message" in m)
         return np.array([metric_value(m, self.metric, self.scenario.duration_h) for m in metrics])

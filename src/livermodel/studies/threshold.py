@@ -189,7 +189,9 @@ def find_threshold(scenario, key: str, low=None, high=None, *, spec: str | None 
     (``"0:48h"``).  ``metric`` is ``failed`` (boolean) or a numeric metric with ``level``.
     ``tol`` is the largest width of the final bracket, in the key's unit (default: 1/1000 of the
     range).  ``along`` is ``(KEY2, SPEC)`` for a boundary curve.  ``points`` interior points are
-    evaluated per bracket and round.  Raises :class:`LivermodelError` for bad input.
+    evaluated per bracket and round.  ``progress(runs_done, runs_expected)`` is called after
+    every round (the expected total is re-estimated as brackets narrow).  Raises
+    :class:`LivermodelError` for bad input.
     """
     from livermodel.scenario.blocks import Spec, parse_spec
     from livermodel.scenario.scenario import Scenario, load_scenario
@@ -294,6 +296,8 @@ def find_threshold(scenario, key: str, low=None, high=None, *, spec: str | None 
                         found=f"{low:g}:{high:g}")
             _narrow(b, tol)
         first = False
+        if progress is not None:
+            progress(runs, runs + _runs_left(brackets, tol, points))
 
     curve = [CurvePoint(b.along, _critical(b, metric, level, log), (b.lo, b.hi) if b.status == "ok"
                         else None, b.out_lo, b.out_hi, b.status, b.non_monotone)
@@ -310,6 +314,16 @@ def find_threshold(scenario, key: str, low=None, high=None, *, spec: str | None 
         non_monotone=base.non_monotone, along_key=along_key, along_label=along_label,
         along_unit=along_unit, curve=curve[1:], points=records, rounds=rounds, runs=runs,
         scenario=scenario)
+
+
+def _runs_left(brackets, tol: float, points: int) -> int:
+    """About how many runs the brackets not yet done still need: each round divides a bracket
+    into ``points + 1`` parts until it is ``tol`` wide."""
+    left = 0
+    for b in brackets:
+        if not b.done and b.hi - b.lo > tol:
+            left += points * math.ceil(math.log((b.hi - b.lo) / tol) / math.log(points + 1))
+    return left
 
 
 def _narrow(b: _Bracket, tol: float) -> None:

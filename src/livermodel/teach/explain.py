@@ -42,6 +42,7 @@ from livermodel.teach.lexicon import (
     mechanisms_using,
     parameters_in_equations,
 )
+from livermodel.units import unit_in_label
 
 #: The lookups of :mod:`livermodel.teach.lexicon` are part of this module's interface too.
 __all__ = [
@@ -189,7 +190,7 @@ def mechanism_text(name: str) -> str:
         lines.append(_wrap(equation(e).formula(), "      ", "    "))
     lines += ["", "Parameters:"]
     for p in m.parameters:
-        lines.append(_wrap(f"{p} ({BY_NAME[p].unit}, default {_fmt(BY_NAME[p].default)}): "
+        lines.append(_wrap(f"{p} ({unit_in_label(BY_NAME[p].unit)}, default {_fmt(BY_NAME[p].default)}): "
                            f"raising it {RAISING[p]}", "      ", "    "))
     lines += ["", "Sources: " + m.sources, "", "Try: " + m.try_it]
     return "\n".join(lines) + "\n"

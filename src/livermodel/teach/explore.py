@@ -37,6 +37,7 @@ from livermodel.model.schedule import (
     Schedule,
     Toxin,
 )
+from livermodel.units import unit_in_label
 
 #: Parameters shown as sliders for every scenario.
 CORE_PARAMETERS = ("critical_mass", "metabolic_load", "death_sensitivity", "regeneration_capacity",
@@ -233,7 +234,7 @@ class Explorer:
             h = min(0.045, (top - bottom) / max(n, 1))
             for k, c in enumerate(self.controls):
                 ax = fig.add_axes((0.80, top - (k + 1) * h + h * 0.25, 0.15, h * 0.5))
-                label = c.label + (f" ({c.unit})" if c.unit else "")
+                label = c.label + (f" ({unit_in_label(c.unit)})" if c.unit else "")
                 if c.log:
                     s = Slider(ax, label, math.log10(c.lo), math.log10(c.hi),
                                valinit=math.log10(c.value))
@@ -316,7 +317,7 @@ class Explorer:
                 ax.set_title(title)
                 handles, labels = ax.get_legend_handles_labels()
                 keep = [(h, lab) for h, lab in zip(handles, labels, strict=True)
-                        if lab not in ("set point", "failure threshold")]
+                        if lab not in ("set point", "failure level", "failure")]
                 if len(keep) > 1:
                     ax.legend(*zip(*keep, strict=True), loc="best", fontsize=7)
             if run.success:

@@ -229,9 +229,12 @@ def _threshold(sc, spec: str, style: str) -> str:
                               expected="e.g. insults.0.fraction=0.5:0.95")
     res = find_threshold(sc, key.strip(), spec=rng.strip())
     words = res.outcome_words
-    crit = "none in the range" if res.critical_value is None else f"{res.critical_value:.4g} {res.unit}"
+    from livermodel.units import unit_after_number
+
+    unit = unit_after_number(res.unit)
+    crit = "none in the range" if res.critical_value is None else f"{res.critical_value:.4g} {unit}"
     rows = [f"<tr><td>key</td><td><code>{_e(res.key)}</code> ({_e(res.label)})</td></tr>",
-            f"<tr><td>range searched</td><td>{res.low:g} to {res.high:g} {_e(res.unit)}</td></tr>",
+            f"<tr><td>range searched</td><td>{res.low:g} to {res.high:g} {_e(unit)}</td></tr>",
             f'<tr><td>critical value</td><td data-threshold="{_e(json.dumps(res.critical_value))}">'
             f"{_e(crit)}</td></tr>",
             f"<tr><td>outcome below / above</td><td>{_e(words[bool(res.outcome_low)])} / "
@@ -274,8 +277,7 @@ def parse_cohort_spec(spec: str) -> dict:
     return out
 
 
-def _cohort(sc, spec: str, style: str) -> str:
-    kwargs = parse_cohort_spec(spec)
+def _cohort(sc, kwargs: dict, style: str, window_h=None) -> str:
     from livermodel.figures.studies import cohort_figure
     from livermodel.studies.cohort import run_cohort
 
@@ -297,29 +299,34 @@ def _cohort(sc, spec: str, style: str) -> str:
         body += (f"<p>Paired against {_e(p['control'])}: {p['saved']} individuals survive only in "
                  f"{_e(p['arm'])}, {p['lost']} only in {_e(p['control'])} "
                  f"(exact McNemar p = {p['mcnemar_p']:.3g}).</p>")
-    body += _figure(cohort_figure(res, style=style), "cohort",
+    body += _figure(cohort_figure(res, style=style, window_h=window_h), "cohort",
                     "Survival (Kaplan-Meier) and outcome distributions of the virtual cohort.")
     return body
 
 
 def build_report(scenario, *, compare: Sequence = (), labels: Sequence[str] | None = None,
                  overrides: Sequence[str] = (), phase: bool = True, threshold: str | None = None,
-                 cohort: str | None = None, style: str = "paper", command: str | None = None) -> Report:
+                 cohort: str | None = None, style: str = "paper", command: str | None = None,
+                 window: str | float | None = None) -> Report:
     """Simulate ``scenario`` (and each ``compare`` scenario) and build the HTML report.
 
     ``overrides`` apply to every scenario.  ``threshold`` is ``KEY=LOW:HIGH`` for a tipping-point
-    section; ``cohort`` a specification passed to :mod:`livermodel.studies.cohort`.  Raises
-    :class:`LivermodelError` for bad input and when a simulation fails.
+    section; ``cohort`` a specification passed to :mod:`livermodel.studies.cohort`.  ``window``
+    (``"48h"``, ``"2d"``) limits the time axes of the time-course, comparison and cohort figures.
+    Raises :class:`LivermodelError` for bad input and when a simulation fails.
     """
     from livermodel.figures.phase import phase_figure
-    from livermodel.figures.style import check_style, note_text
+    from livermodel.figures.style import check_style, note_text, with_overrides
     from livermodel.figures.timecourse import comparison_figure, timecourse_figure
+    from livermodel.figures.window import check_window
     from livermodel.output.tables import metrics_dict
     from livermodel.scenario.scenario import load_scenario
     from livermodel.studies.phase import phase_portrait
     from livermodel.version import __version__
 
     check_style(style)
+    window_h = check_window(window)
+    cohort_kwargs = parse_cohort_spec(cohort) if cohort else None  # refused before simulating
     sc = load_scenario(scenario, overrides)
     others = [load_scenario(s, overrides) for s in compare]
     names = [sc.name, *(o.name for o in others)]
@@ -340,7 +347,9 @@ def build_report(scenario, *, compare: Sequence = (), labels: Sequence[str] | No
         Section("scenario", "The scenario", _overview(sc)),
         Section("outcomes", "Key outcomes", _outcomes(metrics)),
         Section("timecourse", "Time course", _figure(
-            timecourse_figure(result, style=style, title=sc.name), f"time course of {sc.name}",
+            timecourse_figure(result, style=style, title=with_overrides(sc.name, overrides),
+                              window_h=window_h),
+            f"time course of {sc.name}",
             "Hepatocyte mass, turnover, signals and serum ALT (and therapy, if any) over time. "
             "Vertical lines mark insults and doses.")),
     ]
@@ -351,18 +360,19 @@ def build_report(scenario, *, compare: Sequence = (), labels: Sequence[str] | No
             portrait = None
         if portrait is not None:
             sections.append(Section("phase", "Tipping point: phase portrait", _figure(
-                phase_figure(portrait, style=style), f"phase portrait of {sc.name}",
+                phase_figure(portrait, style=style, overrides=overrides),
+                f"phase portrait of {sc.name}",
                 "Trajectories for a range of insult sizes in the plane of functional mass and "
                 "inflammation; shading: recovery (blue) and failure (orange) basins of the "
                 "untreated, toxin-free liver; dots: steady states.")))
     if others:
         sections.append(Section("comparison", "Comparison", _figure(
-            comparison_figure(results, labels, style=style), "comparison",
+            comparison_figure(results, labels, style=style, window_h=window_h), "comparison",
             "Every scenario on shared axes, one colour each.") + _comparison(results, labels)))
     if threshold:
         sections.append(Section("threshold", "Threshold", _threshold(sc, threshold, style)))
     if cohort:
-        sections.append(Section("cohort", "Cohort", _cohort(sc, cohort, style)))
+        sections.append(Section("cohort", "Cohort", _cohort(sc, cohort_kwargs, style, window_h)))
     sections += [
         Section("parameters", "Parameters and sources", _parameters(sc)),
         Section("equations", "Equations", _equations()),

@@ -446,7 +446,9 @@ def key_label(scenario, spec: Spec) -> str:
         text = spec.key.split(".", 1)[1].replace("_", " ")
     else:
         text = spec.key.replace("_", " ")
-    unit = key_unit(scenario, spec)
+    from livermodel.units import unit_in_label
+
+    unit = unit_in_label(key_unit(scenario, spec))
     return f"{text} ({unit})" if unit else text
 
 
