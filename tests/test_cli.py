@@ -329,7 +329,7 @@ def test_plot_redraws(run_dir):
 
 def test_plot_errors(tmp_path, run_dir):
     assert_user_error(invoke("plot", tmp_path / "nope"), "does not exist")
-    assert_user_error(invoke("plot", tmp_path), "no provenance.json", "run the scenario again")
+    assert_user_error(invoke("plot", tmp_path), "no provenance.json", "Run that command again")
     f = tmp_path / "f.txt"
     f.write_text("x")
     assert_user_error(invoke("plot", f), "is a file")

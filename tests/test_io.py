@@ -158,7 +158,7 @@ def test_edited_file_is_detected(tmp_path, result):
     write_run(tmp_path, result, formats=())
     with open(tmp_path / "metrics.json", "a") as fh:
         fh.write(" ")
-    with pytest.raises(LivermodelError, match="changed since the run"):
+    with pytest.raises(LivermodelError, match="has changed since provenance.json was written"):
         read_results(tmp_path)
 
 

@@ -200,3 +200,54 @@ def test_a_cohort_block_size_is_bounded(tmp_path):
     path.write_text("name: big\nspecies: rat\ninsults:\n  - type: hepatectomy\n    fraction: 0.7\n"
                     "cohort:\n  size: 5000000\n", encoding="utf-8")
     refused(invoke("cohort", path), "cohort.size", "at most 1,000,000")
+
+
+FIT = ["fit", "rat-phx-70", "--data", "rat_phx70_volume", "--params", "division_rate"]
+VARY = ["--vary", "insults.0.fraction=0.5:0.95"]
+
+
+@pytest.mark.parametrize("args, key, fragment", [
+    (["threshold", "rat-phx-70", *VARY, "--points", "100000000"], "--points", "at most 1,000"),
+    (["threshold", "rat-phx-70", *VARY, "--along", "parameters.death_sensitivity=0.5:3:100000000"],
+     "--along", "at most 100,000 are allowed"),
+    ([*FIT, "--starts", "1000000000"], "--starts", "at most 1,000"),
+    ([*FIT, "--max-evaluations", "0"], "--max-evaluations", "at least 1"),
+    ([*FIT, "--starts", "2", "--seed", "-1"], "--seed", "below 2**63"),
+    (["cohort", "rat-phx-70", "--seed", "-1"], "--seed", "below 2**63"),
+    (["cohort", "rat-phx-70", "--seed", str(2 ** 63)], "--seed", "below 2**63"),
+    (["sensitivity", "rat-phx-70", "--metric", "nadir_mass", "--method", "morris",
+      "--samples", "2", "--seed", "-1"], "--seed", "below 2**63"),
+])
+def test_study_options_are_bounded_and_leave_no_folder(tmp_path, args, key, fragment):
+    # these were a MemoryError (1e8 points, 1e8 values along, 1e9 starts) or a ValueError
+    # traceback (negative seeds, zero evaluations)
+    out = tmp_path / "new" / "out"
+    refused(invoke(*args, "--out", out, "-f", "none"), key, fragment)
+    assert not (tmp_path / "new").exists()  # the refused command removed the folders it made
+
+
+_DATA = ["fit", "rat-phx-70", "--params", "division_rate", "--data"]
+
+
+@pytest.mark.parametrize("name, command, make, fragment", [
+    ("data.csv", _DATA, lambda p: os.mkfifo(p), "not a regular file"),
+    ("data.csv", _DATA, lambda p: p.write_bytes(b"time_h,variable,value,sd\n\xff,x,1,1\n"),
+     "not UTF-8 text"),
+    ("data.csv", _DATA, lambda p: p.write_bytes(b"#" * 10_000_001), "the data table is too large"),
+    ("p.yaml", ["fit", "--problem"], lambda p: os.mkfifo(p), "not a regular file"),
+    ("p.yaml", ["fit", "--problem"], lambda p: p.write_bytes(b"experiments:\n  - scenario: \xff\n"),
+     "not UTF-8 text"),
+    ("p.yaml", ["fit", "--problem"], lambda p: p.write_bytes(b"# " * 600_000),
+     "the problem file is too large"),
+])
+def test_data_tables_and_problem_files_are_read_as_bounded_regular_files(tmp_path, name, command,
+                                                                         make, fragment):
+    path = tmp_path / name
+    make(path)
+    refused(invoke(*command, path, "--out", tmp_path / "o"), fragment)
+
+
+def test_a_name_with_a_trailing_newline_is_refused_at_its_line(tmp_path):
+    path = tmp_path / "nl.yaml"
+    path.write_text('name: "foo\\n"\n' + BASE, encoding="utf-8")
+    refused(invoke("validate", path), "nl.yaml:1", "name: a name may hold")

@@ -11,7 +11,7 @@ import time
 import pytest
 
 from livermodel.errors import LivermodelError
-from livermodel.output.sweep import resume_sweep, run_sweep
+from livermodel.output.sweep import read_sweep, resume_sweep, run_sweep
 from livermodel.studies.sweep.plan import plan_sweep
 
 SHORT = ["duration=2d", "output_step=6h"]
@@ -149,3 +149,44 @@ def test_workers_die_with_a_killed_sweep(tmp_path):
     for p in left:  # clean up what this test started before failing
         os.kill(p, signal.SIGKILL)
     assert not left, f"orphaned workers: {left}"
+
+
+def test_a_lost_dask_scheduler_is_one_line_exit_1_and_resume_finishes(tmp_path):
+    distributed = pytest.importorskip("distributed")
+    import warnings
+
+    out = tmp_path / "dask"
+    args = ["sweep", "rat-phx-70", "--vary", "insults.0.fraction=0.5:0.9:40", "--chunk-size", "1",
+            *[a for s in SHORT for a in ("--set", s)], "--format", "none", "-q", "--out", str(out)]
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        cluster = distributed.LocalCluster(n_workers=1, threads_per_worker=1, processes=False,
+                                           protocol="tcp://", host="127.0.0.1",
+                                           dashboard_address=None)
+    proc = subprocess.Popen([sys.executable, "-m", "livermodel", *args, "--executor", "dask",
+                             "--scheduler", cluster.scheduler_address],
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    try:  # lose the cluster once the first chunk is on disk (40 chunks: far from the end)
+        while proc.poll() is None and not list((out / "chunks").glob("check-*.json")):
+            time.sleep(0.02)
+    finally:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            cluster.close()
+    _, err = proc.communicate(timeout=120)
+    lines = [line for line in err.splitlines() if line.strip()]
+    assert proc.returncode == 1, err
+    assert len(lines) == 1 and "Dask cluster" in lines[0], err
+    assert f"livermodel sweep --resume {out}" in lines[0]
+    assert not (out / "metrics.csv").exists() and not (out / "provenance.json").exists()
+
+    from typer.testing import CliRunner
+
+    from livermodel.cli.app import app
+
+    runner = CliRunner()
+    again = runner.invoke(app, args)  # the same command: told to resume, not a bare refusal
+    assert again.exit_code == 2 and "--resume" in again.output
+    done = runner.invoke(app, ["sweep", "--resume", str(out), "--format", "none", "-q"])
+    assert done.exit_code == 0, done.output
+    assert len(read_sweep(out).rows) == 40

@@ -26,7 +26,6 @@ written for it.
 
 from __future__ import annotations
 
-import re
 import warnings
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
@@ -302,8 +301,6 @@ def parameter_detail(name: str, species: str = "rat") -> dict:
             "by_species": {s: defaults(s)[p.name] for s in SPECIES}}
 
 
-_NAME_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.\-]*$")
-
 _TEMPLATE_HEAD = """\
 # {name}: a livermodel scenario (see docs/scenarios.md for every key).
 # Check it with:   livermodel validate {file}
@@ -368,11 +365,12 @@ def init_scenario(name: str, source: str | Path | None = None, *, force: bool = 
     """
     import yaml
 
+    from livermodel.scenario.fields import _NAME_RE
     from livermodel.scenario.scenario import parse_scenario
 
     path = Path(name) if str(name).endswith((".yaml", ".yml")) else Path(f"{name}.yaml")
     stem = path.stem
-    if not _NAME_RE.match(stem):
+    if not _NAME_RE.fullmatch(stem):
         raise LivermodelError(
             f"'{stem}' cannot be a scenario name", key="NAME",
             expected="letters, digits, '-', '_' or '.', starting with a letter or digit",

@@ -386,9 +386,12 @@ def init(
 def plot(
     result_dir: Annotated[str, typer.Argument(
         metavar="RESULT_DIR",
-        help="A folder written by 'livermodel run' or 'livermodel compare'.")],
+        help="A folder written by 'livermodel run', 'compare' or 'sweep'.")],
     format_: FormatOption = "png",
     style: StyleOption = "paper",
+    metric: Annotated[str | None, typer.Option(
+        "--metric", "-m", metavar="NAME",
+        help="Metric of a sweep's figures (default: the one the sweep drew).")] = None,
     quiet: QuietOption = False,
     window: Annotated[str | None, typer.Option(
         "--window", "-w", metavar="TIME",
@@ -397,19 +400,24 @@ def plot(
 ) -> None:
     """Redraw the figures of a result folder (no simulation).
 
-    Reads the saved time series and provenance of the folder.
-    Replaces timecourse.<format> (run folders) or comparison.<format> (comparison folders).
+    Reads the saved tables and provenance of the folder, which must be complete (provenance.json
+    present, every file matching its hash). Replaces timecourse.<format> (run folders),
+    comparison.<format> (comparison folders) or the sweep figures (sweep folders); a listed
+    figure that is missing or was changed is redrawn too. provenance.json is rewritten last,
+    listing and hashing every file.
 
     \b
     Examples:
       livermodel plot results/rat-phx-70 --format svg,pdf
       livermodel plot results/rat-phx-70 --style slides
       livermodel plot results/fulminant --window 24h
+      livermodel plot results/rat-phx-70-sweep --format svg --metric final_mass
     """
     from livermodel.output.saved import redraw
 
     with _user_errors():
-        paths = redraw(result_dir, formats=format_, style=style, window_h=window)
+        paths = redraw(result_dir, formats=format_, style=style, window_h=window,
+                       metric=metric)
     _say(quiet, "wrote " + ", ".join(str(p) for p in paths) if paths else "no figure formats given")
 
 

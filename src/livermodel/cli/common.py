@@ -60,12 +60,15 @@ def user_errors():
         with command_scope():  # output folders stay locked until the command ends
             yield
     except LivermodelError as err:
+        from livermodel.errors import ExecutionError
+
         text = f"error: {err}"
         hint = None if err.suggestion else _hint(err)
         if hint:
             text += f". {hint}"
         typer.echo(text, err=True)
-        raise typer.Exit(EXIT_BAD_INPUT) from None
+        raise typer.Exit(EXIT_FAILED if isinstance(err, ExecutionError) else EXIT_BAD_INPUT) \
+            from None
     except OSError as err:  # the disk or the file system, not the input: one line, no traceback
         code, text = _os_error(err)
         typer.echo(text, err=True)

@@ -195,9 +195,14 @@ def _sweep(ctx, scenario, vary, zip_, design, samples, seed, set_, jobs, out, ex
                    "message in metrics.csv; the figures leave them out)", err=True)
     for note in result.notes:
         typer.echo(f"warning: {note}", err=True)
+    if result.already_complete:
+        if not quiet:
+            typer.echo(f"the sweep in {result.folder} was already complete: nothing was run "
+                       f"(redraw its figures with: livermodel plot {result.folder})")
+        return
     if not quiet:
-        rate = n / result.elapsed_s if result.elapsed_s > 0 else float("nan")
         typer.echo(plan.describe())
+        rate = n / result.elapsed_s if result.elapsed_s > 0 else float("nan")
         typer.echo(f"{n - failed:,} ok, {failed:,} failed to solve; {result.elapsed_s:.1f} s "
                    f"({rate:,.0f} runs/s)")
         typer.echo(f"wrote {result.folder}/: {', '.join(f for f in result.files if '/' not in f)}"

@@ -25,6 +25,8 @@ from livermodel.errors import LivermodelError
 _HELD: dict[Path, tuple[int, Path]] = {}
 #: The folders locked in each open command scope (innermost last).
 _SCOPES: list[list[Path]] = []
+#: Folders the open command scopes created (innermost scope last; parents before children).
+_CREATED: list[list[Path]] = []
 
 
 def lock_path(folder: Path) -> Path:
@@ -148,18 +150,40 @@ def _forget_in_child() -> None:
             pass
     _HELD.clear()
     _SCOPES.clear()
+    _CREATED.clear()
 
 
 if hasattr(os, "register_at_fork"):
     os.register_at_fork(after_in_child=_forget_in_child)
 
 
+def note_created(folders) -> None:
+    """Record folders this command created (parents first): a command that fails removes those
+    still empty when its scope ends, so a refused command leaves no empty output folder."""
+    if _CREATED:
+        _CREATED[-1].extend(Path(f) for f in folders)
+
+
 @contextmanager
 def command_scope():
-    """Every folder locked inside the ``with`` block is released when it ends."""
+    """Every folder locked inside the ``with`` block is released when it ends; when the block
+    ends with an exception, the folders it created (:func:`note_created`) that are still empty
+    are removed."""
     _SCOPES.append([])
+    _CREATED.append([])
+    failed = False
     try:
         yield
+    except BaseException:
+        failed = True
+        raise
     finally:
         for folder in _SCOPES.pop():
             release(folder)
+        created = _CREATED.pop()
+        if failed:
+            for folder in reversed(created):
+                try:
+                    folder.rmdir()  # only if empty
+                except OSError:
+                    break  # not empty (or gone): its parents are not empty either

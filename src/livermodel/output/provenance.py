@@ -52,8 +52,12 @@ def prepare_output_dir(path: str | Path, ident: dict | None = None, *, force: bo
             f"the output path '{path}' is a file, not a folder", key="--out",
             suggestion="Give a folder name with --out (it is created if needed)",
         )
+    missing = [p for p in [path, *path.parents] if not p.exists()][::-1]  # parents first
     try:
         path.mkdir(parents=True, exist_ok=True)
+        from livermodel.output.lock import note_created
+
+        note_created(missing)
         fd, probe = tempfile.mkstemp(prefix=".write-test.", dir=path)
         os.close(fd)
         os.unlink(probe)

@@ -14,7 +14,6 @@ from livermodel.errors import LivermodelError, did_you_mean
 from livermodel.files import check_formats, sha256_file
 from livermodel.output.provenance import (
     COMPARISON,
-    FORMAT_VERSION,
     METRICS,
     PROVENANCE,
     TIMECOURSE,
@@ -79,47 +78,17 @@ class SavedComparison:
     provenance: dict
 
 
-def _load_provenance(folder: Path) -> dict:
-    if not folder.exists():
-        raise LivermodelError(f"result folder '{folder}' does not exist",
-                              suggestion="Give the folder that 'livermodel run' or 'livermodel "
-                              "compare' wrote (printed at the end of the run)")
-    if not folder.is_dir():
-        raise LivermodelError(f"'{folder}' is a file, not a result folder",
-                              suggestion="Give the folder that holds provenance.json")
-    path = folder / PROVENANCE
-    if not path.is_file():
-        raise LivermodelError(
-            f"'{folder}' is not a complete livermodel result folder: it has no {PROVENANCE}",
-            suggestion="The run that wrote it was interrupted or failed, or this is another "
-            "folder; run the scenario again",
-        )
-    try:
-        record = json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, ValueError) as err:
-        raise LivermodelError(f"cannot read '{path}': {err}") from None
-    if not isinstance(record, dict) or record.get("livermodel_output") != FORMAT_VERSION:
-        raise LivermodelError(f"'{path}' is not provenance of a livermodel output folder "
-                              f"(format {FORMAT_VERSION})",
-                              suggestion="Re-create the folder with this version of livermodel")
-    for name, digest in record.get("files", {}).items():
-        f = folder / name
-        if not f.is_file():
-            raise LivermodelError(f"'{f}' is missing from the result folder",
-                                  suggestion="Run the scenario again to re-create the folder")
-        if name.endswith((".csv", ".json", ".yaml")) and sha256_file(f) != digest:
-            raise LivermodelError(
-                f"'{f}' has changed since the run that wrote '{path}'",
-                suggestion="The folder mixes files from different runs or was edited; run the "
-                "scenario again",
-            )
-    return record
+def _load_provenance(folder: Path, *, figures: bool = True) -> dict:
+    from livermodel.output.complete import check_complete
+
+    return check_complete(folder, figures=figures)
 
 
-def read_run(folder: str | Path) -> SavedRun:
-    """Read a run folder written by :func:`write_run`, checking it is complete and consistent."""
+def read_run(folder: str | Path, *, figures: bool = True) -> SavedRun:
+    """Read a run folder written by :func:`write_run`, checking it is complete and consistent
+    (its figures too, unless ``figures`` is false)."""
     folder = Path(folder)
-    record = _load_provenance(folder)
+    record = _load_provenance(folder, figures=figures)
     if record.get("kind") != "run":
         raise LivermodelError(f"'{folder}' is a {record.get('kind')} folder, not a run folder")
     time_h, data = read_timeseries(folder / TIMESERIES)
@@ -138,39 +107,81 @@ def read_run(folder: str | Path) -> SavedRun:
     )
 
 
-def read_results(folder: str | Path) -> SavedRun | SavedComparison:
-    """Read a run or comparison folder (whichever ``folder`` is)."""
+def read_results(folder: str | Path, *, figures: bool = True) -> SavedRun | SavedComparison:
+    """Read a run or comparison folder (whichever ``folder`` is), checking that it is complete
+    and that every file matches its hash (figures too, unless ``figures`` is false)."""
     folder = Path(folder)
-    record = _load_provenance(folder)
+    record = _load_provenance(folder, figures=figures)
     if record.get("kind") == "comparison":
-        runs = [read_run(folder / arm["folder"]) for arm in record.get("arms", [])]
+        runs = [read_run(folder / arm["folder"], figures=figures)
+                for arm in record.get("arms", [])]
         labels = [arm["label"] for arm in record.get("arms", [])]
         table = json.loads((folder / METRICS).read_text(encoding="utf-8"))
         return SavedComparison(folder, runs, labels, record.get("control"), table, record)
-    return read_run(folder)
+    if record.get("kind") != "run":
+        raise LivermodelError(f"'{folder}' is a {record.get('kind')} folder, not a run or "
+                              "comparison folder")
+    return read_run(folder, figures=figures)
 
 
 def redraw(folder: str | Path, *, formats: str | Sequence[str] = ("png",),
-           style: str = "paper", window_h: float | str | None = None) -> list[Path]:
-    """Redraw the figures of a run or comparison folder from its saved files (no simulation).
+           style: str = "paper", window_h: float | str | None = None,
+           metric: str | None = None) -> list[Path]:
+    """Redraw the figures of a run, comparison or sweep folder from its saved files (no
+    simulation).
 
-    The new figures replace the old ones, and ``provenance.json`` lists and hashes them (with a
-    ``redrawn`` entry saying when, in which formats, style and window).  ``window_h`` limits the
-    time axis (hours, or ``"48h"``, ``"2d"``; ``"full"`` for the whole run); without it the
-    window the folder was drawn with (``figure.window_h`` in provenance) is kept.  Returns the
-    figure paths.
+    The folder must be complete (:func:`livermodel.output.complete.check_complete`; its figures
+    may be missing or changed: a listed figure that is is redrawn too, in its format).  The new
+    figures replace the old ones, and ``provenance.json`` is rewritten atomically, last, listing
+    and hashing every file of the folder (with a ``redrawn`` entry saying when, in which formats,
+    style and window).  ``window_h`` limits the time axis (hours, or ``"48h"``, ``"2d"``;
+    ``"full"`` for the whole run); without it the window the folder was drawn with
+    (``figure.window_h`` in provenance) is kept.  ``metric`` is the metric of a sweep's figures
+    (default: the sweep's).  Returns the figure paths.
     """
     from livermodel.figures.style import check_style
-    from livermodel.figures.timecourse import comparison_figure, save_figure, timecourse_figure
     from livermodel.figures.window import check_window
+    from livermodel.output.complete import file_problem, is_figure
+    from livermodel.output.lock import lock_folder
 
     formats = check_formats(formats)
     check_style(style)
     given = window_h is not None
     window_h = check_window(window_h)
-    saved = read_results(folder)
+    if metric is not None:
+        from livermodel.studies.common import check_metric
+
+        check_metric(metric)
+    folder = Path(folder)
+    if folder.is_dir():
+        lock_folder(folder)  # no other command writes here while the figures are replaced
+    record = _load_provenance(folder, figures=False)  # data files checked; figures redrawn
     if not given:
-        window_h = (saved.provenance.get("figure") or {}).get("window_h")
+        window_h = (record.get("figure") or {}).get("window_h")
+    stale = [name for name, digest in record.get("files", {}).items()
+             if is_figure(name) and "/" not in name and file_problem(folder, name, digest)]
+    todo = list(dict.fromkeys([*formats, *[n.rsplit(".", 1)[1].lower() for n in stale]]))
+    if not todo:
+        return []
+    kind = record.get("kind")
+    try:
+        if kind == "sweep":
+            paths = _redraw_sweep(folder, todo, style,
+                                  metric or (record.get("sweep") or {}).get("metric"),
+                                  window_h, record.get("overrides") or [])
+        else:
+            paths = _redraw_run(folder, todo, style, window_h)
+    except OSError as err:
+        raise _output_error(folder, err) from None
+    _record_figures(folder, record, paths, formats, style, stale, window_h)
+    return paths
+
+
+def _redraw_run(folder: Path, formats: list[str], style: str,
+                window_h: float | None) -> list[Path]:
+    from livermodel.figures.timecourse import comparison_figure, save_figure, timecourse_figure
+
+    saved = read_results(folder, figures=False)
     if isinstance(saved, SavedComparison):
         from livermodel.output.folders import describe_overrides
 
@@ -185,16 +196,23 @@ def redraw(folder: str | Path, *, formats: str | Sequence[str] = ("png",),
         fig = timecourse_figure(saved, style=style, title=titled(saved.name, saved.overrides),
                                 window_h=window_h)
         stem = saved.folder / TIMECOURSE
-    try:
-        paths = save_figure(fig, stem, formats)
-    except OSError as err:
-        raise _output_error(stem, err) from None
-    _record_figures(saved.folder, saved.provenance, paths, formats, style, window_h)
-    return paths
+    return save_figure(fig, stem, formats)
+
+
+def _redraw_sweep(folder: Path, formats: list[str], style: str, metric: str | None,
+                  window_h: float | None, overrides: Sequence[str]) -> list[Path]:
+    from livermodel.figures.sweep import draw_sweep_figures
+    from livermodel.output.sweep import read_sweep
+    from livermodel.studies.common import check_metric
+
+    result = read_sweep(folder, verified=True)
+    metric = check_metric(metric or result.plan.metric)
+    return draw_sweep_figures(result, folder, formats=formats, style=style, metric=metric,
+                              window_h=window_h, overrides=overrides)
 
 
 def _record_figures(folder: Path, record: dict, paths: Sequence[Path], formats, style: str,
-                    window_h: float | None = None) -> None:
+                    stale: Sequence[str] = (), window_h: float | None = None) -> None:
     """List and hash redrawn figures in the folder's ``provenance.json`` (atomically)."""
     from livermodel.files import atomic_write
     from livermodel.output.provenance import now_iso
@@ -204,8 +222,11 @@ def _record_figures(folder: Path, record: dict, paths: Sequence[Path], formats, 
     for p in paths:
         files[p.relative_to(folder).as_posix()] = sha256_file(p)
     record["files"] = files
-    record.setdefault("redrawn", []).append({"at": now_iso(), "formats": list(formats),
-                                             "style": style, "window_h": window_h})
+    entry = {"at": now_iso(), "formats": list(formats), "style": style}
+    if stale:
+        entry["replaced_stale"] = sorted(stale)
+    record.setdefault("redrawn", []).append(entry)
+    entry["window_h"] = window_h
     if window_h is None:
         record.pop("figure", None)
     else:

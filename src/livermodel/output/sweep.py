@@ -16,7 +16,7 @@ from pathlib import Path
 
 import numpy as np
 
-from livermodel.errors import LivermodelError, did_you_mean
+from livermodel.errors import ExecutionError, LivermodelError, did_you_mean
 from livermodel.studies.sweep.execute import _execute, _tasks
 from livermodel.studies.sweep.plan import (
     CHUNKS,
@@ -53,6 +53,8 @@ class SweepResult:
     runs_done: int = 0
     #: what happened on the way that a user should hear (chunks recomputed on resume, ...)
     notes: list[str] = field(default_factory=list)
+    #: a finished sweep given to ``resume``: nothing was run
+    already_complete: bool = False
     _rows: list[dict] | None = None
     _traj: tuple | None = None
 
@@ -83,7 +85,7 @@ class SweepResult:
             if self.folder is None:
                 raise LivermodelError("this sweep kept no trajectories",
                                       suggestion="Pass save_trajectories=[...] to run_sweep")
-            t, data, _ = load_trajectories(self.folder)
+            t, data, _ = load_trajectories(self.folder, check=False)
             self._traj = (t, data)
         return self._traj
 
@@ -94,16 +96,39 @@ class SweepResult:
         return pd.DataFrame(self.rows)
 
 
-def load_trajectories(folder: str | Path, variables: Sequence[str] | None = None):
+def read_sweep(folder: str | Path, *, verified: bool = False) -> SweepResult:
+    """The finished sweep in ``folder``: its plan and table (read when first used).
+
+    The folder must be complete: ``provenance.json`` present and every file matching its hash
+    (:func:`livermodel.output.complete.check_complete`; ``verified`` if the caller has checked).
+    An unfinished sweep is refused with ``livermodel sweep --resume DIR`` as the way forward.
+    """
+    from livermodel.output.complete import check_complete
+
+    folder = Path(folder)
+    record = None if verified else check_complete(folder)
+    if record is not None and record.get("kind") != "sweep":
+        raise LivermodelError(f"'{folder}' is a {record.get('kind')} folder, not a sweep folder")
+    plan, _ = load_plan(folder)
+    files = list((record or {}).get("files", {}))
+    return SweepResult(plan, folder, files, 0.0, plan.n_runs)
+
+
+def load_trajectories(folder: str | Path, variables: Sequence[str] | None = None, *,
+                      check: bool = True):
     """Read the trajectories a sweep saved (``--save-trajectories``).
 
     Returns ``(time_h, {variable: float32 array (n_runs, n_times)}, runs)`` where ``runs`` are the
     run numbers of the rows (all runs, in order, for a finished sweep; the rows of ``metrics.csv``
     with the same ``run``).  Runs that failed hold NaN.  Each ``trajectories/part-NNNNNN.npz`` is
     an ordinary NumPy archive with arrays ``run``, ``time_h`` and one per variable, so
-    ``numpy.load`` reads it without livermodel.
+    ``numpy.load`` reads it without livermodel.  The folder must be a finished sweep whose files
+    match their hashes in ``provenance.json`` (unless ``check`` is false: a sweep's own figures,
+    drawn before provenance is written).
     """
     folder = Path(folder)
+    if check:
+        read_sweep(folder)
     parts = sorted((folder / TRAJECTORIES).glob("part-*.npz"))
     if not parts:
         raise LivermodelError(f"'{folder}' holds no saved trajectories",
@@ -358,6 +383,11 @@ def run_sweep(plan: Plan, out_dir: str | Path | None = None, *, jobs: int = 1,
                                   "give only --resume DIR")
     elif resume and any(folder.iterdir()):
         raise LivermodelError(f"'{folder}' holds no sweep to resume (no {PLAN})", key="--resume")
+    if resume and (folder / "provenance.json").is_file():  # finished: checked, never redone
+        finished = read_sweep(folder)  # a changed file is refused, with what to do
+        _drop_chunks(folder)  # left by a kill between provenance.json and their removal
+        finished.already_complete = True
+        return finished
     from livermodel.output.provenance import RESOLVED
     from livermodel.output.runs import Written, _begin, _put
     from livermodel.output.tables import _json
@@ -398,9 +428,16 @@ def run_sweep(plan: Plan, out_dir: str | Path | None = None, *, jobs: int = 1,
     try:
         _execute(_tasks(plan, todo, traj), store, jobs=jobs, executor=executor,
                  scheduler=scheduler, chunk_runs=plan.chunk_size)
-    except LivermodelError:
-        if fresh and not done and not state["stored"]:
+    except LivermodelError as err:
+        nothing = fresh and not done and not state["stored"]
+        if nothing:
             _unstart(folder)  # nothing ran: the same command can simply be run again
+        if isinstance(err, ExecutionError):
+            kept = len(done) + state["stored"]
+            raise ExecutionError(err.message, key=err.key, suggestion=(
+                "No chunk had finished; restart the cluster and run the same command again"
+                if nothing else f"{kept} of {plan.n_chunks} chunks are kept; restart the cluster "
+                f"and finish with: livermodel sweep --resume {folder}")) from None
         raise
     except OSError as err:
         raise LivermodelError(f"could not write the sweep into '{folder}': "
@@ -425,13 +462,18 @@ def run_sweep(plan: Plan, out_dir: str | Path | None = None, *, jobs: int = 1,
             written.files.append(path.name)
     result.elapsed_s = time.perf_counter() - started
     _seal_sweep(folder, plan, written, result, command=command, started=started_iso, jobs=jobs,
-                executor=executor, traj=traj, ident=ident)
+                executor=executor, traj=traj, ident=ident, metric=metric)
+    _drop_chunks(folder)
+    result.files = list(written.files)
+    return result
+
+
+def _drop_chunks(folder: Path) -> None:
+    """Remove the chunk files of a sealed sweep (its table holds their rows)."""
     for p in [*(folder / CHUNKS).glob("metrics-*.csv"), *(folder / CHUNKS).glob("check-*.json")]:
         p.unlink(missing_ok=True)
     with contextlib.suppress(OSError):
         (folder / CHUNKS).rmdir()
-    result.files = list(written.files)
-    return result
 
 
 def _clean_stale(folder: Path) -> None:
@@ -481,7 +523,7 @@ def _assemble(folder: Path, plan: Plan) -> None:
 
 
 def _seal_sweep(folder, plan, written, result, *, command, started, jobs, executor, traj,
-                ident=None):
+                ident=None, metric=None):
     from livermodel.output.provenance import provenance
     from livermodel.output.runs import _seal
 
@@ -503,7 +545,7 @@ def _seal_sweep(folder, plan, written, result, *, command, started, jobs, execut
         "samples": plan.samples, "seed": plan.seed, "vary": {s.key: s.text for s in plan.specs},
         "units": plan.units(), "chunk_size": plan.chunk_size, "chunks": plan.n_chunks,
         "jobs": jobs, "executor": executor, "save_trajectories": list(traj),
-        "elapsed_s": round(result.elapsed_s, 3), "warnings": plan.warnings,
+        "elapsed_s": round(result.elapsed_s, 3), "warnings": plan.warnings, "metric": metric,
     }
     _seal(folder, record, written)
 

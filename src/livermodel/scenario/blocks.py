@@ -13,7 +13,7 @@ from typing import Any
 
 import numpy as np
 
-from livermodel.errors import LivermodelError, count_text
+from livermodel.errors import LivermodelError, check_seed, count_text
 
 #: The largest virtual cohort (individuals per arm): each is a run, so this bounds the work (and
 #: the memory of the multiplier table) before anything starts.
@@ -253,7 +253,7 @@ def parse_cohort_block(block: Mapping | None, *, key: str = "cohort") -> dict:
                                       found=count_text(v),
                                       suggestion="A few hundred individuals give percentages to a "
                                       "few points")
-            out[name] = kind(v)
+            out[name] = check_seed(v, f"{key}.seed") if name == "seed" else kind(v)
     if block.get("variability") is not None:
         v = block["variability"]
         if isinstance(v, bool) or not isinstance(v, (int, float)) or not (0 <= v <= 3):

@@ -283,5 +283,5 @@ NOT_INHERITED = ("name", "description", "expect", "sweep", "cohort")
 MERGED = ("parameters", "initial", "effects", "solver")
 
 _PARAM_UNIT_KINDS = {"1/h": "rate", "h": "time", "mg/kg": "mass_dose"}
-_NAME_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.\-]*$")
+_NAME_RE = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.\-]*")  # used with fullmatch: "$" would let "name\n" through
 _NUMBER_RE = re.compile(r"^\s*[-+]?(?:\d+\.?\d*|\.\d+)(?:[eE][-+]?\d+)?\s*$")

@@ -228,45 +228,70 @@ def _line_excerpt(text: str, line: int | None) -> str | None:
     return "the end of the file"
 
 
-def read_limited(path: Path, source: str, limit: int = MAX_FILE_BYTES) -> bytes:
+def read_limited(path: Path, source: str, limit: int = MAX_FILE_BYTES,
+                 what: str = "scenario file") -> bytes:
     """The bytes of the regular file ``path``, at most ``limit`` of them.
 
     Anything else is refused before a byte is read: a FIFO (which would block), a device such
-    as ``/dev/zero`` (endless), a directory, a file over ``limit`` bytes.
+    as ``/dev/zero`` (endless), a directory, a file over ``limit`` bytes.  ``what`` names the
+    file in the messages (``scenario file``, ``problem file``, ``data table``).
     """
+    a = "an" if what[0] in "aeiou" else "a"
     try:
         st = os.stat(path)
     except FileNotFoundError:
-        raise ScenarioError("scenario file not found", source=source,
-                            expected="an existing .yaml file", found="no such file") from None
+        raise ScenarioError(f"{what} not found", source=source,
+                            expected=f"an existing {what}", found="no such file") from None
     except OSError as err:
-        raise ScenarioError(f"cannot read the scenario file: {err.strerror}", source=source) from None
+        raise ScenarioError(f"cannot read the {what}: {err.strerror}", source=source) from None
     if stat.S_ISDIR(st.st_mode):
-        raise ScenarioError("this is a directory, not a scenario file", source=source)
+        raise ScenarioError(f"this is a directory, not {a} {what}", source=source)
     if not stat.S_ISREG(st.st_mode):
         raise ScenarioError("this is not a regular file", source=source,
-                            expected="a .yaml file", found=_file_kind(st.st_mode),
-                            suggestion="Save the scenario to a file and give its path")
+                            expected=_EXPECTED.get(what, f"{a} {what}"), found=_file_kind(st.st_mode),
+                            suggestion=f"Save the {what} to a file and give its path")
     if st.st_size > limit:
-        raise ScenarioError("the scenario file is too large", source=source,
+        raise ScenarioError(f"the {what} is too large", source=source,
                             expected=f"at most {limit:,} bytes", found=f"{st.st_size:,} bytes",
-                            suggestion="A scenario is a few kB; split out data it does not need")
+                            suggestion=_TOO_LARGE.get(what))
     try:
         fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0))
     except OSError as err:
-        raise ScenarioError(f"cannot read the scenario file: {err.strerror}", source=source) from None
+        raise ScenarioError(f"cannot read the {what}: {err.strerror}", source=source) from None
     with os.fdopen(fd, "rb") as fh:
         if not stat.S_ISREG(os.fstat(fh.fileno()).st_mode):  # replaced since the stat above
             raise ScenarioError("this is not a regular file", source=source)
         try:
             raw = fh.read(limit + 1)
         except OSError as err:
-            raise ScenarioError(f"cannot read the scenario file: {err.strerror}",
+            raise ScenarioError(f"cannot read the {what}: {err.strerror}",
                                 source=source) from None
     if len(raw) > limit:
-        raise ScenarioError("the scenario file is too large", source=source,
+        raise ScenarioError(f"the {what} is too large", source=source,
                             expected=f"at most {limit:,} bytes", found="more")
     return raw
+
+
+_EXPECTED = {"scenario file": "a .yaml file", "problem file": "a .yaml file",
+             "data table": "a .csv file"}
+_TOO_LARGE = {"scenario file": "A scenario is a few kB; split out data it does not need",
+              "problem file": "A problem file is a few kB: it names scenarios and data tables",
+              "data table": "Keep the measured points the fit needs (a table of a few thousand "
+              "rows is ample)"}
+
+
+def read_text_file(path: Path, source: str, limit: int = MAX_FILE_BYTES,
+                   what: str = "scenario file") -> str:
+    """The text of the UTF-8 regular file ``path`` (see :func:`read_limited`); bytes that are
+    not UTF-8 are a :class:`ScenarioError` naming the line."""
+    raw = read_limited(path, source, limit, what)
+    try:
+        return raw.decode("utf-8-sig")
+    except UnicodeDecodeError as err:
+        line = raw[: err.start].count(b"\n") + 1
+        raise ScenarioError(f"the {what} is not UTF-8 text", source=source, line=line,
+                            expected=f"a UTF-8 encoded {what}",
+                            found=f"byte 0x{raw[err.start]:02x}") from None
 
 
 def _file_kind(mode: int) -> str:
@@ -279,15 +304,7 @@ def _file_kind(mode: int) -> str:
 
 def _read_file(path: Path) -> tuple[dict, dict[Path_, Location]]:
     source = str(path)
-    raw = read_limited(path, source)
-    try:
-        text = raw.decode("utf-8-sig")
-    except UnicodeDecodeError as err:
-        line = raw[: err.start].count(b"\n") + 1
-        raise ScenarioError("the file is not UTF-8 text", source=source, line=line,
-                            expected="a UTF-8 encoded YAML file",
-                            found=f"byte 0x{raw[err.start]:02x}") from None
-    return _read_text(text, source)
+    return _read_text(read_text_file(path, source), source)
 
 
 # ---------------------------------------------------------------------------------------------

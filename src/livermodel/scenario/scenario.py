@@ -334,7 +334,7 @@ def _build(data: dict, locs: dict[Path_, Location], source: str, default_name: s
     v.mapping(data, (), TOP_LEVEL)
 
     name = v.value(_TOP["name"], data.get("name"), ("name",)) or default_name
-    if not _NAME_RE.match(name):
+    if not _NAME_RE.fullmatch(name):
         v.fail(ScenarioError, "a name may hold letters, digits, '-', '_' and '.'", ("name",),
                expected="e.g. rat-phx-70", found=repr(name))
     description = v.value(_TOP["description"], data.get("description"), ("description",))

@@ -43,7 +43,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from livermodel.errors import LivermodelError, count_text
+from livermodel.errors import LivermodelError, check_seed, count_text
 from livermodel.metrics import LABELS
 from livermodel.scenario.blocks import MAX_COHORT_SIZE, _parse_distribution, parse_cohort_block
 from livermodel.studies.common import check_metric, evaluate, metric_value, rng
@@ -322,10 +322,9 @@ def run_cohort(scenario, *, size: int | None = None, variability: float | None =
     variability = float(variability if variability is not None else block.get("variability", 0.3))
     if seed is None:
         seed = block.get("seed")
+    seed = check_seed(seed)
     if seed is None:
         seed = int(np.random.default_rng().integers(2**31 - 1))
-    elif not isinstance(seed, np.random.Generator):
-        seed = int(seed)
     control = control if control is not None else block.get("control")
     dists = dict(block.get("parameters") or {})
     for n, d in (distributions or {}).items():

@@ -5,6 +5,7 @@ per row; see :mod:`livermodel.studies.fit`), read and checked with file and line
 from __future__ import annotations
 
 import csv
+import io
 import math
 from dataclasses import dataclass
 from pathlib import Path
@@ -16,6 +17,8 @@ from livermodel.errors import LivermodelError
 __all__ = ["FitData", "read_data", "data_path", "COLUMNS"]
 
 COLUMNS = ("time_h", "variable", "value", "sd")
+#: Largest data table read (bounded reading; a table of measured points is a few kB).
+MAX_DATA_BYTES = 10_000_000
 
 
 def data_path(name: str) -> Path:
@@ -49,9 +52,10 @@ def read_data(path) -> FitData:
     """
     from livermodel.errors import did_you_mean
     from livermodel.model.layout import VARIABLES
+    from livermodel.scenario.reader import read_text_file
 
     p = Path(path)
-    if not p.is_file():
+    if not p.exists():
         shipped = data_path(p.name if p.suffix else p.name + ".csv")
         if shipped.is_file() and len(p.parts) == 1:
             p = shipped
@@ -59,8 +63,9 @@ def read_data(path) -> FitData:
             raise LivermodelError(f"data file '{path}' not found", key="--data",
                                   suggestion="Give a CSV file with columns time_h,variable,value,sd "
                                   "(or a shipped table such as rat_phx70_volume)")
-    with open(p, newline="", encoding="utf-8") as fh:
-        rows = [r for r in csv.reader(fh) if r and not r[0].lstrip().startswith("#")]
+    text = read_text_file(p, str(p), MAX_DATA_BYTES, "data table")  # regular, bounded, UTF-8
+    rows = [r for r in csv.reader(io.StringIO(text, newline=""))
+            if r and not r[0].lstrip().startswith("#")]
     if not rows:
         raise LivermodelError("the data file is empty", source=str(p))
     header = [h.strip() for h in rows[0]]

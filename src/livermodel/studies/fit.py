@@ -33,7 +33,7 @@ from pathlib import Path
 
 import numpy as np
 
-from livermodel.errors import LivermodelError
+from livermodel.errors import LivermodelError, check_count, check_seed
 from livermodel.studies.data import COLUMNS, FitData, data_path, read_data
 
 __all__ = ["FitData", "FitResult", "read_data", "fit", "calibrated_scenario",
@@ -238,6 +238,11 @@ def _profile_steps(problem):
     return _steps(problem)
 
 
+#: Bounded work: starts of a multi-start fit, and optimiser iterations of one fit.
+MAX_STARTS = 1_000
+MAX_EVALUATIONS = 100_000
+
+
 def fit(scenario, data=None, params: Sequence[str] = (), *, starts: int = 1, seed: int | None = None,
         profile: bool = False, max_evaluations: int = 200, progress=None,
         rtol: float = 1e-8) -> FitResult:
@@ -267,8 +272,11 @@ def fit(scenario, data=None, params: Sequence[str] = (), *, starts: int = 1, see
         if data is None:
             raise LivermodelError("a fit needs data", key="--data")
         problem = single_problem(scenario, data, params)
-    if starts < 1:
-        raise LivermodelError("--starts must be at least 1", key="--starts", found=str(starts))
+    starts = check_count(starts, "--starts", MAX_STARTS, suggestion="A few dozen starts show "
+                         "whether the optimum is unique")
+    max_evaluations = check_count(max_evaluations, "--max-evaluations", MAX_EVALUATIONS,
+                                  suggestion="The optimiser usually stops after a few dozen")
+    seed = check_seed(seed)
     problem.progress = progress  # progress(model runs so far, None): a fit has no known total
     names = problem.names
     lo, hi = problem.x_bounds

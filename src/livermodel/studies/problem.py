@@ -43,7 +43,7 @@ from livermodel.errors import LivermodelError, did_you_mean
 __all__ = ["Experiment", "FitParameter", "FitProblem", "single_problem", "read_problem"]
 
 NOISE = ("given", "estimated")
-_ID = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
+_ID = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")  # fullmatch
 
 
 @dataclass
@@ -277,17 +277,17 @@ def read_problem(path) -> FitProblem:
 
     from livermodel.model.parameters import BY_NAME, NAMES
     from livermodel.scenario.fields import ScenarioWarning
-    from livermodel.scenario.reader import _read_text
+    from livermodel.scenario.reader import _read_text, read_text_file
     from livermodel.scenario.scenario import load_scenario
     from livermodel.studies.data import data_path, read_data
 
     p = Path(path)
-    if not p.is_file():
+    if not p.exists():
         raise LivermodelError(f"problem file '{path}' not found", key="--problem",
                               suggestion="Give a YAML file with 'experiments:' and 'parameters:' "
                               "(see docs/analyses.md)")
     src = str(p)
-    doc, locs = _read_text(p.read_text(encoding="utf-8"), src)
+    doc, locs = _read_text(read_text_file(p, src, what="problem file"), src)
 
     def err(message, keypath, **kw):
         loc = locs.get(tuple(keypath))
@@ -317,7 +317,7 @@ def read_problem(path) -> FitProblem:
                 raise err(f"experiment {i + 1} needs '{k}:'", (*where, k) if k in e else where,
                           expected="a name or a path")
         name = str(e.get("name", f"e{i + 1}"))
-        if not _ID.match(name) or name in [x.name for x in experiments]:
+        if not _ID.fullmatch(name) or name in [x.name for x in experiments]:
             raise err(f"bad or repeated experiment name '{name}'", (*where, "name"),
                       expected="a unique id of letters, digits and _")
         noise = e.get("noise", "given")

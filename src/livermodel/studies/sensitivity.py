@@ -42,7 +42,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from livermodel.errors import LivermodelError, count_text, did_you_mean
+from livermodel.errors import LivermodelError, check_seed, count_text, did_you_mean
 from livermodel.studies.common import check_metric, evaluate, metric_value
 
 __all__ = ["Problem", "ModelEvaluator", "SensitivityResult", "parameter_problem",
@@ -285,6 +285,7 @@ def local_sensitivity(scenario, metric: str, params: Sequence[str] | None = None
 # --------------------------------------------------------------------------------------------
 
 def _seed(seed) -> int:
+    seed = check_seed(seed)
     if seed is None:
         return int(np.random.default_rng().integers(2**31 - 1))
     if isinstance(seed, np.random.Generator):

@@ -35,7 +35,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from livermodel.errors import LivermodelError
+from livermodel.errors import LivermodelError, check_count, count_text
 from livermodel.metrics import LABELS, METRICS
 from livermodel.studies.common import check_metric, metric_value
 
@@ -43,6 +43,9 @@ __all__ = ["ThresholdResult", "CurvePoint", "find_threshold", "outcome_names", "
 
 #: Interior points evaluated per bracket and round.
 POINTS = 7
+#: Bounded work: at most this many points per round, and runs per round with --along.
+MAX_POINTS = 1_000
+MAX_ROUND_RUNS = 100_000
 #: Largest number of rounds (a guard; a tolerance of 1e-9 of the range needs about 10).
 MAX_ROUNDS = 60
 
@@ -227,10 +230,8 @@ def find_threshold(scenario, key: str, low=None, high=None, *, spec: str | None 
     tol = (high - low) * 1e-3 if tol is None else float(tol)
     if not (tol > 0 and math.isfinite(tol)):
         raise LivermodelError("the tolerance must be > 0", key="--tol", found=repr(tol))
-    points = int(points)
-    if points < 1:
-        raise LivermodelError("at least one point per round is needed", key="points",
-                              found=str(points))
+    points = check_count(points, "--points", MAX_POINTS, suggestion="7 points narrow the "
+                         "bracket 8-fold per round")
     key_spec = Spec(key, "range", spec or f"{low!r}:{high!r}", low=low, high=high, log=log, unit=unit)
     unit = key_unit(scenario, key_spec)
     label = key_label(scenario, key_spec)
@@ -243,6 +244,15 @@ def find_threshold(scenario, key: str, low=None, high=None, *, spec: str | None 
             raise LivermodelError("--along must name another key than --vary", key="--along",
                                   found=repr(along_key))
         along_spec = parse_spec(along[1], key=along_key)
+        n_along = len(along_spec.values) if along_spec.kind == "list" else int(along_spec.n or 1)
+        if (n_along + 1) * (points + 2) > MAX_ROUND_RUNS:
+            raise LivermodelError(
+                f"{count_text(n_along)} values of --along with --points {points} make "
+                f"{count_text((n_along + 1) * (points + 2))} runs a round; at most "
+                f"{MAX_ROUND_RUNS:,} are allowed", key="--along",
+                expected=f"(values + 1) x (points + 2) <= {MAX_ROUND_RUNS:,}",
+                found=count_text(n_along), suggestion="Use fewer values along the curve (a few "
+                "dozen draw it), or fewer --points")
         for v in along_spec.grid_values():
             brackets.append(_Bracket(v, {along_key: along_spec.override(v)}, low, high))
     check = brackets[0].overrides

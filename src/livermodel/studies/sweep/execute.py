@@ -12,7 +12,7 @@ from collections.abc import Callable, Iterable, Sequence
 
 import numpy as np
 
-from livermodel.errors import LivermodelError
+from livermodel.errors import ExecutionError, LivermodelError
 from livermodel.studies.sweep.plan import STATUS_FAILED, STATUS_OK, Plan
 
 # --------------------------------------------------------------------------------------------
@@ -230,40 +230,77 @@ def _execute_dask(tasks, on_done, scheduler):
     if own and not scheduler:
         raise LivermodelError("the dask executor needs the address of a scheduler",
                               key="--scheduler", expected="e.g. tcp://10.0.0.5:8786")
+    quiet = _quiet_dask_log()
     try:
         client = Client(scheduler, timeout="20s") if own else scheduler
     except (OSError, TimeoutError, ValueError) as err:
+        quiet()
         raise LivermodelError(f"cannot reach the Dask scheduler at {scheduler!r}: {err}",
                               key="--scheduler",
                               suggestion="Start one with 'dask scheduler' or check the address") from None
-    try:
-        workers = max(1, len(client.scheduler_info().get("workers", {})))
-        tasks = iter(tasks)
-        futures = []
-        for t in itertools.islice(tasks, 2 * workers):
-            futures.append(client.submit(run_chunk, t, pure=False))
-        queue = as_completed(futures)
-        try:
-            for fut in queue:
-                on_done(fut.result())
-                fut.release()
-                t = next(tasks, None)
-                if t is not None:
-                    queue.add(client.submit(run_chunk, t, pure=False))
-        except (LivermodelError, KeyboardInterrupt):
-            for fut in futures:
+
+    def lost(err: BaseException) -> ExecutionError:
+        for fut in futures:
+            with contextlib.suppress(Exception):
                 fut.cancel()
-            raise
-        except Exception as err:  # the scheduler or a worker lost: one message, chunks kept
-            for fut in futures:
-                with contextlib.suppress(Exception):
-                    fut.cancel()
-            why = (str(err).splitlines() or [""])[0][:200]
-            raise LivermodelError(f"the Dask cluster at {scheduler!r} failed during the sweep: "
-                                  f"{type(err).__name__}: {why}",
-                                  key="--scheduler", suggestion="Finished chunks are kept; "
-                                  "restart the cluster and finish with --resume DIR") from None
+        why = (str(err).splitlines() or [""])[0][:200].rstrip(". ")
+        return ExecutionError(f"the Dask cluster at {address!r} failed during the sweep: "
+                              f"{type(err).__name__}: {why}", key="--scheduler",
+                              suggestion="Finished chunks are kept; restart the cluster and "
+                              "finish with --resume DIR")
+
+    address = scheduler if own else getattr(getattr(client, "scheduler", None), "address", None)
+    futures: list = []
+    try:
+        try:
+            workers = max(1, len(client.scheduler_info().get("workers", {})))
+            tasks = iter(tasks)
+            for t in itertools.islice(tasks, 2 * workers):
+                futures.append(client.submit(run_chunk, t, pure=False))
+            queue = as_completed(futures)
+        except Exception as err:  # noqa: BLE001 - the cluster went away before any chunk ran
+            raise lost(err) from None
+        while True:
+            try:
+                fut = next(queue, None)
+                if fut is None:
+                    break
+                out = fut.result()
+                fut.release()
+            except (LivermodelError, KeyboardInterrupt):
+                for f in futures:
+                    f.cancel()
+                raise
+            except Exception as err:  # noqa: BLE001 - the scheduler or a worker lost
+                raise lost(err) from None
+            on_done(out)  # a full disk here is the disk's failure, not the cluster's
+            t = next(tasks, None)
+            if t is not None:
+                try:
+                    queue.add(client.submit(run_chunk, t, pure=False))
+                except Exception as err:  # noqa: BLE001
+                    raise lost(err) from None
     finally:
         if own:
             with contextlib.suppress(Exception):
                 client.close()
+        quiet()
+
+
+def _quiet_dask_log():
+    """Keep the ``distributed`` client's own log (a lost scheduler logs several tracebacks) off
+    the terminal while a sweep runs on it: the sweep reports the failure in one line.  Returns a
+    function that restores the previous levels."""
+    import logging
+
+    loggers = [logging.getLogger(n) for n in ("distributed", "distributed.client",
+                                              "distributed.comm", "tornado", "asyncio")]
+    levels = [lg.level for lg in loggers]
+    for lg in loggers:
+        lg.setLevel(logging.CRITICAL + 1)
+
+    def restore():
+        for lg, level in zip(loggers, levels, strict=True):
+            lg.setLevel(level)
+
+    return restore

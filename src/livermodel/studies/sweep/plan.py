@@ -56,7 +56,7 @@ from typing import Any
 
 import numpy as np
 
-from livermodel.errors import LivermodelError, count_text, did_you_mean
+from livermodel.errors import MAX_SEED, LivermodelError, check_seed, count_text, did_you_mean
 from livermodel.scenario.blocks import Spec, parse_vary
 
 DESIGNS = ("grid", "random", "lhs", "sobol")
@@ -81,8 +81,6 @@ CHUNK_MIN, CHUNK_MAX = 256, 1000
 MAX_RUNS = 10_000_000
 #: The largest --chunk-size (runs integrated in one solver call, all in memory at once).
 MAX_CHUNK = 100_000
-#: Seeds of sampling designs are integers in [0, 2**63).
-MAX_SEED = 2**63
 
 
 class GridColumns(Mapping):
@@ -326,20 +324,11 @@ def plan_sweep(scenario, vary=None, *, zip: bool | None = None, design: str | No
                                   expected=f"N from 1 to {MAX_RUNS:,}", found=count_text(samples),
                                   suggestion="Ask for fewer samples, or split the sweep by "
                                   "--seed into several folders")
+        seed = check_seed(seed)
         if seed is None:
             seed = int(np.random.default_rng().integers(MAX_SEED))
         elif isinstance(seed, np.random.Generator):
             seed = int(seed.integers(MAX_SEED))
-        else:
-            if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)):
-                raise LivermodelError("--seed must be a whole number", key="--seed",
-                                      expected=f"an integer from 0 to {MAX_SEED - 1}",
-                                      found=repr(seed))
-            seed = int(seed)
-            if not 0 <= seed < MAX_SEED:
-                raise LivermodelError("--seed must be zero or more, and below 2**63", key="--seed",
-                                      expected=f"an integer from 0 to {MAX_SEED - 1}",
-                                      found=count_text(seed), suggestion="Use e.g. --seed 1")
         u = _unit_cube(design, samples, len(specs), seed)
         columns = {s.key: s.from_unit(u[:, j]) for j, s in enumerate(specs)}
     else:
