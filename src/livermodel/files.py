@@ -143,4 +143,27 @@ def check_target_file(path: str | Path, key: str = "--output") -> Path:
     if not os.access(parent, os.W_OK | os.X_OK) or (st is not None and not os.access(path, os.W_OK)):
         raise LivermodelError(f"cannot write '{path}': permission denied", key=key,
                               suggestion="Choose a folder you can write to, or fix its permissions")
+    probe_writable(parent, path, key)
     return path
+
+
+def probe_writable(folder: Path, path: Path, key: str = "--output") -> None:
+    """Write, sync and remove one byte in ``folder`` before the work starts, so that a read-only
+    or full file system is reported at once, not after minutes of simulation (a disk that fills
+    up later is still caught by the write itself, which leaves nothing behind)."""
+    try:
+        fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".probe", dir=folder)
+    except OSError as err:
+        raise LivermodelError(f"cannot write '{path}': {err.strerror or err}", key=key,
+                              suggestion="Check free disk space and permissions, "
+                                         "or choose another folder") from None
+    try:
+        os.write(fd, b"\0")
+        os.fsync(fd)
+    except OSError as err:
+        raise LivermodelError(f"cannot write '{path}': {err.strerror or err}", key=key,
+                              suggestion="Check free disk space and permissions, "
+                                         "or choose another folder") from None
+    finally:
+        os.close(fd)
+        Path(tmp).unlink(missing_ok=True)
