@@ -399,3 +399,12 @@ def test_study_progress_bar_only_on_a_terminal():
         assert update is None
     with ProgressBar(False, "x") as update:         # stderr is not a terminal under pytest
         assert update is None
+
+
+def test_help_offers_shell_completion():
+    from typer.testing import CliRunner
+
+    from livermodel.cli.app import app
+
+    out = CliRunner().invoke(app, ["--help"]).output
+    assert "--install-completion" in out and "--show-completion" in out

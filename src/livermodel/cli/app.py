@@ -45,7 +45,7 @@ app = typer.Typer(
     "  livermodel run rat-phx-70                 simulate one; files go to results/rat-phx-70/\n"
     "  livermodel COMMAND --help                 options and an example for each command",
     no_args_is_help=True,
-    add_completion=False,
+    add_completion=True,
     pretty_exceptions_enable=False,
     rich_markup_mode=None,
     context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100},
