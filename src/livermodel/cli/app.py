@@ -383,6 +383,32 @@ def init(
 
 
 @app.command()
+def schema(
+    out: Annotated[Path | None, typer.Option(
+        "--out", "-o", metavar="FILE",
+        help="Write the schema to FILE instead of printing it.")] = None,
+) -> None:
+    """Print the JSON Schema of scenario files (for editors that check YAML against a schema).
+
+    \b
+    Examples:
+      livermodel schema
+      livermodel schema -o scenario.schema.json
+    """
+    from livermodel.scenario.schema import json_schema_text
+
+    text = json_schema_text()
+    if out is None:
+        typer.echo(text, nl=False)
+        return
+    with _user_errors():
+        from livermodel.files import atomic_write
+
+        atomic_write(out, text)
+    typer.echo(f"wrote {out}")
+
+
+@app.command()
 def plot(
     result_dir: Annotated[str, typer.Argument(
         metavar="RESULT_DIR",
