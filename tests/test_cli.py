@@ -399,3 +399,28 @@ def test_study_progress_bar_only_on_a_terminal():
         assert update is None
     with ProgressBar(False, "x") as update:         # stderr is not a terminal under pytest
         assert update is None
+
+
+def test_help_offers_shell_completion():
+    from typer.testing import CliRunner
+
+    from livermodel.cli.app import app
+
+    out = CliRunner().invoke(app, ["--help"]).output
+    assert "--install-completion" in out and "--show-completion" in out
+
+
+def test_schema_command_prints_and_writes_the_schema(tmp_path):
+    import json
+
+    from typer.testing import CliRunner
+
+    from livermodel.cli.app import app
+    from livermodel.scenario.schema import json_schema_text
+
+    printed = CliRunner().invoke(app, ["schema"])
+    assert printed.exit_code == 0 and printed.output == json_schema_text()
+    target = tmp_path / "s.json"
+    written = CliRunner().invoke(app, ["schema", "-o", str(target)])
+    assert written.exit_code == 0
+    assert json.loads(target.read_text(encoding="utf-8"))["title"] == "livermodel scenario"

@@ -680,3 +680,10 @@ def test_validate_of_a_file_with_one_mistake_gives_one_error(tmp_path):
     path.write_text(FIVE_MISTAKES.split("interventions:")[0].replace("    colour: red\n", ""))
     _, errors = all_errors(path)
     assert [e.key for e in errors] == ["insults.0.fraction"]
+
+
+def test_shipped_schema_is_the_generated_one():
+    from importlib.resources import files
+
+    shipped = files("livermodel").joinpath("scenario.schema.json").read_text(encoding="utf-8")
+    assert shipped == json_schema_text(), "regenerate src/livermodel/scenario.schema.json as docs/ above"

@@ -45,7 +45,7 @@ app = typer.Typer(
     "  livermodel run rat-phx-70                 simulate one; files go to results/rat-phx-70/\n"
     "  livermodel COMMAND --help                 options and an example for each command",
     no_args_is_help=True,
-    add_completion=False,
+    add_completion=True,
     pretty_exceptions_enable=False,
     rich_markup_mode=None,
     context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100},
@@ -380,6 +380,32 @@ def init(
     with _user_errors():
         path = runner.init_scenario(name, from_, force=force)
     typer.echo(f"wrote {path}; edit it, then run 'livermodel run {path}'")
+
+
+@app.command()
+def schema(
+    out: Annotated[Path | None, typer.Option(
+        "--out", "-o", metavar="FILE",
+        help="Write the schema to FILE instead of printing it.")] = None,
+) -> None:
+    """Print the JSON Schema of scenario files (for editors that check YAML against a schema).
+
+    \b
+    Examples:
+      livermodel schema
+      livermodel schema -o scenario.schema.json
+    """
+    from livermodel.scenario.schema import json_schema_text
+
+    text = json_schema_text()
+    if out is None:
+        typer.echo(text, nl=False)
+        return
+    with _user_errors():
+        from livermodel.files import atomic_write
+
+        atomic_write(out, text)
+    typer.echo(f"wrote {out}")
 
 
 @app.command()
