@@ -55,48 +55,53 @@ _EVENT_GROUPS = ("toxin", "acetaminophen", "nac", "galactosamine")
 
 
 def wilson_interval(k: int, n: int, conf: float = 0.95) -> tuple[float, float]:
-    """Wilson score interval for a proportion ``k / n`` at confidence ``conf``."""
-    from statistics import NormalDist
+    """Wilson score interval for a proportion ``k / n`` at confidence ``conf`` (scipy's
+    ``binomtest(k, n).proportion_ci(method="wilson")``; exactly 0 or 1 at ``k = 0`` or ``n``)."""
+    from scipy.stats import binomtest
 
     if n <= 0:
         return (0.0, 1.0)
-    z = NormalDist().inv_cdf(0.5 + conf / 2)
-    p = k / n
-    denom = 1 + z * z / n
-    centre = (p + z * z / (2 * n)) / denom
-    half = z * math.sqrt(p * (1 - p) / n + z * z / (4 * n * n)) / denom
-    return (0.0 if k == 0 else max(0.0, centre - half), 1.0 if k == n else min(1.0, centre + half))
+    ci = binomtest(int(k), int(n)).proportion_ci(confidence_level=conf, method="wilson")
+    return (0.0 if k == 0 else max(0.0, float(ci.low)), 1.0 if k == n else min(1.0, float(ci.high)))
 
 
 def kaplan_meier(times: Sequence[float | None], horizon: float, conf: float = 0.95) -> dict:
     """Kaplan-Meier survival from event times (``None`` = no event, censored at ``horizon``).
 
     Returns ``time_h`` (0, then each distinct event time), ``survival`` (the estimate just after
-    each), ``ci_low``/``ci_high`` (Greenwood, clipped to [0, 1]) and ``at_risk``.
+    each), ``ci_low``/``ci_high`` (Greenwood, clipped to [0, 1]; where the estimate reaches 0 the
+    band is 0) and ``at_risk``.  The estimate and its band are scipy's ``stats.ecdf`` of the
+    right-censored data (its ``sf`` and ``confidence_interval``).
     """
-    from scipy.stats import norm
+    import warnings
 
-    z = float(norm.ppf(0.5 + conf / 2))
+    import numpy as np
+    from scipy.stats import CensoredData, ecdf
+
     n = len(times)
     events = sorted(float(t) for t in times if t is not None and t <= horizon)
-    t_out, s_out, lo, hi, risk = [0.0], [1.0], [1.0], [1.0], [n]
-    s, var_sum, at_risk = 1.0, 0.0, n
-    for t in sorted(set(events)):
-        d = events.count(t)
-        if at_risk <= 0:
-            break
-        s *= 1 - d / at_risk
-        if at_risk > d:
-            var_sum += d / (at_risk * (at_risk - d))
-        se = s * math.sqrt(var_sum)
-        t_out.append(t)
-        s_out.append(s)
-        lo.append(max(0.0, s - z * se))
-        hi.append(min(1.0, s + z * se))
-        at_risk -= d
-        risk.append(at_risk)
-    return {"time_h": t_out, "survival": s_out, "ci_low": lo, "ci_high": hi, "at_risk": risk,
-            "horizon_h": float(horizon)}
+    out: dict = {"time_h": [0.0], "survival": [1.0], "ci_low": [1.0], "ci_high": [1.0],
+                 "at_risk": [n], "horizon_h": float(horizon)}
+    if not events:
+        return out
+    censored = [float(horizon)] * (n - len(events))
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)  # Greenwood's 0/0 where survival is 0
+        res = ecdf(CensoredData(uncensored=events, right=censored))
+        band = res.sf.confidence_interval(conf)
+    t = res.sf.quantiles
+    at_event = np.isin(t, events)  # the quantiles include the censoring time
+    s = res.sf.probabilities[at_event]
+    lo = np.where(np.isnan(band.low.probabilities[at_event]), s, band.low.probabilities[at_event])
+    hi = np.where(np.isnan(band.high.probabilities[at_event]), s, band.high.probabilities[at_event])
+    ev = np.asarray(events)
+    for ti, si, li, hj in zip(t[at_event], s, lo, hi):
+        out["time_h"].append(float(ti))
+        out["survival"].append(float(si))
+        out["ci_low"].append(float(min(1.0, max(0.0, li))))
+        out["ci_high"].append(float(min(1.0, max(0.0, hj))))
+        out["at_risk"].append(int(n - np.count_nonzero(ev <= ti)))
+    return out
 
 
 def mcnemar_exact(b: int, c: int) -> float:
