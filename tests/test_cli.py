@@ -293,7 +293,7 @@ def test_init_template_validates_and_runs(tmp_path, monkeypatch):
     result = invoke("init", "my-study")
     assert result.exit_code == 0, result.output
     text = (tmp_path / "my-study.yaml").read_text()
-    assert text.startswith("# my-study") and "name: my-study" in text
+    assert text.splitlines()[1].startswith("# my-study") and "name: my-study" in text
     assert invoke("validate", "my-study.yaml").exit_code == 0
     assert invoke("run", "my-study.yaml", *FAST, "--format", "none", "-q").exit_code == 0
 
@@ -424,3 +424,25 @@ def test_schema_command_prints_and_writes_the_schema(tmp_path):
     written = CliRunner().invoke(app, ["schema", "-o", str(target)])
     assert written.exit_code == 0
     assert json.loads(target.read_text(encoding="utf-8"))["title"] == "livermodel scenario"
+    refused = CliRunner().invoke(app, ["schema", "-o", str(tmp_path)])
+    assert refused.exit_code == 2 and "is a folder" in refused.output
+
+
+def test_init_writes_a_schema_modeline_naming_the_shipped_schema(tmp_path, monkeypatch):
+    from urllib.parse import unquote, urlparse
+
+    from typer.testing import CliRunner
+
+    from livermodel.cli.app import app
+    from livermodel.scenario.schema import json_schema_text
+
+    monkeypatch.chdir(tmp_path)
+    res = CliRunner().invoke(app, ["init", "edited"])
+    assert res.exit_code == 0, res.output
+    first = (tmp_path / "edited.yaml").read_text(encoding="utf-8").splitlines()[0]
+    prefix = "# yaml-language-server: $schema="
+    assert first.startswith(prefix)
+    url = urlparse(first[len(prefix):])
+    assert url.scheme == "file"
+    assert open(unquote(url.path), encoding="utf-8").read() == json_schema_text()
+    assert CliRunner().invoke(app, ["validate", "edited.yaml"]).exit_code == 0

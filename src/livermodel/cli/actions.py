@@ -353,6 +353,17 @@ _OPTIONAL_KEYS = (
 )
 
 
+def schema_modeline() -> str:
+    """The first line of a scenario from ``livermodel init``: tells editors with the YAML language
+    server (VS Code's YAML extension, and others) to check the file against the JSON Schema
+    shipped in the installed package (``livermodel schema -o FILE`` writes a copy to keep with
+    the scenarios)."""
+    from importlib.resources import files
+
+    shipped = Path(str(files("livermodel") / "scenario.schema.json")).resolve()
+    return f"# yaml-language-server: $schema={shipped.as_uri()}\n"
+
+
 def init_scenario(name: str, source: str | Path | None = None, *, force: bool = False) -> Path:
     """Write a commented starting scenario (``livermodel init``) and return its path.
 
@@ -384,7 +395,7 @@ def init_scenario(name: str, source: str | Path | None = None, *, force: bool = 
     if not path.parent.is_dir():
         raise LivermodelError(f"the folder '{path.parent}' does not exist", key="NAME",
                               suggestion="Create it first, or give a name in an existing folder")
-    head = _TEMPLATE_HEAD.format(name=stem, file=path)
+    head = schema_modeline() + _TEMPLATE_HEAD.format(name=stem, file=path)
     if source is None:
         text = head + "\n" + _TEMPLATE_BODY.format(name=stem)
     else:

@@ -403,8 +403,9 @@ def schema(
         return
     with _user_errors():
         from livermodel.files import atomic_write
+        from livermodel.output.provenance import output_file
 
-        atomic_write(out, text)
+        atomic_write(output_file(out, "--out"), text)
     typer.echo(f"wrote {out}")
 
 

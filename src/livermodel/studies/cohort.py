@@ -95,7 +95,7 @@ def kaplan_meier(times: Sequence[float | None], horizon: float, conf: float = 0.
     lo = np.where(np.isnan(band.low.probabilities[at_event]), s, band.low.probabilities[at_event])
     hi = np.where(np.isnan(band.high.probabilities[at_event]), s, band.high.probabilities[at_event])
     ev = np.asarray(events)
-    for ti, si, li, hj in zip(t[at_event], s, lo, hi):
+    for ti, si, li, hj in zip(t[at_event], s, lo, hi, strict=True):
         out["time_h"].append(float(ti))
         out["survival"].append(float(si))
         out["ci_low"].append(float(min(1.0, max(0.0, li))))
