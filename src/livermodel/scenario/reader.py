@@ -95,7 +95,7 @@ class _Reader:
                     raise self.error("this key holds a lone surrogate, which is not a character",
                                      knode, path, expected="a plain name", found=_printable(key))
                 if key in out:
-                    first = self.locs[(*path, key)]
+                    first = self.locs[path + (key,)]
                     raise self.error(f"duplicate key '{key}'", knode, (*path, key),
                                      expected="each key once per mapping",
                                      found=f"'{key}' again (first at line {first.key_line})")

@@ -138,6 +138,11 @@ class Scenario:
             return [f"the simulation failed: {result.message}"]
         return check_expectations(self.expect, result.metrics())
 
+    def _repr_html_(self) -> str:
+        from livermodel.solve.frames import scenario_html
+
+        return scenario_html(self)
+
     def to_yaml(self) -> str:
         """The resolved scenario as YAML (loads back to an equal scenario)."""
         return yaml.safe_dump(self.resolved, sort_keys=False, allow_unicode=True, width=100)

@@ -114,6 +114,20 @@ class Result:
         """Linear interpolation of variable ``name`` at time ``t`` hours."""
         return float(np.interp(t, self.time_h, self[name]))
 
+    def to_pandas(self, *, long: bool = False):
+        """This run as a ``pandas.DataFrame``: a ``time_h`` column and one column per variable
+        (or, with ``long=True``, rows of ``time_h, variable, value, unit``); units, parameters
+        and the solver's verdict in ``df.attrs`` (see :func:`livermodel.solve.frames.result_frame`).
+        """
+        from livermodel.solve.frames import result_frame
+
+        return result_frame(self, long=long)
+
+    def _repr_html_(self) -> str:
+        from livermodel.solve.frames import result_html
+
+        return result_html(self)
+
 
 @dataclass
 class BatchResult:
@@ -149,6 +163,22 @@ class BatchResult:
         from livermodel.metrics import compute_batch
 
         return compute_batch(self)
+
+    def to_xarray(self, *, metrics: bool = False):
+        """These runs as an ``xarray.Dataset`` with dims ``(run, time_h)``: one data variable per
+        trajectory variable (units in its attrs), the varied parameters as coordinates along
+        ``run``, ``success``/``message`` per run and, with ``metrics=True``, the numeric outcome
+        metrics (see :func:`livermodel.solve.frames.batch_dataset`)."""
+        from livermodel.solve.frames import batch_dataset
+
+        return batch_dataset(self, metrics=metrics)
+
+    def to_pandas(self):
+        """These runs as one long ``pandas.DataFrame`` (``run, time_h, variable, value, unit``
+        and a column per varied parameter; :func:`livermodel.solve.frames.batch_frame`)."""
+        from livermodel.solve.frames import batch_frame
+
+        return batch_frame(self)
 
 
 def output_grid(duration: float, step: float) -> np.ndarray:
