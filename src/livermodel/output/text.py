@@ -5,62 +5,13 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+# The summary table and the formatting of one metric live with the metrics (so that a
+# notebook's Result table uses them too); re-exported here for the tables of the commands.
+from livermodel.metrics import SUMMARY, format_metric, format_time  # noqa: F401
+
 # --------------------------------------------------------------------------------------------
 # text for people
 # --------------------------------------------------------------------------------------------
-
-#: Metrics shown in the summary table of ``run`` and ``compare``, with their labels.
-SUMMARY = (
-    ("mode", "outcome mode"),
-    ("nadir_mass", "nadir liver function"),
-    ("recovery_time_h", "recovery (90 % of set point)"),
-    ("failure_time_h", "failure time"),
-    ("alt_peak_u_per_l", "ALT peak (U/L)"),
-    ("proliferation_peak_time_h", "division peak"),
-    ("survival_probability", "survival probability"),
-    ("final_mass", "final liver function"),
-    ("final_volume", "final liver volume"),
-)
-
-
-def format_time(hours: float | None) -> str:
-    """A time for a table: ``36 h``; ``4.2 d``; ``never`` for ``None``."""
-    if hours is None:
-        return "never"
-    if abs(hours) < 72:
-        return f"{hours:.0f} h" if abs(hours - round(hours)) < 0.05 else f"{hours:.1f} h"
-    if abs(hours) < 24 * 70:
-        return _short(hours / 24) + " d"
-    return _short(hours / 168) + " wk"
-
-
-def _short(x: float) -> str:
-    text = f"{x:.1f}"
-    return text[:-2] if text.endswith(".0") else text
-
-
-def format_metric(name: str, value, metrics: dict | None = None) -> str:
-    """One metric value as shown in tables (times in h/d/wk, masses to 3 digits)."""
-    if name == "failure_time_h" and value is None:
-        return "no failure"
-    if name == "failure_time_h" and metrics and metrics.get("failure_cause") == "systemic":
-        return f"{format_time(value)}, systemic"  # the liver held; other organs failed
-    if name.endswith("_time_h"):
-        return format_time(value)
-    if value is None:
-        return "-"
-    if isinstance(value, bool):
-        return "yes" if value else "no"
-    if name == "alt_peak_u_per_l":
-        text = f"{value:,.0f}"
-        if metrics and metrics.get("alt_peak_time_h") is not None:
-            text += f" at {format_time(metrics['alt_peak_time_h'])}"
-        return text
-    if name == "nadir_mass" and metrics and metrics.get("nadir_time_h") is not None:
-        return f"{value:.3f} at {format_time(metrics['nadir_time_h'])}"
-    if isinstance(value, float):
-        return f"{value:.3f}"
-    return str(value)
 
 
 def format_difference(name: str, value) -> str:

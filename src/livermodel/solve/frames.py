@@ -144,7 +144,7 @@ def _table_html(title: str, rows) -> str:
 
 def result_html(result) -> str:
     """A small table for a notebook: duration, success and the key outcome metrics."""
-    from livermodel.output.text import format_metric, SUMMARY
+    from livermodel.metrics import SUMMARY, format_metric
 
     rows: list[tuple[str, str]] = [("duration", f"{result.duration_h:g} h"),
                                    ("solved", "yes" if result.success else f"no: {result.message}")]
