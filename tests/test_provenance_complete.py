@@ -35,7 +35,7 @@ WRITERS = {
     "check": ["check", "healthy", "--data"],
 }
 #: Commands that write nothing, or (init) a scenario for the user to edit rather than an output.
-NOT_OUTPUTS = {"validate", "params", "scenarios", "explain", "init"}
+NOT_OUTPUTS = {"validate", "params", "scenarios", "explain", "init", "schema"}
 
 
 def sha(path: Path) -> str:

@@ -82,9 +82,12 @@ def _notes(*paragraphs: str) -> str:
     return f'<body xmlns="http://www.w3.org/1999/xhtml">{body}</body>'
 
 
-def _short_name(description: str) -> str:
-    first = description.split(". ")[0].strip().rstrip(".")
-    return first if len(first) <= 120 else first[:117] + "..."
+#: SBO term (Systems Biology Ontology; Courtot et al. 2011, Mol Syst Biol 7:543,
+#: doi:10.1038/msb.2011.77) of the model's constants and dose inputs: SBO:0000002, "quantitative
+#: systems description parameter".  States and observables are parameters changed by rules;
+#: SBO has no term that fits them better than none, so they carry none.
+SBO_PARAMETER = 2
+SBO_INPUT = 2
 
 
 def _check(status: int, what: str) -> None:
@@ -103,16 +106,20 @@ def _math(libsbml, formula: str, what: str):
     return ast
 
 
-def _add_parameter(libsbml, model, pid, value, unit, *, constant=True, name=None, notes=None):
+def _add_parameter(libsbml, model, pid, value, unit, *, constant=True, notes=None, sbo=None):
+    """A parameter whose ``name`` is its livermodel id (what COPASI, basico and tellurium show
+    and look up; ``basico.set_parameters('priming_rate', ...)`` finds it); the description,
+    unit, range and source are in its notes."""
     p = model.createParameter()
     _check(p.setId(pid), f"the id {pid}")
+    _check(p.setName(pid), f"the name of {pid}")
     _check(p.setValue(float(value)), f"the value of {pid}")
     _check(p.setUnits(unit), f"the units of {pid}")
     _check(p.setConstant(constant), f"constant of {pid}")
-    if name:
-        _check(p.setName(name), f"the name of {pid}")
     if notes:
         _check(p.setNotes(notes), f"the notes of {pid}")
+    if sbo:
+        _check(p.setSBOTerm(sbo), f"the SBO term of {pid}")
     return p
 
 
@@ -185,7 +192,7 @@ def to_sbml(
         scaled = (" Divided by time_scale in the equations." if par.scales_with_time else "")
         default = "" if values[par.name] == par.default else f" (rat default {_fmt(par.default)})"
         _add_parameter(
-            libsbml, model, par.name, values[par.name], unit, name=_short_name(par.description),
+            libsbml, model, par.name, values[par.name], unit, sbo=SBO_PARAMETER,
             notes=_notes(par.description + scaled,
                          f"Unit: {par.unit}.  Value: {_fmt(values[par.name])}{default}.  "
                          f"Plausible range {_fmt(par.bounds[0])} to {_fmt(par.bounds[1])}.",
@@ -196,19 +203,20 @@ def to_sbml(
 
     _add_parameter(
         libsbml, model, "failure_level", failure_level(values), "dimensionless",
-        name="failure level Phi_fail",
-        notes=_notes("Liver function below which overload death outruns the fastest division "
-                     "(livermodel.model.equations.failure_level); the hazard is half-maximal "
-                     "there.  Computed from the parameter values at export: recompute it with "
-                     "livermodel if you change the regeneration or overload parameters."))
+        sbo=SBO_PARAMETER,
+        notes=_notes("Failure level Phi_fail: liver function below which overload death "
+                     "outruns the fastest division (livermodel.model.equations.failure_level); "
+                     "the hazard is half-maximal there.  Computed from the parameter values at "
+                     "export: recompute it with livermodel if you change the regeneration or "
+                     "overload parameters."))
     # dose parameters
     for pid, value, unit, note in dose_params:
-        _add_parameter(libsbml, model, pid, value, unit, name=note.split(" (")[0], notes=_notes(note))
+        _add_parameter(libsbml, model, pid, value, unit, notes=_notes(note), sbo=SBO_PARAMETER)
 
     # inputs in force from 0 h
     for i, inp in enumerate(INPUTS):
         _add_parameter(libsbml, model, inp, steps[0].inputs[i], INPUT_UNITS[inp], constant=False,
-                       name=inp.replace("_", " "), notes=_notes(INPUT_NOTES[inp]))
+                       notes=_notes(INPUT_NOTES[inp]), sbo=SBO_INPUT)
 
     # states: value before any dose, composed with the boluses at 0 h
     start = {s: (_num(init[s]) if s in init else INITIAL_STATE.get(s, "0")) for s in STATES}
@@ -218,14 +226,14 @@ def to_sbml(
         unit, meaning = VARIABLES[s]
         value = _evaluate(libsbml, start_expr[s], values, dose_params)
         _add_parameter(libsbml, model, s, value, _state_unit(s), constant=False,
-                       name=meaning, notes=_notes(f"State variable: {meaning}.  Unit: {unit}."))
+                       notes=_notes(f"State variable: {meaning}.  Unit: {unit}."))
         if not libsbml.parseL3Formula(start_expr[s]).isNumber():
             ia = model.createInitialAssignment()
             ia.setSymbol(s)
             _check(ia.setMath(_math(libsbml, start_expr[s], f"initial {s}")), f"initial {s}")
 
     for aid, (unit, formula, meaning) in ASSIGNMENTS.items():
-        _add_parameter(libsbml, model, aid, 0.0, unit, constant=False, name=meaning,
+        _add_parameter(libsbml, model, aid, 0.0, unit, constant=False,
                        notes=_notes(("Observable of livermodel: " if aid in OBSERVABLES else
                                      "Intermediate quantity: ") + meaning + "."))
         rule = model.createAssignmentRule()
