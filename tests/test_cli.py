@@ -446,3 +446,30 @@ def test_init_writes_a_schema_modeline_naming_the_shipped_schema(tmp_path, monke
     assert url.scheme == "file"
     assert open(unquote(url.path), encoding="utf-8").read() == json_schema_text()
     assert CliRunner().invoke(app, ["validate", "edited.yaml"]).exit_code == 0
+
+
+def test_a_dash_reads_the_scenario_from_stdin_and_writes_sbml_to_stdout(tmp_path, monkeypatch):
+    from typer.testing import CliRunner
+
+    from livermodel.cli.app import app
+    from livermodel.scenario import find_scenario
+
+    monkeypatch.chdir(tmp_path)
+    text = find_scenario("rat-phx-70").read_text(encoding="utf-8")
+    ok = CliRunner().invoke(app, ["validate", "-"], input=text)
+    assert ok.exit_code == 0 and "(rat-phx-70)" in ok.output
+    bad = CliRunner().invoke(app, ["validate", "-"], input="name: x\nspecies: [\n")
+    assert bad.exit_code == 2 and "<stdin>:" in bad.output and "Traceback" not in bad.output
+    outside = CliRunner().invoke(app, ["validate", "-"], input="name: x\nextends: /etc/passwd\n")
+    assert outside.exit_code == 2 and "outside" in outside.output
+    big = CliRunner().invoke(app, ["validate", "-"], input="#" * 1_000_001)
+    assert big.exit_code == 2 and "more than" in big.output
+    run = CliRunner().invoke(app, ["run", "-", "--format", "none", "--set", "duration=2d"],
+                             input=text)
+    assert run.exit_code == 0, run.output
+    assert (tmp_path / "results").is_dir() and any((tmp_path / "results").rglob("metrics.json"))
+    pytest.importorskip("libsbml")
+    piped = CliRunner().invoke(app, ["export", "rat-phx-70", "-o", "-"])
+    assert piped.exit_code == 0
+    assert CliRunner().invoke(app, ["export", "rat-phx-70", "-o", "m.xml"]).exit_code == 0
+    assert piped.output == (tmp_path / "m.xml").read_text(encoding="utf-8")

@@ -10,6 +10,8 @@ when an app is invoked without ``main`` (as in tests).
 
 from __future__ import annotations
 
+import sys
+
 from pathlib import Path
 from typing import Annotated
 
@@ -30,7 +32,8 @@ def export(
         "(not with --problem).")] = None,
     output: Annotated[Path | None, typer.Option(
         "--output", "-o", metavar="FILE", help="File to write (sbml; its folder is created if "
-        "needed and FILE.provenance.json goes next to it), or folder (petab).")] = None,
+        "needed and FILE.provenance.json goes next to it; '-' writes the SBML to standard "
+        "output), or folder (petab).")] = None,
     format: Annotated[str, typer.Option(
         "--format", "-f", metavar="sbml|petab", help="Output format: " + ", ".join(FORMATS) + ".")
     ] = "sbml",
@@ -75,6 +78,11 @@ def export(
                                   suggestion="e.g. -o model.xml (sbml) or -o folder/ (petab)")
         if format == "petab":
             from livermodel.interop.petab import export_petab
+
+            if str(output) == "-":
+                raise LivermodelError("a PEtab problem is a folder of files, not one stream",
+                                      key="--output", found="'-'",
+                                      suggestion="Give a folder, e.g. -o petab/")
             from livermodel.studies.problem import read_problem, single_problem
 
             if problem is not None:
@@ -98,6 +106,14 @@ def export(
         if scenario is None:
             raise LivermodelError("export needs SCENARIO", key="SCENARIO")
         sc = load_scenario(scenario, overrides or ())
+        if str(output) == "-":  # the SBML on standard output, for a pipe; no provenance file
+            from livermodel.interop.sbml import to_sbml
+
+            sys.stdout.write(to_sbml(sc.parameters, sc.schedule, duration_h=sc.duration_h,
+                                     name=sc.name, description=sc.description or None,
+                                     initial=sc.initial or None))
+            sys.stdout.flush()
+            return
         output_file(output)
         path = export_sbml(sc, output)
         side = write_sidecar(path, kind="export", scenario=sc, overrides=overrides or (),
