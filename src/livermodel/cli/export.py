@@ -11,7 +11,6 @@ when an app is invoked without ``main`` (as in tests).
 from __future__ import annotations
 
 import sys
-
 from pathlib import Path
 from typing import Annotated
 
