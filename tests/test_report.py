@@ -133,6 +133,12 @@ def test_mistakes(tmp_path):
     assert res.exit_code == 2 and "is a directory" in res.output
     res = invoke("report", "rat-phx-70", "-o", tmp_path / "r.html", "--threshold", "insults.0")
     assert res.exit_code == 2 and "KEY=LOW:HIGH" in res.output
+    res = invoke("report", "rat-phx-70", "-o", tmp_path / "r.html", "--threshold",
+                 "insults.0.fractoin=0.5:0.9")
+    assert res.exit_code == 2 and "Did you mean 'fraction'" in res.output
+    res = invoke("report", "rat-phx-70", "-o", tmp_path / "r.html", "--threshold",
+                 "insults.0.fraction=0.9:0.5")
+    assert res.exit_code == 2 and "LOW < HIGH" in res.output
     res = invoke("report", "rat-phx-70", "-o", tmp_path / "r.html", "--labels", "a,b")
     assert res.exit_code == 2 and "one label per scenario" in res.output
     assert not (tmp_path / "r.html").exists()

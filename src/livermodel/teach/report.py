@@ -219,15 +219,32 @@ def _provenance(sc, result, command: str | None) -> str:
             f"<pre>{_e(text)}</pre>")
 
 
+def check_threshold(sc, spec: str) -> tuple[str, str]:
+    """``KEY=LOW:HIGH`` of the threshold section, checked against the scenario before anything
+    is simulated (the key must be a path of the scenario, the range a range); returns
+    ``(KEY, LOW:HIGH)``."""
+    from livermodel.scenario.blocks import parse_spec
+
+    key, sep, rng = spec.partition("=")
+    key, rng = key.strip(), rng.strip()
+    if not sep or not key or not rng:
+        raise LivermodelError("--threshold needs KEY=LOW:HIGH", key="--threshold", found=repr(spec),
+                              expected="e.g. insults.0.fraction=0.5:0.95")
+    s = parse_spec(rng, key="--threshold", sampled=True)
+    if s.kind != "range" or s.low is None or s.high is None or not float(s.low) < float(s.high):
+        raise LivermodelError("--threshold needs a range LOW:HIGH with LOW < HIGH",
+                              key="--threshold", found=repr(spec),
+                              expected="e.g. insults.0.fraction=0.5:0.95")
+    sc.with_overrides([f"{key}={float(s.low)!r}"])  # an unknown or misspelt KEY fails here
+    return key, rng
+
+
 def _threshold(sc, spec: str, style: str) -> str:
     from livermodel.figures.studies import threshold_figure
     from livermodel.studies.threshold import find_threshold
 
-    key, sep, rng = spec.partition("=")
-    if not sep or not key or not rng:
-        raise LivermodelError("--threshold needs KEY=LOW:HIGH", key="--threshold", found=repr(spec),
-                              expected="e.g. insults.0.fraction=0.5:0.95")
-    res = find_threshold(sc, key.strip(), spec=rng.strip())
+    key, rng = check_threshold(sc, spec)
+    res = find_threshold(sc, key, spec=rng)
     words = res.outcome_words
     from livermodel.units import unit_after_number
 
@@ -334,6 +351,8 @@ def build_report(scenario, *, compare: Sequence = (), labels: Sequence[str] | No
     if len(labels) != len(names):
         raise LivermodelError("one label per scenario is needed", key="--labels",
                               expected=str(len(names)), found=str(len(labels)))
+    if threshold is not None:
+        check_threshold(sc, threshold)  # refused before the simulations and figures
     results = []
     for s in (sc, *others):
         r = s.run()
