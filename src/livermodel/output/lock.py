@@ -183,7 +183,25 @@ def command_scope():
         created = _CREATED.pop()
         if failed:
             for folder in reversed(created):
-                try:
-                    folder.rmdir()  # only if empty
-                except OSError:
-                    break  # not empty (or gone): its parents are not empty either
+                if not _remove_if_empty_and_free(folder):
+                    break  # not empty, gone or in use: its parents are not empty either
+
+
+def _remove_if_empty_and_free(folder: Path) -> bool:
+    """Remove the empty ``folder`` unless another command holds its lock: a command refused
+    because another one locked the folder it had just created must not pull the folder away
+    from under that command (whose files are not written yet)."""
+    _SCOPES.append([])
+    try:
+        try:
+            lock_folder(folder)
+        except LivermodelError:
+            return False  # another process works in it
+        try:
+            folder.rmdir()  # only if empty
+        except OSError:
+            return False
+        return True
+    finally:
+        for held in _SCOPES.pop():
+            release(held)
