@@ -55,7 +55,7 @@ def _target(node: ast.ImportFrom, here: str, is_package: bool) -> str | None:
 def imports(name: str) -> set[str]:
     """Every livermodel module that module ``name`` imports, at any depth of its code."""
     path = MODULES[name]
-    tree = ast.parse(path.read_text(), str(path))
+    tree = ast.parse(path.read_text(encoding="utf-8"), str(path))
     out: set[str] = set()
     for node in ast.walk(tree):
         if isinstance(node, ast.Import):
@@ -147,4 +147,4 @@ def test_the_cycle_finder_finds_a_cycle():
 @pytest.mark.parametrize("name", sorted(MODULES))
 def test_modules_stay_readable(name):
     """No module over about 600 lines: split by concern before that."""
-    assert len(MODULES[name].read_text().splitlines()) <= 620
+    assert len(MODULES[name].read_text(encoding="utf-8").splitlines()) <= 620

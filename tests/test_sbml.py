@@ -479,6 +479,16 @@ def test_export_to_a_missing_folder_is_a_clear_error(tmp_path):
 def test_copasi_sets_parameters_by_livermodel_names_and_follows_livermodel(tmp_path):
     """A COPASI user changes a parameter by its livermodel name (basico), and the exported model
     then follows livermodel run with the same --set."""
+    import locale
+
+    saved = locale.setlocale(locale.LC_ALL)  # importing COPASI sets the C locale (ASCII) ...
+    try:
+        _copasi_follows_livermodel(tmp_path)
+    finally:
+        locale.setlocale(locale.LC_ALL, saved)  # ... which must not leak into later tests
+
+
+def _copasi_follows_livermodel(tmp_path):
     basico = pytest.importorskip("basico")
     from livermodel.interop.sbml import to_sbml
     from livermodel.scenario.scenario import load_scenario
