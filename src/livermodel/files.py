@@ -153,17 +153,13 @@ def probe_writable(folder: Path, path: Path, key: str = "--output") -> None:
     up later is still caught by the write itself, which leaves nothing behind)."""
     try:
         fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".probe", dir=folder)
+        try:
+            os.write(fd, b"\0")
+            os.fsync(fd)
+        finally:
+            os.close(fd)
+            Path(tmp).unlink(missing_ok=True)
     except OSError as err:
         raise LivermodelError(f"cannot write '{path}': {err.strerror or err}", key=key,
                               suggestion="Check free disk space and permissions, "
                                          "or choose another folder") from None
-    try:
-        os.write(fd, b"\0")
-        os.fsync(fd)
-    except OSError as err:
-        raise LivermodelError(f"cannot write '{path}': {err.strerror or err}", key=key,
-                              suggestion="Check free disk space and permissions, "
-                                         "or choose another folder") from None
-    finally:
-        os.close(fd)
-        Path(tmp).unlink(missing_ok=True)

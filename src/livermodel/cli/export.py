@@ -106,11 +106,9 @@ def export(
             raise LivermodelError("export needs SCENARIO", key="SCENARIO")
         sc = load_scenario(scenario, overrides or ())
         if str(output) == "-":  # the SBML on standard output, for a pipe; no provenance file
-            from livermodel.interop.sbml import to_sbml
+            from livermodel.interop.sbml import sbml_text
 
-            sys.stdout.write(to_sbml(sc.parameters, sc.schedule, duration_h=sc.duration_h,
-                                     name=sc.name, description=sc.description or None,
-                                     initial=sc.initial or None))
+            sys.stdout.write(sbml_text(sc))
             sys.stdout.flush()
             return
         output_file(output)

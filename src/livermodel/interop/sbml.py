@@ -345,13 +345,13 @@ def check_document(text: str, *, units: bool = True) -> list[str]:
     return out
 
 
-def export_sbml(source, path, *, schedule: Schedule | None = None, duration_h: float | None = None,
-                name: str | None = None, initial: Mapping[str, float] | None = None) -> Path:
-    """Write the SBML document of a scenario, or of a parameter dict and schedule, to ``path``.
+def sbml_text(source, *, schedule: Schedule | None = None, duration_h: float | None = None,
+              name: str | None = None, initial: Mapping[str, float] | None = None) -> str:
+    """The SBML document of a scenario, or of a parameter dict and schedule, as a string.
 
     ``source`` is a :class:`livermodel.scenario.Scenario` (its resolved parameters, schedule,
-    duration and name are used) or a full parameter dict, in which case ``schedule`` and
-    ``duration_h`` are needed.  Returns the path written.
+    duration, name, description and initial state are used) or a full parameter dict, in which
+    case ``schedule`` and ``duration_h`` are needed.
     """
     if hasattr(source, "parameters") and hasattr(source, "schedule"):
         params = source.parameters
@@ -368,12 +368,19 @@ def export_sbml(source, path, *, schedule: Schedule | None = None, duration_h: f
                               found=type(source).__name__)
     if duration_h is None:
         raise LivermodelError("export_sbml needs the duration of the run", key="duration_h")
+    return to_sbml(params, schedule, duration_h=duration_h, name=name or "livermodel",
+                   description=description if isinstance(description, str) else None,
+                   initial=initial)
+
+
+def export_sbml(source, path, *, schedule: Schedule | None = None, duration_h: float | None = None,
+                name: str | None = None, initial: Mapping[str, float] | None = None) -> Path:
+    """Write :func:`sbml_text` of ``source`` (a scenario, or a parameter dict with ``schedule``
+    and ``duration_h``) to ``path``; returns the path written."""
     from livermodel.files import atomic_write, check_target_file
 
     path = check_target_file(path, "--output")  # a new name or a regular file, never a device
-    text = to_sbml(params, schedule, duration_h=duration_h, name=name or "livermodel",
-                   description=description if isinstance(description, str) else None,
-                   initial=initial)
+    text = sbml_text(source, schedule=schedule, duration_h=duration_h, name=name, initial=initial)
     try:
         atomic_write(path, text)  # never leave a half-written file behind
     except OSError as err:

@@ -191,17 +191,10 @@ def _remove_if_empty_and_free(folder: Path) -> bool:
     """Remove the empty ``folder`` unless another command holds its lock: a command refused
     because another one locked the folder it had just created must not pull the folder away
     from under that command (whose files are not written yet)."""
-    _SCOPES.append([])
-    try:
+    with command_scope():  # the lock is held while the folder goes, and released after
         try:
             lock_folder(folder)
-        except LivermodelError:
-            return False  # another process works in it
-        try:
             folder.rmdir()  # only if empty
-        except OSError:
-            return False
+        except (LivermodelError, OSError):
+            return False  # another process works in it, or it is not empty
         return True
-    finally:
-        for held in _SCOPES.pop():
-            release(held)

@@ -7,6 +7,7 @@ from __future__ import annotations
 import copy
 import os
 import stat
+import sys
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -284,7 +285,12 @@ def read_text_file(path: Path, source: str, limit: int = MAX_FILE_BYTES,
                    what: str = "scenario file") -> str:
     """The text of the UTF-8 regular file ``path`` (see :func:`read_limited`); bytes that are
     not UTF-8 are a :class:`ScenarioError` naming the line."""
-    raw = read_limited(path, source, limit, what)
+    return decode_text(read_limited(path, source, limit, what), source, what)
+
+
+def decode_text(raw: bytes, source: str, what: str = "scenario file") -> str:
+    """``raw`` as UTF-8 text (a byte-order mark dropped); bytes that are not UTF-8 are a
+    :class:`ScenarioError` naming the line."""
     try:
         return raw.decode("utf-8-sig")
     except UnicodeDecodeError as err:
@@ -292,6 +298,24 @@ def read_text_file(path: Path, source: str, limit: int = MAX_FILE_BYTES,
         raise ScenarioError(f"the {what} is not UTF-8 text", source=source, line=line,
                             expected=f"a UTF-8 encoded {what}",
                             found=f"byte 0x{raw[err.start]:02x}") from None
+
+
+def read_stdin(limit: int = MAX_FILE_BYTES) -> str:
+    """The scenario text piped into standard input (``-``): at most ``limit`` bytes, UTF-8.  A
+    terminal is refused instead of waiting for typing that may never end."""
+    stream = sys.stdin
+    if stream is None or stream.isatty():
+        raise ScenarioError("'-' reads the scenario from standard input, which is a terminal here",
+                            source="<stdin>", expected="a scenario piped in",
+                            suggestion="Pipe a file in: livermodel run - < my-study.yaml")
+    raw = stream.buffer.read(limit + 1) if hasattr(stream, "buffer") else stream.read(limit + 1)
+    if isinstance(raw, str):
+        raw = raw.encode("utf-8", "surrogateescape")
+    if len(raw) > limit:
+        raise ScenarioError(f"standard input holds more than {limit:,} bytes", source="<stdin>",
+                            expected=f"a scenario of at most {limit:,} bytes",
+                            suggestion="Scenario files are small: check what is piped in")
+    return decode_text(raw, "<stdin>", "scenario")
 
 
 def _file_kind(mode: int) -> str:

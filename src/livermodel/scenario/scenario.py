@@ -485,6 +485,8 @@ def load_scenario(path: str | Path, overrides: Iterable[str] | Mapping[str, Any]
     Raises a :class:`LivermodelError` subclass for any mistake; never writes anything.
     """
     if str(path) == "-":
+        from livermodel.scenario.reader import read_stdin
+
         return parse_scenario(read_stdin(), source="<stdin>", overrides=overrides,
                               base_dir=Path.cwd())
     file = find_scenario(path)
@@ -547,31 +549,3 @@ def parse_scenario(text: str, *, source: str = "<string>",
     if overrides:
         data = apply_overrides(data, overrides, locations=locs)
     return _build(data, locs, source, "scenario")
-
-
-def read_stdin(limit: int | None = None) -> str:
-    """The scenario text piped into standard input: at most ``limit`` bytes (the scenario file
-    limit), UTF-8.  A terminal is refused instead of waiting for typing that may never end."""
-    import sys
-
-    from livermodel.scenario.fields import MAX_FILE_BYTES
-
-    limit = MAX_FILE_BYTES if limit is None else limit
-    stream = sys.stdin
-    if stream is None or stream.isatty():
-        raise ScenarioError("'-' reads the scenario from standard input, which is a terminal here",
-                            source="<stdin>", expected="a scenario piped in",
-                            suggestion="Pipe a file in: livermodel run - < my-study.yaml")
-    raw = stream.buffer.read(limit + 1) if hasattr(stream, "buffer") else stream.read(limit + 1)
-    if isinstance(raw, str):
-        raw = raw.encode("utf-8", "surrogateescape")
-    if len(raw) > limit:
-        raise ScenarioError(f"standard input holds more than {limit:,} bytes", source="<stdin>",
-                            expected=f"a scenario of at most {limit:,} bytes",
-                            suggestion="Scenario files are small: check what is piped in")
-    try:
-        return raw.decode("utf-8")
-    except UnicodeDecodeError as err:
-        raise ScenarioError("standard input is not UTF-8 text", source="<stdin>",
-                            found=f"byte 0x{raw[err.start]:02x} at offset {err.start}",
-                            suggestion="Save the scenario as UTF-8") from None

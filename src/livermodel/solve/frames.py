@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import html
 import math
-from collections.abc import Mapping
 from typing import Any
 
 import numpy as np
@@ -165,13 +164,9 @@ def scenario_html(scenario) -> str:
     events = getattr(scenario.schedule, "events", None) or []
     for i, ev in enumerate(events):
         rows.append((f"event {i}", _event_text(ev)))
-    for name, value in _changed(scenario.parameter_overrides).items():
-        rows.append((name, f"{value:g}"))
+    for name, value in scenario.parameter_overrides.items():
+        rows.append((name, f"{float(value):g}"))
     return _table_html(f"scenario {scenario.name}", rows)
-
-
-def _changed(overrides: Mapping[str, float]) -> dict[str, float]:
-    return {k: float(v) for k, v in overrides.items()}
 
 
 def _event_text(ev) -> str:
