@@ -27,8 +27,7 @@ from livermodel.solve import simulate
 
 
 def _phx_sets(n):
-    return [resolve_parameters("rat", {"death_sensitivity": 0.5 + 1.5 * i / max(n - 1, 1)})
-            for i in range(n)]
+    return [resolve_parameters("rat", {"death_sensitivity": 0.5 + 1.5 * i / max(n - 1, 1)}) for i in range(n)]
 
 
 def bench_single(n):
@@ -66,8 +65,10 @@ def main():
     compiled_rhs(10_000)  # load it now, not inside the first timed batch
     for _ in range(3):  # and take the first calls' one-time costs out of the timings
         bench_batch(1000)
-    print(f"machine: {platform.processor() or platform.machine()}, {os.cpu_count()} cores, "
-          f"Python {platform.python_version()}, numpy {np.__version__}")
+    print(
+        f"machine: {platform.processor() or platform.machine()}, {os.cpu_count()} cores, "
+        f"Python {platform.python_version()}, numpy {np.__version__}"
+    )
     print(f"batched right-hand side: {description()}")
     print(f"median of {args.repeat} repetitions")
     print("| workload | runs | runs per second |")
@@ -80,8 +81,7 @@ def main():
     for n in sizes:
         print(f"| one batched call (`simulate_batch`) | {n} | {median(bench_batch, n):,.0f} |")
     for n in sizes[:3]:
-        print(f"| batched, every run a different MSC time | {n} | "
-              f"{median(bench_batch, n, True):,.0f} |")
+        print(f"| batched, every run a different MSC time | {n} | {median(bench_batch, n, True):,.0f} |")
 
 
 if __name__ == "__main__":

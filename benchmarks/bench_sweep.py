@@ -47,8 +47,7 @@ OVERRIDES = ["duration=30d", "output_step=1h", "solver.rtol=1e-6", "solver.atol=
 def grid(n: int) -> list[str]:
     a = int(round(np.sqrt(n)))
     b = n // a
-    return [f"parameters.death_sensitivity=0.5:2:{a}",
-            f"interventions.0.dose=1e5:1e8cells/kg:{b}:log"]
+    return [f"parameters.death_sensitivity=0.5:2:{a}", f"interventions.0.dose=1e5:1e8cells/kg:{b}:log"]
 
 
 def time_sweep(n: int, jobs: int) -> tuple[float, int, int]:
@@ -62,8 +61,14 @@ def time_sweep(n: int, jobs: int) -> tuple[float, int, int]:
 
 def time_timing_sweep(n: int, jobs: int) -> tuple[float, int, int]:
     """A Latin-hypercube sweep over MSC time (0-24 h) and dose: every run has its own schedule."""
-    plan = plan_sweep(SCENARIO, ["interventions.0.at=0:24h", "interventions.0.dose=1e5:1e8cells/kg:log"],
-                      overrides=OVERRIDES, design="lhs", samples=n, seed=1)
+    plan = plan_sweep(
+        SCENARIO,
+        ["interventions.0.at=0:24h", "interventions.0.dose=1e5:1e8cells/kg:log"],
+        overrides=OVERRIDES,
+        design="lhs",
+        samples=n,
+        seed=1,
+    )
     with tempfile.TemporaryDirectory() as tmp:
         t0 = time.perf_counter()
         result = run_sweep(plan, Path(tmp) / "s", jobs=jobs, formats=())
@@ -121,26 +126,32 @@ def accuracy(n_sample: int = 20, rtol: float = 1e-6) -> tuple[float, float, floa
     chunk = plan.chunks()[0]
     scs = [plan.scenario_at(i) for i in chunk]
     args = ([s.parameters for s in scs], [s.schedule for s in scs])
-    batch = simulate_batch(*args, duration=scs[0].duration_h, output_step=1.0,
-                           settings=scs[0].settings)
-    ref = simulate_batch(*args, duration=scs[0].duration_h, output_step=1.0,
-                         settings=SolverSettings(rtol=1e-11, atol=1e-14))
+    batch = simulate_batch(*args, duration=scs[0].duration_h, output_step=1.0, settings=scs[0].settings)
+    ref = simulate_batch(
+        *args, duration=scs[0].duration_h, output_step=1.0, settings=SolverSettings(rtol=1e-11, atol=1e-14)
+    )
     worst = [0.0, 0.0, 0.0]
     for j in np.linspace(0, len(chunk) - 1, n_sample).astype(int):
         one = scs[j].run()
         for k, name in enumerate(batch.variables):
             r = ref.values[j, k]
             scale = max(1.0, float(np.nanmax(np.abs(r))))
-            for m, (a, b) in enumerate(((batch.values[j, k], one[name]),
-                                        (batch.values[j, k], r), (one[name], r))):
+            for m, (a, b) in enumerate(
+                ((batch.values[j, k], one[name]), (batch.values[j, k], r), (one[name], r))
+            ):
                 worst[m] = max(worst[m], float(np.nanmax(np.abs(a - b))) / scale)
     return tuple(worst)
 
 
 def memory(n: int, jobs: int) -> tuple[float, float]:
-    plan = plan_sweep(SCENARIO, ["parameters.death_sensitivity=0.5:2",
-                                 "interventions.0.dose=1e5:1e8cells/kg:log"],
-                      overrides=["duration=3d"], design="random", samples=n, seed=1)
+    plan = plan_sweep(
+        SCENARIO,
+        ["parameters.death_sensitivity=0.5:2", "interventions.0.dose=1e5:1e8cells/kg:log"],
+        overrides=["duration=3d"],
+        design="random",
+        samples=n,
+        seed=1,
+    )
     with tempfile.TemporaryDirectory() as tmp:
         t0 = time.perf_counter()
         run_sweep(plan, Path(tmp) / "m", jobs=jobs, formats=())
@@ -165,16 +176,20 @@ def main():
         rr_version = version("libroadrunner")
     except Exception:  # noqa: BLE001 - optional
         rr_version = "not installed"
-    print(f"machine: {platform.processor() or platform.machine()}, {os.cpu_count()} cores, "
-          f"{platform.system()}; Python {platform.python_version()}, numpy {np.__version__}, "
-          f"scipy {scipy.__version__}, libroadrunner {rr_version}; median of {args.repeat}")
+    print(
+        f"machine: {platform.processor() or platform.machine()}, {os.cpu_count()} cores, "
+        f"{platform.system()}; Python {platform.python_version()}, numpy {np.__version__}, "
+        f"scipy {scipy.__version__}, libroadrunner {rr_version}; median of {args.repeat}"
+    )
     print()
     print("| path | runs | jobs | runs per second | failed runs |")
     print("|---|---|---|---|---|")
     rr = [time_roadrunner(300 if not args.quick else 50) for _ in range(args.repeat)]
     if rr[0] is not None:
-        print(f"| libRoadRunner, exported SBML, one model reset per run | 300 | 1 | "
-              f"{statistics.median(rr):,.0f} | |")
+        print(
+            f"| libRoadRunner, exported SBML, one model reset per run | 300 | 1 | "
+            f"{statistics.median(rr):,.0f} | |"
+        )
     one = statistics.median(time_one_at_a_time(30 if args.quick else 100) for _ in range(args.repeat))
     print(f"| livermodel one run at a time (`Scenario.run`) | 100 | 1 | {one:,.0f} | |")
     from livermodel.solve.compiled import description
@@ -183,9 +198,12 @@ def main():
     for rhs in ("compiled", "numpy"):
         if rhs == "numpy":
             os.environ["LIVERMODEL_COMPILED"] = "0"  # read at every batch, inherited by workers
-        label = ("`livermodel sweep`" if rhs == "compiled"
-                 else "`livermodel sweep`, numpy right-hand side (`LIVERMODEL_COMPILED=0`)")
-        for n in (sizes if rhs == "compiled" else sizes[-1:]):
+        label = (
+            "`livermodel sweep`"
+            if rhs == "compiled"
+            else "`livermodel sweep`, numpy right-hand side (`LIVERMODEL_COMPILED=0`)"
+        )
+        for n in sizes if rhs == "compiled" else sizes[-1:]:
             for jobs in (1, 2):
                 reps = [time_sweep(n, jobs) for _ in range(args.repeat)]
                 rate = statistics.median(r[0] for r in reps)
@@ -193,19 +211,25 @@ def main():
                     best[jobs] = max(best[jobs], rate)
                 print(f"| {label} | {reps[0][1]:,} | {jobs} | {rate:,.0f} | {reps[0][2]} |")
         reps = [time_timing_sweep(sizes[-1], 2) for _ in range(args.repeat)]
-        print(f"| {label}, every run at its own MSC time (LHS over time x dose) | "
-              f"{reps[0][1]:,} | 2 | {statistics.median(r[0] for r in reps):,.0f} | {reps[0][2]} |")
+        print(
+            f"| {label}, every run at its own MSC time (LHS over time x dose) | "
+            f"{reps[0][1]:,} | 2 | {statistics.median(r[0] for r in reps):,.0f} | {reps[0][2]} |"
+        )
         os.environ.pop("LIVERMODEL_COMPILED", None)
     print()
     print(f"batched right-hand side: {description()}")
     if rr[0] is not None:
         r = statistics.median(rr)
-        print(f"sweep / libRoadRunner: {best[2] / r:.1f}x on the machine (2 jobs), "
-              f"{best[1] / r:.1f}x per core (1 job); "
-              f"sweep / one run at a time: {best[2] / one:.0f}x (2 jobs), {best[1] / one:.0f}x (1 job)")
+        print(
+            f"sweep / libRoadRunner: {best[2] / r:.1f}x on the machine (2 jobs), "
+            f"{best[1] / r:.1f}x per core (1 job); "
+            f"sweep / one run at a time: {best[2] / one:.0f}x (2 jobs), {best[1] / one:.0f}x (1 job)"
+        )
     print()
-    print("accuracy: largest difference over 20 runs, every variable and output point, relative "
-          "to max(1, |variable|); reference = rtol 1e-11")
+    print(
+        "accuracy: largest difference over 20 runs, every variable and output point, relative "
+        "to max(1, |variable|); reference = rtol 1e-11"
+    )
     print()
     print("| rtol | sweep path vs one-run path | sweep path vs reference | one-run path vs reference |")
     print("|---|---|---|---|")
@@ -214,8 +238,10 @@ def main():
         print(f"| {rtol:g} | {a:.1e} | {b:.1e} | {c:.1e} |")
     if mem:
         rss, rate = mem
-        print(f"memory: {args.memory:,}-run metrics-only sweep (3-day runs) on 2 jobs: peak RSS "
-              f"{rss:,.0f} MiB (largest single process), {rate:,.0f} runs/s")
+        print(
+            f"memory: {args.memory:,}-run metrics-only sweep (3-day runs) on 2 jobs: peak RSS "
+            f"{rss:,.0f} MiB (largest single process), {rate:,.0f} runs/s"
+        )
 
 
 if __name__ == "__main__":

@@ -18,8 +18,11 @@ def assumptions(groups: Iterable[str] | None = None) -> list[str]:
     """Parameters whose source says "assumption" (switches excepted), in table order; only those
     of ``groups`` if given."""
     keep = None if groups is None else set(groups)
-    return [p.name for p in PARAMETERS if "assumption" in p.source.lower()
-            and p.unit != "switch" and (keep is None or p.group in keep)]
+    return [
+        p.name
+        for p in PARAMETERS
+        if "assumption" in p.source.lower() and p.unit != "switch" and (keep is None or p.group in keep)
+    ]
 
 
 def perturbed(base: dict, name: str, factor: float) -> float:

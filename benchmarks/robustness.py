@@ -46,13 +46,17 @@ def rescue(sets: list[str]) -> dict[str, float]:
     block = parse_cohort_block(load_scenario("fulminant-msc-early").cohort)
     arms = {}
     for name in ("fulminant", "fulminant-msc-early", "fulminant-msc-late"):
-        res = run_cohort(load_scenario(name, sets), size=RESCUE_SIZE, seed=block["seed"],
-                         variability=block["variability"])
+        res = run_cohort(
+            load_scenario(name, sets), size=RESCUE_SIZE, seed=block["seed"], variability=block["variability"]
+        )
         arms[name] = res.arms[0].survived
     none, early, late = arms.values()
-    return {"untreated": 100 * none.mean(), "early": 100 * early.mean(),
-            "late": 100 * late.mean(),
-            "p": mcnemar_exact(int((early & ~none).sum()), int((~early & none).sum()))}
+    return {
+        "untreated": 100 * none.mean(),
+        "early": 100 * early.mean(),
+        "late": 100 * late.mean(),
+        "p": mcnemar_exact(int((early & ~none).sum()), int((~early & none).sum())),
+    }
 
 
 def headline(over: dict) -> dict[str, bool | float]:
@@ -64,16 +68,22 @@ def headline(over: dict) -> dict[str, bool | float]:
     recovery = all(abs(r.at("liver_volume", t) - m) <= sd for t, (m, sd) in DATA.items())
     p = resolve_parameters("rat", over)
     grid = [(rem, M) for rem in (0.15, 0.4, 0.7) for M in (0.15, 1.0, 2.5)]
-    batch = simulate_batch([{**p, "metabolic_load": M} for _, M in grid],
-                           [Schedule([Hepatectomy(0, 1 - rem)]) for rem, _ in grid],
-                           duration=28 * 24, output_step=6)
+    batch = simulate_batch(
+        [{**p, "metabolic_load": M} for _, M in grid],
+        [Schedule([Hepatectomy(0, 1 - rem)]) for rem, _ in grid],
+        duration=28 * 24,
+        output_step=6,
+    )
     modes = {m["mode"] for m in batch.metrics() if m["mode"]}
     cure = rescue(sets)
-    return {"critical_remnant": crit, "rescue": cure,
-            "threshold": crit is not None and 0.10 <= crit <= 0.20,
-            "recovery": recovery,
-            "modes": modes == {"normal", "suppressed", "failure"},
-            "therapy": cure["p"] < 0.01 and cure["early"] >= cure["late"]}
+    return {
+        "critical_remnant": crit,
+        "rescue": cure,
+        "threshold": crit is not None and 0.10 <= crit <= 0.20,
+        "recovery": recovery,
+        "modes": modes == {"normal", "suppressed", "failure"},
+        "therapy": cure["p"] < 0.01 and cure["early"] >= cure["late"],
+    }
 
 
 def _cure(c: dict) -> str:
@@ -84,9 +94,11 @@ def main() -> int:
     rat = resolve_parameters("rat")
     started = time.process_time()
     base = headline({})
-    print("| parameter | x0.7: threshold, recovery, modes, therapy | x1.3: threshold, recovery, "
-          "modes, therapy | critical remnant at x0.7 / x1.3 | survival % untreated / early / "
-          "late at x0.7; x1.3 |")
+    print(
+        "| parameter | x0.7: threshold, recovery, modes, therapy | x1.3: threshold, recovery, "
+        "modes, therapy | critical remnant at x0.7 / x1.3 | survival % untreated / early / "
+        "late at x0.7; x1.3 |"
+    )
     print("|---|---|---|---|---|")
     fragile: dict[str, list[str]] = {}
     for name in assumptions():
@@ -101,12 +113,13 @@ def main() -> int:
             cells.append(", ".join(marks))
             crits.append("none" if h["critical_remnant"] is None else f"{h['critical_remnant']:.3f}")
             cures.append(_cure(h["rescue"]))
-        print(f"| `{name}` | {cells[0]} | {cells[1]} | {crits[0]} / {crits[1]} | "
-              f"{cures[0]}; {cures[1]} |")
+        print(f"| `{name}` | {cells[0]} | {cells[1]} | {crits[0]} / {crits[1]} | {cures[0]}; {cures[1]} |")
     print()
-    print(f"Defaults: critical remnant {base['critical_remnant']:.3f}; rescue cohort "
-          f"{_cure(base['rescue'])} % (untreated / early / late); every headline holds: "
-          f"{all(base[k] for k in ('threshold', 'recovery', 'modes', 'therapy'))}.")
+    print(
+        f"Defaults: critical remnant {base['critical_remnant']:.3f}; rescue cohort "
+        f"{_cure(base['rescue'])} % (untreated / early / late); every headline holds: "
+        f"{all(base[k] for k in ('threshold', 'recovery', 'modes', 'therapy'))}."
+    )
     for key, which in fragile.items():
         print(f"- {key} breaks with: {', '.join(which)}")
     print(f"\n({time.process_time() - started:.0f} s of CPU)", file=sys.stderr)

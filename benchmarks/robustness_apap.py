@@ -45,8 +45,7 @@ def main() -> None:
     for name in names:
         cells, nums = [], []
         for f in FACTORS:
-            r = nac_trial(n=600, seed=14, arms=ARMS,
-                          overrides={name: perturbed(human, name, f)}).rates
+            r = nac_trial(n=600, seed=14, arms=ARMS, overrides={name: perturbed(human, name, f)}).rates
             cells.append(", ".join("ok" if ok else "**no**" for ok in verdict(r)))
             nums.append(f"{r['0-10 h']:.1f} / {r['10-24 h']:.1f}")
         print(f"| `{name}` | {cells[0]} | {cells[1]} | {nums[0]}; {nums[1]} |", flush=True)

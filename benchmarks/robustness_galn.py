@@ -28,12 +28,21 @@ from livermodel import MSC, Galactosamine, InflammatoryHit, simulate_batch
 from livermodel.model.parameters import resolve
 
 BASELINE_ALT = 45.0
-INFLAMMATION = ("inflammation_injury_rate", "inflammation_injury_half", "inflammation_production",
-                "inflammation_decay_rate", "inflammation_death_gain")
+INFLAMMATION = (
+    "inflammation_injury_rate",
+    "inflammation_injury_half",
+    "inflammation_production",
+    "inflammation_decay_rate",
+    "inflammation_death_gain",
+)
 FULMINANT = [Galactosamine(0, 900), InflammatoryHit(0, 0.03)]
-ARMS = {"g200": [Galactosamine(0, 200)], "g400": [Galactosamine(0, 400)],
-        "g1400": [Galactosamine(0, 1400)], "fulminant": FULMINANT,
-        "msc": FULMINANT + [MSC(2, 10)]}
+ARMS = {
+    "g200": [Galactosamine(0, 200)],
+    "g400": [Galactosamine(0, 400)],
+    "g1400": [Galactosamine(0, 1400)],
+    "fulminant": FULMINANT,
+    "msc": FULMINANT + [MSC(2, 10)],
+}
 
 
 def parameters() -> list[str]:
@@ -43,8 +52,7 @@ def parameters() -> list[str]:
 
 
 def behaviours(params: dict) -> tuple[dict, dict]:
-    runs = simulate_batch([params] * len(ARMS), list(ARMS.values()), duration=14 * 24,
-                          output_step=1.0)
+    runs = simulate_batch([params] * len(ARMS), list(ARMS.values()), duration=14 * 24, output_step=1.0)
     m = dict(zip(ARMS, runs.metrics(), strict=True))
     alt = {k: float(r["alt_u_per_l"].max()) for k, r in zip(ARMS, runs, strict=True)}
     t14 = m["g1400"]["failure_time_h"]
@@ -67,8 +75,10 @@ def main() -> None:
     t0 = time.time()
     rat = resolve("rat")
     ok, nums = behaviours(rat)
-    print("| parameter | x0.7: threshold, lethal, fulminant, rescue | x1.3: the same | "
-          "ALT peak 200/400 mg/kg, 1.4 g/kg failure at x0.7; x1.3 |")
+    print(
+        "| parameter | x0.7: threshold, lethal, fulminant, rescue | x1.3: the same | "
+        "ALT peak 200/400 mg/kg, 1.4 g/kg failure at x0.7; x1.3 |"
+    )
     print("|---|---|---|---|")
     print(f"| (none) | {', '.join('ok' if v else '**no**' for v in ok.values())} | | {_nums(nums)} |")
     names = parameters()

@@ -25,22 +25,33 @@ from livermodel.scenario import load_scenario
 from livermodel.studies.cohort import run_cohort
 
 GROUPS = ("inflammation", "survival", "msc", "effects")
-NOT_IN_THE_TRIAL = ("msc_liver_fraction_intraportal", "msc_liver_fraction_intrasplenic",
-                    "msc_liver_fraction_intraperitoneal", "msc_embolism_inflammation",
-                    "msc_lung_capacity", "engraftment_rate", "msc_mass_per_million")
+NOT_IN_THE_TRIAL = (
+    "msc_liver_fraction_intraportal",
+    "msc_liver_fraction_intrasplenic",
+    "msc_liver_fraction_intraperitoneal",
+    "msc_embolism_inflammation",
+    "msc_lung_capacity",
+    "engraftment_rate",
+    "msc_mass_per_million",
+)
 TARGET, TOLERANCE = 17.6, 8.0
 
 
 def trial(sets: list[str]) -> dict[str, float]:
     """Survival (%) of both arms, the paired effect (points), systemic deaths (%) and McNemar p."""
-    res = run_cohort(load_scenario("human-aclf-trial", sets),
-                     control=load_scenario("human-aclf-trial-control", sets))
+    res = run_cohort(
+        load_scenario("human-aclf-trial", sets), control=load_scenario("human-aclf-trial-control", sets)
+    )
     msc, ctrl = (a.summary() for a in res.arms)
     paired = res.paired()
-    return {"control": 100 * ctrl["survival_fraction"], "msc": 100 * msc["survival_fraction"],
-            "effect": 100 * paired["survival_difference"], "p": paired["mcnemar_p"],
-            "systemic": 100 * ctrl["deaths_by_cause"]["systemic"] / ctrl["n"],
-            "systemic_msc": 100 * msc["deaths_by_cause"]["systemic"] / msc["n"]}
+    return {
+        "control": 100 * ctrl["survival_fraction"],
+        "msc": 100 * msc["survival_fraction"],
+        "effect": 100 * paired["survival_difference"],
+        "p": paired["mcnemar_p"],
+        "systemic": 100 * ctrl["deaths_by_cause"]["systemic"] / ctrl["n"],
+        "systemic_msc": 100 * msc["deaths_by_cause"]["systemic"] / msc["n"],
+    }
 
 
 def holds(r: dict) -> bool:
@@ -70,11 +81,14 @@ def main() -> int:
                 fragile.append(f"{name} x{factor}")
         print(f"| `{name}` | {cells[0]} | {cells[1]} |", flush=True)
     print()
-    print(f"Defaults: control {base['control']:.1f} %, MSC {base['msc']:.1f} %, effect "
-          f"{base['effect']:+.1f} points (McNemar p = {base['p']:.2g}); systemic deaths "
-          f"{base['systemic']:.1f} % / {base['systemic_msc']:.1f} %.")
-    print(f"The effect leaves {TARGET} ± {TOLERANCE} points with: "
-          f"{', '.join(fragile) if fragile else 'none'}")
+    print(
+        f"Defaults: control {base['control']:.1f} %, MSC {base['msc']:.1f} %, effect "
+        f"{base['effect']:+.1f} points (McNemar p = {base['p']:.2g}); systemic deaths "
+        f"{base['systemic']:.1f} % / {base['systemic_msc']:.1f} %."
+    )
+    print(
+        f"The effect leaves {TARGET} ± {TOLERANCE} points with: {', '.join(fragile) if fragile else 'none'}"
+    )
     print(f"\n({len(names)} parameters, {time.process_time() - started:.0f} s)")
     return 0
 

@@ -32,8 +32,7 @@ EXAMPLES = {
     ),
     "run-mouse-apap-300": (
         "livermodel run mouse-apap-300 --set duration=3d",
-        lambda out, style: run_scenario("mouse-apap-300", ["duration=3d"], out=out, formats=(),
-                                               style=style),
+        lambda out, style: run_scenario("mouse-apap-300", ["duration=3d"], out=out, formats=(), style=style),
     ),
     "run-human-aclf-msc": (
         "livermodel run human-aclf-msc",
@@ -43,22 +42,37 @@ EXAMPLES = {
         "livermodel compare fulminant-msc-early fulminant-msc-late fulminant-ev-single "
         "--control fulminant --labels 'MSC at 2 h,MSC at 16 h,EV at 2 h' --set duration=4d",
         lambda out, style: compare_scenarios(
-            ["fulminant-msc-early", "fulminant-msc-late", "fulminant-ev-single"], ["duration=4d"],
-            labels=["MSC at 2 h", "MSC at 16 h", "EV at 2 h"], control="fulminant", out=out,
-            formats=(), style=style),
+            ["fulminant-msc-early", "fulminant-msc-late", "fulminant-ev-single"],
+            ["duration=4d"],
+            labels=["MSC at 2 h", "MSC at 16 h", "EV at 2 h"],
+            control="fulminant",
+            out=out,
+            formats=(),
+            style=style,
+        ),
     ),
     "run-fulminant-48h": (
         "livermodel run fulminant --window 48h",
-        lambda out, style: run_scenario("fulminant", out=out, formats=(), style=style,
-                                        window="48h"),
+        lambda out, style: run_scenario("fulminant", out=out, formats=(), style=style, window="48h"),
     ),
     "compare-six-arms": (
         "livermodel compare fulminant fulminant-msc-early fulminant-msc-late fulminant-ev-single "
         "fulminant-ev-repeated rat-galactosamine-msc --control fulminant --window 48h",
         lambda out, style: compare_scenarios(
-            ["fulminant", "fulminant-msc-early", "fulminant-msc-late", "fulminant-ev-single",
-             "fulminant-ev-repeated", "rat-galactosamine-msc"], control="fulminant", out=out,
-            formats=(), style=style, window="48h"),
+            [
+                "fulminant",
+                "fulminant-msc-early",
+                "fulminant-msc-late",
+                "fulminant-ev-single",
+                "fulminant-ev-repeated",
+                "rat-galactosamine-msc",
+            ],
+            control="fulminant",
+            out=out,
+            formats=(),
+            style=style,
+            window="48h",
+        ),
     ),
 }
 
@@ -77,11 +91,11 @@ def main() -> int:
                 window = (saved.provenance.get("figure") or {}).get("window_h")
                 if isinstance(saved, SavedComparison):
                     control = saved.labels.index(saved.control) if saved.control else None
-                    fig = comparison_figure(saved.runs, saved.labels, style=style,
-                                            window_h=window, control=control)
+                    fig = comparison_figure(
+                        saved.runs, saved.labels, style=style, window_h=window, control=control
+                    )
                 else:
-                    fig = timecourse_figure(saved, style=style, title=saved.name,
-                                            window_h=window)
+                    fig = timecourse_figure(saved, style=style, title=saved.name, window_h=window)
                 (target,) = save_figure(fig, FIGURES / f"{name}-{style}", ["png"], dpi=DPI)
             flag = " --style slides" if style == "slides" else ""
             lines.append(f"{target.relative_to(HERE.parent)}: {command}{flag}")

@@ -41,75 +41,121 @@ FIGURES = HERE / "figures"
 
 #: docs/sweeps.md: (command, {file written by the command: file in docs/figures/sweeps/})
 SWEEP_EXAMPLES = [
-    ("livermodel sweep fulminant-msc-early --vary interventions.0.dose=1e5:1e8cells/kg:31:log "
-     "--out {out}", {"response.png": "dose-response.png",
-                     "trajectories.png": "dose-trajectories.png"}),
-    ("livermodel sweep rat-phx-70 --vary insults.0.fraction=0.6:0.95:36 "
-     "--vary parameters.death_sensitivity=0.5:2:31 --metric recovery_time_h --out {out}",
-     {"map.png": "phx-map.png"}),
-    ("livermodel sweep fulminant-msc-early --vary interventions.0.at=0:24h:25 "
-     "--vary interventions.0.dose=1e5:1e8cells/kg:31:log --jobs 2 --out {out}",
-     {"timing-map.png": "timing-map.png"}),
+    (
+        "livermodel sweep fulminant-msc-early --vary interventions.0.dose=1e5:1e8cells/kg:31:log --out {out}",
+        {"response.png": "dose-response.png", "trajectories.png": "dose-trajectories.png"},
+    ),
+    (
+        "livermodel sweep rat-phx-70 --vary insults.0.fraction=0.6:0.95:36 "
+        "--vary parameters.death_sensitivity=0.5:2:31 --metric recovery_time_h --out {out}",
+        {"map.png": "phx-map.png"},
+    ),
+    (
+        "livermodel sweep fulminant-msc-early --vary interventions.0.at=0:24h:25 "
+        "--vary interventions.0.dose=1e5:1e8cells/kg:31:log --jobs 2 --out {out}",
+        {"timing-map.png": "timing-map.png"},
+    ),
 ]
 
 #: docs/analyses.md: (command, {file written by the command: file in docs/figures/analyses/})
 ANALYSIS_EXAMPLES = [
-    ("livermodel threshold rat-phx-70 --vary insults.0.fraction=0.6:0.95 "
-     "--along parameters.death_sensitivity=0.5:3:11 --out {out}",
-     {"threshold.png": "threshold-remnant.png"}),
-    ("livermodel threshold fulminant-msc-early --vary interventions.0.at=0:48h --tol 0.1 "
-     "--along interventions.0.dose=1e5:1e8cells/kg:7:log --out {out}",
-     {"threshold.png": "threshold-msc-time-dose.png"}),
-    ("livermodel sensitivity rat-phx-70 --metric recovery_time_h --out {out}",
-     {"sensitivity-local.png": "sensitivity-local.png"}),
-    ("livermodel sensitivity rat-phx-70 --metric recovery_time_h --method sobol --samples 256 "
-     "--seed 1 --params division_rate,priming_rate,priming_decay_rate,growth_signal_rate,"
-     "regeneration_capacity,death_sensitivity,critical_mass,metabolic_load --out {out}",
-     {"sensitivity-sobol.png": "sensitivity-sobol.png"}),
-    ("livermodel sensitivity fulminant --metric survival_probability --method morris --samples 40 "
-     "--seed 1 --out {out}", {"sensitivity-morris.png": "sensitivity-morris.png"}),
-    ("livermodel cohort fulminant-msc-early --size 100 --control fulminant --seed 1 --out {out}",
-     {"cohort.png": "cohort.png"}),
-    ("livermodel fit rat-phx-70 --data {root}/data/rat_phx70_volume.csv "
-     "--params division_rate,priming_rate --profile --out {out}", {"fit.png": "fit.png"}),
-    ("livermodel fit --problem {root}/data/rat_phx70_two_experiments.yaml --profile --out {out}",
-     {"fit.png": "fit-two-experiments.png"}),
+    (
+        "livermodel threshold rat-phx-70 --vary insults.0.fraction=0.6:0.95 "
+        "--along parameters.death_sensitivity=0.5:3:11 --out {out}",
+        {"threshold.png": "threshold-remnant.png"},
+    ),
+    (
+        "livermodel threshold fulminant-msc-early --vary interventions.0.at=0:48h --tol 0.1 "
+        "--along interventions.0.dose=1e5:1e8cells/kg:7:log --out {out}",
+        {"threshold.png": "threshold-msc-time-dose.png"},
+    ),
+    (
+        "livermodel sensitivity rat-phx-70 --metric recovery_time_h --out {out}",
+        {"sensitivity-local.png": "sensitivity-local.png"},
+    ),
+    (
+        "livermodel sensitivity rat-phx-70 --metric recovery_time_h --method sobol --samples 256 "
+        "--seed 1 --params division_rate,priming_rate,priming_decay_rate,growth_signal_rate,"
+        "regeneration_capacity,death_sensitivity,critical_mass,metabolic_load --out {out}",
+        {"sensitivity-sobol.png": "sensitivity-sobol.png"},
+    ),
+    (
+        "livermodel sensitivity fulminant --metric survival_probability --method morris --samples 40 "
+        "--seed 1 --out {out}",
+        {"sensitivity-morris.png": "sensitivity-morris.png"},
+    ),
+    (
+        "livermodel cohort fulminant-msc-early --size 100 --control fulminant --seed 1 --out {out}",
+        {"cohort.png": "cohort.png"},
+    ),
+    (
+        "livermodel fit rat-phx-70 --data {root}/data/rat_phx70_volume.csv "
+        "--params division_rate,priming_rate --profile --out {out}",
+        {"fit.png": "fit.png"},
+    ),
+    (
+        "livermodel fit --problem {root}/data/rat_phx70_two_experiments.yaml --profile --out {out}",
+        {"fit.png": "fit-two-experiments.png"},
+    ),
 ]
 
 #: docs/teaching.md: (command, {file written by the command: file in docs/figures/teaching/});
 #: {tmp} is a scratch folder.
 TEACHING_EXAMPLES = [
     # lesson 1: the hepatostat
-    ("livermodel explore rat-phx-70 --snapshot {tmp}/explorer.png",
-     {"explorer.png": "lesson1-explore-rat-phx-70.png"}),
-    ("livermodel explore rat-phx-70 --slider insults.0.fraction=0.4 "
-     "--snapshot {tmp}/explorer-40.png",
-     {"explorer-40.png": "lesson1-explore-rat-phx-40.png"}),
+    (
+        "livermodel explore rat-phx-70 --snapshot {tmp}/explorer.png",
+        {"explorer.png": "lesson1-explore-rat-phx-70.png"},
+    ),
+    (
+        "livermodel explore rat-phx-70 --slider insults.0.fraction=0.4 --snapshot {tmp}/explorer-40.png",
+        {"explorer-40.png": "lesson1-explore-rat-phx-40.png"},
+    ),
     # lesson 2: the tipping point
-    ("livermodel phase rat-phx-70 -o {tmp}/phase-phx.png",
-     {"phase-phx.png": "lesson2-phase-rat-phx-70.png"}),
-    ("livermodel phase fulminant -o {tmp}/phase-fulminant.png",
-     {"phase-fulminant.png": "lesson2-phase-fulminant.png"}),
+    ("livermodel phase rat-phx-70 -o {tmp}/phase-phx.png", {"phase-phx.png": "lesson2-phase-rat-phx-70.png"}),
+    (
+        "livermodel phase fulminant -o {tmp}/phase-fulminant.png",
+        {"phase-fulminant.png": "lesson2-phase-fulminant.png"},
+    ),
     # lesson 3: cell therapy
-    ("livermodel compare fulminant-msc-early fulminant-msc-late fulminant-ev-single "
-     "fulminant-ev-repeated --control fulminant --labels 'MSC 2 h,MSC 16 h,EV 2 h,EV 2 h x4' "
-     "--set duration=4d --format png --out {tmp}/therapy",
-     {"therapy/comparison.png": "lesson3-compare-therapy.png"}),
-    ("livermodel explore fulminant-msc-early --set parameters.anti_inflammatory_on=0 "
-     "--snapshot {tmp}/explorer-msc.png",
-     {"explorer-msc.png": "lesson3-explore-msc-anti-inflammatory-off.png"}),
-    ("livermodel phase fulminant-msc-late -o {tmp}/phase-msc-late.png",
-     {"phase-msc-late.png": "lesson3-phase-fulminant-msc-late.png"}),
+    (
+        "livermodel compare fulminant-msc-early fulminant-msc-late fulminant-ev-single "
+        "fulminant-ev-repeated --control fulminant --labels 'MSC 2 h,MSC 16 h,EV 2 h,EV 2 h x4' "
+        "--set duration=4d --format png --out {tmp}/therapy",
+        {"therapy/comparison.png": "lesson3-compare-therapy.png"},
+    ),
+    (
+        "livermodel explore fulminant-msc-early --set parameters.anti_inflammatory_on=0 "
+        "--snapshot {tmp}/explorer-msc.png",
+        {"explorer-msc.png": "lesson3-explore-msc-anti-inflammatory-off.png"},
+    ),
+    (
+        "livermodel phase fulminant-msc-late -o {tmp}/phase-msc-late.png",
+        {"phase-msc-late.png": "lesson3-phase-fulminant-msc-late.png"},
+    ),
     # the shared report, and the explorer as it opens
-    ("livermodel report fulminant --compare fulminant-msc-early --compare fulminant-msc-late "
-     "--set duration=4d -o {tmp}/report.html", {"report.html": None}),
-    ("livermodel explore fulminant-msc-early --snapshot {tmp}/explorer-window.png",
-     {"explorer-window.png": "explorer-snapshot.png"}),
+    (
+        "livermodel report fulminant --compare fulminant-msc-early --compare fulminant-msc-late "
+        "--set duration=4d -o {tmp}/report.html",
+        {"report.html": None},
+    ),
+    (
+        "livermodel explore fulminant-msc-early --snapshot {tmp}/explorer-window.png",
+        {"explorer-window.png": "explorer-snapshot.png"},
+    ),
 ]
 
-CHROMIUM_FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-                  "--disable-background-networking", "--disable-component-update", "--disable-sync",
-                  "--hide-scrollbars"]
+CHROMIUM_FLAGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--hide-scrollbars",
+]
 
 
 def app():
@@ -119,8 +165,11 @@ def app():
     from livermodel.cli.app import app as cli_app
 
     names = {c.name for c in cli_app.registered_commands}
-    for module, command in (("livermodel.cli_teach", "phase"), ("livermodel.cli_sweep", "sweep"),
-                            ("livermodel.cli_analysis", "threshold")):
+    for module, command in (
+        ("livermodel.cli_teach", "phase"),
+        ("livermodel.cli_sweep", "sweep"),
+        ("livermodel.cli_analysis", "threshold"),
+    ):
         if command not in names:
             import importlib
 
@@ -147,8 +196,14 @@ def screenshot(html: Path, png: Path, *, width: int = 1100, height: int = 2600) 
         print("chromium not found: the report screenshot is not updated", file=sys.stderr)
         return False
     with tempfile.TemporaryDirectory() as profile:
-        cmd = [chromium, *CHROMIUM_FLAGS, f"--user-data-dir={profile}",
-               f"--window-size={width},{height}", f"--screenshot={png}", html.resolve().as_uri()]
+        cmd = [
+            chromium,
+            *CHROMIUM_FLAGS,
+            f"--user-data-dir={profile}",
+            f"--window-size={width},{height}",
+            f"--screenshot={png}",
+            html.resolve().as_uri(),
+        ]
         subprocess.run(cmd, check=True, capture_output=True, timeout=120)
     return png.is_file()
 
@@ -201,17 +256,23 @@ PARTS = {"examples": examples, "sweeps": sweeps, "analyses": analyses, "teaching
 
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--only", choices=PARTS, action="append",
-                        help="regenerate only this part (repeatable); default: all")
-    parser.add_argument("--figures", type=Path, metavar="DIR",
-                        help="write the sweeps, analyses and teaching figures under DIR instead of "
-                        "docs/figures (to compare before replacing); not for 'examples'")
+    parser.add_argument(
+        "--only", choices=PARTS, action="append", help="regenerate only this part (repeatable); default: all"
+    )
+    parser.add_argument(
+        "--figures",
+        type=Path,
+        metavar="DIR",
+        help="write the sweeps, analyses and teaching figures under DIR instead of "
+        "docs/figures (to compare before replacing); not for 'examples'",
+    )
     args = parser.parse_args(argv)
     global FIGURES
     if args.figures is not None:
         if "examples" in (args.only or PARTS):
-            parser.error("--figures needs --only sweeps/analyses/teaching (examples always "
-                         "write docs/figures)")
+            parser.error(
+                "--figures needs --only sweeps/analyses/teaching (examples always write docs/figures)"
+            )
         FIGURES = args.figures.resolve()
     import matplotlib
 

@@ -27,9 +27,13 @@ def entry(path: Path) -> str:
         if line.startswith("extends:"):
             parent = f" Extends `{line.split(':', 1)[1].strip()}`."
     out = [f"### `{sc.name}` ({sc.species})", "", sc.description.strip() + parent, ""]
-    bits = [f"mode **{m['mode']}**", f"final liver function {m['final_mass']:.2f}",
-            f"final volume {m['final_volume']:.2f}", f"nadir {m['nadir_mass']:.2f}",
-            f"survival probability {m['survival_probability']:.2f}"]
+    bits = [
+        f"mode **{m['mode']}**",
+        f"final liver function {m['final_mass']:.2f}",
+        f"final volume {m['final_volume']:.2f}",
+        f"nadir {m['nadir_mass']:.2f}",
+        f"survival probability {m['survival_probability']:.2f}",
+    ]
     if m["failure_time_h"] is not None:
         bits.append(f"fails at {_days(m['failure_time_h'])}")
     elif m["recovery_time_h"] is not None:

@@ -30,24 +30,38 @@ def modes_figure(style: str = "paper"):
     loads = np.round(np.geomspace(0.1, 3.0, 27), 3)
     rat = resolve_parameters("rat")
     grid = [(r, m) for m in loads for r in remnants]
-    batch = simulate_batch([{**rat, "metabolic_load": m} for _, m in grid],
-                           [Schedule([Hepatectomy(0, 1 - r)]) for r, _ in grid],
-                           duration=28 * 24, output_step=6)
+    batch = simulate_batch(
+        [{**rat, "metabolic_load": m} for _, m in grid],
+        [Schedule([Hepatectomy(0, 1 - r)]) for r, _ in grid],
+        duration=28 * 24,
+        output_step=6,
+    )
     codes = np.array([MODES.index(m["mode"]) for m in batch.metrics()]).reshape(len(loads), -1)
     with style_context(style):
         layout = LAYOUT[style]
         fig, (ax,) = new_figure(layout["width"] * 0.62, layout["row_height"] * 1.6)
-        ax.pcolormesh(remnants, loads, codes, cmap=ListedColormap(COLORS), vmin=-0.5, vmax=2.5,
-                      shading="nearest")
+        ax.pcolormesh(
+            remnants, loads, codes, cmap=ListedColormap(COLORS), vmin=-0.5, vmax=2.5, shading="nearest"
+        )
         ax.set_yscale("log")
         ax.set_xlabel("remnant after hepatectomy (fraction of the liver)")
         ax.set_ylabel("metabolic load (rat = 1)")
         ax.set_title("Response mode at 28 days (rat)", loc="left")
         ax.axhline(1.0, color="#333333", linewidth=0.8, linestyle=(0, (4, 2)))
-        ax.annotate("normal rat", xy=(0.79, 1.0), xytext=(0, 3), textcoords="offset points",
-                    ha="right", fontsize="small")
-        ax.legend(handles=[Patch(color=c, label=m) for c, m in zip(COLORS, MODES, strict=True)],
-                  loc="upper right", fontsize="small", framealpha=0.9)
+        ax.annotate(
+            "normal rat",
+            xy=(0.79, 1.0),
+            xytext=(0, 3),
+            textcoords="offset points",
+            ha="right",
+            fontsize="small",
+        )
+        ax.legend(
+            handles=[Patch(color=c, label=m) for c, m in zip(COLORS, MODES, strict=True)],
+            loc="upper right",
+            fontsize="small",
+            framealpha=0.9,
+        )
         note(fig, layout)
     return fig
 

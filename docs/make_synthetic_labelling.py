@@ -14,8 +14,13 @@ import numpy as np
 from livermodel.scenario import load_scenario
 from livermodel.version import __version__
 
-OUT = Path(__file__).resolve().parent.parent / "src" / "livermodel" / "data" / \
-    "rat_phx70_proliferation_synthetic.csv"
+OUT = (
+    Path(__file__).resolve().parent.parent
+    / "src"
+    / "livermodel"
+    / "data"
+    / "rat_phx70_proliferation_synthetic.csv"
+)
 TIMES = (2, 4, 6, 8, 12, 16, 20, 24, 30, 36, 48, 60, 72, 96)
 
 

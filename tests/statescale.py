@@ -5,11 +5,26 @@ import numpy as np
 
 from livermodel.model.layout import STATES
 
-TYPICAL = {"toxin": 500, "alt_u_per_l": 1000, "ast_u_per_l": 1000, "msc_lung": 5,
-           "msc_liver": 5, "ev_plasma": 50, "ev_liver": 50, "hypertrophy": 1.5,
-           "compensation": 1.5, "injured_mass": 0.5, "apap_gut": 300, "apap_plasma": 200,
-           "adducts": 50, "mito_stress": 0.5, "nac": 50, "galactosamine": 500,
-           "uridine_deficit": 0.5, "systemic_injury": 0.5}
+TYPICAL = {
+    "toxin": 500,
+    "alt_u_per_l": 1000,
+    "ast_u_per_l": 1000,
+    "msc_lung": 5,
+    "msc_liver": 5,
+    "ev_plasma": 50,
+    "ev_liver": 50,
+    "hypertrophy": 1.5,
+    "compensation": 1.5,
+    "injured_mass": 0.5,
+    "apap_gut": 300,
+    "apap_plasma": 200,
+    "adducts": 50,
+    "mito_stress": 0.5,
+    "nac": 50,
+    "galactosamine": 500,
+    "uridine_deficit": 0.5,
+    "systemic_injury": 0.5,
+}
 
 
 def state_scale() -> np.ndarray:

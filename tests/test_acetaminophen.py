@@ -29,8 +29,7 @@ def test_human_plasma_half_life_therapeutic_and_in_hepatotoxic_overdose():
 
 @pytest.fixture(scope="module")
 def mouse_300():
-    return simulate(species="mouse", schedule=[Acetaminophen(0, 300)], duration=168,
-                    output_step=0.25)
+    return simulate(species="mouse", schedule=[Acetaminophen(0, 300)], duration=168, output_step=0.25)
 
 
 def test_mouse_glutathione_falls_below_30_percent_within_2_h_and_recovers_within_24_h(mouse_300):
@@ -85,8 +84,10 @@ def test_the_regimens_give_their_published_totals():
 
 
 def test_nac_restores_glutathione_and_oral_equals_iv_when_early():
-    runs = {reg: simulate(species="human", schedule=[Acetaminophen(0, 700), NAC(4, reg)],
-                          duration=240) for reg in ("iv21", "oral72")}
+    runs = {
+        reg: simulate(species="human", schedule=[Acetaminophen(0, 700), NAC(4, reg)], duration=240)
+        for reg in ("iv21", "oral72")
+    }
     none = simulate(species="human", schedule=[Acetaminophen(0, 700)], duration=240)
     assert none.metrics()["failed"]
     for r in runs.values():
@@ -102,8 +103,9 @@ def test_virtual_trial_reproduces_the_nac_window():
     # (within 3 points), about 6 % within 10 h (accept 2-12 %), about 26 % at 10-24 h (18-35 %)
     from livermodel.studies.apap import nac_trial
 
-    trial = nac_trial(n=800, seed=14, arms=(("0-4 h", 0, 4), ("4-8 h", 4, 8), ("0-10 h", 0, 10),
-                                            ("10-24 h", 10, 24)))
+    trial = nac_trial(
+        n=800, seed=14, arms=(("0-4 h", 0, 4), ("4-8 h", 4, 8), ("0-10 h", 0, 10), ("10-24 h", 10, 24))
+    )
     r = trial.rates
     assert trial.enrolled >= 500
     assert abs(r["0-4 h"] - r["4-8 h"]) <= 3.0
@@ -114,10 +116,8 @@ def test_virtual_trial_reproduces_the_nac_window():
 
 def test_a_dose_after_a_drug_free_start_is_the_same_dose_shifted_in_time():
     # the solver starts without any drug (the Jacobian's drug-free shortcut) and then doses
-    early = simulate(species="mouse", schedule=[Acetaminophen(0, 300)], duration=72,
-                     output_step=0.5)
-    late = simulate(species="mouse", schedule=[Acetaminophen(24, 300)], duration=96,
-                    output_step=0.5)
+    early = simulate(species="mouse", schedule=[Acetaminophen(0, 300)], duration=72, output_step=0.5)
+    late = simulate(species="mouse", schedule=[Acetaminophen(24, 300)], duration=96, output_step=0.5)
     assert early.success and late.success
     for name in ("apap_plasma", "glutathione", "adducts", "alt_u_per_l"):
         a, b = early[name], late[name][48:]

@@ -43,8 +43,7 @@ def test_variability_zero_is_exactly_the_preset():
     for p, m in zip(res.arms[0].parameters, res.arms[0].metrics, strict=True):
         assert p == sc.parameters
         assert m["final_mass"] == res.arms[0].metrics[0]["final_mass"]
-    assert sc.run().metrics()["final_mass"] == pytest.approx(res.arms[0].metrics[0]["final_mass"],
-                                                             rel=1e-9)
+    assert sc.run().metrics()["final_mass"] == pytest.approx(res.arms[0].metrics[0]["final_mass"], rel=1e-9)
 
 
 def test_seeded_cohort_is_reproducible(fulminant):
@@ -63,8 +62,9 @@ def test_lognormal_median_is_the_preset_and_clipped_to_limits():
     assert np.std(np.log(m[:, 0])) == pytest.approx(0.3, rel=0.03)
     from livermodel.studies.cohort import cohort_parameters
 
-    sets = cohort_parameters({"death_sensitivity": 1.0, "anti_death_max": 0.9},
-                             ["death_sensitivity", "anti_death_max"], m[:200])
+    sets = cohort_parameters(
+        {"death_sensitivity": 1.0, "anti_death_max": 0.9}, ["death_sensitivity", "anti_death_max"], m[:200]
+    )
     assert max(s["anti_death_max"] for s in sets) == 1.0  # hard limit of a fraction
 
 
@@ -77,7 +77,8 @@ def test_paired_design_same_individuals(fulminant):
         for n in names:
             # same multiplier applied to each arm's own preset
             assert arm.parameters[j][n] / msc.parameters[n] == pytest.approx(
-                ctrl.parameters[j][n] / control.parameters[n])
+                ctrl.parameters[j][n] / control.parameters[n]
+            )
     p = res.paired()
     s_arm, s_ctrl = arm.survived, ctrl.survived
     assert p["saved"] == int((s_arm & ~s_ctrl).sum()) and p["lost"] == int((~s_arm & s_ctrl).sum())
@@ -166,9 +167,25 @@ def test_output_and_cli(tmp_path, fulminant):
     app = typer.Typer()
     register(app)
     app.callback()(lambda: None)
-    r = CliRunner().invoke(app, ["cohort", "fulminant-msc-early", "--size", "6", "--seed", "1",
-                                 "--control", "fulminant", "--set", "output_step=4h",
-                                 "--format", "none", "--out", str(tmp_path / "c")])
+    r = CliRunner().invoke(
+        app,
+        [
+            "cohort",
+            "fulminant-msc-early",
+            "--size",
+            "6",
+            "--seed",
+            "1",
+            "--control",
+            "fulminant",
+            "--set",
+            "output_step=4h",
+            "--format",
+            "none",
+            "--out",
+            str(tmp_path / "c"),
+        ],
+    )
     assert r.exit_code == 0, r.output
     assert "survive" in r.output
     r = CliRunner().invoke(app, ["cohort", "rat-phx-70", "--size", "3", "--metrics", "modee"])

@@ -31,10 +31,13 @@ def test_recovers_known_parameters_from_synthetic_data(phx):
     prolif = np.interp(times, run.time_h, run["primed_fraction"])
     prolif_sd = np.full(times.size, 0.02 * prolif.max())
     prolif = prolif + rng.normal(0, prolif_sd)
-    data = FitData(np.concatenate([times, times]),
-                   ["total_mass"] * times.size + ["primed_fraction"] * times.size,
-                   np.concatenate([mass, prolif]), np.concatenate([np.full(times.size, mass_sd),
-                                                                   prolif_sd]), "synthetic")
+    data = FitData(
+        np.concatenate([times, times]),
+        ["total_mass"] * times.size + ["primed_fraction"] * times.size,
+        np.concatenate([mass, prolif]),
+        np.concatenate([np.full(times.size, mass_sd), prolif_sd]),
+        "synthetic",
+    )
     res = fit(phx, data, list(truth))
     assert res.success
     for n, v in truth.items():
@@ -72,14 +75,17 @@ def test_calibrated_scenario_loads_back(phx, tmp_path):
     assert new.name == "mine" and "expect" not in new.to_dict()
 
 
-@pytest.mark.parametrize("content,fragment", [
-    ("time_h,variable,value\n1,total_mass,0.5\n", "sd"),
-    ("time_h,variable,value,sd\n1,total_mas,0.5,0.1\n", "total_mass"),
-    ("time_h,variable,value,sd\n1,liver_volum,0.5,0.1\n", "liver_volume"),
-    ("time_h,variable,value,sd\n1,total_mass,0.5,0\n", "sd > 0"),
-    ("time_h,variable,value,sd\n1,total_mass,x,0.1\n", "numbers"),
-    ("time_h,variable,value,sd\n", "no rows"),
-])
+@pytest.mark.parametrize(
+    "content,fragment",
+    [
+        ("time_h,variable,value\n1,total_mass,0.5\n", "sd"),
+        ("time_h,variable,value,sd\n1,total_mas,0.5,0.1\n", "total_mass"),
+        ("time_h,variable,value,sd\n1,liver_volum,0.5,0.1\n", "liver_volume"),
+        ("time_h,variable,value,sd\n1,total_mass,0.5,0\n", "sd > 0"),
+        ("time_h,variable,value,sd\n1,total_mass,x,0.1\n", "numbers"),
+        ("time_h,variable,value,sd\n", "no rows"),
+    ],
+)
 def test_bad_data_files(tmp_path, content, fragment):
     p = tmp_path / "d.csv"
     p.write_text(content)
@@ -100,9 +106,21 @@ def test_cli(tmp_path):
     app = typer.Typer()
     register(app)
     app.callback()(lambda: None)
-    r = CliRunner().invoke(app, ["fit", "rat-phx-70", "--data", str(data_path("rat_phx70_volume.csv")),
-                                 "--params", "division_rate", "--out", str(tmp_path / "f"),
-                                 "--format", "png"])
+    r = CliRunner().invoke(
+        app,
+        [
+            "fit",
+            "rat-phx-70",
+            "--data",
+            str(data_path("rat_phx70_volume.csv")),
+            "--params",
+            "division_rate",
+            "--out",
+            str(tmp_path / "f"),
+            "--format",
+            "png",
+        ],
+    )
     assert r.exit_code == 0, r.output
     assert "within 1 SD" in r.output
     assert (tmp_path / "f" / "fit.png").exists()

@@ -125,10 +125,22 @@ def test_model_evaluator_is_the_batched_path(phx72):
 
 
 def test_global_on_the_model_is_seeded(phx72):
-    a = sensitivity(phx72, "final_mass", method="morris", params=["division_rate", "priming_rate",
-                                                                  "alt_release"], samples=6, seed=4)
-    b = sensitivity(phx72, "final_mass", method="morris", params=["division_rate", "priming_rate",
-                                                                  "alt_release"], samples=6, seed=4)
+    a = sensitivity(
+        phx72,
+        "final_mass",
+        method="morris",
+        params=["division_rate", "priming_rate", "alt_release"],
+        samples=6,
+        seed=4,
+    )
+    b = sensitivity(
+        phx72,
+        "final_mass",
+        method="morris",
+        params=["division_rate", "priming_rate", "alt_release"],
+        samples=6,
+        seed=4,
+    )
     assert a.rows == b.rows
     by = {r["name"]: r for r in a.rows}
     assert by["alt_release"]["mu_star"] == pytest.approx(0, abs=1e-9)  # ALT does not feed back
@@ -164,24 +176,37 @@ def test_cli(tmp_path):
     register(app)
     app.callback()(lambda: None)
     out = tmp_path / "s"
-    r = CliRunner().invoke(app, ["sensitivity", "rat-phx-70", "--metric", "final_mass", "--set",
-                                 "duration=72h", "--params", "division_rate,priming_rate",
-                                 "--out", str(out)])
+    r = CliRunner().invoke(
+        app,
+        [
+            "sensitivity",
+            "rat-phx-70",
+            "--metric",
+            "final_mass",
+            "--set",
+            "duration=72h",
+            "--params",
+            "division_rate,priming_rate",
+            "--out",
+            str(out),
+        ],
+    )
     assert r.exit_code == 0, r.output
     data = json.loads((out / "sensitivity.json").read_text())
     assert data["method"] == "local" and len(data["parameters"]) == 2
     assert (out / "sensitivity-local.png").stat().st_size > 10_000
-    r = CliRunner().invoke(app, ["sensitivity", "rat-phx-70", "--metric", "final_mass",
-                                 "--method", "sobol", "--samples", "12"])
+    r = CliRunner().invoke(
+        app, ["sensitivity", "rat-phx-70", "--metric", "final_mass", "--method", "sobol", "--samples", "12"]
+    )
     assert r.exit_code == 2 and "power of 2" in r.output
 
 
 def test_morris_error_bars_never_go_below_zero(phx72):
     from livermodel.figures.studies import sensitivity_figure
 
-    res = sensitivity(phx72, "final_mass", method="morris", params=["division_rate",
-                                                                    "priming_rate"], samples=6,
-                      seed=4)
+    res = sensitivity(
+        phx72, "final_mass", method="morris", params=["division_rate", "priming_rate"], samples=6, seed=4
+    )
     ax = sensitivity_figure(res).axes[0]
     lows = [seg[:, 0].min() for coll in ax.collections for seg in coll.get_segments()]
     assert lows and min(lows) >= 0.0  # mu* is a mean of absolute values

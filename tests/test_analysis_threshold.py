@@ -33,9 +33,12 @@ def brute_force(scenario, fractions, death_sensitivity=None):
     params = dict(scenario.parameters)
     if death_sensitivity is not None:
         params["death_sensitivity"] = death_sensitivity
-    batch = simulate_batch([params] * len(fractions),
-                           [Schedule([Hepatectomy(at=0.0, fraction=float(f))]) for f in fractions],
-                           duration=scenario.duration_h, output_step=scenario.output_step_h)
+    batch = simulate_batch(
+        [params] * len(fractions),
+        [Schedule([Hepatectomy(at=0.0, fraction=float(f))]) for f in fractions],
+        duration=scenario.duration_h,
+        output_step=scenario.output_step_h,
+    )
     return np.array([m["failed"] for m in batch.metrics()])
 
 
@@ -64,8 +67,9 @@ def test_fewer_runs_than_a_sweep_of_the_same_resolution(critical):
 
 
 def test_critical_remnant_rises_with_death_sensitivity(phx):
-    res = find_threshold(phx, "insults.0.fraction", spec="0.6:0.95", tol=TOL,
-                         along=("death_sensitivity", "0.5:3:6"))
+    res = find_threshold(
+        phx, "insults.0.fraction", spec="0.6:0.95", tol=TOL, along=("death_sensitivity", "0.5:3:6")
+    )
     assert res.along_key == "parameters.death_sensitivity"
     crit = np.array([p.critical_value for p in res.curve])
     assert np.all(np.isfinite(crit))
@@ -83,8 +87,7 @@ def test_critical_remnant_rises_with_death_sensitivity(phx):
 
 
 def test_numeric_metric_crossing_a_level(phx, critical):
-    res = find_threshold(phx, "insults.0.fraction", spec="0.6:0.95", metric="final_mass",
-                         level=0.5, tol=TOL)
+    res = find_threshold(phx, "insults.0.fraction", spec="0.6:0.95", metric="final_mass", level=0.5, tol=TOL)
     assert abs(res.critical_value - critical.critical_value) <= 2 * TOL
 
 
@@ -94,12 +97,15 @@ def test_no_flip_is_reported_not_raised(phx):
     assert "no flip" in res.status
 
 
-@pytest.mark.parametrize("kwargs,fragment", [
-    ({"spec": "0.9:0.6"}, "LOW < HIGH"),
-    ({"spec": "0.6:0.9", "metric": "final_mass"}, "level"),
-    ({"spec": "0.6:0.9", "metric": "nonsense"}, "unknown metric"),
-    ({"spec": "0.6,0.9"}, "range"),
-])
+@pytest.mark.parametrize(
+    "kwargs,fragment",
+    [
+        ({"spec": "0.9:0.6"}, "LOW < HIGH"),
+        ({"spec": "0.6:0.9", "metric": "final_mass"}, "level"),
+        ({"spec": "0.6:0.9", "metric": "nonsense"}, "unknown metric"),
+        ({"spec": "0.6,0.9"}, "range"),
+    ],
+)
 def test_bad_input_raises(phx, kwargs, fragment):
     with pytest.raises(LivermodelError, match=fragment):
         find_threshold(phx, "insults.0.fraction", **kwargs)
@@ -123,15 +129,45 @@ def test_output_folder_and_cli(tmp_path, critical):
     app.callback()(lambda: None)
     runner = CliRunner()
     out = tmp_path / "cli"
-    result = runner.invoke(app, ["threshold", "rat-phx-70", "--set", "output_step=4h", "--set",
-                                 "duration=5d", "--vary", "insults.0.fraction=0.6:0.95", "--along",
-                                 "interventions.0.at=0:6h:2", "--format", "none", "--out", str(out)])
+    result = runner.invoke(
+        app,
+        [
+            "threshold",
+            "rat-phx-70",
+            "--set",
+            "output_step=4h",
+            "--set",
+            "duration=5d",
+            "--vary",
+            "insults.0.fraction=0.6:0.95",
+            "--along",
+            "interventions.0.at=0:6h:2",
+            "--format",
+            "none",
+            "--out",
+            str(out),
+        ],
+    )
     # the scenario has no interventions: a clear user error, exit 2
     assert result.exit_code == 2, result.output
     assert "error:" in result.output
-    result = runner.invoke(app, ["threshold", "rat-phx-70", "--set", "output_step=4h", "--vary",
-                                 "insults.0.fraction=0.6:0.95", "--along",
-                                 "death_sensitivity=1,2", "--format", "none", "--out", str(out)])
+    result = runner.invoke(
+        app,
+        [
+            "threshold",
+            "rat-phx-70",
+            "--set",
+            "output_step=4h",
+            "--vary",
+            "insults.0.fraction=0.6:0.95",
+            "--along",
+            "death_sensitivity=1,2",
+            "--format",
+            "none",
+            "--out",
+            str(out),
+        ],
+    )
     assert result.exit_code == 0, result.output
     data = json.loads((out / "threshold.json").read_text())
     assert len(data["curve"]) == 2 and data["along"]["key"] == "parameters.death_sensitivity"

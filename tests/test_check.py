@@ -18,8 +18,10 @@ def invoke(*args):
 def _broken(tmp_path):
     """A file that promises recovery from a 90 % resection (rats fail: Tuczek & Rabes)."""
     path = tmp_path / "promise.yaml"
-    path.write_text("name: promise\nspecies: rat\nduration: 3 d\ninsults:\n  - type: hepatectomy\n"
-                    "    at: 0 h\n    fraction: 0.9\nexpect:\n  mode: normal\n")
+    path.write_text(
+        "name: promise\nspecies: rat\nduration: 3 d\ninsults:\n  - type: hepatectomy\n"
+        "    at: 0 h\n    fraction: 0.9\nexpect:\n  mode: normal\n"
+    )
     return path
 
 

@@ -14,8 +14,25 @@ from livermodel.cli.app import app
 
 runner = CliRunner()
 FAST = ["--set", "output_step=12h"]
-COMMANDS = ["run", "compare", "validate", "params", "scenarios", "init", "plot", "export", "sweep",
-            "threshold", "sensitivity", "cohort", "fit", "explain", "explore", "phase", "report"]
+COMMANDS = [
+    "run",
+    "compare",
+    "validate",
+    "params",
+    "scenarios",
+    "init",
+    "plot",
+    "export",
+    "sweep",
+    "threshold",
+    "sensitivity",
+    "cohort",
+    "fit",
+    "explain",
+    "explore",
+    "phase",
+    "report",
+]
 
 
 def invoke(*args):
@@ -42,6 +59,7 @@ def run_dir(tmp_path_factory):
 
 # --- help and version -----------------------------------------------------------------------
 
+
 def test_version():
     result = invoke("--version")
     assert result.exit_code == 0
@@ -65,10 +83,16 @@ def test_every_command_has_help_with_an_example(command):
 
 # --- run ------------------------------------------------------------------------------------
 
+
 def test_run_writes_the_folder_and_prints_a_summary(run_dir):
     names = set(os.listdir(run_dir))
-    assert {"timeseries.csv", "metrics.json", "scenario.resolved.yaml", "provenance.json",
-            "timecourse.png"} <= names
+    assert {
+        "timeseries.csv",
+        "metrics.json",
+        "scenario.resolved.yaml",
+        "provenance.json",
+        "timecourse.png",
+    } <= names
     metrics = json.loads((run_dir / "metrics.json").read_text())
     assert metrics["mode"] == "normal"
     prov = json.loads((run_dir / "provenance.json").read_text())
@@ -78,8 +102,15 @@ def test_run_writes_the_folder_and_prints_a_summary(run_dir):
 def test_run_summary_text(tmp_path):
     result = invoke("run", "rat-phx-70", *FAST, "--out", tmp_path, "--format", "none")
     assert result.exit_code == 0, result.output
-    for words in ("outcome mode", "normal", "nadir liver function", "recovery", "ALT peak",
-                  "survival probability", f"wrote {tmp_path}"):
+    for words in (
+        "outcome mode",
+        "normal",
+        "nadir liver function",
+        "recovery",
+        "ALT peak",
+        "survival probability",
+        f"wrote {tmp_path}",
+    ):
         assert words in result.output
     assert "simulating" not in result.output  # no progress display when not on a terminal
 
@@ -93,9 +124,22 @@ def test_run_default_folder_is_results_name(tmp_path, monkeypatch):
 
 
 def test_run_with_several_sets_and_formats(tmp_path):
-    result = invoke("run", "rat-phx-70", *FAST, "--set", "insults.0.fraction=0.5",
-                    "--set", "duration=4d", "--out", tmp_path, "--format", "svg,pdf", "--style",
-                    "slides", "-q")
+    result = invoke(
+        "run",
+        "rat-phx-70",
+        *FAST,
+        "--set",
+        "insults.0.fraction=0.5",
+        "--set",
+        "duration=4d",
+        "--out",
+        tmp_path,
+        "--format",
+        "svg,pdf",
+        "--style",
+        "slides",
+        "-q",
+    )
     assert result.exit_code == 0, result.output
     assert {"timecourse.svg", "timecourse.pdf"} <= set(os.listdir(tmp_path))
     resolved = (tmp_path / "scenario.resolved.yaml").read_text()
@@ -103,8 +147,9 @@ def test_run_with_several_sets_and_formats(tmp_path):
 
 
 def test_run_missing_file():
-    assert_user_error(invoke("run", "no-such-file.yaml"), "no-such-file.yaml", "not found",
-                      "livermodel scenarios")
+    assert_user_error(
+        invoke("run", "no-such-file.yaml"), "no-such-file.yaml", "not found", "livermodel scenarios"
+    )
 
 
 def test_run_directory_instead_of_file(tmp_path):
@@ -116,13 +161,15 @@ def test_run_unknown_library_name_suggests_one():
 
 
 def test_run_unknown_set_key():
-    assert_user_error(invoke("run", "rat-phx-70", "--set", "parameters.set_pont=1"),
-                      "unknown parameter 'set_pont'", "Did you mean 'set_point'")
+    assert_user_error(
+        invoke("run", "rat-phx-70", "--set", "parameters.set_pont=1"),
+        "unknown parameter 'set_pont'",
+        "Did you mean 'set_point'",
+    )
 
 
 def test_run_malformed_set_value():
-    assert_user_error(invoke("run", "rat-phx-70", "--set", "duration=soon"), "duration",
-                      "--set")
+    assert_user_error(invoke("run", "rat-phx-70", "--set", "duration=soon"), "duration", "--set")
 
 
 def test_run_set_without_equals():
@@ -142,8 +189,9 @@ def test_run_out_cannot_be_created(tmp_path):
     assert_user_error(result, "cannot write to the output folder", "--out")
 
 
-@pytest.mark.skipif(hasattr(os, "geteuid") and os.geteuid() == 0,
-                    reason="root can write into read-only folders")
+@pytest.mark.skipif(
+    hasattr(os, "geteuid") and os.geteuid() == 0, reason="root can write into read-only folders"
+)
 def test_run_out_read_only(tmp_path):
     ro = tmp_path / "ro"
     ro.mkdir()
@@ -155,8 +203,7 @@ def test_run_out_read_only(tmp_path):
 
 
 def test_run_bad_format_and_style():
-    assert_user_error(invoke("run", "rat-phx-70", "--format", "gif"), "unknown figure format",
-                      "--help")
+    assert_user_error(invoke("run", "rat-phx-70", "--format", "gif"), "unknown figure format", "--help")
     assert_user_error(invoke("run", "rat-phx-70", "--style", "poster"), "unknown figure style")
 
 
@@ -184,9 +231,22 @@ def test_missing_argument_is_exit_2():
 
 # --- compare --------------------------------------------------------------------------------
 
+
 def test_compare_with_labels_and_control(tmp_path):
-    result = invoke("compare", "rat-phx-70", "rat-phx-90", "--labels", "70 %,90 %", "--control",
-                    "healthy", *FAST, "--out", tmp_path, "--format", "png")
+    result = invoke(
+        "compare",
+        "rat-phx-70",
+        "rat-phx-90",
+        "--labels",
+        "70 %,90 %",
+        "--control",
+        "healthy",
+        *FAST,
+        "--out",
+        tmp_path,
+        "--format",
+        "png",
+    )
     assert result.exit_code == 0, result.output
     assert "difference against the control (healthy)" in result.output
     assert "70 %" in result.output and "90 %" in result.output
@@ -198,35 +258,63 @@ def test_compare_with_labels_and_control(tmp_path):
 
 
 def test_compare_control_among_the_arms_is_run_once(tmp_path):
-    result = invoke("compare", "healthy", "rat-phx-70", "--control", "healthy", *FAST,
-                    "--out", tmp_path, "--format", "none")
+    result = invoke(
+        "compare",
+        "healthy",
+        "rat-phx-70",
+        "--control",
+        "healthy",
+        *FAST,
+        "--out",
+        tmp_path,
+        "--format",
+        "none",
+    )
     assert result.exit_code == 0, result.output
     table = json.loads((tmp_path / "metrics.json").read_text())
     assert list(table["arms"]) == ["healthy", "rat-phx-70"]
 
 
 def test_compare_repeated_labels_option(tmp_path):
-    result = invoke("compare", "rat-phx-70", "rat-phx-90", "-l", "a", "-l", "b", *FAST,
-                    "--out", tmp_path, "--format", "none", "-q")
+    result = invoke(
+        "compare",
+        "rat-phx-70",
+        "rat-phx-90",
+        "-l",
+        "a",
+        "-l",
+        "b",
+        *FAST,
+        "--out",
+        tmp_path,
+        "--format",
+        "none",
+        "-q",
+    )
     assert result.exit_code == 0, result.output
     assert list(json.loads((tmp_path / "metrics.json").read_text())["arms"]) == ["a", "b"]
 
 
 def test_compare_errors(tmp_path):
     assert_user_error(invoke("compare", "rat-phx-70"), "at least two scenarios")
-    assert_user_error(invoke("compare", "rat-phx-70", "rat-phx-90", "--labels", "only-one"),
-                      "--labels", "one label per scenario")
+    assert_user_error(
+        invoke("compare", "rat-phx-70", "rat-phx-90", "--labels", "only-one"),
+        "--labels",
+        "one label per scenario",
+    )
     assert_user_error(invoke("compare", "rat-phx-70", "missing.yaml"), "missing.yaml")
 
 
 def test_compare_failed_arm_exits_1(tmp_path):
-    result = invoke("compare", "rat-phx-70", "rat-phx-90", "--set", "solver.max_steps=1", *FAST,
-                    "--out", tmp_path / "c")
+    result = invoke(
+        "compare", "rat-phx-70", "rat-phx-90", "--set", "solver.max_steps=1", *FAST, "--out", tmp_path / "c"
+    )
     assert result.exit_code == 1
     assert "could not be completed" in result.output
 
 
 # --- validate -------------------------------------------------------------------------------
+
 
 def test_validate_ok():
     result = invoke("validate", "rat-phx-70", "fulminant-msc-early")
@@ -238,16 +326,17 @@ def test_validate_reports_every_bad_file(tmp_path):
     bad = tmp_path / "bad.yaml"
     bad.write_text("name: bad\nduration: 3 parsecs\n")
     result = invoke("validate", "rat-phx-70", bad, tmp_path / "missing.yaml")
-    assert_user_error(result, "bad.yaml:2", "parsecs", "missing.yaml",
-                      "2 of 3 scenario file(s) have problems")
+    assert_user_error(
+        result, "bad.yaml:2", "parsecs", "missing.yaml", "2 of 3 scenario file(s) have problems"
+    )
 
 
 def test_validate_with_set():
-    assert_user_error(invoke("validate", "rat-phx-70", "--set", "insults.0.fraction=2"),
-                      "fraction")
+    assert_user_error(invoke("validate", "rat-phx-70", "--set", "insults.0.fraction=2"), "fraction")
 
 
 # --- params ---------------------------------------------------------------------------------
+
 
 def test_params_table():
     result = invoke("params")
@@ -277,6 +366,7 @@ def test_params_errors():
 
 # --- scenarios and init ---------------------------------------------------------------------
 
+
 def test_scenarios_lists_the_library():
     result = invoke("scenarios")
     assert result.exit_code == 0
@@ -303,8 +393,11 @@ def test_init_from_a_library_scenario(tmp_path):
     result = invoke("init", target, "--from", "fulminant-msc-early")
     assert result.exit_code == 0, result.output
     text = target.read_text()
-    assert "name: msc-early" in text and "type: msc" in text and "extends" not in text.split(
-        "\n\n", 1)[1].split("# Optional")[0]
+    assert (
+        "name: msc-early" in text
+        and "type: msc" in text
+        and "extends" not in text.split("\n\n", 1)[1].split("# Optional")[0]
+    )
     assert "expect:" not in text.replace("# expect:", "")
     assert invoke("validate", target).exit_code == 0
 
@@ -320,6 +413,7 @@ def test_init_errors(tmp_path):
 
 
 # --- plot -----------------------------------------------------------------------------------
+
 
 def test_plot_redraws(run_dir):
     result = invoke("plot", run_dir, "--format", "svg", "--style", "slides")
@@ -338,6 +432,7 @@ def test_plot_errors(tmp_path, run_dir):
 
 # --- the installed executable ---------------------------------------------------------------
 
+
 def _executable() -> Path:
     exe = Path(sys.executable).parent / ("livermodel.exe" if os.name == "nt" else "livermodel")
     if not exe.exists():
@@ -347,8 +442,11 @@ def _executable() -> Path:
 
 def test_installed_executable(tmp_path):
     exe = _executable()
-    out = subprocess.run([exe, "run", "rat-phx-70", *FAST, "--out", tmp_path / "r", "--format",
-                          "none"], capture_output=True, text=True)
+    out = subprocess.run(
+        [exe, "run", "rat-phx-70", *FAST, "--out", tmp_path / "r", "--format", "none"],
+        capture_output=True,
+        text=True,
+    )
     assert out.returncode == 0, out.stderr
     assert "outcome mode" in out.stdout and "\x1b" not in out.stdout + out.stderr  # no progress
     prov = json.loads((tmp_path / "r" / "provenance.json").read_text())
@@ -359,8 +457,9 @@ def test_installed_executable(tmp_path):
 
 
 def test_python_dash_m():
-    out = subprocess.run([sys.executable, "-m", "livermodel", "params", "nope"],
-                         capture_output=True, text=True)
+    out = subprocess.run(
+        [sys.executable, "-m", "livermodel", "params", "nope"], capture_output=True, text=True
+    )
     assert out.returncode == 2, out.stderr
     assert out.stderr.startswith("error:") and "Traceback" not in out.stderr
 
@@ -385,9 +484,11 @@ def test_newcomer_messages(tmp_path):
     assert "livermodel validate" not in res.output
     # 'intravenous' is 'iv'
     sc = tmp_path / "msc.yaml"
-    sc.write_text("name: msc\nspecies: rat\nduration: 2 d\ninsults:\n  - type: hepatectomy\n"
-                  "    at: 0 h\n    fraction: 0.7\ninterventions:\n  - type: msc\n    at: 6 h\n"
-                  "    dose: 1e6 cells/kg\n    route: intravenous\n")
+    sc.write_text(
+        "name: msc\nspecies: rat\nduration: 2 d\ninsults:\n  - type: hepatectomy\n"
+        "    at: 0 h\n    fraction: 0.7\ninterventions:\n  - type: msc\n    at: 6 h\n"
+        "    dose: 1e6 cells/kg\n    route: intravenous\n"
+    )
     res = invoke("validate", sc)
     assert res.exit_code == 2 and "Did you mean 'iv'" in res.output, res.output
 
@@ -395,9 +496,9 @@ def test_newcomer_messages(tmp_path):
 def test_study_progress_bar_only_on_a_terminal():
     from livermodel.cli.common import ProgressBar
 
-    with ProgressBar(True, "x") as update:          # --quiet
+    with ProgressBar(True, "x") as update:  # --quiet
         assert update is None
-    with ProgressBar(False, "x") as update:         # stderr is not a terminal under pytest
+    with ProgressBar(False, "x") as update:  # stderr is not a terminal under pytest
         assert update is None
 
 
@@ -442,7 +543,7 @@ def test_init_writes_a_schema_modeline_naming_the_shipped_schema(tmp_path, monke
     first = (tmp_path / "edited.yaml").read_text(encoding="utf-8").splitlines()[0]
     prefix = "# yaml-language-server: $schema="
     assert first.startswith(prefix)
-    url = urlparse(first[len(prefix):])
+    url = urlparse(first[len(prefix) :])
     assert url.scheme == "file"
     assert open(unquote(url.path), encoding="utf-8").read() == json_schema_text()
     assert CliRunner().invoke(app, ["validate", "edited.yaml"]).exit_code == 0
@@ -464,8 +565,7 @@ def test_a_dash_reads_the_scenario_from_stdin_and_writes_sbml_to_stdout(tmp_path
     assert outside.exit_code == 2 and "outside" in outside.output
     big = CliRunner().invoke(app, ["validate", "-"], input="#" * 1_000_001)
     assert big.exit_code == 2 and "more than" in big.output
-    run = CliRunner().invoke(app, ["run", "-", "--format", "none", "--set", "duration=2d"],
-                             input=text)
+    run = CliRunner().invoke(app, ["run", "-", "--format", "none", "--set", "duration=2d"], input=text)
     assert run.exit_code == 0, run.output
     assert (tmp_path / "results").is_dir() and any((tmp_path / "results").rglob("metrics.json"))
     pytest.importorskip("libsbml")

@@ -71,8 +71,7 @@ def test_compiled_right_hand_side_equals_the_numpy_one(kernel, toxin):
     y[:, : n // 2] = np.abs(y[:, : n // 2])
     if toxin == "none":
         y[5] = 0.0
-    u = np.stack([0.01 * rng.random(n), (rng.random(n) < 0.5).astype(float),
-                  100 * rng.random(n)])
+    u = np.stack([0.01 * rng.random(n), (rng.random(n) < 0.5).astype(float), 100 * rng.random(n)])
     ref = rhs(y, d, u)
     yf = np.ascontiguousarray(y[np.asarray(ORDER)].T.ravel())
     out = kernel(yf, compiled.pack(d, n), np.ascontiguousarray(u.T), np.empty(n * N_STATES))
@@ -86,8 +85,7 @@ def test_big_batches_with_and_without_the_compiled_right_hand_side_agree(kernel,
     from livermodel import MSC, Toxin
 
     n = compiled.MIN_RUNS
-    sets = [resolve_parameters("rat", {"death_sensitivity": float(s)})
-            for s in np.linspace(0.5, 2.0, n)]
+    sets = [resolve_parameters("rat", {"death_sensitivity": float(s)}) for s in np.linspace(0.5, 2.0, n)]
     schedules = [[Toxin(0, 1200), MSC(2 + 10 * (i % 4), 10 ** (i % 3))] for i in range(n)]
     settings = SolverSettings(rtol=1e-9, atol=1e-12)
     assert compiled_rhs(n) is not None

@@ -40,8 +40,9 @@ runner = CliRunner()
 
 
 def _killed_in_figures(*args):
-    proc = subprocess.run([sys.executable, "-c", KILLED_IN_FIGURES, *args], capture_output=True,
-                          text=True, timeout=120)
+    proc = subprocess.run(
+        [sys.executable, "-c", KILLED_IN_FIGURES, *args], capture_output=True, text=True, timeout=120
+    )
     assert proc.returncode == -signal.SIGKILL, proc.stderr
 
 
@@ -52,8 +53,11 @@ def _sha(path):
 def _every_file_listed_and_hashed(folder):
     """provenance.json lists exactly the files in the folder, each with its SHA-256."""
     files = json.loads((folder / "provenance.json").read_text())["files"]
-    on_disk = {p.relative_to(folder).as_posix() for p in folder.rglob("*")
-               if p.is_file() and p.name != "provenance.json" and not p.name.startswith(".")}
+    on_disk = {
+        p.relative_to(folder).as_posix()
+        for p in folder.rglob("*")
+        if p.is_file() and p.name != "provenance.json" and not p.name.startswith(".")
+    }
     assert set(files) == on_disk
     assert all(files[name] == _sha(folder / name) for name in on_disk)
 
@@ -134,8 +138,9 @@ def test_a_changed_or_missing_figure_is_reported_and_plot_redraws_it(run_folder,
     r = runner.invoke(app, ["plot", str(run_folder), "--format", "none"])  # no format asked
     assert r.exit_code == 0, r.output
     assert "timecourse.pdf" in r.output  # redrawn all the same, being listed and stale
-    assert json.loads((run_folder / "provenance.json").read_text())["redrawn"][-1][
-        "replaced_stale"] == ["timecourse.pdf"]
+    assert json.loads((run_folder / "provenance.json").read_text())["redrawn"][-1]["replaced_stale"] == [
+        "timecourse.pdf"
+    ]
     _every_file_listed_and_hashed(run_folder)
     read_results(run_folder)
 

@@ -32,6 +32,7 @@ def one_line_error(result, code):
 def _raise(code):
     def fail(*a, **k):
         raise OSError(code, os.strerror(code))
+
     return fail
 
 
@@ -78,21 +79,36 @@ def test_an_unexpected_os_error_in_a_command_is_one_line(tmp_path, monkeypatch):
 def tiny_disk(tmp_path):
     mnt = tmp_path / "tiny"
     mnt.mkdir()
-    if not shutil.which("mount") or subprocess.run(
-            ["mount", "-t", "tmpfs", "-o", "size=48k", "tmpfs", str(mnt)],
-            capture_output=True).returncode != 0:
+    if (
+        not shutil.which("mount")
+        or subprocess.run(
+            ["mount", "-t", "tmpfs", "-o", "size=48k", "tmpfs", str(mnt)], capture_output=True
+        ).returncode
+        != 0
+    ):
         pytest.skip("cannot mount a small tmpfs here (the monkeypatched tests above cover it)")
     yield mnt
     subprocess.run(["umount", str(mnt)], capture_output=True)
 
 
 def test_a_really_full_disk(tiny_disk):
-    for args in (["run", "rat-phx-70", "--out", tiny_disk / "run"],
-                 ["sweep", "rat-phx-70", "--vary", "insults.0.fraction=0.5:0.9:600", "--out",
-                  tiny_disk / "sweep", "--chunk-size", "100"],
-                 ["report", "rat-phx-70", "-o", tiny_disk / "r.html"]):
-        proc = subprocess.run([sys.executable, "-m", "livermodel", *map(str, args)],
-                              capture_output=True, text=True, timeout=300)
+    for args in (
+        ["run", "rat-phx-70", "--out", tiny_disk / "run"],
+        [
+            "sweep",
+            "rat-phx-70",
+            "--vary",
+            "insults.0.fraction=0.5:0.9:600",
+            "--out",
+            tiny_disk / "sweep",
+            "--chunk-size",
+            "100",
+        ],
+        ["report", "rat-phx-70", "-o", tiny_disk / "r.html"],
+    ):
+        proc = subprocess.run(
+            [sys.executable, "-m", "livermodel", *map(str, args)], capture_output=True, text=True, timeout=300
+        )
         assert proc.returncode in (1, 2), (args, proc.stderr)
         assert "Traceback" not in proc.stderr and "No space left" in proc.stderr, proc.stderr
         assert not (tiny_disk / "run" / "provenance.json").exists()

@@ -63,8 +63,17 @@ def test_time_scaling_is_stated_where_the_model_applies_it():
 
 def test_raising_text_and_mechanisms_cover_the_table():
     assert set(explain.RAISING) == set(NAMES)
-    for needed in ("hepatostat", "priming", "overload", "inflammation", "toxin", "enzymes", "msc",
-                   "ev", "survival"):
+    for needed in (
+        "hepatostat",
+        "priming",
+        "overload",
+        "inflammation",
+        "toxin",
+        "enzymes",
+        "msc",
+        "ev",
+        "survival",
+    ):
         m = explain.MECHANISMS[needed]
         assert set(m.parameters) <= set(NAMES)
         for e in m.equations:
@@ -95,11 +104,14 @@ def test_cli_equations_parameter_mechanism():
     assert res.exit_code == 0 and "survival" in res.output
 
 
-@pytest.mark.parametrize("args, fragment", [
-    (["explain", "set_pont"], "set_point"),
-    (["explain", "--mechanism", "magic"], "hepatostat"),
-    (["explain", "critical_mass", "--equations"], "one of"),
-])
+@pytest.mark.parametrize(
+    "args, fragment",
+    [
+        (["explain", "set_pont"], "set_point"),
+        (["explain", "--mechanism", "magic"], "hepatostat"),
+        (["explain", "critical_mass", "--equations"], "one of"),
+    ],
+)
 def test_cli_mistakes_exit_2(args, fragment):
     res = invoke(*args)
     assert res.exit_code == 2, res.output

@@ -51,11 +51,14 @@ def test_a_library_scenario_is_read_by_its_path(tree):
     assert sc.schedule.events[0].fraction == pytest.approx(0.7)
 
 
-@pytest.mark.parametrize("ext", ["../outside.yaml", "../creds", "/etc/passwd",
-                                 "sub/../../outside.yaml"])
+@pytest.mark.parametrize("ext", ["../outside.yaml", "../creds", "/etc/passwd", "sub/../../outside.yaml"])
 def test_paths_leaving_the_tree_are_refused_before_reading(tree, ext):
-    out = refused(child(tree, f"extends: {ext}\n"), "child.yaml:1:10", "outside the scenario's folder",
-                  "LIVERMODEL_EXTENDS_PATH")
+    out = refused(
+        child(tree, f"extends: {ext}\n"),
+        "child.yaml:1:10",
+        "outside the scenario's folder",
+        "LIVERMODEL_EXTENDS_PATH",
+    )
     assert "mouse" not in out
 
 

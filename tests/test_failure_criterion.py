@@ -18,17 +18,23 @@ def random_runs():
     rng = np.random.default_rng(20261201)
     params, scheds = [], []
     for i in range(N_RUNS):
-        p = resolve_parameters(rng.choice(["rat", "mouse", "human"]),
-                               {"metabolic_load": float(rng.uniform(0.6, 2.0)),
-                                "death_sensitivity": float(rng.uniform(0.5, 2.5))})
+        p = resolve_parameters(
+            rng.choice(["rat", "mouse", "human"]),
+            {
+                "metabolic_load": float(rng.uniform(0.6, 2.0)),
+                "death_sensitivity": float(rng.uniform(0.5, 2.5)),
+            },
+        )
         kind = i % 3
         if kind == 0:
             events = [Hepatectomy(0, float(rng.uniform(0.5, 0.95)))]
         elif kind == 1:
             events = [Toxin(0, float(rng.uniform(100, 2500)))]
         else:
-            events = [Toxin(0, float(rng.uniform(900, 1800))),
-                      MSC(float(rng.uniform(0, 12)), float(rng.uniform(0.5, 30)))]
+            events = [
+                Toxin(0, float(rng.uniform(900, 1800))),
+                MSC(float(rng.uniform(0, 12)), float(rng.uniform(0.5, 30))),
+            ]
         params.append(p)
         scheds.append(Schedule(events))
     batch = simulate_batch(params, scheds, duration=240, output_step=1)

@@ -65,8 +65,12 @@ def test_threshold_sensitivity_cohort_and_phase_titles_name_the_overrides(short)
     se = sensitivity(short, "final_mass", params=["division_rate"])
     co = run_cohort(short, size=4, seed=1)
     ph = phase_portrait(short, grid=(12, 4), values=[0.5, 0.9])
-    figures = [threshold_figure(th, overrides=OVER), sensitivity_figure(se, overrides=OVER),
-               cohort_figure(co, overrides=OVER), phase_figure(ph, overrides=OVER)]
+    figures = [
+        threshold_figure(th, overrides=OVER),
+        sensitivity_figure(se, overrides=OVER),
+        cohort_figure(co, overrides=OVER),
+        phase_figure(ph, overrides=OVER),
+    ]
     for fig in figures:
         assert "--set parameters.death_sensitivity=1.5" in _texts(fig)
     # and without overrides, no '--set' anywhere
@@ -101,8 +105,7 @@ def test_both_vertical_lines_of_the_phase_plane_are_named():
 
     p = phase_portrait("rat-phx-70", grid=(16, 4), values=[0.5, 0.9])
     ax = phase_figure(p).axes[0]
-    named = {t.get_text(): t.xy[0] for t in ax.texts if t.get_text() in
-             ("critical level", "basin boundary")}
+    named = {t.get_text(): t.xy[0] for t in ax.texts if t.get_text() in ("critical level", "basin boundary")}
     assert named["critical level"] == pytest.approx(p.critical_level)
     top = boundary_at_top(p)
     assert named["basin boundary"] == pytest.approx(top)
@@ -119,7 +122,7 @@ def test_a_flat_alt_is_drawn_on_a_tight_log_axis():
     alt = np.asarray(run["alt_u_per_l"])
     assert lo < alt.min() and hi > alt.max()  # every value inside
     span = hi / lo
-    assert span == pytest.approx(max(ALT_MIN_SPAN, (alt.max() / alt.min()) * 1.25 ** 2), rel=1e-6)
+    assert span == pytest.approx(max(ALT_MIN_SPAN, (alt.max() / alt.min()) * 1.25**2), rel=1e-6)
     assert math.log10(span) < 1  # not a whole empty decade
 
 
@@ -129,15 +132,19 @@ def test_the_liver_legend_leaves_the_set_point_line_visible():
     run = simulate(schedule=[Hepatectomy(at=0, fraction=0.7)], duration=336, output_step=2)
     fig = timecourse_figure(run)
     fig.canvas.draw()
-    ax = next(a for a in fig.axes if a.get_title(loc="left").endswith("Liver")
-              or a.get_title().endswith("Liver"))
+    ax = next(
+        a for a in fig.axes if a.get_title(loc="left").endswith("Liver") or a.get_title().endswith("Liver")
+    )
     box = ax.get_legend().get_window_extent().transformed(ax.transAxes.inverted())
     set_point = ax.transAxes.inverted().transform(
-        ax.transData.transform((0, float(run.parameters["set_point"]))))[1]
+        ax.transData.transform((0, float(run.parameters["set_point"])))
+    )[1]
     assert not box.y0 <= set_point <= box.y1  # the dotted line runs past the legend, not under it
     # and the legend covers no more than a sliver of the function curve
-    xy = ax.transAxes.inverted().transform(ax.transData.transform(
-        np.column_stack([np.asarray(run.time_h) / 24, np.asarray(run["liver_function"])])))
-    inside = ((xy[:, 0] >= box.x0) & (xy[:, 0] <= box.x1) & (xy[:, 1] >= box.y0)
-              & (xy[:, 1] <= box.y1))
+    xy = ax.transAxes.inverted().transform(
+        ax.transData.transform(
+            np.column_stack([np.asarray(run.time_h) / 24, np.asarray(run["liver_function"])])
+        )
+    )
+    inside = (xy[:, 0] >= box.x0) & (xy[:, 0] <= box.x1) & (xy[:, 1] >= box.y0) & (xy[:, 1] <= box.y1)
     assert inside.mean() < 0.05

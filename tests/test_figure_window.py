@@ -30,8 +30,10 @@ def phx():
     return simulate(schedule=[Hepatectomy(at=0, fraction=0.7)], duration=96, output_step=1)
 
 
-@pytest.mark.parametrize(("text", "hours"), [("48h", 48.0), ("2d", 48.0), ("1 wk", 168.0),
-                                             (24, 24.0), ("36", 36.0), ("90 min", 1.5)])
+@pytest.mark.parametrize(
+    ("text", "hours"),
+    [("48h", 48.0), ("2d", 48.0), ("1 wk", 168.0), (24, 24.0), ("36", 36.0), ("90 min", 1.5)],
+)
 def test_window_values_are_times_in_hours(text, hours):
     assert check_window(text) == pytest.approx(hours)
 
@@ -99,8 +101,11 @@ def test_a_failure_after_the_window_is_named_at_its_edge_not_hidden(failing):
 
 
 def test_events_after_the_window_are_not_labelled():
-    run = simulate(schedule=[Hepatectomy(at=0, fraction=0.3), Hepatectomy(at=60, fraction=0.3)],
-                   duration=96, output_step=1)
+    run = simulate(
+        schedule=[Hepatectomy(at=0, fraction=0.3), Hepatectomy(at=60, fraction=0.3)],
+        duration=96,
+        output_step=1,
+    )
     (view,) = windowed([run], 24)
     assert [t for t, _ in view.schedule.dose_times()] == [0.0]
     assert view.time_h[-1] == pytest.approx(24) and len(view["liver_function"]) == len(view.time_h)

@@ -35,8 +35,9 @@ def _app():
 
 def _write_synthetic(folder: Path, name, overrides, truth, times, sd, seed):
     sc = load_scenario("rat-phx-70", overrides)
-    run = simulate({**sc.parameters, **truth}, sc.schedule, duration=sc.duration_h,
-                   output_step=sc.output_step_h)
+    run = simulate(
+        {**sc.parameters, **truth}, sc.schedule, duration=sc.duration_h, output_step=sc.output_step_h
+    )
     clean = np.interp(times, run.time_h, run["total_mass"])
     noisy = clean + np.random.default_rng(seed).normal(0, sd, times.size)
     rows = "\n".join(f"{t:g},total_mass,{float(v)!r},{sd}" for t, v in zip(times, noisy, strict=True))
@@ -49,14 +50,16 @@ def test_two_arms_with_per_arm_rates_and_an_estimated_sd(tmp_path):
     points: the estimate's relative SD is about 1/sqrt(2 x 15) = 0.18) within 50 %."""
     times = np.linspace(6, 120, 16)
     _write_synthetic(tmp_path, "a.csv", SHORT, {"division_rate": 0.06}, times, 0.01, 1)
-    _write_synthetic(tmp_path, "b.csv", [*SHORT, "insults.0.fraction=0.5"],
-                     {"division_rate": 0.1}, times, 0.01, 2)
+    _write_synthetic(
+        tmp_path, "b.csv", [*SHORT, "insults.0.fraction=0.5"], {"division_rate": 0.1}, times, 0.01, 2
+    )
     (tmp_path / "p.yaml").write_text(
         "experiments:\n"
         "  - {name: a, scenario: rat-phx-70, data: a.csv, set: [duration=5 d, output_step=2 h]}\n"
         "  - name: b\n    scenario: rat-phx-70\n    data: b.csv\n    noise: estimated\n"
         "    set: [duration=5 d, output_step=2 h, insults.0.fraction=0.5]\n"
-        "parameters:\n  - name: division_rate\n    per_experiment: true\n")
+        "parameters:\n  - name: division_rate\n    per_experiment: true\n"
+    )
     pb = read_problem(tmp_path / "p.yaml")
     assert pb.names == ["division_rate[a]", "division_rate[b]"] and pb.n_noise == 1
     res = fit(pb)
@@ -75,8 +78,10 @@ def test_two_arms_with_per_arm_rates_and_an_estimated_sd(tmp_path):
     for arm, value in (("a", res.estimates["division_rate[a]"]), ("b", res.estimates["division_rate[b]"])):
         back = load_scenario(tmp_path / "out" / f"{arm}-calibrated.yaml")
         assert back.parameters["division_rate"] == value
-    assert load_scenario(tmp_path / "out" / "b-calibrated.yaml").schedule != \
-        load_scenario(tmp_path / "out" / "a-calibrated.yaml").schedule
+    assert (
+        load_scenario(tmp_path / "out" / "b-calibrated.yaml").schedule
+        != load_scenario(tmp_path / "out" / "a-calibrated.yaml").schedule
+    )
     points = (tmp_path / "out" / "fit_points.csv").read_text().splitlines()
     assert points[0].startswith("experiment,") and points[-1].startswith("b,")
 
@@ -96,21 +101,52 @@ def _err(tmp_path, text):
     return info.value
 
 
-@pytest.mark.parametrize("text,line,key,fragment", [
-    ("experiments:\n  - scenario: rat-phx-70\n    data: rat_phx70_volume\n    nosie: given\n"
-     "parameters: [division_rate]\n", 4, "experiments.0.nosie", "noise"),
-    ("experiments:\n  - scenario: rat-phx-70\n    data: rat_phx70_volume\n"
-     "parameters:\n  - name: divison_rate\n", 5, "parameters.0.name", "division_rate"),
-    ("experiments:\n  - scenario: rat-phx-70\n    data: rat_phx70_volume\n    noise: guessed\n"
-     "parameters: [division_rate]\n", 4, "experiments.0.noise", "estimated"),
-    ("experiments:\n  - scenario: rat-phx-70\n    data: nope.csv\n"
-     "parameters: [division_rate]\n", 3, "experiments.0.data", "not found"),
-    ("experiments:\n  - scenario: rat-phx-70\n    data: rat_phx70_volume\n"
-     "parameters:\n  - name: division_rate\n    range: [0.001, 0.1]\n", 6, "parameters.0.range",
-     "plausible range"),
-    ("experiments:\n  - scenario: rat-phx-7\n    data: rat_phx70_volume\n"
-     "parameters: [division_rate]\n", 2, "experiments.0.scenario", "rat-phx-7"),
-])
+@pytest.mark.parametrize(
+    "text,line,key,fragment",
+    [
+        (
+            "experiments:\n  - scenario: rat-phx-70\n    data: rat_phx70_volume\n    nosie: given\n"
+            "parameters: [division_rate]\n",
+            4,
+            "experiments.0.nosie",
+            "noise",
+        ),
+        (
+            "experiments:\n  - scenario: rat-phx-70\n    data: rat_phx70_volume\n"
+            "parameters:\n  - name: divison_rate\n",
+            5,
+            "parameters.0.name",
+            "division_rate",
+        ),
+        (
+            "experiments:\n  - scenario: rat-phx-70\n    data: rat_phx70_volume\n    noise: guessed\n"
+            "parameters: [division_rate]\n",
+            4,
+            "experiments.0.noise",
+            "estimated",
+        ),
+        (
+            "experiments:\n  - scenario: rat-phx-70\n    data: nope.csv\nparameters: [division_rate]\n",
+            3,
+            "experiments.0.data",
+            "not found",
+        ),
+        (
+            "experiments:\n  - scenario: rat-phx-70\n    data: rat_phx70_volume\n"
+            "parameters:\n  - name: division_rate\n    range: [0.001, 0.1]\n",
+            6,
+            "parameters.0.range",
+            "plausible range",
+        ),
+        (
+            "experiments:\n  - scenario: rat-phx-7\n    data: rat_phx70_volume\n"
+            "parameters: [division_rate]\n",
+            2,
+            "experiments.0.scenario",
+            "rat-phx-7",
+        ),
+    ],
+)
 def test_bad_problem_files_name_file_line_and_key(tmp_path, text, line, key, fragment):
     e = _err(tmp_path, text)
     assert e.source == str(tmp_path / "p.yaml") and e.line == line and e.key == key
@@ -134,9 +170,18 @@ def _petablint(folder: Path) -> subprocess.CompletedProcess:
 
 def test_petab_export_passes_petablint(tmp_path):
     pytest.importorskip("petab")
-    r = CliRunner().invoke(_app(), ["export", "--format", "petab", "--problem",
-                                    str(data_path("rat_phx70_two_experiments.yaml")),
-                                    "-o", str(tmp_path / "two")])
+    r = CliRunner().invoke(
+        _app(),
+        [
+            "export",
+            "--format",
+            "petab",
+            "--problem",
+            str(data_path("rat_phx70_two_experiments.yaml")),
+            "-o",
+            str(tmp_path / "two"),
+        ],
+    )
     assert r.exit_code == 0, r.output
     lint = _petablint(tmp_path / "two")
     assert lint.returncode == 0, lint.stdout + lint.stderr
@@ -156,8 +201,11 @@ def test_petab_export_passes_petablint(tmp_path):
     assert pp.observable_df.loc["obs_liver_volume", "observableFormula"] == "liver_volume"
     import libsbml
 
-    rules = {r.getVariable(): libsbml.formulaToL3String(r.getMath())
-             for r in pp.sbml_model.getListOfRules() if r.isAssignment()}
+    rules = {
+        r.getVariable(): libsbml.formulaToL3String(r.getMath())
+        for r in pp.sbml_model.getListOfRules()
+        if r.isAssignment()
+    }
     assert rules["liver_volume"] == "hypertrophy * total_mass"
     assert "functional_mass" in rules["total_mass"] and "injured_mass" in rules["total_mass"]
     assert "hypertrophy" not in rules["total_mass"]
@@ -170,9 +218,12 @@ def test_petab_export_with_conditions_and_per_arm_parameters(tmp_path):
     (tmp_path / "p.yaml").write_text(
         "experiments:\n  - {name: r70, scenario: rat-phx-70, data: a.csv}\n"
         "  - {name: r50, scenario: rat-phx-70, data: b.csv, set: [insults.0.fraction=0.5]}\n"
-        "parameters:\n  - division_rate\n  - {name: priming_rate, per_experiment: true}\n")
-    r = CliRunner().invoke(_app(), ["export", "--format", "petab", "--problem",
-                                    str(tmp_path / "p.yaml"), "-o", str(tmp_path / "pe")])
+        "parameters:\n  - division_rate\n  - {name: priming_rate, per_experiment: true}\n"
+    )
+    r = CliRunner().invoke(
+        _app(),
+        ["export", "--format", "petab", "--problem", str(tmp_path / "p.yaml"), "-o", str(tmp_path / "pe")],
+    )
     assert r.exit_code == 0, r.output
     lint = _petablint(tmp_path / "pe")
     assert lint.returncode == 0, lint.stdout + lint.stderr
@@ -187,9 +238,12 @@ def test_petab_export_with_conditions_and_per_arm_parameters(tmp_path):
     (tmp_path / "q.yaml").write_text(
         "experiments:\n  - {name: r70, scenario: rat-phx-70, data: a.csv}\n"
         "  - {name: apap, scenario: mouse-apap-300, data: b.csv}\n"
-        "parameters: [division_rate]\n")
-    r = CliRunner().invoke(_app(), ["export", "--format", "petab", "--problem",
-                                    str(tmp_path / "q.yaml"), "-o", str(tmp_path / "bad")])
+        "parameters: [division_rate]\n"
+    )
+    r = CliRunner().invoke(
+        _app(),
+        ["export", "--format", "petab", "--problem", str(tmp_path / "q.yaml"), "-o", str(tmp_path / "bad")],
+    )
     assert r.exit_code == 2 and "cannot be a PEtab condition" in r.output
 
 
@@ -231,12 +285,24 @@ def test_fit_agrees_with_copasi_on_the_exported_problem(tmp_path):
     assert d.variables == ["liver_volume"]
     d = FitData(d.time_h, d.variable, d.value, np.full(len(d), 0.05), "volume, sd 0.05")
     csv = "time_h,variable,value,sd\n" + "".join(
-        f"{t!r},liver_volume,{v!r},0.05\n" for t, v in zip(d.time_h.tolist(), d.value.tolist(),
-                                                           strict=True))
+        f"{t!r},liver_volume,{v!r},0.05\n" for t, v in zip(d.time_h.tolist(), d.value.tolist(), strict=True)
+    )
     (tmp_path / "sd005.csv").write_text(csv)
-    r = CliRunner().invoke(_app(), ["export", "rat-phx-70", "--format", "petab", "--data",
-                                    str(tmp_path / "sd005.csv"), "--params", "division_rate",
-                                    "-o", str(tmp_path / "pe")])
+    r = CliRunner().invoke(
+        _app(),
+        [
+            "export",
+            "rat-phx-70",
+            "--format",
+            "petab",
+            "--data",
+            str(tmp_path / "sd005.csv"),
+            "--params",
+            "division_rate",
+            "-o",
+            str(tmp_path / "pe"),
+        ],
+    )
     assert r.exit_code == 0, r.output
     if importlib.util.find_spec("petab") is not None:
         lint = _petablint(tmp_path / "pe")
@@ -244,8 +310,12 @@ def test_fit_agrees_with_copasi_on_the_exported_problem(tmp_path):
     pb = single_problem(load_scenario("rat-phx-70"), d, ["division_rate"])
     ours = fit(pb).estimates["division_rate"]
     (tmp_path / "copasi_fit.py").write_text(COPASI_FIT)
-    run = subprocess.run([sys.executable, str(tmp_path / "copasi_fit.py"), str(tmp_path / "pe")],
-                         capture_output=True, text=True, timeout=300)
+    run = subprocess.run(
+        [sys.executable, str(tmp_path / "copasi_fit.py"), str(tmp_path / "pe")],
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
     assert run.returncode == 0, run.stderr
     formula, theirs = run.stdout.strip().splitlines()[-2:]
     assert formula == "liver_volume"  # COPASI fits the observable the export declares

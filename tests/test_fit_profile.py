@@ -26,8 +26,9 @@ def short_phx():
 
 
 def _synthetic(sc, truth, times, sd):
-    run = simulate({**sc.parameters, **truth}, sc.schedule, duration=sc.duration_h,
-                   output_step=sc.output_step_h)
+    run = simulate(
+        {**sc.parameters, **truth}, sc.schedule, duration=sc.duration_h, output_step=sc.output_step_h
+    )
     return np.interp(times, run.time_h, run["total_mass"])
 
 
@@ -45,8 +46,9 @@ def test_profile_intervals_cover_the_truth_at_the_nominal_rate(short_phx):
     times = np.array([6, 12, 24, 36, 48, 72, 96, 120.0])
     sd = 0.03
     clean = _synthetic(short_phx, {"division_rate": truth}, times, sd)
-    pb = single_problem(short_phx, FitData(times, ["total_mass"] * 8, clean, np.full(8, sd), "syn"),
-                        ["division_rate"])
+    pb = single_problem(
+        short_phx, FitData(times, ["total_mass"] * 8, clean, np.full(8, sd), "syn"), ["division_rate"]
+    )
     R = 100
     V = clean + np.random.default_rng(20).normal(0, sd, (R, times.size))
     X, obj = minimise(pb, np.repeat(pb.x_start()[None], R, axis=0), values=V)
@@ -69,9 +71,22 @@ def rat_two_rates(tmp_path_factory):
     app = typer.Typer()
     register(app)
     app.callback()(lambda: None)
-    r = CliRunner().invoke(app, ["fit", "rat-phx-70", "--data", "rat_phx70_volume",
-                                 "--params", "division_rate,priming_rate", "--profile",
-                                 "--out", str(out), "--format", "png"])
+    r = CliRunner().invoke(
+        app,
+        [
+            "fit",
+            "rat-phx-70",
+            "--data",
+            "rat_phx70_volume",
+            "--params",
+            "division_rate,priming_rate",
+            "--profile",
+            "--out",
+            str(out),
+            "--format",
+            "png",
+        ],
+    )
     assert r.exit_code == 0, r.output
     return r.output, json.loads((out / "fit.json").read_text()), out
 
@@ -81,8 +96,9 @@ def test_profile_reoptimises_the_others_like_an_independent_optimiser(rat_two_ra
     profile value is the minimum over priming_rate, found here independently by scipy's bounded
     scalar search; at the profile's lower interval end that minimum is 3.84 above the optimum."""
     _, doc, _ = rat_two_rates
-    pb = single_problem(load_scenario("rat-phx-70"), read_data("rat_phx70_volume"),
-                        ["division_rate", "priming_rate"])
+    pb = single_problem(
+        load_scenario("rat-phx-70"), read_data("rat_phx70_volume"), ["division_rate", "priming_rate"]
+    )
     prof = doc["profiles"]["division_rate"]
     grid, delta = np.array(prof["grid"]), np.array(prof["delta"])
     lo, hi = pb.parameters[1].x_bounds
@@ -92,8 +108,7 @@ def test_profile_reoptimises_the_others_like_an_independent_optimiser(rat_two_ra
             M, ok = pb.model_values([np.array([np.log(division), xp])])
             return float(pb.objective(M, ok=ok)[0])
 
-        best = minimize_scalar(obj, bounds=(lo, hi), method="bounded",
-                               options={"xatol": 1e-5}).fun
+        best = minimize_scalar(obj, bounds=(lo, hi), method="bounded", options={"xatol": 1e-5}).fun
         return min(best, obj(hi), obj(lo))
 
     # below the interval (priming pinned at its top), and on the flat ridge (priming inside)
@@ -109,8 +124,13 @@ def test_a_parameter_without_effect_is_reported_not_identifiable(short_phx):
     """toxin_ec50 cannot matter after a hepatectomy without toxin: its profile is flat."""
     times = np.array([12, 24, 48, 72, 96, 120.0])
     clean = _synthetic(short_phx, {}, times, 0.02)
-    data = FitData(times, ["total_mass"] * 6, clean + np.random.default_rng(3).normal(0, 0.02, 6),
-                   np.full(6, 0.02), "syn")
+    data = FitData(
+        times,
+        ["total_mass"] * 6,
+        clean + np.random.default_rng(3).normal(0, 0.02, 6),
+        np.full(6, 0.02),
+        "syn",
+    )
     res = fit(short_phx, data, ["division_rate", "toxin_ec50"], profile=True)
     p = res.profiles["toxin_ec50"]
     assert not p.identifiable and p.low is None and p.high is None
@@ -181,10 +201,12 @@ def test_a_long_verdict_stays_over_its_own_profile_panel():
     from livermodel.studies.profile import Profile
 
     grid = np.linspace(0.03, 0.3, 9)
-    flat = Profile("priming_rate", 0.033, grid, np.linspace(0, 0.2, 9), np.zeros((9, 2)),
-                   None, None, (0.03, 0.3))
-    closed = Profile("division_rate", 0.09, grid, 40 * (grid - 0.09) ** 2 / 0.01, np.zeros((9, 2)),
-                     0.07, 0.12, (0.03, 0.3))
+    flat = Profile(
+        "priming_rate", 0.033, grid, np.linspace(0, 0.2, 9), np.zeros((9, 2)), None, None, (0.03, 0.3)
+    )
+    closed = Profile(
+        "division_rate", 0.09, grid, 40 * (grid - 0.09) ** 2 / 0.01, np.zeros((9, 2)), 0.07, 0.12, (0.03, 0.3)
+    )
     with style_context("paper") as layout:
         assert layout is LAYOUT["paper"]
         fig, (left, right) = new_figure(layout["width"], 2 * layout["row_height"], 2)

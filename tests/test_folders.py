@@ -96,8 +96,7 @@ def test_sweep_force_replaces_a_finished_sweep(tmp_path):
     assert invoke(*args).exit_code == 0
     r = invoke(*args)
     assert r.exit_code == 2 and "--force" in r.output
-    r = invoke("sweep", "rat-phx-70", "--vary", "insults.0.fraction=0.6,0.7,0.8", *FAST, "-o", out,
-               "--force")
+    r = invoke("sweep", "rat-phx-70", "--vary", "insults.0.fraction=0.6,0.7,0.8", *FAST, "-o", out, "--force")
     assert r.exit_code == 0, r.output
     assert len((out / "metrics.csv").read_text().splitlines()) == 1 + 3
 
@@ -124,8 +123,12 @@ def test_compare_default_folder_and_title_name_the_overrides(tmp_path, monkeypat
     monkeypatch.chdir(tmp_path)
     r = invoke("compare", "rat-phx-70", "rat-phx-90", *FAST)
     assert r.exit_code == 0, r.output
-    assert (tmp_path / "results" / f"compare-rat-phx-70-vs-rat-phx-90-{tag('output_step=12h')}"
-            / "provenance.json").exists()
+    assert (
+        tmp_path
+        / "results"
+        / f"compare-rat-phx-70-vs-rat-phx-90-{tag('output_step=12h')}"
+        / "provenance.json"
+    ).exists()
 
 
 def test_run_figure_title_names_the_overrides(tmp_path):

@@ -68,8 +68,10 @@ def test_batch_to_pandas_is_long_with_one_column_per_varied_parameter(batch):
 
 
 def test_notebook_html_escapes_what_a_scenario_file_says():
-    text = ("name: escaped\ndescription: '<script>alert(1)</script> & more'\nspecies: rat\n"
-            "duration: 2 d\ninsults:\n  - type: hepatectomy\n    fraction: 0.7\n")
+    text = (
+        "name: escaped\ndescription: '<script>alert(1)</script> & more'\nspecies: rat\n"
+        "duration: 2 d\ninsults:\n  - type: hepatectomy\n    fraction: 0.7\n"
+    )
     sc = parse_scenario(text, source="escaped.yaml")
     page = sc._repr_html_()
     assert "<script>" not in page and "&lt;script&gt;" in page and "&amp; more" in page

@@ -18,8 +18,9 @@ NECROSIS_ALT = 3 * RAT["alt_baseline"]
 def doses():
     """Rat D-galactosamine alone at 200, 400, 1100 and 1400 mg/kg, 14 days."""
     amounts = (200, 400, 1100, 1400)
-    runs = simulate_batch([RAT] * len(amounts), [[Galactosamine(0, d)] for d in amounts],
-                          duration=14 * 24, output_step=0.5)
+    runs = simulate_batch(
+        [RAT] * len(amounts), [[Galactosamine(0, d)] for d in amounts], duration=14 * 24, output_step=0.5
+    )
     return dict(zip(amounts, runs, strict=True))
 
 
@@ -55,15 +56,18 @@ def test_clearance_saturates_so_a_large_dose_falls_at_a_constant_rate():
     rate = math.log(2) / RAT["galactosamine_half_life"] * RAT["uridine_depletion_half"]
     d0, d10 = r.at("galactosamine", 0.25), r.at("galactosamine", 10.25)
     k = RAT["uridine_depletion_half"]
-    lo, hi = rate * d10 / (d10 + k), rate * d0 / (d0 + k)   # the rate's bounds over the interval
+    lo, hi = rate * d10 / (d10 + k), rate * d0 / (d0 + k)  # the rate's bounds over the interval
     assert lo <= (d0 - d10) / 10 <= hi
 
 
 def test_galactosamine_sensitises_to_an_endotoxin_like_hit_that_alone_is_harmless():
     # Galanos et al. 1979: D-galactosamine makes endotoxin lethal at doses that healthy animals
     # tolerate
-    arms = [[InflammatoryHit(0, 0.03)], [Galactosamine(0, 900)],
-            [Galactosamine(0, 900), InflammatoryHit(0, 0.03)]]
+    arms = [
+        [InflammatoryHit(0, 0.03)],
+        [Galactosamine(0, 900)],
+        [Galactosamine(0, 900), InflammatoryHit(0, 0.03)],
+    ]
     lps, galn, both = simulate_batch([RAT] * 3, arms, duration=7 * 24).metrics()
     assert not lps["failed"] and lps["alt_peak_u_per_l"] < NECROSIS_ALT
     assert not galn["failed"]
@@ -74,14 +78,14 @@ def test_arrest_blocks_repair_only_while_uridine_is_depleted():
     # the arrest is 0 without galactosamine: the same inflammatory hit alone, with or without a
     # tiny dose given long before, ends in the same liver
     plain = simulate(species="rat", schedule=[InflammatoryHit(100, 0.5)], duration=200)
-    primed = simulate(species="rat", schedule=[Galactosamine(0, 1), InflammatoryHit(100, 0.5)],
-                      duration=200)
+    primed = simulate(species="rat", schedule=[Galactosamine(0, 1), InflammatoryHit(100, 0.5)], duration=200)
     assert abs(plain.at("liver_function", 200) - primed.at("liver_function", 200)) < 1e-3
 
 
 def test_early_msc_rescue_the_fulminant_rat_and_late_ones_do_not():
     base = [Galactosamine(0, 900), InflammatoryHit(0, 0.03)]
     none, early, late = simulate_batch(
-        [RAT] * 3, [base, base + [MSC(2, 10)], base + [MSC(16, 10)]], duration=14 * 24).metrics()
+        [RAT] * 3, [base, base + [MSC(2, 10)], base + [MSC(16, 10)]], duration=14 * 24
+    ).metrics()
     assert none["failed"] and not early["failed"] and late["failed"]
     assert late["failure_time_h"] > none["failure_time_h"]

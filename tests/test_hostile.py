@@ -15,14 +15,25 @@ PER_CASE_S = 10.0
 
 @pytest.mark.skipif(not sys.platform.startswith("linux"), reason="uses RLIMIT_AS and FIFOs")
 def test_every_hostile_case_ends_cleanly_under_a_memory_cap(tmp_path):
-    prelude = (f"import resource; resource.setrlimit(resource.RLIMIT_AS, ({MEMORY_CAP}, "
-               f"{MEMORY_CAP})); import runpy, sys; sys.argv = ['corpus', {str(tmp_path)!r}, "
-               f"'{PER_CASE_S}']; runpy.run_path({str(HERE / 'hostile' / 'corpus.py')!r}, "
-               "run_name='__main__')")
-    proc = subprocess.run([sys.executable, "-c", prelude], capture_output=True, text=True,
-                          timeout=240, cwd=tmp_path,
-                          env={"PATH": "/usr/bin:/bin", "OPENBLAS_NUM_THREADS": "1",
-                               "HOME": str(tmp_path), "LIVERMODEL_COMPILED": "0"})
+    prelude = (
+        f"import resource; resource.setrlimit(resource.RLIMIT_AS, ({MEMORY_CAP}, "
+        f"{MEMORY_CAP})); import runpy, sys; sys.argv = ['corpus', {str(tmp_path)!r}, "
+        f"'{PER_CASE_S}']; runpy.run_path({str(HERE / 'hostile' / 'corpus.py')!r}, "
+        "run_name='__main__')"
+    )
+    proc = subprocess.run(
+        [sys.executable, "-c", prelude],
+        capture_output=True,
+        text=True,
+        timeout=240,
+        cwd=tmp_path,
+        env={
+            "PATH": "/usr/bin:/bin",
+            "OPENBLAS_NUM_THREADS": "1",
+            "HOME": str(tmp_path),
+            "LIVERMODEL_COMPILED": "0",
+        },
+    )
     assert proc.returncode == 0, proc.stderr[-3000:]
     results = [json.loads(line) for line in proc.stdout.splitlines() if line.startswith("{")]
     assert len(results) > 120

@@ -48,19 +48,26 @@ def schedules(draw):
     if draw(st.booleans()):
         events.append(Toxin(draw(st.floats(0, 24)), draw(st.floats(10, 3000))))
     if draw(st.booleans()):
-        events.append(Chronic(draw(st.floats(0, 24)), draw(st.floats(30, 90)),
-                              draw(st.floats(1e-4, 0.02))))
+        events.append(Chronic(draw(st.floats(0, 24)), draw(st.floats(30, 90)), draw(st.floats(1e-4, 0.02))))
     if draw(st.booleans()):
-        events.append(MSC(draw(st.floats(0, 48)), draw(st.floats(0.1, 100)),
-                          route=draw(st.sampled_from(["iv", "intraportal", "intrasplenic",
-                                                      "intraperitoneal"]))))
+        events.append(
+            MSC(
+                draw(st.floats(0, 48)),
+                draw(st.floats(0.1, 100)),
+                route=draw(st.sampled_from(["iv", "intraportal", "intrasplenic", "intraperitoneal"])),
+            )
+        )
     if draw(st.booleans()):
         events.append(EV(draw(st.floats(0, 48)), draw(st.floats(1, 1000))))
     return Schedule(events)
 
 
-@settings(max_examples=15, deadline=None, derandomize=True,
-          suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much])
+@settings(
+    max_examples=15,
+    deadline=None,
+    derandomize=True,
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much],
+)
 @given(st.lists(st.tuples(parameter_sets(), schedules()), min_size=2, max_size=4))
 def test_states_stay_nonnegative_mass_bounded_and_batch_equals_single(runs):
     params = [p for p, _ in runs]
@@ -69,8 +76,7 @@ def test_states_stay_nonnegative_mass_bounded_and_batch_equals_single(runs):
     batch = simulate_batch(params, scheds, duration=120, output_step=2, settings=tight)
     assert batch.success.all(), batch.messages
     for i in range(len(runs)):
-        single = simulate_batch([params[i]], [scheds[i]], duration=120, output_step=2,
-                                settings=tight)
+        single = simulate_batch([params[i]], [scheds[i]], duration=120, output_step=2, settings=tight)
         for k, name in enumerate(STATES):
             y = batch.values[i, k]
             scale = max(1.0, np.abs(y).max())

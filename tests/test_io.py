@@ -31,6 +31,7 @@ def scenario():
 
 # --- atomic writes --------------------------------------------------------------------------
 
+
 def test_atomic_write_replaces_whole_file(tmp_path):
     path = tmp_path / "a.txt"
     atomic_write(path, "old contents\n")
@@ -104,12 +105,19 @@ def test_rewriting_a_folder_removes_the_old_completeness_marker_first(tmp_path, 
 
 # --- run folders ----------------------------------------------------------------------------
 
+
 def test_run_folder_contents(tmp_path, result, scenario):
     res = scenario.run()
     written = write_run(tmp_path / "out", res, scenario, formats="png,svg", command="livermodel run x")
     names = set(written.files)
-    assert {"timeseries.csv", "metrics.json", "scenario.resolved.yaml", "timecourse.png",
-            "timecourse.svg", "provenance.json"} <= names
+    assert {
+        "timeseries.csv",
+        "metrics.json",
+        "scenario.resolved.yaml",
+        "timecourse.png",
+        "timecourse.svg",
+        "provenance.json",
+    } <= names
     assert written.files[-1] == "provenance.json"  # written last
 
     with open(tmp_path / "out" / "timeseries.csv", newline="") as fh:
@@ -183,6 +191,7 @@ def test_redraw_writes_figures_without_simulating(tmp_path, result, monkeypatch)
 
 # --- checks ---------------------------------------------------------------------------------
 
+
 def test_check_formats():
     assert check_formats("png, SVG,pdf,png") == ["png", "svg", "pdf"]
     assert check_formats("none") == []
@@ -207,18 +216,29 @@ def test_output_dir_is_created(tmp_path):
 
 # --- comparisons ----------------------------------------------------------------------------
 
+
 def test_metric_differences():
-    control = {"final_mass": 0.1, "recovery_time_h": None, "failed": True, "mode": "failure",
-               "alt_peak_u_per_l": 5000.0}
-    arm = {"final_mass": 0.9, "recovery_time_h": 100.0, "failed": False, "mode": "normal",
-           "alt_peak_u_per_l": 3000.0}
+    control = {
+        "final_mass": 0.1,
+        "recovery_time_h": None,
+        "failed": True,
+        "mode": "failure",
+        "alt_peak_u_per_l": 5000.0,
+    }
+    arm = {
+        "final_mass": 0.9,
+        "recovery_time_h": 100.0,
+        "failed": False,
+        "mode": "normal",
+        "alt_peak_u_per_l": 3000.0,
+    }
     d = metric_differences(arm, control)
     assert d["final_mass"] == pytest.approx(0.8)
     assert d["recovery_time_h"] == "never -> 100 h"
-    assert metric_differences({"failure_time_h": None}, {"failure_time_h": 12.5}) == \
-        {"failure_time_h": "12.5 h -> none"}
-    assert metric_differences({"failure_time_h": None}, {"failure_time_h": None}) == \
-        {"failure_time_h": None}
+    assert metric_differences({"failure_time_h": None}, {"failure_time_h": 12.5}) == {
+        "failure_time_h": "12.5 h -> none"
+    }
+    assert metric_differences({"failure_time_h": None}, {"failure_time_h": None}) == {"failure_time_h": None}
     assert d["failed"] == "yes -> no"
     assert d["mode"] == "failure -> normal"
     assert d["alt_peak_u_per_l"] == pytest.approx(-2000.0)

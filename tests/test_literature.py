@@ -17,15 +17,20 @@ from livermodel.solve import simulate
 
 # Rat 70 % partial hepatectomy, liver volume as a fraction of pre-operative, mean and SD
 # (Barnhart et al., longitudinal ultrasound, normal diet; model brief table).
-RAT_PHX = {24: (0.51, 0.09), 48: (0.68, 0.09), 72: (0.80, 0.12), 96: (0.88, 0.04),
-           168: (0.93, 0.09), 336: (0.94, 0.10)}
+RAT_PHX = {
+    24: (0.51, 0.09),
+    48: (0.68, 0.09),
+    72: (0.80, 0.12),
+    96: (0.88, 0.04),
+    168: (0.93, 0.09),
+    336: (0.94, 0.10),
+}
 RAT_REMNANT = 0.32  # the data's first point (0.3 h): 0.32 +- 0.05
 
 
 @pytest.fixture(scope="module")
 def rat_phx():
-    return simulate(species="rat", schedule=[Hepatectomy(0, 1 - RAT_REMNANT)], duration=336,
-                    output_step=0.25)
+    return simulate(species="rat", schedule=[Hepatectomy(0, 1 - RAT_REMNANT)], duration=336, output_step=0.25)
 
 
 @pytest.mark.parametrize("t", [24, 48, 72, 168])
@@ -129,8 +134,7 @@ def test_higher_metabolic_load_or_death_sensitivity_moves_threshold_up():
 
 def test_human_right_lobe_donor_regrows_over_months():
     # 42 % remnant; Yamanaka et al. 1993 and living-donor volumetry
-    r = simulate(species="human", schedule=[Hepatectomy(0, 0.58)], duration=365 * 24,
-                 output_step=24)
+    r = simulate(species="human", schedule=[Hepatectomy(0, 0.58)], duration=365 * 24, output_step=24)
     F = lambda days: r.at("functional_mass", days * 24)  # noqa: E731
     assert F(7) < 0.8  # months, not days
     assert F(14) > F(13) + 1e-4  # still growing at two weeks
@@ -150,8 +154,10 @@ def test_human_clinical_minimum_remnant():
 
 @pytest.fixture(scope="module")
 def mouse_apap():
-    return {dose: simulate(species="mouse", schedule=[Acetaminophen(0, dose)], duration=336,
-                           output_step=0.25) for dose in (300, 600)}
+    return {
+        dose: simulate(species="mouse", schedule=[Acetaminophen(0, dose)], duration=336, output_step=0.25)
+        for dose in (300, 600)
+    }
 
 
 def test_mouse_apap_300_recovers_600_does_not(mouse_apap):

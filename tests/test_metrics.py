@@ -20,14 +20,14 @@ def _result(t, F, alt=None, prolif=None, surv=None, success=True):
         "survival_probability": np.asarray(surv if surv is not None else np.ones_like(t)),
         "systemic_hazard": np.zeros_like(t),  # no systemic injury: a failure is the liver's
     }
-    return Result(t, data, success, "ok", resolve_parameters("rat"), Schedule(),
-                  SolverSettings(), float(t[-1]))
+    return Result(
+        t, data, success, "ok", resolve_parameters("rat"), Schedule(), SolverSettings(), float(t[-1])
+    )
 
 
 def test_nadir_recovery_and_peaks_are_interpolated():
     t = [0, 10, 20, 30, 40]
-    r = _result(t, [0.4, 0.3, 0.6, 1.0, 1.0], alt=[45, 900, 400, 100, 50],
-                prolif=[0, 0.01, 0.03, 0.02, 0])
+    r = _result(t, [0.4, 0.3, 0.6, 1.0, 1.0], alt=[45, 900, 400, 100, 50], prolif=[0, 0.01, 0.03, 0.02, 0])
     m = compute(r)
     assert m["nadir_mass"] == 0.3 and m["nadir_time_h"] == 10
     assert m["recovery_time_h"] == pytest.approx(27.5)  # 0.9 reached between 0.6 and 1.0
@@ -82,8 +82,7 @@ def test_vectorised_metrics_equal_run_by_run_metrics():
     from livermodel.metrics import compute_batch
 
     scheds = [Schedule([Hepatectomy(0, f)]) for f in (0.3, 0.7, 0.85, 0.9)]
-    scheds += [Schedule([Toxin(0, d), MSC(2, m), EV(3, 50)]) for d in (300, 1300, 2500)
-               for m in (1, 30)]
+    scheds += [Schedule([Toxin(0, d), MSC(2, m), EV(3, 50)]) for d in (300, 1300, 2500) for m in (1, 30)]
     scheds += [Schedule([])]
     ps = [resolve_parameters("rat")] * len(scheds)
     batch = simulate_batch(ps, scheds, duration=240, output_step=1.5)

@@ -15,12 +15,19 @@ EXAMPLES = Path(__file__).resolve().parents[1] / "examples"
 
 def execute(name: str):
     nb = nbformat.read(EXAMPLES / name, as_version=4)
-    assert all(not c.get("outputs") for c in nb.cells if c.cell_type == "code"), \
+    assert all(not c.get("outputs") for c in nb.cells if c.cell_type == "code"), (
         f"{name} is stored with outputs; clear them"
-    nbclient.NotebookClient(nb, timeout=180, kernel_name="python3",
-                            resources={"metadata": {"path": str(EXAMPLES)}}).execute()
-    text = "\n".join(o.get("text", "") for c in nb.cells if c.cell_type == "code"
-                     for o in c.outputs if o.output_type == "stream")
+    )
+    nbclient.NotebookClient(
+        nb, timeout=180, kernel_name="python3", resources={"metadata": {"path": str(EXAMPLES)}}
+    ).execute()
+    text = "\n".join(
+        o.get("text", "")
+        for c in nb.cells
+        if c.cell_type == "code"
+        for o in c.outputs
+        if o.output_type == "stream"
+    )
     kinds = [set(o.get("data", {})) for c in nb.cells if c.cell_type == "code" for o in c.outputs]
     return text, kinds
 
@@ -31,8 +38,8 @@ def test_the_modeller_sweep_finds_the_rat_tipping_point():
     largest = float(re.search(r"largest surviving resection in this grid: ([0-9.]+)", text)[1])
     # rats survive an 80 % resection and die of a 90 % one (Zieve et al. 1985)
     assert 0.8 <= largest < 0.9
-    assert any("text/html" in k for k in kinds)      # the scenario's notebook table
-    assert any("image/png" in k for k in kinds)      # the figure drawn with plain matplotlib
+    assert any("text/html" in k for k in kinds)  # the scenario's notebook table
+    assert any("image/png" in k for k in kinds)  # the figure drawn with plain matplotlib
 
 
 @pytest.mark.slow

@@ -32,9 +32,15 @@ def test_species_values_are_plausible_and_few(species):
     assert len(set(SPECIES[species]) - drug - {"alt_release", "ast_release", "body_weight"}) <= 6
     # ... and acetaminophen sensitivity in the drug and glutathione rows, never in the structure
     # of the injury (adduct threshold, stress feedback), which every species shares
-    structure = {"adduct_ec50", "adduct_hill", "stress_glutathione_protection",
-                 "stress_amplification", "necrosis_stress_half", "glutathione_trap_half",
-                 "glutathione_max"}
+    structure = {
+        "adduct_ec50",
+        "adduct_hill",
+        "stress_glutathione_protection",
+        "stress_amplification",
+        "necrosis_stress_half",
+        "glutathione_trap_half",
+        "glutathione_max",
+    }
     assert not drug & structure
     assert len(values) == len(PARAMETERS)
 
@@ -50,6 +56,7 @@ def test_errors_name_the_problem_and_suggest():
 
 def test_docs_parameter_table_is_generated_from_the_code():
     text = DOCS.read_text(encoding="utf-8")
-    inside = text[text.index(TABLE_BEGIN) + len(TABLE_BEGIN):text.index(TABLE_END)].strip()
+    inside = text[text.index(TABLE_BEGIN) + len(TABLE_BEGIN) : text.index(TABLE_END)].strip()
     assert inside == markdown_table(), (
-        "docs/model.md is out of date: run  python -m livermodel.model.parameters docs/model.md")
+        "docs/model.md is out of date: run  python -m livermodel.model.parameters docs/model.md"
+    )

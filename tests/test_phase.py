@@ -63,8 +63,9 @@ def test_a_higher_load_moves_the_saddle():
     base = steady_states(sc.parameters)
     heavy = steady_states({**sc.parameters, "metabolic_load": 1.3})
     assert heavy[1].functional_mass > base[1].functional_mass * 1.2
-    assert heavy[1].functional_mass == pytest.approx(failure_level({**sc.parameters,
-                                                                    "metabolic_load": 1.3}), rel=0.15)
+    assert heavy[1].functional_mass == pytest.approx(
+        failure_level({**sc.parameters, "metabolic_load": 1.3}), rel=0.15
+    )
 
 
 def test_cli_images_change_with_the_scenario(tmp_path):
@@ -85,12 +86,15 @@ def test_cli_images_change_with_the_scenario(tmp_path):
         assert other.shape != pa.shape or np.mean(np.abs(other - pa) > 1e-3) > 0.01
 
 
-@pytest.mark.parametrize("args, fragment", [
-    (["--y", "growth"], "inflammation, toxin"),
-    (["--values", "0.5,x"], "numbers"),
-    (["--values", "0.5,1.2"], "impossible"),
-    (["-o", "x.txt"], ".png"),
-])
+@pytest.mark.parametrize(
+    "args, fragment",
+    [
+        (["--y", "growth"], "inflammation, toxin"),
+        (["--values", "0.5,x"], "numbers"),
+        (["--values", "0.5,1.2"], "impossible"),
+        (["-o", "x.txt"], ".png"),
+    ],
+)
 def test_cli_mistakes(tmp_path, args, fragment):
     res = invoke("phase", "rat-phx-70", *[a if a != "x.txt" else tmp_path / a for a in args])
     assert res.exit_code == 2, res.output
@@ -112,8 +116,9 @@ def test_a_numerically_zero_eigenvalue_is_called_neutral(tmp_path):
     from livermodel.cli.app import app
     from livermodel.figures.phase import NEUTRAL_TOL
 
-    res = CliRunner().invoke(app, ["phase", "rat-phx-70", "--values", "0.5,0.9", "-o",
-                                   str(tmp_path / "p.png")])
+    res = CliRunner().invoke(
+        app, ["phase", "rat-phx-70", "--values", "0.5,0.9", "-o", str(tmp_path / "p.png")]
+    )
     assert res.exit_code == 0, res.output
     for line in res.output.splitlines():
         if line.startswith("steady state:"):

@@ -38,8 +38,15 @@ def phx():
 
 @pytest.fixture(scope="module")
 def therapy():
-    return simulate(schedule=[Hepatectomy(at=0, fraction=0.7), MSC(at=6, dose=1.0),
-                              EV(at=24, dose=50, every=24, count=2)], duration=168, output_step=4)
+    return simulate(
+        schedule=[
+            Hepatectomy(at=0, fraction=0.7),
+            MSC(at=6, dose=1.0),
+            EV(at=24, dose=50, every=24, count=2),
+        ],
+        duration=168,
+        output_step=4,
+    )
 
 
 def _ax():
@@ -51,8 +58,15 @@ def _visible_axes(fig):
 
 
 def test_panel_functions_take_and_return_an_axes(phx, therapy):
-    for func, run in [(plot_mass, phx), (plot_turnover, phx), (plot_signals, phx), (plot_alt, phx),
-                      (plot_therapy, therapy), (plot_therapy_effect, therapy), (mark_events, phx)]:
+    for func, run in [
+        (plot_mass, phx),
+        (plot_turnover, phx),
+        (plot_signals, phx),
+        (plot_alt, phx),
+        (plot_therapy, therapy),
+        (plot_therapy_effect, therapy),
+        (mark_events, phx),
+    ]:
         ax = _ax()
         assert func(ax, run) is ax
         assert ax.get_lines(), func.__name__
@@ -60,8 +74,11 @@ def test_panel_functions_take_and_return_an_axes(phx, therapy):
 
 def test_mass_panel_draws_set_point_and_the_failure_level_of_the_metrics(phx):
     ax = plot_mass(_ax(), phx)
-    levels = {line.get_label(): line.get_ydata()[0] for line in ax.get_lines()
-              if line.get_label() in ("set point", "failure level")}
+    levels = {
+        line.get_label(): line.get_ydata()[0]
+        for line in ax.get_lines()
+        if line.get_label() in ("set point", "failure level")
+    }
     assert levels["set point"] == pytest.approx(phx.parameters["set_point"])
     # the line the figure draws is the level the failure criterion reads
     assert levels["failure level"] == pytest.approx(failure_level(phx.parameters))
@@ -121,14 +138,18 @@ def test_events_are_marked_and_named(therapy):
     mass = _visible_axes(fig)[0]
     texts = [t.get_text() for t in mass.texts]
     assert {"PHx", "MSC", "EV \u00d72"} <= set(texts)
-    vertical = sorted({line.get_xdata()[0] for line in mass.get_lines()
-                       if len(set(line.get_xdata())) == 1 and line.get_linestyle() != "-"})
+    vertical = sorted(
+        {
+            line.get_xdata()[0]
+            for line in mass.get_lines()
+            if len(set(line.get_xdata())) == 1 and line.get_linestyle() != "-"
+        }
+    )
     # times in days on a one-week axis
     np.testing.assert_allclose(vertical, [0, 6 / 24, 1, 2])
 
 
-@pytest.mark.parametrize("hours, unit", [(48, "h"), (96, "h"), (336, "d"), (1680, "d"),
-                                         (8760, "wk")])
+@pytest.mark.parametrize("hours, unit", [(48, "h"), (96, "h"), (336, "d"), (1680, "d"), (8760, "wk")])
 def test_time_axis_unit_suits_the_duration(hours, unit):
     assert time_axis(hours)[0] == unit
 
@@ -179,7 +200,7 @@ def test_png_is_300_dpi_and_vector_formats_are_vector(tmp_path, phx):
     paths = save_figure(fig, tmp_path / "fig", ["png", "svg", "pdf"])
     png = paths[0].read_bytes()
     i = png.index(b"pHYs")
-    ppm_x, ppm_y, unit = struct.unpack(">IIB", png[i + 4:i + 13])
+    ppm_x, ppm_y, unit = struct.unpack(">IIB", png[i + 4 : i + 13])
     assert unit == 1 and round(ppm_x * 0.0254) == 300 and ppm_x == ppm_y
     svg = paths[1].read_text()
     assert "<svg" in svg and "<image" not in svg  # lines, not an embedded bitmap
@@ -222,8 +243,11 @@ def test_the_control_has_one_colour_in_compare_and_cohort():
     compare_colour = to_hex(fig.axes[0].get_lines()[0].get_color())
     res = run_cohort(treated, size=3, control=control, seed=1, metrics=("final_mass",))
     km = cohort_figure(res).axes[0]
-    colours = {line.get_label().split(":")[0]: to_hex(line.get_color()) for line in km.get_lines()
-               if not line.get_label().startswith("_")}
+    colours = {
+        line.get_label().split(":")[0]: to_hex(line.get_color())
+        for line in km.get_lines()
+        if not line.get_label().startswith("_")
+    }
     assert colours["fulminant"] == compare_colour
     assert colours["fulminant-msc-early"] != compare_colour
 

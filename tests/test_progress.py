@@ -84,8 +84,7 @@ def test_local_sensitivity_counts_its_runs(short):
     from livermodel.studies.sensitivity import sensitivity
 
     calls, update = _recorder()
-    res = sensitivity(short, "final_mass", params=["division_rate", "priming_rate"],
-                      progress=update)
+    res = sensitivity(short, "final_mass", params=["division_rate", "priming_rate"], progress=update)
     assert calls[-1] == (res.runs, res.runs)
 
 
@@ -93,7 +92,12 @@ def test_a_fit_counts_its_model_runs(short):
     from livermodel.studies.fit import fit, read_data
 
     calls, update = _recorder()
-    res = fit(load_scenario("rat-phx-70"), read_data("rat_phx70_volume"), ["division_rate"],
-              max_evaluations=3, progress=update)
+    res = fit(
+        load_scenario("rat-phx-70"),
+        read_data("rat_phx70_volume"),
+        ["division_rate"],
+        max_evaluations=3,
+        progress=update,
+    )
     assert calls and calls[-1][0] == res.evaluations and all(t is None for _, t in calls)
     assert [d for d, _ in calls] == sorted(d for d, _ in calls)

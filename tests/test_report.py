@@ -25,9 +25,17 @@ from livermodel.teach.report import build_report
 
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
 CHROMEDRIVER = shutil.which("chromedriver")
-FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-         "--disable-background-networking", "--disable-component-update", "--disable-sync",
-         "--window-size=1200,900"]
+FLAGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--window-size=1200,900",
+]
 
 
 def invoke(*args):
@@ -40,8 +48,7 @@ def made(tmp_path_factory):
     """A report comparing two scenarios, and the run folder of the main one."""
     tmp = tmp_path_factory.mktemp("report")
     out = tmp / "report.html"
-    res = invoke("report", "fulminant", "--compare", "fulminant-msc-early", "-o", out,
-                 "--set", "duration=4d")
+    res = invoke("report", "fulminant", "--compare", "fulminant-msc-early", "-o", out, "--set", "duration=4d")
     assert res.exit_code == 0, res.output
     run_scenario("fulminant", ["duration=4d"], out=tmp / "run", formats=())
     metrics = _metrics_only(tmp / "run" / "metrics.json")
@@ -65,8 +72,7 @@ def test_self_contained_text(made):
     for attr in re.findall(r'(?:src|href|action|poster)\s*=\s*"([^"]*)"', text):
         assert attr.startswith(("data:", "#")), attr[:80]
     assert "Content-Security-Policy" in text and "default-src 'none'" in text
-    for section in ("outcomes", "timecourse", "phase", "comparison", "parameters", "equations",
-                    "provenance"):
+    for section in ("outcomes", "timecourse", "phase", "comparison", "parameters", "equations", "provenance"):
         assert f'<section id="{section}">' in text
     assert "Verma et al. 2019" in text  # sources in the parameter table
     assert "dF/dt = -injury" in text  # the equations
@@ -77,12 +83,14 @@ def test_self_contained_text(made):
 def test_outcome_cells_carry_the_metrics_json_values(made):
     out, metrics, early = made
     text = out.read_text(encoding="utf-8")
-    cells = re.findall(r'<td[^>]*data-metric="([a-z_]+)" data-value="([^"]*)"( data-arm="[^"]*")?',
-                       text)
+    cells = re.findall(r'<td[^>]*data-metric="([a-z_]+)" data-value="([^"]*)"( data-arm="[^"]*")?', text)
     main = {k: json.loads(v.replace("&quot;", '"')) for k, v, arm in cells if not arm}
     assert main == metrics
-    arms = {k: json.loads(v.replace("&quot;", '"')) for k, v, arm in cells
-            if arm == ' data-arm="fulminant-msc-early"'}
+    arms = {
+        k: json.loads(v.replace("&quot;", '"'))
+        for k, v, arm in cells
+        if arm == ' data-arm="fulminant-msc-early"'
+    }
     assert arms == early
 
 
@@ -102,16 +110,21 @@ def test_threshold_and_cohort_sections():
         with pytest.raises(LivermodelError, match="not installed"):
             build_report("rat-phx-70", phase=False, cohort="20")
     else:
-        rep = build_report("fulminant-msc-early", phase=False, overrides=["duration=3d"],
-                           cohort="size=6,control=fulminant,seed=3")
+        rep = build_report(
+            "fulminant-msc-early",
+            phase=False,
+            overrides=["duration=3d"],
+            cohort="size=6,control=fulminant,seed=3",
+        )
         shown = [json.loads(v) for v in re.findall(r'data-cohort-survival="([^"]*)"', rep.html)]
         ref = run_cohort(rep.scenario, size=6, control="fulminant", seed=3)
         assert shown == [a.summary()["survival_fraction"] for a in ref.arms]
         assert "Paired against fulminant" in rep.html
 
 
-@pytest.mark.parametrize("spec, fragment", [("size=1", "at least 2"), ("n=5", "unknown cohort"),
-                                            ("size=x", "needs a number")])
+@pytest.mark.parametrize(
+    "spec, fragment", [("size=1", "at least 2"), ("n=5", "unknown cohort"), ("size=x", "needs a number")]
+)
 def test_cohort_spec_mistakes(spec, fragment):
     from livermodel.teach.report import parse_cohort_spec
 
@@ -121,8 +134,9 @@ def test_cohort_spec_mistakes(spec, fragment):
 
 
 def test_report_creates_a_missing_folder(tmp_path):
-    res = invoke("report", "rat-phx-70", "--no-phase", "--set", "output_step=12h", "-o",
-                 tmp_path / "new" / "r.html")
+    res = invoke(
+        "report", "rat-phx-70", "--no-phase", "--set", "output_step=12h", "-o", tmp_path / "new" / "r.html"
+    )
     assert res.exit_code == 0, res.output
     assert (tmp_path / "new" / "r.html").stat().st_size > 1000
     assert (tmp_path / "new" / "r.html.provenance.json").exists()
@@ -133,11 +147,13 @@ def test_mistakes(tmp_path):
     assert res.exit_code == 2 and "is a directory" in res.output
     res = invoke("report", "rat-phx-70", "-o", tmp_path / "r.html", "--threshold", "insults.0")
     assert res.exit_code == 2 and "KEY=LOW:HIGH" in res.output
-    res = invoke("report", "rat-phx-70", "-o", tmp_path / "r.html", "--threshold",
-                 "insults.0.fractoin=0.5:0.9")
+    res = invoke(
+        "report", "rat-phx-70", "-o", tmp_path / "r.html", "--threshold", "insults.0.fractoin=0.5:0.9"
+    )
     assert res.exit_code == 2 and "Did you mean 'fraction'" in res.output
-    res = invoke("report", "rat-phx-70", "-o", tmp_path / "r.html", "--threshold",
-                 "insults.0.fraction=0.9:0.5")
+    res = invoke(
+        "report", "rat-phx-70", "-o", tmp_path / "r.html", "--threshold", "insults.0.fraction=0.9:0.5"
+    )
     assert res.exit_code == 2 and "LOW < HIGH" in res.output
     res = invoke("report", "rat-phx-70", "-o", tmp_path / "r.html", "--labels", "a,b")
     assert res.exit_code == 2 and "one label per scenario" in res.output
@@ -148,6 +164,7 @@ def test_mistakes(tmp_path):
 # the browser
 # --------------------------------------------------------------------------------------------
 
+
 @pytest.fixture(scope="module")
 def browser():
     problem = None
@@ -157,8 +174,7 @@ def browser():
     except ImportError:
         problem = "selenium is not installed (pip install -e '.[test]')"
     if problem is None and not (CHROMIUM and CHROMEDRIVER):
-        problem = "chromium and chromium-driver are not installed (apt-get install chromium " \
-                  "chromium-driver)"
+        problem = "chromium and chromium-driver are not installed (apt-get install chromium chromium-driver)"
     if problem:
         if os.environ.get("CI"):
             pytest.fail(f"CI must run the browser test: {problem}")
@@ -208,7 +224,8 @@ def test_report_in_headless_chromium(browser, made, tmp_path):
     # every image decoded and laid out
     images = browser.execute_script(
         "return [...document.images].map(i => [i.complete, i.naturalWidth, i.naturalHeight,"
-        " i.getBoundingClientRect().width, i.alt])")
+        " i.getBoundingClientRect().width, i.alt])"
+    )
     assert len(images) >= 3  # time course, phase portrait, comparison
     for complete, nw, nh, width, alt in images:
         assert complete and nw > 100 and nh > 100 and width > 300, alt
@@ -216,7 +233,8 @@ def test_report_in_headless_chromium(browser, made, tmp_path):
     # the metric values shown are those of metrics.json, formatted as the CLI prints them
     shown = browser.execute_script(
         "return [...document.querySelectorAll('table.outcomes td[data-metric]')]"
-        ".map(td => [td.dataset.metric, td.innerText.trim()])")
+        ".map(td => [td.dataset.metric, td.innerText.trim()])"
+    )
     assert {k for k, _ in shown} == set(metrics)
     for name, text in shown:
         assert text == format_metric(name, metrics[name], metrics), name

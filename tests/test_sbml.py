@@ -40,11 +40,18 @@ from livermodel.solve import simulate
 HAVE_LIBSBML = importlib.util.find_spec("libsbml") is not None
 HAVE_ROADRUNNER = importlib.util.find_spec("roadrunner") is not None
 needs_libsbml = pytest.mark.skipif(not HAVE_LIBSBML, reason="python-libsbml is not installed")
-needs_roadrunner = pytest.mark.skipif(not (HAVE_ROADRUNNER and HAVE_LIBSBML),
-                                      reason="libroadrunner is not installed")
+needs_roadrunner = pytest.mark.skipif(
+    not (HAVE_ROADRUNNER and HAVE_LIBSBML), reason="libroadrunner is not installed"
+)
 
-COMPARED = ("functional_mass", "alt_u_per_l", "glutathione", "apap_plasma", "systemic_injury",
-            "cumulative_hazard")
+COMPARED = (
+    "functional_mass",
+    "alt_u_per_l",
+    "glutathione",
+    "apap_plasma",
+    "systemic_injury",
+    "cumulative_hazard",
+)
 TOLERANCE = 1e-4
 SCALE_FLOOR = 1e-6
 LIVERMODEL_SETTINGS = SolverSettings(rtol=1e-9, atol=1e-12)
@@ -91,8 +98,14 @@ def cross_check(parameters, schedule, *, duration, output_step=1.0, initial=None
 
     xml = to_sbml(parameters, schedule, duration_h=duration, name="cross_check", initial=initial)
     assert check_document(xml) == []
-    ours = simulate(parameters, schedule, duration=duration, output_step=output_step,
-                    settings=LIVERMODEL_SETTINGS, initial=initial)
+    ours = simulate(
+        parameters,
+        schedule,
+        duration=duration,
+        output_step=output_step,
+        settings=LIVERMODEL_SETTINGS,
+        initial=initial,
+    )
     assert ours.success, ours.message
     return disagreement(ours, roadrunner_run(xml, ours.time_h))
 
@@ -114,32 +127,72 @@ CASES = {
     "chronic_constant": (RAT, [Chronic(start=24, end=240, rate=0.01)], 336),
     "chronic_pulses": (RAT, [Chronic(start=0, end=300, rate=0.004, every=72, pulse=12)], 336),
     "msc_iv": (MOUSE, [Toxin(at=0, dose=300), MSC(at=6, dose=1.0, route="iv")], 336),
-    "msc_intraportal": (RAT, [Hepatectomy(at=0, fraction=0.8), MSC(at=0, dose=2.0, route="intraportal")],
-                        336),
-    "msc_intrasplenic": (RAT, [Hepatectomy(at=0, fraction=0.85),
-                               MSC(at=24, dose=2.0, route="intrasplenic", every=48, count=3)], 336),
-    "msc_intraperitoneal": (MOUSE, [Toxin(at=0, dose=350), MSC(at=2, dose=5.0, route="intraperitoneal")],
-                            336),
+    "msc_intraportal": (
+        RAT,
+        [Hepatectomy(at=0, fraction=0.8), MSC(at=0, dose=2.0, route="intraportal")],
+        336,
+    ),
+    "msc_intrasplenic": (
+        RAT,
+        [Hepatectomy(at=0, fraction=0.85), MSC(at=24, dose=2.0, route="intrasplenic", every=48, count=3)],
+        336,
+    ),
+    "msc_intraperitoneal": (
+        MOUSE,
+        [Toxin(at=0, dose=350), MSC(at=2, dose=5.0, route="intraperitoneal")],
+        336,
+    ),
     "ev_iv": (MOUSE, [Toxin(at=0, dose=300), EV(at=6, dose=100, route="iv", every=24, count=3)], 336),
-    "ev_local": (RAT, [Hepatectomy(at=0, fraction=0.85), EV(at=1, dose=200, route="intraportal"),
-                       EV(at=25, dose=200, route="intrasplenic")], 336),
+    "ev_local": (
+        RAT,
+        [
+            Hepatectomy(at=0, fraction=0.85),
+            EV(at=1, dose=200, route="intraportal"),
+            EV(at=25, dose=200, route="intrasplenic"),
+        ],
+        336,
+    ),
     "acetaminophen_mouse": (MOUSE, [Acetaminophen(at=0, dose=300)], 168),
     "acetaminophen_nac_iv": (HUMAN, [Acetaminophen(at=0, dose=700), NAC(at=6, regimen="iv21")], 240),
-    "acetaminophen_nac_oral": (HUMAN, [Acetaminophen(at=0, dose=700, every=12, count=2),
-                                       NAC(at=10, regimen="oral72")], 240),
+    "acetaminophen_nac_oral": (
+        HUMAN,
+        [Acetaminophen(at=0, dose=700, every=12, count=2), NAC(at=10, regimen="oral72")],
+        240,
+    ),
     "galactosamine": (RAT, [Galactosamine(at=2, dose=800), InflammatoryHit(at=2, amount=0.5)], 168),
-    "inflammatory_hit": (RAT, [InflammatoryHit(at=10, amount=2.0), Chronic(start=0, end=96, rate=0.005)],
-                         336),
+    "inflammatory_hit": (
+        RAT,
+        [InflammatoryHit(at=10, amount=2.0), Chronic(start=0, end=96, rate=0.005)],
+        336,
+    ),
     # several actions at one time, applied in listing order (two resections compose multiplicatively)
-    "simultaneous": (MOUSE, [Toxin(at=24, dose=200), Hepatectomy(at=24, fraction=0.5),
-                             Hepatectomy(at=24, fraction=0.4), MSC(at=24, dose=1.0),
-                             Chronic(start=24, end=48, rate=0.01), Antidote(at=24, end=36)], 336),
-    "everything": (MOUSE, [Hepatectomy(at=0, fraction=0.5), Toxin(at=0, dose=200, every=72, count=3),
-                           Chronic(start=12, end=200, rate=0.002, every=24, pulse=6),
-                           Antidote(at=2, end=30), MSC(at=3, dose=1.0, route="iv"),
-                           MSC(at=3, dose=1.0, route="intrasplenic"), EV(at=10, dose=50, route="iv"),
-                           EV(at=10, dose=50, route="intraportal"), InflammatoryHit(at=40, amount=1.0)],
-                   336),
+    "simultaneous": (
+        MOUSE,
+        [
+            Toxin(at=24, dose=200),
+            Hepatectomy(at=24, fraction=0.5),
+            Hepatectomy(at=24, fraction=0.4),
+            MSC(at=24, dose=1.0),
+            Chronic(start=24, end=48, rate=0.01),
+            Antidote(at=24, end=36),
+        ],
+        336,
+    ),
+    "everything": (
+        MOUSE,
+        [
+            Hepatectomy(at=0, fraction=0.5),
+            Toxin(at=0, dose=200, every=72, count=3),
+            Chronic(start=12, end=200, rate=0.002, every=24, pulse=6),
+            Antidote(at=2, end=30),
+            MSC(at=3, dose=1.0, route="iv"),
+            MSC(at=3, dose=1.0, route="intrasplenic"),
+            EV(at=10, dose=50, route="iv"),
+            EV(at=10, dose=50, route="intraportal"),
+            InflammatoryHit(at=40, amount=1.0),
+        ],
+        336,
+    ),
 }
 
 
@@ -153,8 +206,9 @@ def test_roadrunner_agrees_with_livermodel(case):
 
 @needs_roadrunner
 def test_effect_switches_and_engraftment_are_exported():
-    params = resolve_parameters("mouse", {"anti_death_on": 0.0, "pro_regenerative_on": 0.0,
-                                          "engraftment_rate": 0.005})
+    params = resolve_parameters(
+        "mouse", {"anti_death_on": 0.0, "pro_regenerative_on": 0.0, "engraftment_rate": 0.005}
+    )
     events = [Toxin(at=0, dose=300), MSC(at=4, dose=3.0, route="intraportal")]
     worst = cross_check(params, Schedule(events), duration=240)
     assert max(worst.values()) < TOLERANCE, worst
@@ -163,8 +217,7 @@ def test_effect_switches_and_engraftment_are_exported():
 @needs_roadrunner
 def test_initial_state_overrides_are_exported():
     initial = {"functional_mass": 0.6, "injured_mass": 0.1, "inflammation": 0.5}
-    worst = cross_check(RAT, Schedule([Hepatectomy(at=0, fraction=0.3)]), duration=240,
-                        initial=initial)
+    worst = cross_check(RAT, Schedule([Hepatectomy(at=0, fraction=0.3)]), duration=240, initial=initial)
     assert max(worst.values()) < TOLERANCE, worst
 
 
@@ -206,6 +259,7 @@ def test_actions_after_the_end_of_the_run_are_not_exported():
 
 # --- the document itself -----------------------------------------------------------------------------
 
+
 def _read(xml):
     import libsbml
 
@@ -236,8 +290,11 @@ def test_ids_units_and_notes():
     from livermodel.model.layout import OBSERVABLES
 
     params = resolve_parameters("human", {"anti_death_on": 0.0})
-    _, model = _read(to_sbml(params, Schedule([Hepatectomy(at=0, fraction=0.6)]), duration_h=48,
-                             name="human 60 % resection"))
+    _, model = _read(
+        to_sbml(
+            params, Schedule([Hepatectomy(at=0, fraction=0.6)]), duration_h=48, name="human 60 % resection"
+        )
+    )
     assert model.getTimeUnits() == "hour"
     for par in PARAMETERS:
         p = model.getParameter(par.name)
@@ -273,8 +330,12 @@ def test_events_compose_simultaneous_actions_in_listing_order():
 
     from livermodel.interop.sbml import to_sbml
 
-    events = [Toxin(at=24, dose=200), Hepatectomy(at=24, fraction=0.5), Hepatectomy(at=24, fraction=0.4),
-              Chronic(start=24, end=48, rate=0.01)]
+    events = [
+        Toxin(at=24, dose=200),
+        Hepatectomy(at=24, fraction=0.5),
+        Hepatectomy(at=24, fraction=0.4),
+        Chronic(start=24, end=48, rate=0.01),
+    ]
     _, model = _read(to_sbml(RAT, Schedule(events), duration_h=96))
     assert model.getNumEvents() == 2  # 24 h (doses and chronic on), 48 h (chronic off)
     ev = model.getEvent(0)
@@ -317,7 +378,7 @@ def test_missing_libsbml_names_the_extra(monkeypatch):
     from livermodel.interop.sbml import to_sbml
 
     monkeypatch.setitem(sys.modules, "libsbml", None)
-    with pytest.raises(LivermodelError, match=r'livermodel\[sbml\]'):
+    with pytest.raises(LivermodelError, match=r"livermodel\[sbml\]"):
         to_sbml(RAT, Schedule(), duration_h=10)
 
 
@@ -325,8 +386,13 @@ def test_missing_libsbml_names_the_extra(monkeypatch):
 def test_export_sbml_writes_a_file(tmp_path):
     from livermodel.interop.sbml import check_document, export_sbml
 
-    out = export_sbml(MOUSE, tmp_path / "run.xml", schedule=Schedule([Toxin(at=0, dose=300)]),
-                      duration_h=72, name="mouse toxin")
+    out = export_sbml(
+        MOUSE,
+        tmp_path / "run.xml",
+        schedule=Schedule([Toxin(at=0, dose=300)]),
+        duration_h=72,
+        name="mouse toxin",
+    )
     text = out.read_text(encoding="utf-8")
     assert check_document(text) == [] and 'id="mouse_toxin"' in text
     with pytest.raises(LivermodelError, match="duration"):
@@ -334,6 +400,7 @@ def test_export_sbml_writes_a_file(tmp_path):
 
 
 # --- every scenario of the library -------------------------------------------------------------------
+
 
 def _scenario_files() -> list[Path]:
     if SCENARIO_DIR.is_dir():
@@ -347,8 +414,7 @@ def _grid_step(scenario) -> float:
     """The scenario's output step, or a finer one that puts every dose time on the grid."""
     times = [t for t, _ in scenario.schedule.dose_times() if t < scenario.duration_h]
     for step in (scenario.output_step_h, 1.0, 0.5, 0.25, 0.1):
-        if step <= scenario.output_step_h and all(
-                abs(t / step - round(t / step)) < 1e-9 for t in times):
+        if step <= scenario.output_step_h and all(abs(t / step - round(t / step)) < 1e-9 for t in times):
             return step
     raise AssertionError(f"no output step puts the doses of {scenario.name} on the grid: {times}")
 
@@ -365,8 +431,9 @@ def test_library_covers_every_kind_of_event():
         warnings.simplefilter("ignore")
         for path in _scenario_files():
             kinds |= {ev.kind for ev in load_scenario(path).schedule.events}
-    assert {"hepatectomy", "acetaminophen", "nac", "galactosamine", "inflammation", "msc",
-            "ev"} <= kinds, kinds
+    assert {"hepatectomy", "acetaminophen", "nac", "galactosamine", "inflammation", "msc", "ev"} <= kinds, (
+        kinds
+    )
 
 
 @needs_roadrunner
@@ -380,8 +447,7 @@ def test_library_scenario_roadrunner_agrees(path):
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         sc = load_scenario(path)
-    xml = to_sbml(sc.parameters, sc.schedule, duration_h=sc.duration_h, name=sc.name,
-                  initial=sc.initial)
+    xml = to_sbml(sc.parameters, sc.schedule, duration_h=sc.duration_h, name=sc.name, initial=sc.initial)
     assert check_document(xml) == []
     ours = sc.run(settings=LIVERMODEL_SETTINGS, output_step=_grid_step(sc))
     assert ours.success, ours.message
@@ -390,6 +456,7 @@ def test_library_scenario_roadrunner_agrees(path):
 
 
 # --- the command ----------------------------------------------------------------------------------
+
 
 def _app():
     import typer
@@ -413,8 +480,10 @@ def test_cli_export_writes_a_consistent_file(tmp_path):
     from livermodel.interop.sbml import check_document
 
     out = tmp_path / "phx.xml"
-    res = CliRunner().invoke(_app(), ["export", "rat-phx-70", "--format", "sbml", "-o", str(out),
-                                      "--set", "parameters.toxin_ec50=200"])
+    res = CliRunner().invoke(
+        _app(),
+        ["export", "rat-phx-70", "--format", "sbml", "-o", str(out), "--set", "parameters.toxin_ec50=200"],
+    )
     assert res.exit_code == 0, res.output
     assert "phx.xml" in res.output
     text = out.read_text(encoding="utf-8")
@@ -437,7 +506,8 @@ def test_cli_export_of_a_scenario_file_matches_its_run(tmp_path):
         "species: mouse\nduration: 5 d\n"
         "insults:\n  - {type: toxin, at: 0 h, dose: 400 mg/kg}\n"
         "interventions:\n  - {type: msc, at: 6 h, dose: 1e6 cells/kg, route: iv}\n",
-        encoding="utf-8")
+        encoding="utf-8",
+    )
     try:
         sc = load_scenario(scenario)
     except LivermodelError as err:  # the scenario format decides the spelling; show why
@@ -455,13 +525,13 @@ def test_cli_export_errors_exit_with_status_2(tmp_path):
     from typer.testing import CliRunner
 
     runner = CliRunner()
-    res = runner.invoke(_app(), ["export", "rat-phx-70", "--format", "cellml", "-o",
-                                 str(tmp_path / "x")])
+    res = runner.invoke(_app(), ["export", "rat-phx-70", "--format", "cellml", "-o", str(tmp_path / "x")])
     assert res.exit_code == 2 and "error:" in res.output and "cellml" in res.output
     res = runner.invoke(_app(), ["export", "rat-phx-7", "-o", str(tmp_path / "x.xml")])
     assert res.exit_code == 2 and "rat-phx-70" in res.output  # the "did you mean" hint
-    res = runner.invoke(_app(), ["export", "rat-phx-70", "-o", str(tmp_path / "x.xml"),
-                                 "--set", "parameters.toxin_ec5=1"])
+    res = runner.invoke(
+        _app(), ["export", "rat-phx-70", "-o", str(tmp_path / "x.xml"), "--set", "parameters.toxin_ec5=1"]
+    )
     assert res.exit_code == 2 and "toxin_ec50" in res.output
     assert not (tmp_path / "x.xml").exists()
     res = runner.invoke(_app(), ["export", "rat-phx-70"])
@@ -495,16 +565,15 @@ def _copasi_follows_livermodel(tmp_path):
 
     sc = load_scenario("rat-phx-70", ["duration=96h"])
     path = tmp_path / "phx.xml"
-    path.write_text(to_sbml(sc.parameters, sc.schedule, duration_h=96, name=sc.name),
-                    encoding="utf-8")
+    path.write_text(to_sbml(sc.parameters, sc.schedule, duration_h=96, name=sc.name), encoding="utf-8")
     basico.load_model(str(path))
     try:
         basico.set_parameters("priming_rate", initial_value=0.048)
         assert basico.get_parameters("priming_rate")["initial_value"].iloc[0] == 0.048
-        basico.set_task_settings(basico.T.TIME_COURSE, {
-            "method": {"Relative Tolerance": 1e-10, "Absolute Tolerance": 1e-12}})
-        tc = basico.run_time_course_with_output(["Values[liver_volume]"], duration=96,
-                                                intervals=96)
+        basico.set_task_settings(
+            basico.T.TIME_COURSE, {"method": {"Relative Tolerance": 1e-10, "Absolute Tolerance": 1e-12}}
+        )
+        tc = basico.run_time_course_with_output(["Values[liver_volume]"], duration=96, intervals=96)
     finally:
         basico.remove_datamodel(basico.get_current_model())
     ours = sc.with_overrides(["parameters.priming_rate=0.048"]).run()["liver_volume"]

@@ -123,9 +123,13 @@ def test_defaults(tmp_path):
 def test_scenario_runs_like_simulate(tmp_path):
     from livermodel.solve import simulate
 
-    sc = load_scenario(write(tmp_path, "phx.yaml",
-                             "duration: 5 d\noutput_step: 2 h\ninsults:\n"
-                             "  - {type: hepatectomy, fraction: 0.7}\n"))
+    sc = load_scenario(
+        write(
+            tmp_path,
+            "phx.yaml",
+            "duration: 5 d\noutput_step: 2 h\ninsults:\n  - {type: hepatectomy, fraction: 0.7}\n",
+        )
+    )
     a = sc.run()
     b = simulate({}, [Hepatectomy(0.0, 0.7)], species="rat", duration=120, output_step=2)
     assert a.success and a.time_h[-1] == 120.0
@@ -144,28 +148,42 @@ def test_round_trip_to_yaml_is_identical(tmp_path):
 
 
 def test_hash_changes_with_content_not_with_style(tmp_path):
-    a = load_scenario(write(tmp_path, "a.yaml", "duration: 3 d\ninsults:\n"
-                            "  - {type: toxin, dose: 300 mg/kg}\n"))
-    b = load_scenario(write(tmp_path, "b.yaml", "name: a\nduration: 72 h  # same\ninsults:\n"
-                            "  - type: toxin\n    dose: 0.3 g/kg\n    at: 0\n"))
-    c = load_scenario(write(tmp_path, "c.yaml", "name: a\nduration: 3 d\ninsults:\n"
-                            "  - {type: toxin, dose: 301 mg/kg}\n"))
+    a = load_scenario(
+        write(tmp_path, "a.yaml", "duration: 3 d\ninsults:\n  - {type: toxin, dose: 300 mg/kg}\n")
+    )
+    b = load_scenario(
+        write(
+            tmp_path,
+            "b.yaml",
+            "name: a\nduration: 72 h  # same\ninsults:\n  - type: toxin\n    dose: 0.3 g/kg\n    at: 0\n",
+        )
+    )
+    c = load_scenario(
+        write(tmp_path, "c.yaml", "name: a\nduration: 3 d\ninsults:\n  - {type: toxin, dose: 301 mg/kg}\n")
+    )
     assert a.sha256 == b.sha256
     assert a.sha256 != c.sha256
 
 
 def test_quoted_numbers_and_percentages(tmp_path):
-    sc = load_scenario(write(tmp_path, "q.yaml", 'duration: "48"\ninsults:\n'
-                             '  - {type: hepatectomy, fraction: "30 %"}\n'
-                             'parameters: {death_sensitivity: "2"}\n'))
+    sc = load_scenario(
+        write(
+            tmp_path,
+            "q.yaml",
+            'duration: "48"\ninsults:\n'
+            '  - {type: hepatectomy, fraction: "30 %"}\n'
+            'parameters: {death_sensitivity: "2"}\n',
+        )
+    )
     assert sc.duration_h == 48.0
     assert sc.schedule.events[0].fraction == pytest.approx(0.3)
     assert sc.parameter_overrides["death_sensitivity"] == 2.0
 
 
 def test_parameter_with_its_own_unit(tmp_path):
-    sc = load_scenario(write(tmp_path, "u.yaml", "parameters:\n  alt_baseline: 40 U/L\n"
-                             "  toxin_ec50: 0.2 g/kg\n"))
+    sc = load_scenario(
+        write(tmp_path, "u.yaml", "parameters:\n  alt_baseline: 40 U/L\n  toxin_ec50: 0.2 g/kg\n")
+    )
     assert sc.parameter_overrides == {"alt_baseline": 40.0, "toxin_ec50": pytest.approx(200.0)}
 
 
@@ -173,10 +191,14 @@ def test_parameter_with_its_own_unit(tmp_path):
 # Warnings: plausible range versus hard limits
 # --------------------------------------------------------------------------------------------
 
+
 def test_out_of_plausible_range_warns_but_loads(tmp_path):
     path = write(tmp_path, "w.yaml", "parameters:\n  death_sensitivity: 5\n")
-    with pytest.warns(ScenarioWarning, match=r"w\.yaml:2:22: parameters\.death_sensitivity: .*"
-                      r"outside the plausible range 0\.3 to 3"):
+    with pytest.warns(
+        ScenarioWarning,
+        match=r"w\.yaml:2:22: parameters\.death_sensitivity: .*"
+        r"outside the plausible range 0\.3 to 3",
+    ):
         sc = load_scenario(path)
     assert sc.parameters["death_sensitivity"] == 5.0
     assert len(sc.warnings) == 1
@@ -189,8 +211,12 @@ def test_outside_hard_limits_is_an_error(tmp_path):
 
 
 def test_repeats_past_the_end_warn(tmp_path):
-    path = write(tmp_path, "r.yaml", "duration: 10 d\ninterventions:\n  - type: msc\n    at: 0 h\n"
-                 "    dose: 1e6 cells/kg\n    every: 7 d\n    count: 4\n")
+    path = write(
+        tmp_path,
+        "r.yaml",
+        "duration: 10 d\ninterventions:\n  - type: msc\n    at: 0 h\n"
+        "    dose: 1e6 cells/kg\n    every: 7 d\n    count: 4\n",
+    )
     with pytest.warns(ScenarioWarning, match="2 of 4 doses fall after the end"):
         load_scenario(path)
 
@@ -204,6 +230,7 @@ def test_valid_file_gives_no_warning(tmp_path):
 # --------------------------------------------------------------------------------------------
 # The broken corpus: every file has its expected error in its header
 # --------------------------------------------------------------------------------------------
+
 
 def _header(path: Path) -> dict:
     out = {}
@@ -331,8 +358,7 @@ def test_child_over_parent(tmp_path):
     sc = load_scenario(write(tmp_path, "child.yaml", CHILD))
     # scalars and mappings: child wins key by key, the parent's other keys stay
     assert sc.duration_h == 240.0 and sc.species == "rat" and sc.tags == ["p"]
-    assert sc.parameter_overrides == {"death_sensitivity": 2.0, "repair_rate": 0.2,
-                                      "anti_death_on": 0.0}
+    assert sc.parameter_overrides == {"death_sensitivity": 2.0, "repair_rate": 0.2, "anti_death_on": 0.0}
     # lists replace: one insult, not two or three
     assert sc.schedule.events[0] == Hepatectomy(0.0, 0.5)
     assert [type(e).__name__ for e in sc.schedule.events] == ["Hepatectomy", "MSC"]
@@ -343,9 +369,17 @@ def test_child_over_parent(tmp_path):
 def test_overrides_win_over_child_and_parent(tmp_path):
     write(tmp_path, "parent.yaml", PARENT)
     child = write(tmp_path, "child.yaml", CHILD)
-    sc = load_scenario(child, ["parameters.death_sensitivity=3", "insults.0.fraction=0.9",
-                               "interventions.0.at=24h", "species=mouse", "duration=5 d",
-                               "effects.anti_death=true"])
+    sc = load_scenario(
+        child,
+        [
+            "parameters.death_sensitivity=3",
+            "insults.0.fraction=0.9",
+            "interventions.0.at=24h",
+            "species=mouse",
+            "duration=5 d",
+            "effects.anti_death=true",
+        ],
+    )
     assert sc.parameter_overrides["death_sensitivity"] == 3.0
     assert sc.parameter_overrides["repair_rate"] == 0.2
     assert sc.parameter_overrides["anti_death_on"] == 1.0
@@ -364,11 +398,13 @@ def test_three_level_chain(tmp_path, monkeypatch):
     write(tmp_path, "parent.yaml", PARENT)
     write(tmp_path, "child.yaml", CHILD)
     (tmp_path / "sub").mkdir()
-    grand = write(tmp_path / "sub", "grandchild.yaml",
-                  "extends: ../child.yaml\nparameters: {repair_rate: 0.3}\nduration: 4 d\n")
+    grand = write(
+        tmp_path / "sub",
+        "grandchild.yaml",
+        "extends: ../child.yaml\nparameters: {repair_rate: 0.3}\nduration: 4 d\n",
+    )
     sc = load_scenario(grand)
-    assert sc.parameter_overrides == {"death_sensitivity": 2.0, "repair_rate": 0.3,
-                                      "anti_death_on": 0.0}
+    assert sc.parameter_overrides == {"death_sensitivity": 2.0, "repair_rate": 0.3, "anti_death_on": 0.0}
     assert sc.duration_h == 96.0 and sc.schedule.events[0].fraction == 0.5
 
 
@@ -401,15 +437,18 @@ def test_errors_point_at_the_right_layer(tmp_path):
     assert info.value.source == str(tmp_path / "c2.yaml") and info.value.line == 4
 
 
-@pytest.mark.parametrize("bad, fragment", [
-    ("no-equals-sign", "key.path=value"),
-    ("=3", "needs a dotted key path"),
-    ("insults.x.fraction=0.5", "addressed by its index"),
-    ("insults.5.fraction=0.5", "list index out of range"),
-    ("species.x=1", "inside a plain value"),
-    ("extends=other.yaml", "extends cannot be overridden"),
-    ("specis=mouse", "Did you mean 'species'"),
-])
+@pytest.mark.parametrize(
+    "bad, fragment",
+    [
+        ("no-equals-sign", "key.path=value"),
+        ("=3", "needs a dotted key path"),
+        ("insults.x.fraction=0.5", "addressed by its index"),
+        ("insults.5.fraction=0.5", "list index out of range"),
+        ("species.x=1", "inside a plain value"),
+        ("extends=other.yaml", "extends cannot be overridden"),
+        ("specis=mouse", "Did you mean 'species'"),
+    ],
+)
 def test_bad_overrides(tmp_path, bad, fragment):
     write(tmp_path, "parent.yaml", PARENT)
     with pytest.raises(ScenarioError, match=fragment):
@@ -428,8 +467,7 @@ def test_apply_overrides_does_not_touch_its_input():
     doc = {"insults": [{"type": "toxin", "dose": "1 mg/kg"}]}
     out = apply_overrides(doc, ["insults.0.dose=2 mg/kg", "parameters.repair_rate=0.2"])
     assert doc == {"insults": [{"type": "toxin", "dose": "1 mg/kg"}]}
-    assert out == {"insults": [{"type": "toxin", "dose": "2 mg/kg"}],
-                   "parameters": {"repair_rate": 0.2}}
+    assert out == {"insults": [{"type": "toxin", "dose": "2 mg/kg"}], "parameters": {"repair_rate": 0.2}}
 
 
 def test_null_means_default(tmp_path):
@@ -450,6 +488,7 @@ def test_parse_scenario_with_extends(tmp_path):
 # Library look-up and JSON Schema
 # --------------------------------------------------------------------------------------------
 
+
 def test_library_names_resolve():
     assert find_scenario("rat-phx-70") == library_path() / "rat-phx-70.yaml"
     with pytest.raises(ScenarioError, match="Did you mean 'rat-phx-70'"):
@@ -465,9 +504,10 @@ def test_top_level_scenarios_folder_is_the_library():
 
 def test_committed_schema_is_the_generated_one():
     committed = (ROOT / "docs" / "scenario.schema.json").read_text(encoding="utf-8")
-    assert committed == json_schema_text(), \
-        "regenerate with: python -c 'from livermodel.scenario import json_schema_text as t; " \
-        "open(\"docs/scenario.schema.json\",\"w\").write(t())'"
+    assert committed == json_schema_text(), (
+        "regenerate with: python -c 'from livermodel.scenario import json_schema_text as t; "
+        'open("docs/scenario.schema.json","w").write(t())\''
+    )
 
 
 def _schema_accepts(schema, doc, root=None) -> bool:
@@ -503,10 +543,12 @@ def _schema_accepts(schema, doc, root=None) -> bool:
             return False
         if t == "integer" and not float(doc).is_integer():
             return False
-        checks = {"minimum": doc >= schema.get("minimum", -math.inf),
-                  "maximum": doc <= schema.get("maximum", math.inf),
-                  "exclusiveMinimum": doc > schema.get("exclusiveMinimum", -math.inf),
-                  "exclusiveMaximum": doc < schema.get("exclusiveMaximum", math.inf)}
+        checks = {
+            "minimum": doc >= schema.get("minimum", -math.inf),
+            "maximum": doc <= schema.get("maximum", math.inf),
+            "exclusiveMinimum": doc > schema.get("exclusiveMinimum", -math.inf),
+            "exclusiveMaximum": doc < schema.get("exclusiveMaximum", math.inf),
+        }
         return all(checks.values())
     if t == "string":
         return isinstance(doc, str) and re.search(schema.get("pattern", ""), doc) is not None
@@ -523,11 +565,26 @@ def test_schema_accepts_the_library_and_the_full_example():
         assert _schema_accepts(schema, yaml.safe_load(path.read_text())), path.name
 
 
-@pytest.mark.parametrize("name", ["unknown-top-key", "unknown-species", "negative-dose",
-                                  "fraction-above-one", "unknown-unit", "dose-without-unit",
-                                  "unknown-parameter", "unknown-insult-type", "unknown-event-key",
-                                  "unknown-route", "solver-bad-method", "effect-not-bool",
-                                  "unknown-expect", "missing-fraction", "count-not-integer"])
+@pytest.mark.parametrize(
+    "name",
+    [
+        "unknown-top-key",
+        "unknown-species",
+        "negative-dose",
+        "fraction-above-one",
+        "unknown-unit",
+        "dose-without-unit",
+        "unknown-parameter",
+        "unknown-insult-type",
+        "unknown-event-key",
+        "unknown-route",
+        "solver-bad-method",
+        "effect-not-bool",
+        "unknown-expect",
+        "missing-fraction",
+        "count-not-integer",
+    ],
+)
 def test_schema_rejects_what_the_validator_rejects(name):
     doc = yaml.safe_load((BROKEN / f"{name}.yaml").read_text())
     assert not _schema_accepts(json_schema(), doc)
@@ -545,17 +602,41 @@ def test_schema_knows_every_event_type_and_parameter():
 def test_expect_checks(tmp_path):
     from livermodel.scenario.scenario import check_expectations
 
-    m = {"mode": "failure", "failed": True, "failure_time_h": 20.0, "recovery_time_h": None,
-         "survival_probability": 0.01, "final_mass": 0.0, "nadir_mass": 0.0}
-    assert check_expectations({"mode": "failure", "failed_by": 24.0, "failed_after": 12.0,
-                               "not_recovered_by": 100.0, "survival_below": 0.05}, m) == []
+    m = {
+        "mode": "failure",
+        "failed": True,
+        "failure_time_h": 20.0,
+        "recovery_time_h": None,
+        "survival_probability": 0.01,
+        "final_mass": 0.0,
+        "nadir_mass": 0.0,
+    }
+    assert (
+        check_expectations(
+            {
+                "mode": "failure",
+                "failed_by": 24.0,
+                "failed_after": 12.0,
+                "not_recovered_by": 100.0,
+                "survival_below": 0.05,
+            },
+            m,
+        )
+        == []
+    )
     bad = check_expectations({"mode": "normal", "failed_by": 10.0, "recovered_by": 100.0}, m)
     assert len(bad) == 3 and bad[0].startswith("expect.mode")
 
 
 def test_chronic_pulses_reach_the_schedule(tmp_path):
-    sc = load_scenario(write(tmp_path, "c.yaml", "duration: 7 d\ninsults:\n  - type: chronic\n"
-                             "    every: 2 d\n    pulse: 6 h\n    rate: 0.1 per d\n"))
+    sc = load_scenario(
+        write(
+            tmp_path,
+            "c.yaml",
+            "duration: 7 d\ninsults:\n  - type: chronic\n"
+            "    every: 2 d\n    pulse: 6 h\n    rate: 0.1 per d\n",
+        )
+    )
     (chronic,) = sc.schedule.events
     assert isinstance(chronic, Chronic) and chronic.rate == pytest.approx(0.1 / 24)
     assert (chronic.start, chronic.end, chronic.every, chronic.pulse) == (0.0, 168.0, 48.0, 6.0)
@@ -570,17 +651,20 @@ def test_parameters_that_make_a_normal_liver_unstable_give_a_warning():
     assert sc.run().metrics()["failed"]
 
 
-@pytest.mark.parametrize("overrides", [
-    {"parameters.death_sensitivity": 1.7},
-    {"parameters.death_sensitivity": 2.0, "parameters.metabolic_load": 1.2},
-    ["parameters.toxin_ec50=400", "parameters.msc_lung_half_life=9"],
-    {"parameters.critical_mass": 0.34, "parameters.metabolic_load": 2.9},  # unstable: warns
-    {"interventions.0.dose": "3e7 cells/kg"},
-    {"interventions.0.at": "5 h", "parameters.death_sensitivity": 1.2},
-    ["insults.0.at=1h", "interventions.0.route=intraportal"],
-    {"interventions.0.every": "6 h", "interventions.0.count": 3},
-    {"interventions.0.every": "200 h", "interventions.0.count": 9},  # doses after the end: warns
-])
+@pytest.mark.parametrize(
+    "overrides",
+    [
+        {"parameters.death_sensitivity": 1.7},
+        {"parameters.death_sensitivity": 2.0, "parameters.metabolic_load": 1.2},
+        ["parameters.toxin_ec50=400", "parameters.msc_lung_half_life=9"],
+        {"parameters.critical_mass": 0.34, "parameters.metabolic_load": 2.9},  # unstable: warns
+        {"interventions.0.dose": "3e7 cells/kg"},
+        {"interventions.0.at": "5 h", "parameters.death_sensitivity": 1.2},
+        ["insults.0.at=1h", "interventions.0.route=intraportal"],
+        {"interventions.0.every": "6 h", "interventions.0.count": 3},
+        {"interventions.0.every": "200 h", "interventions.0.count": 9},  # doses after the end: warns
+    ],
+)
 @pytest.mark.parametrize("name", ["fulminant-msc-early", "human-aclf-msc"])
 def test_fast_overrides_equal_full_validation(overrides, name):
     from livermodel.scenario.scenario import build_scenario
@@ -602,8 +686,9 @@ def test_fast_overrides_equal_full_validation(overrides, name):
     assert fast.sha256 == full.sha256
     assert fast.schedule == full.schedule and fast.settings == full.settings
     assert any("unstable" in w for w in fast.warnings) == any("unstable" in w for w in full.warnings)
-    assert any("after the end" in w for w in fast.warnings) == \
-        any("after the end" in w for w in full.warnings)
+    assert any("after the end" in w for w in fast.warnings) == any(
+        "after the end" in w for w in full.warnings
+    )
 
 
 def test_fast_path_leaves_units_and_bad_values_to_full_validation():
@@ -620,18 +705,25 @@ def test_fast_path_leaves_units_and_bad_values_to_full_validation():
         base.with_overrides({"parameters.death_rat": 0.1})
 
 
-@pytest.mark.parametrize("overrides", [
-    {"parameters.death_sensitivity": 1.7, "interventions.0.dose": "3e7 cells/kg"},
-    {"interventions.0.at": "5 h"},
-    {"duration": "3 d", "parameters.death_sensitivity": 1.2},  # not a fast key: full path
-])
+@pytest.mark.parametrize(
+    "overrides",
+    [
+        {"parameters.death_sensitivity": 1.7, "interventions.0.dose": "3e7 cells/kg"},
+        {"interventions.0.at": "5 h"},
+        {"duration": "3 d", "parameters.death_sensitivity": 1.2},  # not a fast key: full path
+    ],
+)
 def test_run_inputs_equal_the_overridden_scenario(overrides):
     base = load_scenario("fulminant-msc-early")
     inputs = base.run_inputs(overrides)
     full = base.with_overrides(overrides)
     assert inputs.parameters == full.parameters and inputs.schedule == full.schedule
-    assert (inputs.duration_h, inputs.output_step_h, inputs.settings, inputs.initial) == \
-        (full.duration_h, full.output_step_h, full.settings, full.initial)
+    assert (inputs.duration_h, inputs.output_step_h, inputs.settings, inputs.initial) == (
+        full.duration_h,
+        full.output_step_h,
+        full.settings,
+        full.initial,
+    )
 
 
 FIVE_MISTAKES = """\

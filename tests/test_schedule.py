@@ -42,21 +42,24 @@ def test_pulsed_chronic_injury_keeps_the_mean_rate():
     assert delivered == pytest.approx(0.004 * 24 * 7 * 8)
 
 
-@pytest.mark.parametrize("make, key", [
-    (lambda: Hepatectomy(0, 1.0), "fraction"),
-    (lambda: Hepatectomy(0, 0.0), "fraction"),
-    (lambda: Hepatectomy(-1, 0.5), "at"),
-    (lambda: Toxin(0, -5), "dose"),
-    (lambda: Toxin(0, 5, count=3), "toxin.every"),
-    (lambda: Chronic(10, 5, 0.1), "end"),
-    (lambda: Chronic(0, 50, 0.1, every=10, pulse=20), "pulse"),
-    (lambda: MSC(0, 1, route="oral"), "route"),
-    (lambda: EV(0, 0), "dose"),
-    (lambda: EV(0, 1, route="intraperitoneal"), "route"),
-    (lambda: Antidote(10, 5), "end"),
-    (lambda: InflammatoryHit(0, 0), "amount"),
-    (lambda: Toxin(math.nan, 5), "at"),
-])
+@pytest.mark.parametrize(
+    "make, key",
+    [
+        (lambda: Hepatectomy(0, 1.0), "fraction"),
+        (lambda: Hepatectomy(0, 0.0), "fraction"),
+        (lambda: Hepatectomy(-1, 0.5), "at"),
+        (lambda: Toxin(0, -5), "dose"),
+        (lambda: Toxin(0, 5, count=3), "toxin.every"),
+        (lambda: Chronic(10, 5, 0.1), "end"),
+        (lambda: Chronic(0, 50, 0.1, every=10, pulse=20), "pulse"),
+        (lambda: MSC(0, 1, route="oral"), "route"),
+        (lambda: EV(0, 0), "dose"),
+        (lambda: EV(0, 1, route="intraperitoneal"), "route"),
+        (lambda: Antidote(10, 5), "end"),
+        (lambda: InflammatoryHit(0, 0), "amount"),
+        (lambda: Toxin(math.nan, 5), "at"),
+    ],
+)
 def test_impossible_events_raise_schedule_errors(make, key):
     with pytest.raises(ScheduleError) as err:
         make()

@@ -30,8 +30,9 @@ def test_output_grid_includes_the_end():
 def test_other_stiff_methods_agree_with_lsoda(method):
     sched = [Hepatectomy(0, 0.6), Toxin(10, 500), MSC(5, 10)]
     ref = simulate(schedule=sched, duration=200, settings=SolverSettings(rtol=1e-9, atol=1e-11))
-    other = simulate(schedule=sched, duration=200,
-                     settings=SolverSettings(method=method, rtol=1e-9, atol=1e-11))
+    other = simulate(
+        schedule=sched, duration=200, settings=SolverSettings(method=method, rtol=1e-9, atol=1e-11)
+    )
     assert other.success
     for name in ("functional_mass", "alt_u_per_l", "msc_lung"):
         scale = np.abs(ref[name]).max()
@@ -59,8 +60,11 @@ def test_one_bad_run_does_not_sink_the_batch():
 
 def test_runs_with_different_schedules_batch_to_the_same_answer():
     ps = [resolve_parameters("rat")] * 3
-    scheds = [Schedule([Hepatectomy(0, 0.7)]), Schedule([Toxin(7.3, 900)]),
-              Schedule([Hepatectomy(12, 0.5), MSC(13, 20)])]
+    scheds = [
+        Schedule([Hepatectomy(0, 0.7)]),
+        Schedule([Toxin(7.3, 900)]),
+        Schedule([Hepatectomy(12, 0.5), MSC(13, 20)]),
+    ]
     tight = SolverSettings(rtol=1e-10, atol=1e-12)
     batch = simulate_batch(ps, scheds, duration=96, settings=tight)
     for i, s in enumerate(scheds):
@@ -93,8 +97,9 @@ def test_a_batch_can_keep_only_some_variables():
     ps = [resolve_parameters("rat")] * 3
     sched = Schedule([Toxin(0, 900), MSC(2, 10)])
     full = simulate_batch(ps, sched, duration=48)
-    some = simulate_batch(ps, sched, duration=48,
-                          variables=["functional_mass", "death_flux", "survival_probability"])
+    some = simulate_batch(
+        ps, sched, duration=48, variables=["functional_mass", "death_flux", "survival_probability"]
+    )
     assert some.variables == ("functional_mass", "death_flux", "survival_probability")
     for name in some.variables:
         assert np.array_equal(some.variable(name), full.variable(name))
@@ -115,15 +120,16 @@ def test_metrics_need_only_the_variables_listed_in_metrics_needs():
 def test_each_bolus_acts_once_at_the_restart_it_belongs_to():
     from livermodel.solve.simulate import MERGE_H, _boluses_by_segment, _segments
 
-    first = Schedule([Toxin(0, 100), Hepatectomy(5, 0.5), MSC(5 + 0.5 * MERGE_H, 10),
-                      Toxin(10, 50)])
+    first = Schedule([Toxin(0, 100), Hepatectomy(5, 0.5), MSC(5 + 0.5 * MERGE_H, 10), Toxin(10, 50)])
     second = Schedule([MSC(7, 10), Toxin(3, 100, every=3, count=4)])  # 3, 6, 9, 12 h
     bps = _segments([first, second], 10.0)
     assert bps == [0.0, 3.0, 5.0, 6.0, 7.0, 9.0, 10.0]
     got = [[(i, type(ev).__name__) for i, ev in seg] for seg in _boluses_by_segment([first, second], bps)]
-    assert got == [[(0, "Toxin")],                      # at 0
-                   [(1, "Toxin")],                      # 3 h
-                   [(0, "Hepatectomy"), (0, "MSC")],    # 5 h, and the MSC 5e-10 h later, merged
-                   [(1, "Toxin")],                      # 6 h
-                   [(1, "MSC")],                        # 7 h
-                   [(1, "Toxin")]]                      # 9 h; 10 h and 12 h lie at or after the end
+    assert got == [
+        [(0, "Toxin")],  # at 0
+        [(1, "Toxin")],  # 3 h
+        [(0, "Hepatectomy"), (0, "MSC")],  # 5 h, and the MSC 5e-10 h later, merged
+        [(1, "Toxin")],  # 6 h
+        [(1, "MSC")],  # 7 h
+        [(1, "Toxin")],
+    ]  # 9 h; 10 h and 12 h lie at or after the end

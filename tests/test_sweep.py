@@ -29,6 +29,7 @@ def _short_plan(vary=TIMING, **kw):
 # SPECs and designs
 # --------------------------------------------------------------------------------------------
 
+
 def test_spec_forms():
     assert parse_spec("0:48h:5").grid_values() == [0.0, 12.0, 24.0, 36.0, 48.0]
     assert parse_spec("0:48h:5").unit == "h" and parse_spec("0h:48:5").unit == "h"
@@ -39,8 +40,16 @@ def test_spec_forms():
     assert not words.numeric and words.grid_values() == ["iv", "intraportal"]
     assert parse_spec([1, 2.5]).grid_values() == [1.0, 2.5]
     assert parse_spec("2:3", sampled=True).kind == "range"
-    for bad, sampled in [("0:1", False), ("0:1:x", False), ("0:1:3", True), ("0h:1d:3", False),
-                         ("0:1:3:log", False), ("a:b:3", False), ("1,,2", False), ("0:1:0", False)]:
+    for bad, sampled in [
+        ("0:1", False),
+        ("0:1:x", False),
+        ("0:1:3", True),
+        ("0h:1d:3", False),
+        ("0:1:3:log", False),
+        ("a:b:3", False),
+        ("1,,2", False),
+        ("0:1:0", False),
+    ]:
         with pytest.raises(LivermodelError, match="--vary|KEY|SPEC|x"):
             parse_spec(bad, key="KEY", sampled=sampled)
 
@@ -51,14 +60,18 @@ def test_grid_zip_and_list_designs():
     # the first key varies slowest
     assert list(plan.columns["insults.0.fraction"]) == [0.5, 0.5, 0.5, 0.7, 0.7, 0.7]
     assert list(plan.columns["parameters.death_sensitivity"]) == [1.0, 1.5, 2.0] * 2
-    zipped = plan_sweep("rat-phx-70", ["insults.0.fraction=0.5:0.7:3",
-                                       "parameters.death_sensitivity=1:2:3"], zip=True)
+    zipped = plan_sweep(
+        "rat-phx-70", ["insults.0.fraction=0.5:0.7:3", "parameters.death_sensitivity=1:2:3"], zip=True
+    )
     assert zipped.n_runs == 3
-    assert [zipped.point(i) for i in range(3)][1] == {"insults.0.fraction": 0.6,
-                                                      "parameters.death_sensitivity": 1.5}
+    assert [zipped.point(i) for i in range(3)][1] == {
+        "insults.0.fraction": 0.6,
+        "parameters.death_sensitivity": 1.5,
+    }
     with pytest.raises(LivermodelError, match="same number of values"):
-        plan_sweep("rat-phx-70", ["insults.0.fraction=0.5:0.7:3",
-                                  "parameters.death_sensitivity=1:2:2"], zip=True)
+        plan_sweep(
+            "rat-phx-70", ["insults.0.fraction=0.5:0.7:3", "parameters.death_sensitivity=1:2:2"], zip=True
+        )
 
 
 @pytest.mark.parametrize("design", ["random", "lhs", "sobol"])
@@ -98,6 +111,7 @@ def test_bad_plans_name_the_key():
 # results
 # --------------------------------------------------------------------------------------------
 
+
 def test_sweep_equals_individual_runs():
     plan = _short_plan()
     result = run_sweep(plan)
@@ -105,8 +119,10 @@ def test_sweep_equals_individual_runs():
     # the sweep finds both outcomes, so this also checks that both kinds of row are right
     assert {r["mode"] for r in result.rows} == {"normal", "failure"}
     for row in result.rows:
-        overrides = SHORT + [f"interventions.0.at={row['interventions.0.at']}h",
-                             f"interventions.0.dose={row['interventions.0.dose']} cells/kg"]
+        overrides = SHORT + [
+            f"interventions.0.at={row['interventions.0.at']}h",
+            f"interventions.0.dose={row['interventions.0.dose']} cells/kg",
+        ]
         single = load_scenario("fulminant-msc-early", overrides).run().metrics()
         for name, value in single.items():
             got = row[name]
@@ -127,16 +143,16 @@ def test_failed_runs_are_rows_and_the_rest_complete(tmp_path):
     assert len(bad) == 2 and all(r["status"] == "failed" for r in bad)
     assert all("LSODA failed" in r["message"] and "Radau" in r["message"] for r in bad)
     assert all(r["final_mass"] is None for r in bad)
-    assert all(r["status"] == "ok" and r["message"] == "" and r["final_mass"] is not None
-               for r in good)
+    assert all(r["status"] == "ok" and r["message"] == "" and r["final_mass"] is not None for r in good)
     assert result.n_failed == 2
     for name in ("map.png", "trajectories.png"):  # figures are drawn around failed runs
         assert (tmp_path / "out" / name).is_file()
 
 
 def test_interrupt_and_resume_equal_an_uninterrupted_sweep(tmp_path):
-    plan = _short_plan(["interventions.0.at=0:8h:5", "interventions.0.dose=1e6:1e8cells/kg:4:log"],
-                       chunk_size=3)
+    plan = _short_plan(
+        ["interventions.0.at=0:8h:5", "interventions.0.dose=1e6:1e8cells/kg:4:log"], chunk_size=3
+    )
     assert plan.n_chunks == 7
     whole = run_sweep(plan, tmp_path / "whole", formats=())
 
@@ -166,26 +182,32 @@ def test_interrupt_and_resume_equal_an_uninterrupted_sweep(tmp_path):
 def test_resume_with_another_plan_is_refused(tmp_path):
     plan = _short_plan(chunk_size=3)
     run_sweep(plan, tmp_path / "a", formats=(), max_chunks=1)
-    other = _short_plan(["interventions.0.at=0:8h:3", "interventions.0.dose=1e6:1e8cells/kg:2:log"],
-                        chunk_size=3)
+    other = _short_plan(
+        ["interventions.0.at=0:8h:3", "interventions.0.dose=1e6:1e8cells/kg:2:log"], chunk_size=3
+    )
     with pytest.raises(LivermodelError, match="another plan"):
         run_sweep(other, tmp_path / "a", formats=(), resume=True)
 
 
 def test_worker_processes_and_dask_give_the_same_table(tmp_path):
     distributed = pytest.importorskip("distributed")
-    plan = _short_plan(["parameters.death_sensitivity=0.5:2:4", "interventions.0.at=1h,4h,8h"],
-                       chunk_size=4)
+    plan = _short_plan(["parameters.death_sensitivity=0.5:2:4", "interventions.0.at=1h,4h,8h"], chunk_size=4)
     local = run_sweep(plan, tmp_path / "local", formats=())
     pool = run_sweep(plan, tmp_path / "pool", formats=(), jobs=2)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        with distributed.LocalCluster(n_workers=1, threads_per_worker=1, processes=False,
-                                      protocol="tcp://", host="127.0.0.1",
-                                      dashboard_address=None) as cluster:
+        with distributed.LocalCluster(
+            n_workers=1,
+            threads_per_worker=1,
+            processes=False,
+            protocol="tcp://",
+            host="127.0.0.1",
+            dashboard_address=None,
+        ) as cluster:
             # by address, as --scheduler gives it
-            on_dask = run_sweep(plan, tmp_path / "dask", formats=(), executor="dask",
-                                scheduler=cluster.scheduler_address)
+            on_dask = run_sweep(
+                plan, tmp_path / "dask", formats=(), executor="dask", scheduler=cluster.scheduler_address
+            )
     table = (tmp_path / "local" / "metrics.csv").read_bytes()
     assert (tmp_path / "pool" / "metrics.csv").read_bytes() == table
     assert (tmp_path / "dask" / "metrics.csv").read_bytes() == table
@@ -228,8 +250,10 @@ def test_sweep_block_plans_like_vary():
     assert sc.sweep["vary"]["insults.0.fraction"] == "0.5:0.9:5"
     plan = plan_sweep(sc)
     assert plan.n_runs == 10 and plan.metric == "final_mass" and plan.scenario.sweep is None
-    same = plan_sweep(parse_scenario(BLOCK.split("sweep:")[0]),
-                      {"insults.0.fraction": "0.5:0.9:5", "parameters.death_sensitivity": [1, 2]})
+    same = plan_sweep(
+        parse_scenario(BLOCK.split("sweep:")[0]),
+        {"insults.0.fraction": "0.5:0.9:5", "parameters.death_sensitivity": [1, 2]},
+    )
     assert all(np.array_equal(plan.columns[k], same.columns[k]) for k in plan.keys)
     with pytest.raises(LivermodelError, match=r"<string>:9:25: sweep.vary.insults.0.fraction"):
         parse_scenario(BLOCK.replace("0.5:0.9:5", "0.5:0.9"))
@@ -249,6 +273,7 @@ def test_with_overrides_matches_load_scenario():
 # command line
 # --------------------------------------------------------------------------------------------
 
+
 def _app():
     from livermodel.cli.sweep import register
 
@@ -265,8 +290,16 @@ def _app():
 def test_cli_sweep_dry_run_run_and_errors(tmp_path):
     runner = CliRunner()
     app = _app()
-    base = ["sweep", "fulminant-msc-early", "--set", "duration=3d", "--vary",
-            "interventions.0.at=0:8h:3", "--vary", "interventions.0.dose=1e6:1e8cells/kg:3:log"]
+    base = [
+        "sweep",
+        "fulminant-msc-early",
+        "--set",
+        "duration=3d",
+        "--vary",
+        "interventions.0.at=0:8h:3",
+        "--vary",
+        "interventions.0.dose=1e6:1e8cells/kg:3:log",
+    ]
     dry = runner.invoke(app, [*base, "--dry-run"])
     assert dry.exit_code == 0, dry.output
     assert "9 runs" in dry.output and "estimated time" in dry.output
@@ -274,8 +307,14 @@ def test_cli_sweep_dry_run_run_and_errors(tmp_path):
     res = runner.invoke(app, [*base, "--out", str(out), "--format", "png"])
     assert res.exit_code == 0, res.output
     assert "9 ok, 0 failed to solve" in res.output
-    for name in ("metrics.csv", "plan.json", "provenance.json", "map.png", "timing-map.png",
-                 "trajectories.png"):
+    for name in (
+        "metrics.csv",
+        "plan.json",
+        "provenance.json",
+        "map.png",
+        "timing-map.png",
+        "trajectories.png",
+    ):
         assert (out / name).is_file(), name
     import json
 
@@ -296,8 +335,11 @@ def test_cli_sweep_dry_run_run_and_errors(tmp_path):
 def test_dose_response_is_monotone_in_dose():
     """Sanity of the numbers, not of the code: more MSCs early never lower survival."""
     # 4 days: the untreated rat fails at 32 h and its survival probability falls below 0.05 by 4 d
-    plan = plan_sweep("fulminant-msc-early", ["interventions.0.dose=1e5:1e8cells/kg:7:log"],
-                      overrides=["duration=4d", "output_step=2h"])
+    plan = plan_sweep(
+        "fulminant-msc-early",
+        ["interventions.0.dose=1e5:1e8cells/kg:7:log"],
+        overrides=["duration=4d", "output_step=2h"],
+    )
     surv = [r["survival_probability"] for r in run_sweep(plan).rows]
     assert all(b >= a - 1e-9 for a, b in zip(surv, surv[1:], strict=False))
     assert surv[0] < 0.05 and surv[-1] > 0.9 and not math.isnan(surv[3])
@@ -308,9 +350,22 @@ def test_cli_sweep_where_every_solve_fails_exits_1_with_one_line(tmp_path):
 
     from livermodel.cli.app import app
 
-    res = CliRunner().invoke(app, ["sweep", "rat-phx-70", "--vary", "insults.0.fraction=0.6,0.7",
-                                   "--set", "solver.max_steps=1", "--set", "output_step=12h",
-                                   "-o", str(tmp_path / "sw"), "-q"])
+    res = CliRunner().invoke(
+        app,
+        [
+            "sweep",
+            "rat-phx-70",
+            "--vary",
+            "insults.0.fraction=0.6,0.7",
+            "--set",
+            "solver.max_steps=1",
+            "--set",
+            "output_step=12h",
+            "-o",
+            str(tmp_path / "sw"),
+            "-q",
+        ],
+    )
     assert res.exit_code == 1, res.output
     assert res.exception is None or isinstance(res.exception, SystemExit)
     lines = [line for line in res.output.splitlines() if line.strip()]
@@ -323,12 +378,27 @@ def test_cli_sweep_always_says_how_many_runs_failed_to_solve(tmp_path):
 
     from livermodel.cli.app import app
 
-    res = CliRunner().invoke(app, ["sweep", "rat-phx-70", "--vary", "solver.max_steps=1,100000",
-                                   "--set", "output_step=12h", "-o", str(tmp_path / "sw"), "-q",
-                                   "-f", "none"])
+    res = CliRunner().invoke(
+        app,
+        [
+            "sweep",
+            "rat-phx-70",
+            "--vary",
+            "solver.max_steps=1,100000",
+            "--set",
+            "output_step=12h",
+            "-o",
+            str(tmp_path / "sw"),
+            "-q",
+            "-f",
+            "none",
+        ],
+    )
     assert res.exit_code == 0, res.output
-    assert res.output.strip() == ("warning: 1 of 2 runs failed to solve (status 'failed' and a "
-                                  "message in metrics.csv; the figures leave them out)")
+    assert res.output.strip() == (
+        "warning: 1 of 2 runs failed to solve (status 'failed' and a "
+        "message in metrics.csv; the figures leave them out)"
+    )
 
 
 def _colorbar_limits(fig):
@@ -341,9 +411,14 @@ def test_probability_maps_keep_a_fixed_0_1_colour_scale():
     from livermodel.figures.sweep import map_figure
 
     # 90 % resection: the liver fails in every run, survival is ~0 everywhere (a flat map)
-    plan = plan_sweep("rat-phx-90", ["parameters.death_sensitivity=0.5:2",
-                                     "parameters.critical_mass=0.1:0.3"], design="lhs",
-                      samples=24, seed=1, overrides=["output_step=12h", "duration=4d"])
+    plan = plan_sweep(
+        "rat-phx-90",
+        ["parameters.death_sensitivity=0.5:2", "parameters.critical_mass=0.1:0.3"],
+        design="lhs",
+        samples=24,
+        seed=1,
+        overrides=["output_step=12h", "duration=4d"],
+    )
     result = run_sweep(plan, formats=())
     fig = map_figure(result)
     assert _colorbar_limits(fig) == pytest.approx((0.0, 1.0))
@@ -357,8 +432,10 @@ def test_a_map_where_every_solve_failed_says_so():
     from livermodel.figures.sweep import map_figure
 
     plan = _short_plan(["interventions.0.at=2h,6h", "interventions.0.dose=1e6,1e7cells/kg"])
-    plan = plan_sweep(plan.scenario.with_overrides(["solver.max_steps=1"]),
-                      ["interventions.0.at=2h,6h", "interventions.0.dose=1e6,1e7cells/kg"])
+    plan = plan_sweep(
+        plan.scenario.with_overrides(["solver.max_steps=1"]),
+        ["interventions.0.at=2h,6h", "interventions.0.dose=1e6,1e7cells/kg"],
+    )
     result = run_sweep(plan, formats=())
     assert result.n_failed == 4
     fig = map_figure(result)
@@ -370,9 +447,11 @@ def test_a_map_where_every_solve_failed_says_so():
 def test_trajectories_show_both_outcomes_when_the_sweep_has_both():
     from livermodel.figures.sweep import pick_both_outcomes
 
-    plan = plan_sweep("rat-phx-70", ["insults.0.fraction=0.5:0.95:8",
-                                     "parameters.death_sensitivity=0.5:3:6"],
-                      overrides=["output_step=12h", "duration=4d"])
+    plan = plan_sweep(
+        "rat-phx-70",
+        ["insults.0.fraction=0.5:0.95:8", "parameters.death_sensitivity=0.5:3:6"],
+        overrides=["output_step=12h", "duration=4d"],
+    )
     result = run_sweep(plan, formats=())
     picked = pick_both_outcomes(result)
     outcomes = {bool(result.rows[i]["failed"]) for i in picked}

@@ -18,8 +18,7 @@ SHORT = ["duration=2d", "output_step=6h"]
 
 
 def _plan(chunk_size=3):
-    return plan_sweep("rat-phx-70", ["insults.0.fraction=0.5:0.9:9"], overrides=SHORT,
-                      chunk_size=chunk_size)
+    return plan_sweep("rat-phx-70", ["insults.0.fraction=0.5:0.9:9"], overrides=SHORT, chunk_size=chunk_size)
 
 
 def _cut(tmp_path, chunks=2):
@@ -46,8 +45,12 @@ def test_a_tampered_chunk_is_recomputed_and_reported(tmp_path):
 def test_garbage_in_a_chunk_gives_a_warning_not_a_traceback(tmp_path):
     _, cut = _cut(tmp_path)
     (cut / "chunks" / "metrics-000000.csv").write_bytes(os.urandom(300))
-    proc = subprocess.run([sys.executable, "-m", "livermodel", "sweep", "--resume", str(cut),
-                           "--format", "none", "-q"], capture_output=True, text=True, timeout=120)
+    proc = subprocess.run(
+        [sys.executable, "-m", "livermodel", "sweep", "--resume", str(cut), "--format", "none", "-q"],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     assert proc.returncode == 0, proc.stderr
     assert "warning: chunk 0" in proc.stderr and "Traceback" not in proc.stderr
 
@@ -68,8 +71,7 @@ def test_resume_with_compiled_switched_off_is_refused_if_it_differs(tmp_path, mo
 
     _, cut = _cut(tmp_path)
     monkeypatch.setenv("LIVERMODEL_COMPILED", "0")
-    if description() == json.loads((cut / "chunks" / "check-000000.json").read_text())[
-            "right_hand_side"]:
+    if description() == json.loads((cut / "chunks" / "check-000000.json").read_text())["right_hand_side"]:
         pytest.skip("numba is not installed: both runs use numpy")
     with pytest.raises(LivermodelError, match="LIVERMODEL_COMPILED"):
         resume_sweep(cut, formats=())
@@ -128,9 +130,24 @@ def _alive(pid):
 
 @pytest.mark.skipif(not sys.platform.startswith("linux"), reason="uses /proc and ps")
 def test_workers_die_with_a_killed_sweep(tmp_path):
-    cmd = [sys.executable, "-m", "livermodel", "sweep", "rat-phx-70", "--vary",
-           "insults.0.fraction=0.5:0.9:4000", "--jobs", "2", "--chunk-size", "300",
-           "--format", "none", "-q", "--out", str(tmp_path / "k")]
+    cmd = [
+        sys.executable,
+        "-m",
+        "livermodel",
+        "sweep",
+        "rat-phx-70",
+        "--vary",
+        "insults.0.fraction=0.5:0.9:4000",
+        "--jobs",
+        "2",
+        "--chunk-size",
+        "300",
+        "--format",
+        "none",
+        "-q",
+        "--out",
+        str(tmp_path / "k"),
+    ]
     proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     workers = []
     for _ in range(200):
@@ -156,16 +173,45 @@ def test_a_lost_dask_scheduler_is_one_line_exit_1_and_resume_finishes(tmp_path):
     import warnings
 
     out = tmp_path / "dask"
-    args = ["sweep", "rat-phx-70", "--vary", "insults.0.fraction=0.5:0.9:40", "--chunk-size", "1",
-            *[a for s in SHORT for a in ("--set", s)], "--format", "none", "-q", "--out", str(out)]
+    args = [
+        "sweep",
+        "rat-phx-70",
+        "--vary",
+        "insults.0.fraction=0.5:0.9:40",
+        "--chunk-size",
+        "1",
+        *[a for s in SHORT for a in ("--set", s)],
+        "--format",
+        "none",
+        "-q",
+        "--out",
+        str(out),
+    ]
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        cluster = distributed.LocalCluster(n_workers=1, threads_per_worker=1, processes=False,
-                                           protocol="tcp://", host="127.0.0.1",
-                                           dashboard_address=None)
-    proc = subprocess.Popen([sys.executable, "-m", "livermodel", *args, "--executor", "dask",
-                             "--scheduler", cluster.scheduler_address],
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        cluster = distributed.LocalCluster(
+            n_workers=1,
+            threads_per_worker=1,
+            processes=False,
+            protocol="tcp://",
+            host="127.0.0.1",
+            dashboard_address=None,
+        )
+    proc = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "livermodel",
+            *args,
+            "--executor",
+            "dask",
+            "--scheduler",
+            cluster.scheduler_address,
+        ],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
     try:  # lose the cluster once the first chunk is on disk (40 chunks: far from the end)
         while proc.poll() is None and not list((out / "chunks").glob("check-*.json")):
             time.sleep(0.02)

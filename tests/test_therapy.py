@@ -106,8 +106,10 @@ def test_the_optional_high_dose_term_makes_the_dose_response_non_monotone():
 
 
 def _alone(scenario, channel):
-    sets = [f"parameters.{c}_on={int(c == channel)}"
-            for c in ("anti_inflammatory", "anti_death", "pro_regenerative")]
+    sets = [
+        f"parameters.{c}_on={int(c == channel)}"
+        for c in ("anti_inflammatory", "anti_death", "pro_regenerative")
+    ]
     return load_scenario(scenario, sets).run().metrics()
 
 
@@ -121,8 +123,9 @@ def test_each_channel_alone_does_measurable_work_where_the_literature_credits_it
 
 
 def _cohort_survival(name, block):
-    res = run_cohort(load_scenario(name, ["duration=7d"]), size=100, seed=block["seed"],
-                     variability=block["variability"])
+    res = run_cohort(
+        load_scenario(name, ["duration=7d"]), size=100, seed=block["seed"], variability=block["variability"]
+    )
     return res.arms[0].survived
 
 
@@ -134,8 +137,9 @@ def test_the_rodent_rescue_is_a_cohort_effect_and_early_beats_late():
     from livermodel.studies.cohort import mcnemar_exact
 
     block = parse_cohort_block(load_scenario("fulminant-msc-early").cohort)
-    none, early, late = (_cohort_survival(n, block) for n in
-                         ("fulminant", "fulminant-msc-early", "fulminant-msc-late"))
+    none, early, late = (
+        _cohort_survival(n, block) for n in ("fulminant", "fulminant-msc-early", "fulminant-msc-late")
+    )
     assert none.mean() < 0.5  # a lethal model
     assert mcnemar_exact(int((early & ~none).sum()), int((~early & none).sum())) < 0.01
     assert early.mean() > late.mean()
@@ -149,12 +153,13 @@ def test_msc_lower_the_deaths_of_multi_organ_failure_and_infection_in_the_virtua
     # infections, 16.1 % vs 33.3 %).  Tolerance: the +-8 points of the survival targets
     res = run_cohort(load_scenario("human-aclf-trial"))
     treated, control = (arm.summary() for arm in res.arms)
-    share = {k: 100 * s["deaths_by_cause"]["systemic"] / s["n"]
-             for k, s in (("msc", treated), ("control", control))}
+    share = {
+        k: 100 * s["deaths_by_cause"]["systemic"] / s["n"]
+        for k, s in (("msc", treated), ("control", control))
+    }
     assert abs(share["control"] - 37.0) <= 8 and abs(share["msc"] - 17.9) <= 8
     assert share["msc"] < share["control"]
     off = run_cohort(load_scenario("human-aclf-trial", ["parameters.anti_inflammatory_on=0"]))
     effect = treated["survival_fraction"] - control["survival_fraction"]
-    effect_off = (off.arms[0].summary()["survival_fraction"]
-                  - off.arms[1].summary()["survival_fraction"])
+    effect_off = off.arms[0].summary()["survival_fraction"] - off.arms[1].summary()["survival_fraction"]
     assert effect_off < 0.5 * effect

@@ -70,10 +70,12 @@ def test_names_with_control_characters_or_empty_are_refused(tmp_path, monkeypatc
 def _holder(folder, tmp_path):
     """A separate process that locks ``folder`` and waits; returns it once the lock is taken."""
     ready = tmp_path / "ready"
-    code = ("import time, pathlib\nfrom livermodel.output.lock import command_scope, lock_folder\n"
-            "with command_scope():\n"
-            f"    lock_folder({str(folder)!r}, 'the holder'); pathlib.Path({str(ready)!r}).touch()\n"
-            "    time.sleep(60)\n")
+    code = (
+        "import time, pathlib\nfrom livermodel.output.lock import command_scope, lock_folder\n"
+        "with command_scope():\n"
+        f"    lock_folder({str(folder)!r}, 'the holder'); pathlib.Path({str(ready)!r}).touch()\n"
+        "    time.sleep(60)\n"
+    )
     proc = subprocess.Popen([sys.executable, "-c", code])
     for _ in range(300):
         if ready.exists():
@@ -88,8 +90,12 @@ def test_a_locked_folder_is_refused_naming_the_holder(tmp_path):
     folder.mkdir()
     proc = _holder(folder, tmp_path)
     try:
-        refused(invoke("run", "rat-phx-70", *FAST, "--out", folder), "in use by another",
-                f"pid {proc.pid}", "the holder")
+        refused(
+            invoke("run", "rat-phx-70", *FAST, "--out", folder),
+            "in use by another",
+            f"pid {proc.pid}",
+            "the holder",
+        )
         assert sorted(p.name for p in folder.iterdir()) == []
     finally:
         os.kill(proc.pid, signal.SIGKILL)
@@ -103,9 +109,22 @@ def test_a_locked_folder_is_refused_naming_the_holder(tmp_path):
 
 def test_two_concurrent_runs_never_mix_one_folder(tmp_path):
     folder = tmp_path / "shared"
-    cmd = [sys.executable, "-m", "livermodel", "sweep", "rat-phx-70", "--vary",
-           "insults.0.fraction=0.5:0.9:40", "--format", "none", "-q", "--out", str(folder),
-           "--set", "duration=2d"]
+    cmd = [
+        sys.executable,
+        "-m",
+        "livermodel",
+        "sweep",
+        "rat-phx-70",
+        "--vary",
+        "insults.0.fraction=0.5:0.9:40",
+        "--format",
+        "none",
+        "-q",
+        "--out",
+        str(folder),
+        "--set",
+        "duration=2d",
+    ]
     procs = [subprocess.Popen(cmd, stderr=subprocess.PIPE, text=True) for _ in range(2)]
     outs = [(p.wait(timeout=120), p.stderr.read()) for p in procs]
     codes = sorted(rc for rc, _ in outs)

@@ -19,8 +19,10 @@ from livermodel.version import __version__
 
 #: Public name -> (module, attribute) it comes from.
 _PUBLIC: dict[str, tuple[str, str]] = {
-    **{n: ("livermodel.errors", n) for n in
-       ("LivermodelError", "ParameterError", "ScenarioError", "ScheduleError", "UnitError")},
+    **{
+        n: ("livermodel.errors", n)
+        for n in ("LivermodelError", "ParameterError", "ScenarioError", "ScheduleError", "UnitError")
+    },
     "METRICS": ("livermodel.metrics", "METRICS"),
     "compute_metrics": ("livermodel.metrics", "compute"),
     "STATES": ("livermodel.model.layout", "STATES"),
@@ -28,11 +30,26 @@ _PUBLIC: dict[str, tuple[str, str]] = {
     "PARAMETERS": ("livermodel.model.parameters", "PARAMETERS"),
     "SPECIES": ("livermodel.model.parameters", "SPECIES"),
     "resolve_parameters": ("livermodel.model.parameters", "resolve"),
-    **{n: ("livermodel.model.schedule", n) for n in
-       ("EV", "MSC", "NAC", "Acetaminophen", "Antidote", "Chronic", "Galactosamine", "Hepatectomy",
-        "InflammatoryHit", "Schedule", "Toxin")},
-    **{n: ("livermodel.solve.simulate", n) for n in
-       ("BatchResult", "Result", "SolverSettings", "simulate", "simulate_batch")},
+    **{
+        n: ("livermodel.model.schedule", n)
+        for n in (
+            "EV",
+            "MSC",
+            "NAC",
+            "Acetaminophen",
+            "Antidote",
+            "Chronic",
+            "Galactosamine",
+            "Hepatectomy",
+            "InflammatoryHit",
+            "Schedule",
+            "Toxin",
+        )
+    },
+    **{
+        n: ("livermodel.solve.simulate", n)
+        for n in ("BatchResult", "Result", "SolverSettings", "simulate", "simulate_batch")
+    },
 }
 
 __all__ = ["__version__", *_PUBLIC]

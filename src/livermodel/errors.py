@@ -115,34 +115,55 @@ def check_seed(seed, key: str = "--seed"):
     if seed is None or type(seed).__name__ == "Generator":
         return seed
     if isinstance(seed, bool) or not hasattr(seed, "__index__"):
-        raise LivermodelError("--seed must be a whole number", key=key,
-                              expected=f"an integer from 0 to {MAX_SEED - 1}", found=repr(seed))
+        raise LivermodelError(
+            "--seed must be a whole number",
+            key=key,
+            expected=f"an integer from 0 to {MAX_SEED - 1}",
+            found=repr(seed),
+        )
     seed = int(seed)
     if not 0 <= seed < MAX_SEED:
-        raise LivermodelError("--seed must be zero or more, and below 2**63", key=key,
-                              expected=f"an integer from 0 to {MAX_SEED - 1}",
-                              found=count_text(seed), suggestion="Use e.g. --seed 1")
+        raise LivermodelError(
+            "--seed must be zero or more, and below 2**63",
+            key=key,
+            expected=f"an integer from 0 to {MAX_SEED - 1}",
+            found=count_text(seed),
+            suggestion="Use e.g. --seed 1",
+        )
     return seed
 
 
-def check_count(value, key: str, high: int, *, low: int = 1, what: str = "",
-                suggestion: str | None = None) -> int:
+def check_count(
+    value, key: str, high: int, *, low: int = 1, what: str = "", suggestion: str | None = None
+) -> int:
     """``value`` as an ``int`` from ``low`` to ``high`` (a limit on an amount of work), or a
     :class:`LivermodelError` naming ``key``: ``--points must be at most 1,000 (expected N from 1
     to 1,000, found 100,000,000)``.  ``what`` names the value in the message (default ``key``)."""
     name = what or key
     if isinstance(value, bool) or not hasattr(value, "__index__"):
-        raise LivermodelError(f"{name} must be a whole number", key=key,
-                              expected=f"N from {low:,} to {high:,}", found=repr(value))
+        raise LivermodelError(
+            f"{name} must be a whole number",
+            key=key,
+            expected=f"N from {low:,} to {high:,}",
+            found=repr(value),
+        )
     value = int(value)
     if value < low:
-        raise LivermodelError(f"{name} must be at least {low:,}", key=key,
-                              expected=f"N from {low:,} to {high:,}", found=count_text(value),
-                              suggestion=suggestion)
+        raise LivermodelError(
+            f"{name} must be at least {low:,}",
+            key=key,
+            expected=f"N from {low:,} to {high:,}",
+            found=count_text(value),
+            suggestion=suggestion,
+        )
     if value > high:
-        raise LivermodelError(f"{name} must be at most {high:,}", key=key,
-                              expected=f"N from {low:,} to {high:,}", found=count_text(value),
-                              suggestion=suggestion)
+        raise LivermodelError(
+            f"{name} must be at most {high:,}",
+            key=key,
+            expected=f"N from {low:,} to {high:,}",
+            found=count_text(value),
+            suggestion=suggestion,
+        )
     return value
 
 

@@ -23,6 +23,7 @@ FIGURE_FORMATS = ("png", "svg", "pdf")
 # atomic writing
 # --------------------------------------------------------------------------------------------
 
+
 @contextmanager
 def atomic_path(path: str | Path):
     """Yield a temporary path next to ``path``; on success rename it to ``path``.
@@ -74,6 +75,7 @@ def sha256_file(path: str | Path) -> str:
 # checking paths and options
 # --------------------------------------------------------------------------------------------
 
+
 def check_formats(formats: str | Iterable[str]) -> list[str]:
     """Parse ``"png,svg"`` (or a list) into known figure formats; raise on an unknown one."""
     if isinstance(formats, str):
@@ -86,9 +88,11 @@ def check_formats(formats: str | Iterable[str]) -> list[str]:
                 continue
             if fmt not in FIGURE_FORMATS:
                 raise LivermodelError(
-                    f"unknown figure format '{fmt}'", key="--format",
+                    f"unknown figure format '{fmt}'",
+                    key="--format",
                     expected=f"a comma-separated list of {', '.join(FIGURE_FORMATS)} (or 'none')",
-                    found=repr(fmt), suggestion=did_you_mean(fmt, FIGURE_FORMATS),
+                    found=repr(fmt),
+                    suggestion=did_you_mean(fmt, FIGURE_FORMATS),
                 )
             if fmt not in out:
                 out.append(fmt)
@@ -100,15 +104,22 @@ def check_name(path: str | Path, key: str = "--out") -> Path:
     a script, a tab); raises :class:`LivermodelError` naming ``key``."""
     text = str(path)
     if not text.strip():
-        raise LivermodelError("the output name is empty", key=key, expected="a file or folder name",
-                              found=repr(text), suggestion=f"Give a name with {key}, "
-                              "or leave the option out for the default")
+        raise LivermodelError(
+            "the output name is empty",
+            key=key,
+            expected="a file or folder name",
+            found=repr(text),
+            suggestion=f"Give a name with {key}, or leave the option out for the default",
+        )
     bad = [c for c in text if ord(c) < 32 or ord(c) == 127]
     if bad:
-        raise LivermodelError("the output name holds a control character", key=key,
-                              expected="a name of printable characters", found=repr(text),
-                              suggestion="Remove the newline or tab (often left by $(...) or a "
-                              "file read line by line)")
+        raise LivermodelError(
+            "the output name holds a control character",
+            key=key,
+            expected="a name of printable characters",
+            found=repr(text),
+            suggestion="Remove the newline or tab (often left by $(...) or a file read line by line)",
+        )
     return Path(text)
 
 
@@ -128,21 +139,35 @@ def check_target_file(path: str | Path, key: str = "--output") -> Path:
     except OSError as err:
         raise LivermodelError(f"cannot use '{path}': {err.strerror or err}", key=key) from None
     if st is not None and stat.S_ISDIR(st.st_mode):
-        raise LivermodelError(f"'{path}' is a folder", key=key, expected="a file name",
-                              suggestion=f"Give a file name inside it, e.g. {path}/out")
+        raise LivermodelError(
+            f"'{path}' is a folder",
+            key=key,
+            expected="a file name",
+            suggestion=f"Give a file name inside it, e.g. {path}/out",
+        )
     if st is not None and not stat.S_ISREG(st.st_mode):
-        raise LivermodelError(f"'{path}' is not a regular file", key=key,
-                              expected="a new file name or an existing regular file",
-                              found="a device, FIFO or socket",
-                              suggestion="Write to an ordinary file and copy it from there")
+        raise LivermodelError(
+            f"'{path}' is not a regular file",
+            key=key,
+            expected="a new file name or an existing regular file",
+            found="a device, FIFO or socket",
+            suggestion="Write to an ordinary file and copy it from there",
+        )
     parent = path.parent if str(path.parent) else Path(".")
     if not parent.is_dir():
-        raise LivermodelError(f"cannot write '{path}': its folder does not exist", key=key,
-                              expected="a file in an existing folder", found=str(parent),
-                              suggestion=f"Create it first (mkdir -p {parent})")
+        raise LivermodelError(
+            f"cannot write '{path}': its folder does not exist",
+            key=key,
+            expected="a file in an existing folder",
+            found=str(parent),
+            suggestion=f"Create it first (mkdir -p {parent})",
+        )
     if not os.access(parent, os.W_OK | os.X_OK) or (st is not None and not os.access(path, os.W_OK)):
-        raise LivermodelError(f"cannot write '{path}': permission denied", key=key,
-                              suggestion="Choose a folder you can write to, or fix its permissions")
+        raise LivermodelError(
+            f"cannot write '{path}': permission denied",
+            key=key,
+            suggestion="Choose a folder you can write to, or fix its permissions",
+        )
     probe_writable(parent, path, key)
     return path
 
@@ -160,6 +185,8 @@ def probe_writable(folder: Path, path: Path, key: str = "--output") -> None:
             os.close(fd)
             Path(tmp).unlink(missing_ok=True)
     except OSError as err:
-        raise LivermodelError(f"cannot write '{path}': {err.strerror or err}", key=key,
-                              suggestion="Check free disk space and permissions, "
-                                         "or choose another folder") from None
+        raise LivermodelError(
+            f"cannot write '{path}': {err.strerror or err}",
+            key=key,
+            suggestion="Check free disk space and permissions, or choose another folder",
+        ) from None

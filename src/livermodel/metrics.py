@@ -54,8 +54,14 @@ RECOVERY_LEVEL = 0.9
 FAILURE_SURVIVAL = 0.5
 
 #: The trajectory variables the metrics are computed from.
-NEEDS = ("liver_function", "liver_volume", "alt_u_per_l", "proliferation", "survival_probability",
-         "systemic_hazard")
+NEEDS = (
+    "liver_function",
+    "liver_volume",
+    "alt_u_per_l",
+    "proliferation",
+    "survival_probability",
+    "systemic_hazard",
+)
 
 #: Metrics that are labels, not numbers: name -> their values (coded 0, 1, ... in figures).
 LABELS: dict[str, tuple[str, ...]] = {
@@ -68,13 +74,17 @@ METRICS: dict[str, tuple[str, str]] = {
     "nadir_time_h": ("h", "time of the lowest liver function"),
     "final_mass": ("1 (normal mass)", "liver function at the end of the run"),
     "final_volume": ("1 (normal volume)", "liver volume at the end of the run"),
-    "recovery_time_h": ("h", "first time after the nadir with liver function >= 90 % of the set "
-                        "point (0 if it never fell below; null if never)"),
+    "recovery_time_h": (
+        "h",
+        "first time after the nadir with liver function >= 90 % of the set "
+        "point (0 if it never fell below; null if never)",
+    ),
     "failed": ("bool", "the survival probability fell below one half (liver failure)"),
-    "failure_time_h": ("h", "first time the survival probability fell below one half (null if "
-                       "not failed)"),
-    "failure_cause": ("", "liver or systemic: where most of the hazard at failure came from "
-                      "(null if not failed)"),
+    "failure_time_h": ("h", "first time the survival probability fell below one half (null if not failed)"),
+    "failure_cause": (
+        "",
+        "liver or systemic: where most of the hazard at failure came from (null if not failed)",
+    ),
     "alt_peak_u_per_l": ("U/L", "highest serum ALT"),
     "alt_peak_time_h": ("h", "time of the highest serum ALT"),
     "proliferation_peak_time_h": ("h", "time of the highest division flux (null if none)"),
@@ -250,23 +260,27 @@ def compute_batch(batch) -> list[dict]:
             mode = "normal"
         else:
             mode = "normal" if F[i, -1] + rate[i] * t[-1] >= rec_level[i] else "suppressed"
-        out.append({
-            "nadir_mass": float(F[i, i_nadir[i]]),
-            "nadir_time_h": float(t[i_nadir[i]]),
-            "final_mass": float(F[i, -1]),
-            "final_volume": float(vol[i]),
-            "recovery_time_h": float(recovery[i]) if rec_first[i] >= 0 else None,
-            "failed": bool(failed),
-            "failure_time_h": float(fail_t[i]) if failed else None,
-            "failure_cause": (_cause(sys_h[i, fail_first[i]], surv_t[i, fail_first[i]])
-                              if failed else None),
-            "alt_peak_u_per_l": float(alt[i, i_alt[i]]),
-            "alt_peak_time_h": float(t[i_alt[i]]),
-            "proliferation_peak_time_h": (float(t[i_pro[i]])
-                                          if prolif[rows[i], i_pro[i]] > 1e-9 else None),
-            "survival_probability": float(surv[i]),
-            "mode": mode,
-        })
+        out.append(
+            {
+                "nadir_mass": float(F[i, i_nadir[i]]),
+                "nadir_time_h": float(t[i_nadir[i]]),
+                "final_mass": float(F[i, -1]),
+                "final_volume": float(vol[i]),
+                "recovery_time_h": float(recovery[i]) if rec_first[i] >= 0 else None,
+                "failed": bool(failed),
+                "failure_time_h": float(fail_t[i]) if failed else None,
+                "failure_cause": (
+                    _cause(sys_h[i, fail_first[i]], surv_t[i, fail_first[i]]) if failed else None
+                ),
+                "alt_peak_u_per_l": float(alt[i, i_alt[i]]),
+                "alt_peak_time_h": float(t[i_alt[i]]),
+                "proliferation_peak_time_h": (
+                    float(t[i_pro[i]]) if prolif[rows[i], i_pro[i]] > 1e-9 else None
+                ),
+                "survival_probability": float(surv[i]),
+                "mode": mode,
+            }
+        )
     return out
 
 

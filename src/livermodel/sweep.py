@@ -13,5 +13,12 @@ from livermodel.output.sweep import (  # noqa: F401
 from livermodel.studies.sweep import *  # noqa: F401,F403
 from livermodel.studies.sweep import __all__ as _study_names
 
-__all__ = [*_study_names, "SweepResult", "load_plan", "load_trajectories", "read_sweep",
-           "resume_sweep", "run_sweep"]
+__all__ = [
+    *_study_names,
+    "SweepResult",
+    "load_plan",
+    "load_trajectories",
+    "read_sweep",
+    "resume_sweep",
+    "run_sweep",
+]

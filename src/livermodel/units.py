@@ -27,11 +27,25 @@ import re
 from livermodel.errors import UnitError, did_you_mean
 
 _TIME = {
-    "s": 1 / 3600, "sec": 1 / 3600, "second": 1 / 3600, "seconds": 1 / 3600,
-    "min": 1 / 60, "minute": 1 / 60, "minutes": 1 / 60,
-    "h": 1.0, "hr": 1.0, "hrs": 1.0, "hour": 1.0, "hours": 1.0,
-    "d": 24.0, "day": 24.0, "days": 24.0,
-    "wk": 168.0, "w": 168.0, "week": 168.0, "weeks": 168.0,
+    "s": 1 / 3600,
+    "sec": 1 / 3600,
+    "second": 1 / 3600,
+    "seconds": 1 / 3600,
+    "min": 1 / 60,
+    "minute": 1 / 60,
+    "minutes": 1 / 60,
+    "h": 1.0,
+    "hr": 1.0,
+    "hrs": 1.0,
+    "hour": 1.0,
+    "hours": 1.0,
+    "d": 24.0,
+    "day": 24.0,
+    "days": 24.0,
+    "wk": 168.0,
+    "w": 168.0,
+    "week": 168.0,
+    "weeks": 168.0,
 }
 _RATE = {"1/" + k: 1.0 / v for k, v in _TIME.items()}
 _RATE.update({"/" + k: 1.0 / v for k, v in _TIME.items()})
@@ -62,8 +76,10 @@ def parse_quantity(value, kind: str, *, key: str | None = None) -> float:
     internal, table = UNITS[kind]
     if isinstance(value, bool):
         raise UnitError(
-            "a quantity cannot be true/false", key=key,
-            expected=f"a number or a number with a unit ({internal})", found=repr(value),
+            "a quantity cannot be true/false",
+            key=key,
+            expected=f"a number or a number with a unit ({internal})",
+            found=repr(value),
         )
     if isinstance(value, (int, float)):
         number = float(value)
@@ -72,15 +88,18 @@ def parse_quantity(value, kind: str, *, key: str | None = None) -> float:
         return number
     if not isinstance(value, str):
         raise UnitError(
-            "a quantity must be a number or a string such as '72 h'", key=key,
+            "a quantity must be a number or a string such as '72 h'",
+            key=key,
             expected=f"a number with a unit in {sorted(set(table) - {''})}",
             found=type(value).__name__,
         )
     match = _QUANTITY.match(value)
     if not match:
         raise UnitError(
-            "cannot read a number followed by a unit", key=key,
-            expected=f"something like '{_example(kind)}'", found=repr(value),
+            "cannot read a number followed by a unit",
+            key=key,
+            expected=f"something like '{_example(kind)}'",
+            found=repr(value),
         )
     number = float(match.group("num"))
     unit = match.group("unit").replace("μ", "µ")
@@ -92,8 +111,10 @@ def parse_quantity(value, kind: str, *, key: str | None = None) -> float:
         if other:
             hint = f"'{unit}' is a unit of {other[0].replace('_', ' ')}, not of {kind.replace('_', ' ')}"
         raise UnitError(
-            f"unknown unit '{unit}' for a {kind.replace('_', ' ')}", key=key,
-            expected=f"one of {', '.join(sorted(k for k in table if k))}", found=repr(value),
+            f"unknown unit '{unit}' for a {kind.replace('_', ' ')}",
+            key=key,
+            expected=f"one of {', '.join(sorted(k for k in table if k))}",
+            found=repr(value),
             suggestion=hint,
         )
     result = number * lookup[norm]
@@ -104,8 +125,12 @@ def parse_quantity(value, kind: str, *, key: str | None = None) -> float:
 
 def _example(kind: str) -> str:
     return {
-        "time": "72 h", "rate": "0.1 1/h", "mass_dose": "300 mg/kg", "cell_dose": "1e6 cells/kg",
-        "ev_dose": "100 ug/kg", "fraction": "0.7",
+        "time": "72 h",
+        "rate": "0.1 1/h",
+        "mass_dose": "300 mg/kg",
+        "cell_dose": "1e6 cells/kg",
+        "ev_dose": "100 ug/kg",
+        "fraction": "0.7",
     }[kind]
 
 
@@ -136,4 +161,3 @@ def unit_after_number(unit: str) -> str:
     """A unit as written after a number: ``12 h``, ``300 mg/kg``; nothing for a number relative
     to a reference (``0.15``, not ``0.15 1 (normal mass)``)."""
     return "" if _reference(unit) or unit == "1" else unit
-

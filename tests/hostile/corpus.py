@@ -57,9 +57,11 @@ def files(folder: Path) -> dict[str, Path]:
     for name, text in texts.items():
         (folder / name).write_text(text, encoding="utf-8", errors="surrogatepass")
         out[name] = folder / name
-    raw = {"bad-bytes.yaml": b"species: rat\nduration: \xff\xfe2d\n",
-           "nul.yaml": b"species: rat\x00\nduration: 2d\n",
-           "random.yaml": random.Random(19).randbytes(4000)}
+    raw = {
+        "bad-bytes.yaml": b"species: rat\nduration: \xff\xfe2d\n",
+        "nul.yaml": b"species: rat\x00\nduration: 2d\n",
+        "random.yaml": random.Random(19).randbytes(4000),
+    }
     for name, data in raw.items():
         (folder / name).write_bytes(data)
         out[name] = folder / name
@@ -111,20 +113,51 @@ def cases(folder: Path) -> list[list[str]]:
     out = [["validate", str(p)] for name, p in made.items() if not name.startswith("notes")]
     out += [["validate", str(p)] for p in mutants(folder)]
     out += [["validate", "/dev/zero"], ["validate", str(folder)], ["validate", "no-such-file.yaml"]]
-    hostile_sets = ["insults.0=&a [*a]", "description=" + "[" * 3000, 'description="\\udfff"',
-                    "insults.0.fraction=" + "9" * 400, "insults.99=1", "a..b=1", "=1", "extends=x",
-                    "interventions.0=" + "{a: " * 200 + "1" + "}" * 200, "duration=1e400 h",
-                    "output_step=1e-12 h", "parameters.death_sensitivity=nan"]
+    hostile_sets = [
+        "insults.0=&a [*a]",
+        "description=" + "[" * 3000,
+        'description="\\udfff"',
+        "insults.0.fraction=" + "9" * 400,
+        "insults.99=1",
+        "a..b=1",
+        "=1",
+        "extends=x",
+        "interventions.0=" + "{a: " * 200 + "1" + "}" * 200,
+        "duration=1e400 h",
+        "output_step=1e-12 h",
+        "parameters.death_sensitivity=nan",
+    ]
     out += [["validate", "rat-phx-70", "--set", s] for s in hostile_sets]
     sweep = ["sweep", "rat-phx-70", "--dry-run", "--format", "none", "--out", str(folder / "sw")]
     out += [
-        [*sweep, "--vary", "insults.0.fraction=0.5:0.9:100000",
-         "--vary", "parameters.death_sensitivity=1:2:100000"],
+        [
+            *sweep,
+            "--vary",
+            "insults.0.fraction=0.5:0.9:100000",
+            "--vary",
+            "parameters.death_sensitivity=1:2:100000",
+        ],
         [*sweep, "--vary", "insults.0.fraction=0:1:" + "9" * 400],
-        [*sweep, "--vary", "parameters.death_sensitivity=1:2", "--design", "lhs",
-         "--samples", "1000000000000"],
-        [*sweep, "--vary", "parameters.death_sensitivity=1:2", "--design", "sobol",
-         "--samples", "10", "--seed", "-1"],
+        [
+            *sweep,
+            "--vary",
+            "parameters.death_sensitivity=1:2",
+            "--design",
+            "lhs",
+            "--samples",
+            "1000000000000",
+        ],
+        [
+            *sweep,
+            "--vary",
+            "parameters.death_sensitivity=1:2",
+            "--design",
+            "sobol",
+            "--samples",
+            "10",
+            "--seed",
+            "-1",
+        ],
         [*sweep, "--vary", "insults.0.fraction=0.5:0.9:3", "--chunk-size", "9" * 50],
         [*sweep, "--vary", "insults.0.fraction=0.5:0.9:3", "--jobs", "0"],
         [*sweep, "--vary", "insults.0.fraction=0.5:0.9:3", "--jobs", "999"],
@@ -178,9 +211,18 @@ def main(folder: str, limit_s: float) -> None:
         # long arguments keep their head and their tail (a file name stays readable however deep
         # the temporary folder is, e.g. under pytest-xdist)
         shown = [a if len(a) < 80 else f"{a[:30]}...({len(a)} chars)...{a[-30:]}" for a in args]
-        print(json.dumps({"args": shown, "code": code, "traceback": trace or "Traceback" in text,
-                          "secret": "AKIA-CORPUS-SECRET" in text, "output": text[-400:]}),
-              flush=True)
+        print(
+            json.dumps(
+                {
+                    "args": shown,
+                    "code": code,
+                    "traceback": trace or "Traceback" in text,
+                    "secret": "AKIA-CORPUS-SECRET" in text,
+                    "output": text[-400:],
+                }
+            ),
+            flush=True,
+        )
 
 
 if __name__ == "__main__":

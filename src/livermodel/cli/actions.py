@@ -85,8 +85,7 @@ class CompareReport:
     @property
     def failures(self) -> list[tuple[str, str]]:
         """``(label, message)`` of every arm whose simulation failed."""
-        return [(lab, r.message) for lab, r in zip(self.labels, self.results, strict=True)
-                if not r.success]
+        return [(lab, r.message) for lab, r in zip(self.labels, self.results, strict=True) if not r.success]
 
 
 def _load(path, overrides, found_warnings: list[str]):
@@ -102,10 +101,18 @@ def _load(path, overrides, found_warnings: list[str]):
     return scenario
 
 
-def run_scenario(path: str | Path, overrides: Iterable[str] = (), *, out: str | Path | None = None,
-                 formats: str | Sequence[str] = ("png",), style: str = "paper",
-                 command: str | None = None, progress: Progress = _quiet,
-                 force: bool = False, window: str | float | None = None) -> RunReport:
+def run_scenario(
+    path: str | Path,
+    overrides: Iterable[str] = (),
+    *,
+    out: str | Path | None = None,
+    formats: str | Sequence[str] = ("png",),
+    style: str = "paper",
+    command: str | None = None,
+    progress: Progress = _quiet,
+    force: bool = False,
+    window: str | float | None = None,
+) -> RunReport:
     """Load, simulate and write one scenario (``livermodel run``).
 
     ``path`` is a scenario file or a library name; ``overrides`` dotted ``key=value`` strings
@@ -126,9 +133,12 @@ def run_scenario(path: str | Path, overrides: Iterable[str] = (), *, out: str | 
     progress("reading the scenario")
     overrides = [str(o) for o in overrides]
     scenario = _load(path, overrides, found)
-    folder = prepare_output_dir(out if out is not None else default_folder(scenario.name, overrides),
-                                identity("run", [scenario.name], overrides), force=force,
-                                replace=False)
+    folder = prepare_output_dir(
+        out if out is not None else default_folder(scenario.name, overrides),
+        identity("run", [scenario.name], overrides),
+        force=force,
+        replace=False,
+    )
     progress(f"simulating {scenario.name}")
     result = scenario.run()
     if not result.success:
@@ -139,18 +149,36 @@ def run_scenario(path: str | Path, overrides: Iterable[str] = (), *, out: str | 
         expectations = {"checked": sorted(scenario.expect), "failed": failures}
         found += [f"the scenario's own expectation fails: {f}" for f in failures]
     progress("writing files and figures")
-    written = write_run(folder, result, scenario, formats=formats, style=style, command=command,
-                        started=started, overrides=overrides, force=force, window_h=window_h,
-                        extra={"expectations": expectations} if expectations is not None else None)
+    written = write_run(
+        folder,
+        result,
+        scenario,
+        formats=formats,
+        style=style,
+        command=command,
+        started=started,
+        overrides=overrides,
+        force=force,
+        window_h=window_h,
+        extra={"expectations": expectations} if expectations is not None else None,
+    )
     return RunReport(scenario, result, metrics_dict(result), written, found)
 
 
-def compare_scenarios(paths: Sequence[str | Path], overrides: Iterable[str] = (), *,
-                      labels: Sequence[str] | None = None, control: str | Path | None = None,
-                      out: str | Path | None = None, formats: str | Sequence[str] = ("png",),
-                      style: str = "paper", command: str | None = None,
-                      progress: Progress = _quiet, force: bool = False,
-                      window: str | float | None = None) -> CompareReport:
+def compare_scenarios(
+    paths: Sequence[str | Path],
+    overrides: Iterable[str] = (),
+    *,
+    labels: Sequence[str] | None = None,
+    control: str | Path | None = None,
+    out: str | Path | None = None,
+    formats: str | Sequence[str] = ("png",),
+    style: str = "paper",
+    command: str | None = None,
+    progress: Progress = _quiet,
+    force: bool = False,
+    window: str | float | None = None,
+) -> CompareReport:
     """Simulate several scenarios and write them side by side (``livermodel compare``).
 
     ``labels`` name the arms in ``paths`` (default: the scenario names).  With ``control``, that
@@ -170,7 +198,8 @@ def compare_scenarios(paths: Sequence[str | Path], overrides: Iterable[str] = ()
     paths = list(paths)
     if labels is not None and len(labels) != len(paths):
         raise LivermodelError(
-            f"{len(labels)} label(s) for {len(paths)} scenario(s)", key="--labels",
+            f"{len(labels)} label(s) for {len(paths)} scenario(s)",
+            key="--labels",
             suggestion="Give one label per scenario, in order, e.g. --labels 'PHx,PHx + MSC'",
         )
     found: list[str] = []
@@ -193,7 +222,8 @@ def compare_scenarios(paths: Sequence[str | Path], overrides: Iterable[str] = ()
             control_index = 0
     if len(scenarios) < 2:
         raise LivermodelError(
-            "a comparison needs at least two scenarios", found=f"{len(scenarios)}",
+            "a comparison needs at least two scenarios",
+            found=f"{len(scenarios)}",
             suggestion="Give two or more scenario files (or one and --control SCENARIO)",
         )
     arm_labels = _unique(arm_labels)
@@ -201,22 +231,39 @@ def compare_scenarios(paths: Sequence[str | Path], overrides: Iterable[str] = ()
     if len(name) > 60:
         name = f"{scenarios[0].name}-and-{len(scenarios) - 1}-more"
     ident = identity("comparison", [sc.name for sc in scenarios], overrides)
-    folder = prepare_output_dir(out if out is not None else default_folder(f"compare-{name}", overrides),
-                                ident, force=force, replace=False)
+    folder = prepare_output_dir(
+        out if out is not None else default_folder(f"compare-{name}", overrides),
+        ident,
+        force=force,
+        replace=False,
+    )
     results = []
     for label, sc in zip(arm_labels, scenarios, strict=True):
         progress(f"simulating {label}")
         results.append(sc.run())
-    table = comparison_table(results, arm_labels, control=control_index) \
-        if all(r.success for r in results) else {}
+    table = (
+        comparison_table(results, arm_labels, control=control_index)
+        if all(r.success for r in results)
+        else {}
+    )
     report = CompareReport(scenarios, results, arm_labels, control_index, table, None, found)
     if not report.success:
         return report
     progress("writing files and figures")
-    report.written = write_comparison(folder, results, arm_labels, scenarios,
-                                      control=control_index, formats=formats, style=style,
-                                      command=command, started=started, overrides=overrides,
-                                      force=force, window_h=window_h)
+    report.written = write_comparison(
+        folder,
+        results,
+        arm_labels,
+        scenarios,
+        control=control_index,
+        formats=formats,
+        style=style,
+        command=command,
+        started=started,
+        overrides=overrides,
+        force=force,
+        window_h=window_h,
+    )
     return report
 
 
@@ -283,9 +330,20 @@ def parameter_rows(species: str = "rat") -> list[dict]:
     from livermodel.model.parameters import PARAMETERS, defaults
 
     values = defaults(species)
-    return [{"name": p.name, "value": values[p.name], "default": p.default, "unit": p.unit,
-             "low": p.bounds[0], "high": p.bounds[1], "group": p.group,
-             "description": p.description, "source": p.source} for p in PARAMETERS]
+    return [
+        {
+            "name": p.name,
+            "value": values[p.name],
+            "default": p.default,
+            "unit": p.unit,
+            "low": p.bounds[0],
+            "high": p.bounds[1],
+            "group": p.group,
+            "description": p.description,
+            "source": p.source,
+        }
+        for p in PARAMETERS
+    ]
 
 
 def parameter_detail(name: str, species: str = "rat") -> dict:
@@ -293,12 +351,21 @@ def parameter_detail(name: str, species: str = "rat") -> dict:
     from livermodel.model.parameters import SPECIES, check_name, defaults
 
     p = check_name(name, key="NAME")
-    return {"name": p.name, "unit": p.unit, "default": p.default, "low": p.bounds[0],
-            "high": p.bounds[1], "limits": p.limits, "group": p.group,
-            "description": p.description, "source": p.source,
-            "scales_with_time": p.scales_with_time, "species": species,
-            "value": defaults(species)[p.name],
-            "by_species": {s: defaults(s)[p.name] for s in SPECIES}}
+    return {
+        "name": p.name,
+        "unit": p.unit,
+        "default": p.default,
+        "low": p.bounds[0],
+        "high": p.bounds[1],
+        "limits": p.limits,
+        "group": p.group,
+        "description": p.description,
+        "source": p.source,
+        "scales_with_time": p.scales_with_time,
+        "species": species,
+        "value": defaults(species)[p.name],
+        "by_species": {s: defaults(s)[p.name] for s in SPECIES},
+    }
 
 
 _TEMPLATE_HEAD = """\
@@ -383,18 +450,24 @@ def init_scenario(name: str, source: str | Path | None = None, *, force: bool = 
     stem = path.stem
     if not _NAME_RE.fullmatch(stem):
         raise LivermodelError(
-            f"'{stem}' cannot be a scenario name", key="NAME",
+            f"'{stem}' cannot be a scenario name",
+            key="NAME",
             expected="letters, digits, '-', '_' or '.', starting with a letter or digit",
-            found=repr(stem), suggestion="Try a name such as 'rat-phx-80'",
+            found=repr(stem),
+            suggestion="Try a name such as 'rat-phx-80'",
         )
     if path.exists() and not force:
         raise LivermodelError(
-            f"'{path}' already exists", key="NAME",
+            f"'{path}' already exists",
+            key="NAME",
             suggestion="Choose another name, or add --force to overwrite it",
         )
     if not path.parent.is_dir():
-        raise LivermodelError(f"the folder '{path.parent}' does not exist", key="NAME",
-                              suggestion="Create it first, or give a name in an existing folder")
+        raise LivermodelError(
+            f"the folder '{path.parent}' does not exist",
+            key="NAME",
+            suggestion="Create it first, or give a name in an existing folder",
+        )
     head = schema_modeline() + _TEMPLATE_HEAD.format(name=stem, file=path)
     if source is None:
         text = head + "\n" + _TEMPLATE_BODY.format(name=stem)
@@ -404,8 +477,9 @@ def init_scenario(name: str, source: str | Path | None = None, *, force: bool = 
         doc = base.to_dict()
         doc.pop("expect", None)
         doc["name"] = stem
-        doc["description"] = f"Started from {base.name} ('livermodel init --from'). " \
-            + (doc.get("description") or "")
+        doc["description"] = f"Started from {base.name} ('livermodel init --from'). " + (
+            doc.get("description") or ""
+        )
         head += f"# Started from the scenario '{base.name}' ({base.source}); extends resolved.\n"
         body = yaml.safe_dump(doc, sort_keys=False, allow_unicode=True, width=96)
         tail = [f"# {key + ':':<15}{what}" for key, what in _OPTIONAL_KEYS if key not in doc]
@@ -416,8 +490,11 @@ def init_scenario(name: str, source: str | Path | None = None, *, force: bool = 
     try:
         atomic_write(path, text)
     except OSError as err:
-        raise LivermodelError(f"could not write '{path}': {err.strerror or err}", key="NAME",
-                              suggestion="Choose a folder you can write to") from None
+        raise LivermodelError(
+            f"could not write '{path}': {err.strerror or err}",
+            key="NAME",
+            suggestion="Choose a folder you can write to",
+        ) from None
     return path
 
 
@@ -425,14 +502,18 @@ def comparison_text(report: CompareReport) -> str:
     """The side-by-side metrics (and differences against the control) printed by ``compare``."""
     arms = report.table["arms"]
     header = ["metric", *report.labels]
-    rows = [[label, *(format_metric(name, arms[lab].get(name), arms[lab]) for lab in report.labels)]
-            for name, label in SUMMARY]
+    rows = [
+        [label, *(format_metric(name, arms[lab].get(name), arms[lab]) for lab in report.labels)]
+        for name, label in SUMMARY
+    ]
     text = table(rows, header)
     if report.control is not None:
         base = report.labels[report.control]
         others = [lab for lab in report.labels if lab != base]
         diffs = report.table["differences"]
-        rows = [[label, *(format_difference(name, diffs[lab].get(name)) for lab in others)]
-                for name, label in SUMMARY]
+        rows = [
+            [label, *(format_difference(name, diffs[lab].get(name)) for lab in others)]
+            for name, label in SUMMARY
+        ]
         text += f"\n\ndifference against the control ({base}):\n" + table(rows, ["metric", *others])
     return text

@@ -55,6 +55,7 @@ app = typer.Typer(
 # shared options
 # ----------------------------------------------------------------------------------------------
 
+
 def _version_callback(value: bool) -> None:
     if value:
         from livermodel.version import __version__
@@ -65,9 +66,12 @@ def _version_callback(value: bool) -> None:
 
 @app.callback()
 def _root(
-    version: Annotated[bool, typer.Option(
-        "--version", callback=_version_callback, is_eager=True,
-        help="Print the version and exit.")] = False,
+    version: Annotated[
+        bool,
+        typer.Option(
+            "--version", callback=_version_callback, is_eager=True, help="Print the version and exit."
+        ),
+    ] = False,
 ) -> None:
     """Simulate liver damage and regeneration, with and without MSC or EV therapy."""
 
@@ -94,6 +98,7 @@ def _status(quiet: bool):
 # ----------------------------------------------------------------------------------------------
 # commands
 # ----------------------------------------------------------------------------------------------
+
 
 @app.command()
 def run(
@@ -123,16 +128,27 @@ def run(
     from livermodel.output import text
 
     with _user_errors(), _status(quiet) as progress:
-        report = runner.run_scenario(scenario, set_ or [], out=out, formats=format_, style=style,
-                                     command=_command_line(ctx), progress=progress, force=force,
-                                     window=window)
+        report = runner.run_scenario(
+            scenario,
+            set_ or [],
+            out=out,
+            formats=format_,
+            style=style,
+            command=_command_line(ctx),
+            progress=progress,
+            force=force,
+            window=window,
+        )
     for w in report.warnings:
         typer.echo(f"warning: {w}", err=True)
     if not report.success:
-        typer.echo(f"error: the simulation of '{report.scenario.name}' could not be completed: "
-                   f"{report.message}. Nothing was written. Try a tighter or different solver, e.g. "
-                   "--set solver.method=Radau or --set solver.max_step=0.5h, or check the "
-                   "parameters for extreme values.", err=True)
+        typer.echo(
+            f"error: the simulation of '{report.scenario.name}' could not be completed: "
+            f"{report.message}. Nothing was written. Try a tighter or different solver, e.g. "
+            "--set solver.method=Radau or --set solver.max_step=0.5h, or check the "
+            "parameters for extreme values.",
+            err=True,
+        )
         raise typer.Exit(EXIT_FAILED)
     if not quiet:
         sc = report.scenario
@@ -144,17 +160,32 @@ def run(
 @app.command()
 def compare(
     ctx: typer.Context,
-    scenarios: Annotated[list[str], typer.Argument(
-        metavar="SCENARIO",
-        help="Two or more scenario files or library names (one is enough with --control).")],
-    labels: Annotated[list[str] | None, typer.Option(
-        "--labels", "-l", metavar="LABELS",
-        help="Names of the arms in the legend and tables, comma-separated, one per SCENARIO in "
-        "order (default: scenario names).")] = None,
-    control: Annotated[str | None, typer.Option(
-        "--control", "-c", metavar="SCENARIO",
-        help="Control arm: drawn first, and every other arm is also shown as its difference "
-        "against it.")] = None,
+    scenarios: Annotated[
+        list[str],
+        typer.Argument(
+            metavar="SCENARIO",
+            help="Two or more scenario files or library names (one is enough with --control).",
+        ),
+    ],
+    labels: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--labels",
+            "-l",
+            metavar="LABELS",
+            help="Names of the arms in the legend and tables, comma-separated, one per SCENARIO in "
+            "order (default: scenario names).",
+        ),
+    ] = None,
+    control: Annotated[
+        str | None,
+        typer.Option(
+            "--control",
+            "-c",
+            metavar="SCENARIO",
+            help="Control arm: drawn first, and every other arm is also shown as its difference against it.",
+        ),
+    ] = None,
     set_: _set_option(" Applies to every arm.") = None,
     out: out_option("results/compare-<names>/ (-set-<hash> added with --set)") = None,
     format_: FormatOption = "png",
@@ -182,28 +213,43 @@ def compare(
 
     arm_labels = [part.strip() for item in labels for part in item.split(",")] if labels else None
     with _user_errors(), _status(quiet) as progress:
-        report = runner.compare_scenarios(scenarios, set_ or [], labels=arm_labels, control=control,
-                                          out=out, formats=format_, style=style,
-                                          command=_command_line(ctx), progress=progress,
-                                          force=force, window=window)
+        report = runner.compare_scenarios(
+            scenarios,
+            set_ or [],
+            labels=arm_labels,
+            control=control,
+            out=out,
+            formats=format_,
+            style=style,
+            command=_command_line(ctx),
+            progress=progress,
+            force=force,
+            window=window,
+        )
     for w in report.warnings:
         typer.echo(f"warning: {w}", err=True)
     if not report.success:
         reasons = "; ".join(f"{label}: {message}" for label, message in report.failures)
-        typer.echo(f"error: the comparison could not be completed because a simulation failed "
-                   f"({reasons}). Nothing was written. Try --set solver.method=Radau, or check that "
-                   "arm on its own with 'livermodel run'.", err=True)
+        typer.echo(
+            f"error: the comparison could not be completed because a simulation failed "
+            f"({reasons}). Nothing was written. Try --set solver.method=Radau, or check that "
+            "arm on its own with 'livermodel run'.",
+            err=True,
+        )
         raise typer.Exit(EXIT_FAILED)
     if not quiet:
         typer.echo(runner.comparison_text(report))
-        typer.echo(f"\nwrote {report.written.folder}/: "
-                   f"{', '.join(f for f in report.written.files if '/' not in f)} and arms/")
+        typer.echo(
+            f"\nwrote {report.written.folder}/: "
+            f"{', '.join(f for f in report.written.files if '/' not in f)} and arms/"
+        )
 
 
 @app.command()
 def validate(
-    scenarios: Annotated[list[str], typer.Argument(
-        metavar="SCENARIO", help="Scenario files or library names to check.")],
+    scenarios: Annotated[
+        list[str], typer.Argument(metavar="SCENARIO", help="Scenario files or library names to check.")
+    ],
     set_: _set_option(" Checked together with each file.") = None,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="Print only the problems.")] = False,
 ) -> None:
@@ -233,18 +279,26 @@ def validate(
     bad = sum(not v.ok for v in results)
     if bad:
         n_errors = sum(len(v.errors or [v.error]) for v in results if not v.ok)
-        typer.echo(f"{bad} of {len(results)} scenario file(s) have problems ({n_errors} in all); "
-                   "fix the lines named above and run 'livermodel validate' again.", err=True)
+        typer.echo(
+            f"{bad} of {len(results)} scenario file(s) have problems ({n_errors} in all); "
+            "fix the lines named above and run 'livermodel validate' again.",
+            err=True,
+        )
         raise typer.Exit(EXIT_BAD_INPUT)
 
 
 @app.command()
 def params(
-    name: Annotated[str | None, typer.Argument(
-        metavar="NAME", help="Show this parameter in full (default: the whole table).")] = None,
-    species: Annotated[str, typer.Option(
-        "--species", "-s", metavar="rat|mouse|human",
-        help="Species preset whose values are shown.")] = "rat",
+    name: Annotated[
+        str | None,
+        typer.Argument(metavar="NAME", help="Show this parameter in full (default: the whole table)."),
+    ] = None,
+    species: Annotated[
+        str,
+        typer.Option(
+            "--species", "-s", metavar="rat|mouse|human", help="Species preset whose values are shown."
+        ),
+    ] = "rat",
 ) -> None:
     """Print the parameter table, or one parameter in full.
 
@@ -276,8 +330,11 @@ def _print_parameter_table(rows, species: str) -> None:
     from livermodel.output.text import table
 
     width = shutil.get_terminal_size((100, 24)).columns - 1
-    typer.echo(textwrap.fill(f"livermodel parameters, {species} preset: "
-                             f"{SPECIES_NOTES.get(species, '')}.", width=width))
+    typer.echo(
+        textwrap.fill(
+            f"livermodel parameters, {species} preset: {SPECIES_NOTES.get(species, '')}.", width=width
+        )
+    )
     typer.echo("'*' = differs from the rat default; 'livermodel params NAME' shows the source.\n")
     group = None
     out_rows: list[list[str]] = []
@@ -288,8 +345,15 @@ def _print_parameter_table(rows, species: str) -> None:
                 out_rows.append(["", "", "", "", ""])
             out_rows.append([f"[{group}]", "", "", "", ""])
         mark = "*" if r["value"] != r["default"] else ""
-        out_rows.append([r["name"], _num(r["value"]) + mark, r["unit"],
-                         f"{_num(r['low'])}-{_num(r['high'])}", r["description"]])
+        out_rows.append(
+            [
+                r["name"],
+                _num(r["value"]) + mark,
+                r["unit"],
+                f"{_num(r['low'])}-{_num(r['high'])}",
+                r["description"],
+            ]
+        )
     # the description is wrapped into what is left of the terminal width (at least 30 characters)
     used = sum(max(len(row[k]) for row in out_rows) + 2 for k in range(4))
     room = max(30, shutil.get_terminal_size((100, 24)).columns - used - 1)
@@ -304,8 +368,7 @@ def _print_parameter_table(rows, species: str) -> None:
 
 def _print_parameter(p: dict) -> None:
     def wrap(label: str, text: str) -> str:
-        return textwrap.fill(text, width=96, initial_indent=f"{label:<13}",
-                             subsequent_indent=" " * 13)
+        return textwrap.fill(text, width=96, initial_indent=f"{label:<13}", subsequent_indent=" " * 13)
 
     lo, hi = p["limits"]
     by_species = ", ".join(f"{s} {_num(v)}" for s, v in p["by_species"].items())
@@ -313,13 +376,17 @@ def _print_parameter(p: dict) -> None:
         p["name"],
         wrap("unit", p["unit"]),
         wrap("value", f"{_num(p['value'])} ({p['species']}); {by_species}"),
-        wrap("range", f"{_num(p['low'])} to {_num(p['high'])} (plausible); hard limits "
-             f"{_num(lo)} to {_num(hi)}"),
+        wrap(
+            "range",
+            f"{_num(p['low'])} to {_num(p['high'])} (plausible); hard limits {_num(lo)} to {_num(hi)}",
+        ),
         wrap("group", p["group"]),
         wrap("meaning", p["description"]),
         wrap("source", p["source"]),
-        wrap("time scale", "divided by the species time_scale" if p["scales_with_time"]
-             else "not scaled by species"),
+        wrap(
+            "time scale",
+            "divided by the species time_scale" if p["scales_with_time"] else "not scaled by species",
+        ),
         wrap("set with", f"--set parameters.{p['name']}=VALUE"),
     ]
     typer.echo("\n".join(lines))
@@ -350,19 +417,25 @@ def scenarios() -> None:
         if len(first) > 90:
             first = first[:87].rstrip() + "..."
         typer.echo(f"{e.name:<{width}}  {e.species:<5}  {first}")
-    typer.echo(f"\n{len(entries)} scenarios in {library_path()}; run one with "
-               "'livermodel run NAME'.")
+    typer.echo(f"\n{len(entries)} scenarios in {library_path()}; run one with 'livermodel run NAME'.")
 
 
 @app.command()
 def init(
-    name: Annotated[str, typer.Argument(
-        metavar="NAME",
-        help="Scenario name; writes NAME.yaml here (or give a path ending in .yaml).")],
-    from_: Annotated[str | None, typer.Option(
-        "--from", metavar="SCENARIO",
-        help="Start from this scenario (file or library name) instead of the hepatectomy "
-        "template.")] = None,
+    name: Annotated[
+        str,
+        typer.Argument(
+            metavar="NAME", help="Scenario name; writes NAME.yaml here (or give a path ending in .yaml)."
+        ),
+    ],
+    from_: Annotated[
+        str | None,
+        typer.Option(
+            "--from",
+            metavar="SCENARIO",
+            help="Start from this scenario (file or library name) instead of the hepatectomy template.",
+        ),
+    ] = None,
     force: Annotated[bool, typer.Option("--force", help="Overwrite NAME.yaml if it exists.")] = False,
 ) -> None:
     """Write a commented starting scenario file.
@@ -384,9 +457,10 @@ def init(
 
 @app.command()
 def schema(
-    out: Annotated[Path | None, typer.Option(
-        "--out", "-o", metavar="FILE",
-        help="Write the schema to FILE instead of printing it.")] = None,
+    out: Annotated[
+        Path | None,
+        typer.Option("--out", "-o", metavar="FILE", help="Write the schema to FILE instead of printing it."),
+    ] = None,
 ) -> None:
     """Print the JSON Schema of scenario files (for editors that check YAML against a schema).
 
@@ -411,19 +485,34 @@ def schema(
 
 @app.command()
 def plot(
-    result_dir: Annotated[str, typer.Argument(
-        metavar="RESULT_DIR",
-        help="A folder written by 'livermodel run', 'compare' or 'sweep'.")],
+    result_dir: Annotated[
+        str,
+        typer.Argument(
+            metavar="RESULT_DIR", help="A folder written by 'livermodel run', 'compare' or 'sweep'."
+        ),
+    ],
     format_: FormatOption = "png",
     style: StyleOption = "paper",
-    metric: Annotated[str | None, typer.Option(
-        "--metric", "-m", metavar="NAME",
-        help="Metric of a sweep's figures (default: the one the sweep drew).")] = None,
+    metric: Annotated[
+        str | None,
+        typer.Option(
+            "--metric",
+            "-m",
+            metavar="NAME",
+            help="Metric of a sweep's figures (default: the one the sweep drew).",
+        ),
+    ] = None,
     quiet: QuietOption = False,
-    window: Annotated[str | None, typer.Option(
-        "--window", "-w", metavar="TIME",
-        help="Draw only the first TIME (24h, 48h, 2d; a bare number is in hours), or 'full' for "
-        "the whole run. Default: the window the folder was drawn with.")] = None,
+    window: Annotated[
+        str | None,
+        typer.Option(
+            "--window",
+            "-w",
+            metavar="TIME",
+            help="Draw only the first TIME (24h, 48h, 2d; a bare number is in hours), or 'full' for "
+            "the whole run. Default: the window the folder was drawn with.",
+        ),
+    ] = None,
 ) -> None:
     """Redraw the figures of a result folder (no simulation).
 
@@ -443,8 +532,7 @@ def plot(
     from livermodel.output.saved import redraw
 
     with _user_errors():
-        paths = redraw(result_dir, formats=format_, style=style, window_h=window,
-                       metric=metric)
+        paths = redraw(result_dir, formats=format_, style=style, window_h=window, metric=metric)
     _say(quiet, "wrote " + ", ".join(str(p) for p in paths) if paths else "no figure formats given")
 
 

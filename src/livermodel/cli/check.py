@@ -16,15 +16,32 @@ from livermodel.cli.common import FormatOption, QuietOption, StyleOption, say, u
 
 
 def check(
-    scenarios: Annotated[list[str] | None, typer.Argument(
-        metavar="[SCENARIO ...]", help="Scenario files or library names (default: the whole "
-        "library).", show_default=False)] = None,
-    data: Annotated[bool, typer.Option(
-        "--data", help="Also compare the model with every shipped data set and literature "
-        "target (data/*.csv), and draw model against data.")] = False,
-    out: Annotated[Path | None, typer.Option(
-        "--out", "-o", metavar="FOLDER", file_okay=False,
-        help="Folder for scorecard.csv, scorecard.json and figures [default: results/check].")] = None,
+    scenarios: Annotated[
+        list[str] | None,
+        typer.Argument(
+            metavar="[SCENARIO ...]",
+            help="Scenario files or library names (default: the whole library).",
+            show_default=False,
+        ),
+    ] = None,
+    data: Annotated[
+        bool,
+        typer.Option(
+            "--data",
+            help="Also compare the model with every shipped data set and literature "
+            "target (data/*.csv), and draw model against data.",
+        ),
+    ] = False,
+    out: Annotated[
+        Path | None,
+        typer.Option(
+            "--out",
+            "-o",
+            metavar="FOLDER",
+            file_okay=False,
+            help="Folder for scorecard.csv, scorecard.json and figures [default: results/check].",
+        ),
+    ] = None,
     format_: FormatOption = "png",
     style: StyleOption = "paper",
     quiet: QuietOption = False,
@@ -56,16 +73,21 @@ def check(
         progress = None if quiet else (lambda msg: typer.echo(f"  checking {msg}", err=True))
         res = run_check(scenarios or None, data=data, progress=progress)
         folder = out or Path("results") / "check"
-        written = write_check(folder, res, formats=format_, style=style, command=command_line(),
-                              started=started)
+        written = write_check(
+            folder, res, formats=format_, style=style, command=command_line(), started=started
+        )
     rows = [[r.target, r.role, r.data, r.model, "pass" if r.passed else "FAIL"] for r in res.rows]
     if not quiet or res.failures:
         shown = rows if not quiet else [r for r in rows if r[-1] == "FAIL"]
         typer.echo(table(shown, ["target", "role", "data", "model", "verdict"]))
     n_fail = len(res.failures)
-    say(quiet, f"\n{len(res.rows) - n_fail} of {len(res.rows)} checks pass"
-        + (f"; {n_fail} FAIL" if n_fail else "") + f". Sources and details: "
-        f"{Path(written[0]).parent / 'scorecard.csv'}")
+    say(
+        quiet,
+        f"\n{len(res.rows) - n_fail} of {len(res.rows)} checks pass"
+        + (f"; {n_fail} FAIL" if n_fail else "")
+        + f". Sources and details: "
+        f"{Path(written[0]).parent / 'scorecard.csv'}",
+    )
     if n_fail:
         raise typer.Exit(1)
 

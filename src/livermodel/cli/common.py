@@ -14,40 +14,49 @@ import typer
 
 EXIT_OK, EXIT_FAILED, EXIT_BAD_INPUT, EXIT_INTERRUPTED = 0, 1, 2, 130
 
-SET_HELP = ("Change one scenario key, KEY=VALUE with a dotted key path (repeatable): "
-            "--set insults.0.fraction=0.8 --set parameters.death_sensitivity=2 "
-            "--set duration=21d.")
+SET_HELP = (
+    "Change one scenario key, KEY=VALUE with a dotted key path (repeatable): "
+    "--set insults.0.fraction=0.8 --set parameters.death_sensitivity=2 "
+    "--set duration=21d."
+)
 FORMAT_HELP = "Figure formats, comma-separated: png (300 dpi), svg, pdf; 'none' for no figures."
 STYLE_HELP = "Figure style: 'paper' (180 mm wide, 8 pt) or 'slides' (16:9, large text)."
 QUIET_HELP = "Print nothing but errors (no progress, no summary)."
 
-ScenarioArg = Annotated[str, typer.Argument(
-    metavar="SCENARIO", help="Scenario file, or a library name (see 'livermodel scenarios').")]
+ScenarioArg = Annotated[
+    str,
+    typer.Argument(metavar="SCENARIO", help="Scenario file, or a library name (see 'livermodel scenarios')."),
+]
 FormatOption = Annotated[str, typer.Option("--format", "-f", metavar="FORMATS", help=FORMAT_HELP)]
 StyleOption = Annotated[str, typer.Option("--style", metavar="paper|slides", help=STYLE_HELP)]
 QuietOption = Annotated[bool, typer.Option("--quiet", "-q", help=QUIET_HELP)]
 SetOption = Annotated[list[str] | None, typer.Option("--set", metavar="KEY=VALUE", help=SET_HELP)]
-FORCE_HELP = ("Replace the output folder even if it holds another kind of output, another "
-              "scenario or other --set values (files livermodel did not write are kept).")
+FORCE_HELP = (
+    "Replace the output folder even if it holds another kind of output, another "
+    "scenario or other --set values (files livermodel did not write are kept)."
+)
 ForceOption = Annotated[bool, typer.Option("--force", help=FORCE_HELP)]
-WINDOW_HELP = ("Draw only the first TIME of the run on the figures' time axes, e.g. 24h, 48h, "
-               "2d (a bare number is in hours); the simulation and the saved tables still cover "
-               "the whole duration.")
-WindowOption = Annotated[str | None, typer.Option("--window", "-w", metavar="TIME",
-                                                  help=WINDOW_HELP)]
+WINDOW_HELP = (
+    "Draw only the first TIME of the run on the figures' time axes, e.g. 24h, 48h, "
+    "2d (a bare number is in hours); the simulation and the saved tables still cover "
+    "the whole duration."
+)
+WindowOption = Annotated[str | None, typer.Option("--window", "-w", metavar="TIME", help=WINDOW_HELP)]
 
 
 def out_option(default: str):
     """The ``--out DIR`` option type; ``default`` names the folder used without it."""
-    return Annotated[str | None, typer.Option(
-        "--out", "-o", metavar="DIR",
-        help=f"Output folder (created if needed). Default: {default}.")]
+    return Annotated[
+        str | None,
+        typer.Option(
+            "--out", "-o", metavar="DIR", help=f"Output folder (created if needed). Default: {default}."
+        ),
+    ]
 
 
 def set_option(extra: str = ""):
     """The ``--set`` option type, with ``extra`` added to its help."""
-    return Annotated[list[str] | None, typer.Option("--set", metavar="KEY=VALUE",
-                                                    help=SET_HELP + extra)]
+    return Annotated[list[str] | None, typer.Option("--set", metavar="KEY=VALUE", help=SET_HELP + extra)]
 
 
 @contextmanager
@@ -67,8 +76,7 @@ def user_errors():
         if hint:
             text += f". {hint}"
         typer.echo(text, err=True)
-        raise typer.Exit(EXIT_FAILED if isinstance(err, ExecutionError) else EXIT_BAD_INPUT) \
-            from None
+        raise typer.Exit(EXIT_FAILED if isinstance(err, ExecutionError) else EXIT_BAD_INPUT) from None
     except OSError as err:  # the disk or the file system, not the input: one line, no traceback
         code, text = _os_error(err)
         typer.echo(text, err=True)
@@ -83,13 +91,17 @@ def _os_error(err: OSError) -> tuple[int, str]:
     where = f" '{err.filename}'" if getattr(err, "filename", None) else ""
     what = err.strerror or str(err)
     if err.errno in (errno.EACCES, errno.EPERM, errno.EROFS):
-        return EXIT_BAD_INPUT, (f"error: cannot write{where}: {what}. Choose a folder you can "
-                                "write to (--out / -o), or fix its permissions; nothing was "
-                                "left under a final name half-written")
-    return EXIT_FAILED, (f"error: could not write{where}: {what}. Free some disk space and run "
-                         "the command again (a sweep: --resume DIR); no file under its final "
-                         "name is half-written, and a folder without provenance.json is "
-                         "incomplete")
+        return EXIT_BAD_INPUT, (
+            f"error: cannot write{where}: {what}. Choose a folder you can "
+            "write to (--out / -o), or fix its permissions; nothing was "
+            "left under a final name half-written"
+        )
+    return EXIT_FAILED, (
+        f"error: could not write{where}: {what}. Free some disk space and run "
+        "the command again (a sweep: --resume DIR); no file under its final "
+        "name is half-written, and a folder without provenance.json is "
+        "incomplete"
+    )
 
 
 def _hint(err) -> str | None:
@@ -98,15 +110,13 @@ def _hint(err) -> str | None:
     if (err.key or "").startswith("-"):
         return "See --help for the accepted values"
     if "not found" in err.message or "directory" in err.message:
-        return ("Check the path, or give a library scenario by name ('livermodel scenarios' "
-                "lists them)")
+        return "Check the path, or give a library scenario by name ('livermodel scenarios' lists them)"
     if source.startswith("override"):
         return "Fix the --set value ('livermodel params' lists parameter names and units)"
     if source.startswith("--vary"):
         return "Fix the --vary key or SPEC ('livermodel params' lists parameter names and units)"
     if source.lower().split(":")[0].endswith((".csv", ".tsv")):
-        return ("Fix that line of the data table (columns time_h, variable, value, sd; see "
-                "docs/analyses.md)")
+        return "Fix that line of the data table (columns time_h, variable, value, sd; see docs/analyses.md)"
     if source:
         return "Fix that line, then check the file with 'livermodel validate FILE'"
     return None
@@ -141,10 +151,16 @@ class ProgressBar:
             TimeRemainingColumn,
         )
 
-        self.bar = Progress(TextColumn(self.label), BarColumn(), MofNCompleteColumn(),
-                            TextColumn(self.unit), TimeElapsedColumn(), TimeRemainingColumn(),
-                            console=Console(file=self.stream, force_terminal=True),
-                            transient=True)
+        self.bar = Progress(
+            TextColumn(self.label),
+            BarColumn(),
+            MofNCompleteColumn(),
+            TextColumn(self.unit),
+            TimeElapsedColumn(),
+            TimeRemainingColumn(),
+            console=Console(file=self.stream, force_terminal=True),
+            transient=True,
+        )
         self.bar.start()
         task = self.bar.add_task(self.unit, total=None)
 

@@ -19,34 +19,63 @@ import typer
 from livermodel.cli.common import command_line, user_errors
 
 #: Export formats: name -> description.
-FORMATS = {"sbml": "SBML Level 3 Version 2 (COPASI, Tellurium, libRoadRunner, ...)",
-           "petab": "PEtab 1 fit problem (SBML + measurement, observable, condition and parameter "
-           "tables + YAML; pyPESTO, AMICI, COPASI, ...)"}
+FORMATS = {
+    "sbml": "SBML Level 3 Version 2 (COPASI, Tellurium, libRoadRunner, ...)",
+    "petab": "PEtab 1 fit problem (SBML + measurement, observable, condition and parameter "
+    "tables + YAML; pyPESTO, AMICI, COPASI, ...)",
+}
 
 
 def export(
     ctx: typer.Context,
-    scenario: Annotated[str | None, typer.Argument(
-        metavar="[SCENARIO]", help="Scenario file, or the name of a library scenario "
-        "(not with --problem).")] = None,
-    output: Annotated[Path | None, typer.Option(
-        "--output", "-o", metavar="FILE", help="File to write (sbml; its folder is created if "
-        "needed and FILE.provenance.json goes next to it; '-' writes the SBML to standard "
-        "output), or folder (petab).")] = None,
-    format: Annotated[str, typer.Option(
-        "--format", "-f", metavar="sbml|petab", help="Output format: " + ", ".join(FORMATS) + ".")
+    scenario: Annotated[
+        str | None,
+        typer.Argument(
+            metavar="[SCENARIO]",
+            help="Scenario file, or the name of a library scenario (not with --problem).",
+        ),
+    ] = None,
+    output: Annotated[
+        Path | None,
+        typer.Option(
+            "--output",
+            "-o",
+            metavar="FILE",
+            help="File to write (sbml; its folder is created if "
+            "needed and FILE.provenance.json goes next to it; '-' writes the SBML to standard "
+            "output), or folder (petab).",
+        ),
+    ] = None,
+    format: Annotated[
+        str,
+        typer.Option(
+            "--format", "-f", metavar="sbml|petab", help="Output format: " + ", ".join(FORMATS) + "."
+        ),
     ] = "sbml",
-    data: Annotated[str | None, typer.Option(
-        "--data", metavar="FILE.csv", help="petab: the data table, as for 'livermodel fit'.")] = None,
-    params: Annotated[str | None, typer.Option(
-        "--params", metavar="A,B,...", help="petab: the parameters to estimate.")] = None,
-    problem: Annotated[str | None, typer.Option(
-        "--problem", metavar="FILE.yaml", help="petab: a fit problem file (instead of SCENARIO, "
-        "--data and --params).")] = None,
-    overrides: Annotated[list[str] | None, typer.Option(
-        "--set", metavar="KEY=VALUE",
-        help="Change the scenario before exporting, e.g. --set parameters.toxin_ec50=200 "
-        "(repeatable; dotted key paths as in the scenario file).")] = None,
+    data: Annotated[
+        str | None,
+        typer.Option("--data", metavar="FILE.csv", help="petab: the data table, as for 'livermodel fit'."),
+    ] = None,
+    params: Annotated[
+        str | None, typer.Option("--params", metavar="A,B,...", help="petab: the parameters to estimate.")
+    ] = None,
+    problem: Annotated[
+        str | None,
+        typer.Option(
+            "--problem",
+            metavar="FILE.yaml",
+            help="petab: a fit problem file (instead of SCENARIO, --data and --params).",
+        ),
+    ] = None,
+    overrides: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--set",
+            metavar="KEY=VALUE",
+            help="Change the scenario before exporting, e.g. --set parameters.toxin_ec50=200 "
+            "(repeatable; dotted key paths as in the scenario file).",
+        ),
+    ] = None,
 ) -> None:
     """Export a scenario as SBML, or a fit problem as PEtab.
 
@@ -70,24 +99,33 @@ def export(
     started = now_iso()
     with user_errors():  # a user's mistake: one message, exit status 2, no traceback
         if format not in FORMATS:
-            raise LivermodelError(f"unknown export format '{format}'", key="--format",
-                                  expected=f"one of {', '.join(FORMATS)}", found=repr(format))
+            raise LivermodelError(
+                f"unknown export format '{format}'",
+                key="--format",
+                expected=f"one of {', '.join(FORMATS)}",
+                found=repr(format),
+            )
         if output is None:
-            raise LivermodelError("export needs --output", key="--output",
-                                  suggestion="e.g. -o model.xml (sbml) or -o folder/ (petab)")
+            raise LivermodelError(
+                "export needs --output",
+                key="--output",
+                suggestion="e.g. -o model.xml (sbml) or -o folder/ (petab)",
+            )
         if format == "petab":
             from livermodel.interop.petab import export_petab
 
             if str(output) == "-":
-                raise LivermodelError("a PEtab problem is a folder of files, not one stream",
-                                      key="--output", found="'-'",
-                                      suggestion="Give a folder, e.g. -o petab/")
+                raise LivermodelError(
+                    "a PEtab problem is a folder of files, not one stream",
+                    key="--output",
+                    found="'-'",
+                    suggestion="Give a folder, e.g. -o petab/",
+                )
             from livermodel.studies.problem import read_problem, single_problem
 
             if problem is not None:
                 if scenario is not None or data is not None or params is not None:
-                    raise LivermodelError("--problem replaces SCENARIO, --data and --params",
-                                          key="--problem")
+                    raise LivermodelError("--problem replaces SCENARIO, --data and --params", key="--problem")
                 pb = read_problem(problem)
             else:
                 for value, what in ((scenario, "SCENARIO"), (data, "--data"), (params, "--params")):
@@ -96,9 +134,11 @@ def export(
                 sc = load_scenario(scenario, overrides or ())
                 pb = single_problem(sc, data, [n.strip() for n in params.split(",") if n.strip()])
             paths = export_petab(pb, output, name=pb.experiments[0].scenario.name)
-            typer.echo(f"wrote {output}/ (PEtab: {', '.join(p.name for p in paths)}) with "
-                       f"{len(pb.experiments)} condition(s), {pb.n_points} measurements and "
-                       f"{len(pb.parameters)} estimated parameter(s)")
+            typer.echo(
+                f"wrote {output}/ (PEtab: {', '.join(p.name for p in paths)}) with "
+                f"{len(pb.experiments)} condition(s), {pb.n_points} measurements and "
+                f"{len(pb.parameters)} estimated parameter(s)"
+            )
             return
         from livermodel.interop.sbml import export_sbml
 
@@ -113,10 +153,19 @@ def export(
             return
         output_file(output)
         path = export_sbml(sc, output)
-        side = write_sidecar(path, kind="export", scenario=sc, overrides=overrides or (),
-                             command=command_line(ctx), started=started, extra={"format": format})
-    typer.echo(f"wrote {path} ({FORMATS[format].split(' (')[0]}) for scenario '{sc.name}': "
-               f"{sc.duration_h:g} h, species {sc.species}; provenance in {side.name}")
+        side = write_sidecar(
+            path,
+            kind="export",
+            scenario=sc,
+            overrides=overrides or (),
+            command=command_line(ctx),
+            started=started,
+            extra={"format": format},
+        )
+    typer.echo(
+        f"wrote {path} ({FORMATS[format].split(' (')[0]}) for scenario '{sc.name}': "
+        f"{sc.duration_h:g} h, species {sc.species}; provenance in {side.name}"
+    )
 
 
 def register(app: typer.Typer) -> None:

@@ -24,8 +24,10 @@ from livermodel.cli.common import WindowOption as WINDOW
 from livermodel.cli.common import say as _say
 from livermodel.cli.common import user_errors as _user_errors
 
-SEED = Annotated[int | None, typer.Option(
-    "--seed", metavar="S", help="Seed of the random draw (default: a fresh one, recorded).")]
+SEED = Annotated[
+    int | None,
+    typer.Option("--seed", metavar="S", help="Seed of the random draw (default: a fresh one, recorded)."),
+]
 
 
 def _out(kind: str):
@@ -38,8 +40,7 @@ def _folder(out, sc, overrides, kind: str, force: bool, suffix: str | None = Non
     from livermodel.output.provenance import prepare_output_dir
 
     folder = out or default_folder(sc.name, overrides or (), f"-{suffix or kind}")
-    prepare_output_dir(folder, identity(kind, [sc.name], list(overrides or ())), force=force,
-                       replace=False)
+    prepare_output_dir(folder, identity(kind, [sc.name], list(overrides or ())), force=force, replace=False)
     return folder
 
 
@@ -58,8 +59,12 @@ def _pair(text: str, option: str) -> tuple[str, str]:
     from livermodel.errors import LivermodelError
 
     if "=" not in text:
-        raise LivermodelError(f"{option} takes KEY=VALUES", key=option, found=repr(text),
-                              expected="e.g. insults.0.fraction=0.6:0.95")
+        raise LivermodelError(
+            f"{option} takes KEY=VALUES",
+            key=option,
+            found=repr(text),
+            expected="e.g. insults.0.fraction=0.6:0.95",
+        )
     key, _, value = text.partition("=")
     return key.strip(), value.strip()
 
@@ -78,23 +83,46 @@ def _command() -> str:
 
 def threshold(
     scenario: SCENARIO_ARG,
-    vary: Annotated[str, typer.Option(
-        "--vary", metavar="KEY=LOW:HIGH",
-        help="The key to search and its range; LOW:HIGH:log for a log scale; units on the "
-        "numbers (0:48h). A bare parameter name means parameters.NAME.")],
-    metric: Annotated[str, typer.Option(
-        "--metric", metavar="NAME", help="Outcome: 'failed' (default) or a numeric metric with "
-        "--level.")] = "failed",
-    level: Annotated[float | None, typer.Option(
-        "--level", metavar="X", help="Level that a numeric metric crosses (e.g. final_mass 0.9).")] = None,
-    tol: Annotated[float | None, typer.Option(
-        "--tol", metavar="T", help="Width of the final bracket in the key's unit "
-        "(default: 1/1000 of the range).")] = None,
-    along: Annotated[str | None, typer.Option(
-        "--along", metavar="KEY2=SPEC", help="Draw the boundary as a curve over a second key: "
-        "a:b:n, a:b:n:log or v1,v2,v3.")] = None,
-    points: Annotated[int, typer.Option(
-        "--points", metavar="K", help="Points evaluated per bracket and round (one batch).")] = 7,
+    vary: Annotated[
+        str,
+        typer.Option(
+            "--vary",
+            metavar="KEY=LOW:HIGH",
+            help="The key to search and its range; LOW:HIGH:log for a log scale; units on the "
+            "numbers (0:48h). A bare parameter name means parameters.NAME.",
+        ),
+    ],
+    metric: Annotated[
+        str,
+        typer.Option(
+            "--metric", metavar="NAME", help="Outcome: 'failed' (default) or a numeric metric with --level."
+        ),
+    ] = "failed",
+    level: Annotated[
+        float | None,
+        typer.Option(
+            "--level", metavar="X", help="Level that a numeric metric crosses (e.g. final_mass 0.9)."
+        ),
+    ] = None,
+    tol: Annotated[
+        float | None,
+        typer.Option(
+            "--tol",
+            metavar="T",
+            help="Width of the final bracket in the key's unit (default: 1/1000 of the range).",
+        ),
+    ] = None,
+    along: Annotated[
+        str | None,
+        typer.Option(
+            "--along",
+            metavar="KEY2=SPEC",
+            help="Draw the boundary as a curve over a second key: a:b:n, a:b:n:log or v1,v2,v3.",
+        ),
+    ] = None,
+    points: Annotated[
+        int, typer.Option("--points", metavar="K", help="Points evaluated per bracket and round (one batch).")
+    ] = 7,
     set_: SET = None,
     out: _out("threshold") = None,
     format_: FORMAT = "png",
@@ -130,18 +158,38 @@ def threshold(
         along_pair = _pair(along, "--along") if along else None
         folder = _folder(out, sc, set_, "threshold", force, None)
         with ProgressBar(quiet, f"threshold of {key}") as update:
-            res = find_threshold(sc, key, spec=spec, metric=metric, level=level, tol=tol,
-                                 along=along_pair, points=points, progress=update)
-        write_threshold(folder, res, formats=format_, style=style, command=_command(),
-                        started=started, overrides=set_ or (), force=force)
+            res = find_threshold(
+                sc,
+                key,
+                spec=spec,
+                metric=metric,
+                level=level,
+                tol=tol,
+                along=along_pair,
+                points=points,
+                progress=update,
+            )
+        write_threshold(
+            folder,
+            res,
+            formats=format_,
+            style=style,
+            command=_command(),
+            started=started,
+            overrides=set_ or (),
+            force=force,
+        )
     from livermodel.units import unit_after_number
 
     unit = f" {unit_after_number(res.unit)}" if unit_after_number(res.unit) else ""
     if res.critical_value is not None:
         lo_w, hi_w = res.outcome_words
-        _say(quiet, f"{res.key}: critical value {res.critical_value:.6g}{unit} (bracket "
-             f"{res.bracket[0]:.6g} to {res.bracket[1]:.6g}); {lo_w if not res.outcome_low else hi_w}"
-             f" at {res.low:g}, {hi_w if res.outcome_high else lo_w} at {res.high:g}")
+        _say(
+            quiet,
+            f"{res.key}: critical value {res.critical_value:.6g}{unit} (bracket "
+            f"{res.bracket[0]:.6g} to {res.bracket[1]:.6g}); {lo_w if not res.outcome_low else hi_w}"
+            f" at {res.low:g}, {hi_w if res.outcome_high else lo_w} at {res.high:g}",
+        )
     else:
         _say(quiet, f"{res.key}: {res.status}")
     if res.curve:
@@ -152,24 +200,50 @@ def threshold(
 
 def sensitivity(
     scenario: SCENARIO_ARG,
-    metric: Annotated[str, typer.Option(
-        "--metric", metavar="NAME", help="Numeric metric, e.g. recovery_time_h, final_mass, "
-        "alt_peak_u_per_l, survival_probability or failed (0/1).")],
-    method: Annotated[str, typer.Option(
-        "--method", metavar="local|morris|sobol", help="local elasticities, Morris screening or "
-        "Sobol indices.")] = "local",
-    params: Annotated[str | None, typer.Option(
-        "--params", metavar="A,B,...", help="Parameters to analyse (default: all that can "
-        "matter, without switches).")] = None,
-    samples: Annotated[int | None, typer.Option(
-        "--samples", metavar="N", help="Morris trajectories (default 20) or Sobol base samples, "
-        "a power of 2 (default 256).")] = None,
+    metric: Annotated[
+        str,
+        typer.Option(
+            "--metric",
+            metavar="NAME",
+            help="Numeric metric, e.g. recovery_time_h, final_mass, "
+            "alt_peak_u_per_l, survival_probability or failed (0/1).",
+        ),
+    ],
+    method: Annotated[
+        str,
+        typer.Option(
+            "--method",
+            metavar="local|morris|sobol",
+            help="local elasticities, Morris screening or Sobol indices.",
+        ),
+    ] = "local",
+    params: Annotated[
+        str | None,
+        typer.Option(
+            "--params",
+            metavar="A,B,...",
+            help="Parameters to analyse (default: all that can matter, without switches).",
+        ),
+    ] = None,
+    samples: Annotated[
+        int | None,
+        typer.Option(
+            "--samples",
+            metavar="N",
+            help="Morris trajectories (default 20) or Sobol base samples, a power of 2 (default 256).",
+        ),
+    ] = None,
     seed: SEED = None,
-    step: Annotated[float, typer.Option(
-        "--step", metavar="H", help="Relative step of the local method.")] = 0.01,
-    second_order: Annotated[bool, typer.Option(
-        "--second-order/--no-second-order",
-        help="Sobol: also second-order indices (N(2D+2) runs instead of N(D+2)).")] = True,
+    step: Annotated[
+        float, typer.Option("--step", metavar="H", help="Relative step of the local method.")
+    ] = 0.01,
+    second_order: Annotated[
+        bool,
+        typer.Option(
+            "--second-order/--no-second-order",
+            help="Sobol: also second-order indices (N(2D+2) runs instead of N(D+2)).",
+        ),
+    ] = True,
     set_: SET = None,
     out: _out("sensitivity-<method>") = None,
     format_: FORMAT = "png",
@@ -201,10 +275,27 @@ def sensitivity(
         sc = _load(scenario, set_)
         folder = _folder(out, sc, set_, "sensitivity", force, f"sensitivity-{method}")
         with ProgressBar(quiet, f"{method} sensitivity") as update:
-            res = run(sc, metric, method=method, params=_names(params), samples=samples,
-                      seed=seed, step=step, second_order=second_order, progress=update)
-        write_sensitivity(folder, res, formats=format_, style=style, command=_command(),
-                          started=started, overrides=set_ or (), force=force)
+            res = run(
+                sc,
+                metric,
+                method=method,
+                params=_names(params),
+                samples=samples,
+                seed=seed,
+                step=step,
+                second_order=second_order,
+                progress=update,
+            )
+        write_sensitivity(
+            folder,
+            res,
+            formats=format_,
+            style=style,
+            command=_command(),
+            started=started,
+            overrides=set_ or (),
+            force=force,
+        )
     key = {"local": "elasticity", "morris": "mu_star", "sobol": "ST"}[res.method]
     top = ", ".join(f"{r['name']} {r[key]:.3g}" for r in res.rows[:5])
     _say(quiet, f"{res.method} sensitivity of {metric} ({res.runs} runs): top {key}: {top}")
@@ -213,21 +304,40 @@ def sensitivity(
 
 def cohort(
     scenario: SCENARIO_ARG,
-    size: Annotated[int | None, typer.Option(
-        "--size", "-n", metavar="N", help="Number of individuals (default: the cohort: block, "
-        "else 20).")] = None,
-    variability: Annotated[float | None, typer.Option(
-        "--variability", metavar="SD", help="Log-SD of the log-normal variation around the preset "
-        "(default 0.3, about 31 % CV; 0 = every individual is the preset).")] = None,
-    control: Annotated[str | None, typer.Option(
-        "--control", metavar="SCENARIO", help="Control arm, run on the same individuals.")] = None,
+    size: Annotated[
+        int | None,
+        typer.Option(
+            "--size", "-n", metavar="N", help="Number of individuals (default: the cohort: block, else 20)."
+        ),
+    ] = None,
+    variability: Annotated[
+        float | None,
+        typer.Option(
+            "--variability",
+            metavar="SD",
+            help="Log-SD of the log-normal variation around the preset "
+            "(default 0.3, about 31 % CV; 0 = every individual is the preset).",
+        ),
+    ] = None,
+    control: Annotated[
+        str | None,
+        typer.Option("--control", metavar="SCENARIO", help="Control arm, run on the same individuals."),
+    ] = None,
     seed: SEED = None,
-    params: Annotated[str | None, typer.Option(
-        "--params", metavar="A,B,...", help="Parameters to vary (default: the individual "
-        "biology; see docs/analyses.md).")] = None,
-    metrics: Annotated[str, typer.Option(
-        "--metrics", metavar="A,B", help="Metrics whose distributions and paired differences are "
-        "shown.")] = "final_mass,alt_peak_u_per_l",
+    params: Annotated[
+        str | None,
+        typer.Option(
+            "--params",
+            metavar="A,B,...",
+            help="Parameters to vary (default: the individual biology; see docs/analyses.md).",
+        ),
+    ] = None,
+    metrics: Annotated[
+        str,
+        typer.Option(
+            "--metrics", metavar="A,B", help="Metrics whose distributions and paired differences are shown."
+        ),
+    ] = "final_mass,alt_peak_u_per_l",
     set_: SET = None,
     out: _out("cohort") = None,
     format_: FORMAT = "png",
@@ -263,45 +373,94 @@ def cohort(
         folder = _folder(out, sc, set_, "cohort", force, None)
         ctrl = _load(control, ()) if control else None
         with ProgressBar(quiet, "cohort", "runs") as update:
-            res = run_cohort(sc, size=size, variability=variability, control=ctrl, seed=seed,
-                             params=_names(params), metrics=_names(metrics) or (),
-                             progress=update)
-        write_cohort(folder, res, formats=format_, style=style, command=_command(),
-                     started=started, overrides=set_ or (), force=force, window_h=window_h)
+            res = run_cohort(
+                sc,
+                size=size,
+                variability=variability,
+                control=ctrl,
+                seed=seed,
+                params=_names(params),
+                metrics=_names(metrics) or (),
+                progress=update,
+            )
+        write_cohort(
+            folder,
+            res,
+            formats=format_,
+            style=style,
+            command=_command(),
+            started=started,
+            overrides=set_ or (),
+            force=force,
+            window_h=window_h,
+        )
     data = res.to_dict()
     for label, a in data["arms"].items():
         causes = a["deaths_by_cause"]
-        why = (f"; deaths: {causes['liver']} liver, {causes['systemic']} systemic"
-               if causes["systemic"] else "")
-        _say(quiet, f"{label}: {a['survivors']}/{a['n']} survive ({100 * a['survival_fraction']:.0f} %, "
-             f"95 % CI {100 * a['ci_low']:.0f} to {100 * a['ci_high']:.0f} %{why})")
+        why = (
+            f"; deaths: {causes['liver']} liver, {causes['systemic']} systemic" if causes["systemic"] else ""
+        )
+        _say(
+            quiet,
+            f"{label}: {a['survivors']}/{a['n']} survive ({100 * a['survival_fraction']:.0f} %, "
+            f"95 % CI {100 * a['ci_low']:.0f} to {100 * a['ci_high']:.0f} %{why})",
+        )
     for p in data.get("paired", []):
-        _say(quiet, f"paired: {p['saved']} saved and {p['lost']} lost by {p['arm']} against "
-             f"{p['control']} (exact McNemar p = {p['mcnemar_p']:.3g})")
+        _say(
+            quiet,
+            f"paired: {p['saved']} saved and {p['lost']} lost by {p['arm']} against "
+            f"{p['control']} (exact McNemar p = {p['mcnemar_p']:.3g})",
+        )
     _say(quiet, f"seed {res.seed}; wrote {folder}/")
 
 
 def fit(
-    scenario: Annotated[str | None, typer.Argument(
-        metavar="[SCENARIO]", help="Scenario file, or a library name (not with --problem).")] = None,
-    data: Annotated[str | None, typer.Option(
-        "--data", metavar="FILE.csv", help="Table time_h,variable,value,sd (or a shipped table "
-        "such as rat_phx70_volume).")] = None,
-    params: Annotated[str | None, typer.Option(
-        "--params", metavar="A,B,...", help="Parameters to fit, comma-separated.")] = None,
-    problem: Annotated[str | None, typer.Option(
-        "--problem", metavar="FILE.yaml", help="A fit problem: several experiments (scenario + "
-        "data), shared and per-experiment parameters, noise model. Replaces SCENARIO, --data "
-        "and --params.")] = None,
-    profile: Annotated[bool, typer.Option(
-        "--profile", help="Profile likelihood of every parameter: 95 % intervals from the "
-        "likelihood ratio, and which limits the data do not set.")] = False,
-    starts: Annotated[int, typer.Option(
-        "--starts", metavar="N", help="Optimise from N starts (the scenario's values and N-1 "
-        "random ones, --seed) and report the spread of the optima.")] = 1,
+    scenario: Annotated[
+        str | None,
+        typer.Argument(metavar="[SCENARIO]", help="Scenario file, or a library name (not with --problem)."),
+    ] = None,
+    data: Annotated[
+        str | None,
+        typer.Option(
+            "--data",
+            metavar="FILE.csv",
+            help="Table time_h,variable,value,sd (or a shipped table such as rat_phx70_volume).",
+        ),
+    ] = None,
+    params: Annotated[
+        str | None, typer.Option("--params", metavar="A,B,...", help="Parameters to fit, comma-separated.")
+    ] = None,
+    problem: Annotated[
+        str | None,
+        typer.Option(
+            "--problem",
+            metavar="FILE.yaml",
+            help="A fit problem: several experiments (scenario + "
+            "data), shared and per-experiment parameters, noise model. Replaces SCENARIO, --data "
+            "and --params.",
+        ),
+    ] = None,
+    profile: Annotated[
+        bool,
+        typer.Option(
+            "--profile",
+            help="Profile likelihood of every parameter: 95 % intervals from the "
+            "likelihood ratio, and which limits the data do not set.",
+        ),
+    ] = False,
+    starts: Annotated[
+        int,
+        typer.Option(
+            "--starts",
+            metavar="N",
+            help="Optimise from N starts (the scenario's values and N-1 "
+            "random ones, --seed) and report the spread of the optima.",
+        ),
+    ] = 1,
     seed: SEED = None,
-    max_evaluations: Annotated[int, typer.Option(
-        "--max-evaluations", metavar="N", help="Most optimiser iterations.")] = 200,
+    max_evaluations: Annotated[
+        int, typer.Option("--max-evaluations", metavar="N", help="Most optimiser iterations.")
+    ] = 200,
     set_: SET = None,
     out: _out("fit") = None,
     format_: FORMAT = "png",
@@ -339,52 +498,91 @@ def fit(
             seed = secrets.randbelow(2**31)
         if problem is not None:
             if scenario is not None or data is not None or params is not None or set_:
-                raise LivermodelError("--problem replaces SCENARIO, --data, --params and --set",
-                                      key="--problem", suggestion="Put them in the problem file")
+                raise LivermodelError(
+                    "--problem replaces SCENARIO, --data, --params and --set",
+                    key="--problem",
+                    suggestion="Put them in the problem file",
+                )
             pb = read_problem(problem)
             with ProgressBar(quiet, "fit", "model runs") as update:
-                res = run(pb, starts=starts, seed=seed, profile=profile,
-                          max_evaluations=max_evaluations, progress=update)
-            name = (pb.experiments[0].scenario.name if len(pb.experiments) == 1
-                    else Path(problem).stem)
+                res = run(
+                    pb,
+                    starts=starts,
+                    seed=seed,
+                    profile=profile,
+                    max_evaluations=max_evaluations,
+                    progress=update,
+                )
+            name = pb.experiments[0].scenario.name if len(pb.experiments) == 1 else Path(problem).stem
         else:
             for value, what in ((scenario, "SCENARIO"), (data, "--data"), (params, "--params")):
                 if value is None:
-                    raise LivermodelError(f"fit needs {what} (or --problem FILE.yaml)", key=what,
-                                          suggestion="e.g. livermodel fit rat-phx-70 --data "
-                                          "rat_phx70_volume --params division_rate")
+                    raise LivermodelError(
+                        f"fit needs {what} (or --problem FILE.yaml)",
+                        key=what,
+                        suggestion="e.g. livermodel fit rat-phx-70 --data "
+                        "rat_phx70_volume --params division_rate",
+                    )
             sc = _load(scenario, set_)
             folder = _folder(out, sc, set_, "fit", force, None)  # checked before fitting
             names = _names(params) or []
             with ProgressBar(quiet, f"fit of {', '.join(names)}", "model runs") as update:
-                res = run(sc, data, names, starts=starts, seed=seed, profile=profile,
-                          max_evaluations=max_evaluations, progress=update)
+                res = run(
+                    sc,
+                    data,
+                    names,
+                    starts=starts,
+                    seed=seed,
+                    profile=profile,
+                    max_evaluations=max_evaluations,
+                    progress=update,
+                )
             name = sc.name
         if problem is not None:
             folder = out or f"results/{name}-fit"
-        paths = write_fit(folder, res, formats=format_, style=style, command=_command(),
-                          started=started, overrides=set_ or (), force=force)
+        paths = write_fit(
+            folder,
+            res,
+            formats=format_,
+            style=style,
+            command=_command(),
+            started=started,
+            overrides=set_ or (),
+            force=force,
+        )
     for n in res.names:
         lo, hi = res.ci[n]
-        _say(quiet, f"{n} = {res.estimates[n]:.6g} (linearised 95 % CI {lo:.3g} to {hi:.3g}; start "
-             f"{res.start[n]:.4g})")
+        _say(
+            quiet,
+            f"{n} = {res.estimates[n]:.6g} (linearised 95 % CI {lo:.3g} to {hi:.3g}; start "
+            f"{res.start[n]:.4g})",
+        )
         if n in res.profiles:
             _say(quiet, f"  profile: {res.profiles[n].verdict}")
         side = res.at_bound(n)
         if side:
-            _say(quiet, f"  WARNING: on the {side} bound of its plausible range "
-                 f"({res.bounds[n][0 if side == 'lower' else 1]:.4g}); see the advice below")
+            _say(
+                quiet,
+                f"  WARNING: on the {side} bound of its plausible range "
+                f"({res.bounds[n][0 if side == 'lower' else 1]:.4g}); see the advice below",
+            )
     for e, exp in enumerate(res.problem.experiments):
         if exp.noise == "estimated":
             _say(quiet, f"{exp.name}: estimated SD = {res.noise_sd[e]:.4g}")
     what = "chi2" if not res.problem.n_noise else "-2 ln L (+ const)"
-    _say(quiet, f"{what} = {res.chi2:.6g} on {res.dof} degrees of freedom; "
-         f"{int(res.within_sd.sum())}/{len(res.data)} points within 1 SD; {res.message}")
+    _say(
+        quiet,
+        f"{what} = {res.chi2:.6g} on {res.dof} degrees of freedom; "
+        f"{int(res.within_sd.sum())}/{len(res.data)} points within 1 SD; {res.message}",
+    )
     if len(res.starts) > 1:
         good = sum(s["chi2"] - res.chi2 <= 0.1 for s in res.starts)
         objs = sorted(s["chi2"] for s in res.starts)
-        _say(quiet, f"{len(res.starts)} starts (seed {res.seed}): {good} reach the best optimum "
-             f"(within 0.1); optima from {objs[0]:.6g} to {objs[-1]:.6g}")
+        _say(
+            quiet,
+            f"{len(res.starts)} starts (seed {res.seed}): {good} reach the best optimum "
+            f"(within 0.1); optima from {objs[0]:.6g} to {objs[-1]:.6g}",
+        )
         for n in res.names:
             vals = [s["estimates"][n] for s in res.starts if s["chi2"] - res.chi2 <= 0.1]
             _say(quiet, f"  {n}: {min(vals):.4g} to {max(vals):.4g} across those starts")

@@ -25,19 +25,31 @@ from livermodel.cli.common import (
 
 
 def explain(
-    param: Annotated[str | None, typer.Argument(
-        metavar="[PARAM]", help="A parameter name (see 'livermodel params').")] = None,
-    equations: Annotated[bool, typer.Option(
-        "--equations", help="Every equation of the model, term by term, with sources.")] = False,
-    mechanism: Annotated[str | None, typer.Option(
-        "--mechanism", "-m", metavar="NAME",
-        help="One mechanism: hepatostat, priming, overload, inflammation, toxin, acetaminophen, nac, "
-        "galactosamine, enzymes, msc, ev, "
-        "survival.")] = None,
-    demo: Annotated[bool, typer.Option(
-        "--demo/--no-demo",
-        help="With PARAM: simulate a reference scenario at the low end, the default and the high "
-        "end of the parameter's range.")] = True,
+    param: Annotated[
+        str | None, typer.Argument(metavar="[PARAM]", help="A parameter name (see 'livermodel params').")
+    ] = None,
+    equations: Annotated[
+        bool, typer.Option("--equations", help="Every equation of the model, term by term, with sources.")
+    ] = False,
+    mechanism: Annotated[
+        str | None,
+        typer.Option(
+            "--mechanism",
+            "-m",
+            metavar="NAME",
+            help="One mechanism: hepatostat, priming, overload, inflammation, toxin, acetaminophen, nac, "
+            "galactosamine, enzymes, msc, ev, "
+            "survival.",
+        ),
+    ] = None,
+    demo: Annotated[
+        bool,
+        typer.Option(
+            "--demo/--no-demo",
+            help="With PARAM: simulate a reference scenario at the low end, the default and the high "
+            "end of the parameter's range.",
+        ),
+    ] = True,
 ) -> None:
     """Explain the model in words: equations, a parameter's full story, or a mechanism.
 
@@ -55,8 +67,9 @@ def explain(
     with user_errors():
         given = sum(x is not None and x is not False for x in (param, equations or None, mechanism))
         if given > 1:
-            raise LivermodelError("give one of PARAM, --equations or --mechanism",
-                                  key="--equations", found="more than one")
+            raise LivermodelError(
+                "give one of PARAM, --equations or --mechanism", key="--equations", found="more than one"
+            )
         if equations:
             text = ex.equations_text()
         elif mechanism is not None:
@@ -71,13 +84,24 @@ def explain(
 def explore(
     ctx: typer.Context,
     scenario: ScenarioArg,
-    snapshot: Annotated[Path | None, typer.Option(
-        "--snapshot", metavar="FILE.png", dir_okay=False,
-        help="Draw the initial window without a display and save it as an image.")] = None,
-    slider: Annotated[list[str] | None, typer.Option(
-        "--slider", metavar="KEY=VALUE",
-        help="Start a slider at VALUE, e.g. --slider parameters.critical_mass=0.25 or "
-        "--slider interventions.0.at=6 (repeatable).")] = None,
+    snapshot: Annotated[
+        Path | None,
+        typer.Option(
+            "--snapshot",
+            metavar="FILE.png",
+            dir_okay=False,
+            help="Draw the initial window without a display and save it as an image.",
+        ),
+    ] = None,
+    slider: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--slider",
+            metavar="KEY=VALUE",
+            help="Start a slider at VALUE, e.g. --slider parameters.critical_mass=0.25 or "
+            "--slider interventions.0.at=6 (repeatable).",
+        ),
+    ] = None,
     set_: SetOption = None,
 ) -> None:
     """Open an interactive window: time-course panels, sliders and therapy switches.
@@ -104,46 +128,79 @@ def explore(
             except ValueError:
                 sep = ""
             if not sep:
-                raise LivermodelError("--slider needs KEY=NUMBER", key="--slider", found=repr(item),
-                                      expected="e.g. parameters.critical_mass=0.25")
+                raise LivermodelError(
+                    "--slider needs KEY=NUMBER",
+                    key="--slider",
+                    found=repr(item),
+                    expected="e.g. parameters.critical_mass=0.25",
+                )
         if snapshot is not None:
             if snapshot.suffix.lower() not in (".png", ".svg", ".pdf"):
-                raise LivermodelError("--snapshot needs a .png, .svg or .pdf file name",
-                                      key="--snapshot", found=repr(str(snapshot)))
+                raise LivermodelError(
+                    "--snapshot needs a .png, .svg or .pdf file name",
+                    key="--snapshot",
+                    found=repr(str(snapshot)),
+                )
             from livermodel.output.provenance import now_iso, output_file, write_sidecar
 
             started = now_iso()
             output_file(snapshot, "--snapshot")
             ex = take(scenario, snapshot, overrides=set_ or (), settings=values)
-            side = write_sidecar(snapshot, kind="explore-snapshot", scenario=ex.scenario,
-                                 overrides=set_ or (), command=command_line(ctx), started=started,
-                                 extra={"sliders": values})
-            typer.echo(f"wrote {snapshot} (explorer for '{ex.scenario.name}', "
-                       f"{len(ex.controls)} sliders, redraw {ex.last_draw_s * 1000:.0f} ms) "
-                       f"and {side.name}")
+            side = write_sidecar(
+                snapshot,
+                kind="explore-snapshot",
+                scenario=ex.scenario,
+                overrides=set_ or (),
+                command=command_line(ctx),
+                started=started,
+                extra={"sliders": values},
+            )
+            typer.echo(
+                f"wrote {snapshot} (explorer for '{ex.scenario.name}', "
+                f"{len(ex.controls)} sliders, redraw {ex.last_draw_s * 1000:.0f} ms) "
+                f"and {side.name}"
+            )
             return
         if values:
-            raise LivermodelError("--slider only works with --snapshot; in the window, move the "
-                                  "slider", key="--slider")
+            raise LivermodelError(
+                "--slider only works with --snapshot; in the window, move the slider", key="--slider"
+            )
         show(scenario, overrides=set_ or ())
 
 
 def phase(
     ctx: typer.Context,
     scenario: ScenarioArg,
-    output: Annotated[Path | None, typer.Option(
-        "--output", "-o", metavar="FILE", dir_okay=False,
-        help="Image to write (.png, .svg or .pdf); its folder is created if needed. Default: "
-        "results/<scenario name>-phase.png (-set-<hash> added with --set).")] = None,
-    y: Annotated[str, typer.Option(
-        "--y", metavar="inflammation|toxin",
-        help="Second variable of the plane (the first is functional mass); toxin only for a "
-        "scenario whose main insult is the lumped toxin.")] = "inflammation",
-    values: Annotated[str | None, typer.Option(
-        "--values", metavar="V1,V2,...",
-        help="Sizes of the main insult to draw (resected fractions, toxin, acetaminophen or "
-        "D-galactosamine doses in mg/kg or "
-        "inflammatory hits). Default: a range around the scenario's own.")] = None,
+    output: Annotated[
+        Path | None,
+        typer.Option(
+            "--output",
+            "-o",
+            metavar="FILE",
+            dir_okay=False,
+            help="Image to write (.png, .svg or .pdf); its folder is created if needed. Default: "
+            "results/<scenario name>-phase.png (-set-<hash> added with --set).",
+        ),
+    ] = None,
+    y: Annotated[
+        str,
+        typer.Option(
+            "--y",
+            metavar="inflammation|toxin",
+            help="Second variable of the plane (the first is functional mass); toxin only for a "
+            "scenario whose main insult is the lumped toxin.",
+        ),
+    ] = "inflammation",
+    values: Annotated[
+        str | None,
+        typer.Option(
+            "--values",
+            metavar="V1,V2,...",
+            help="Sizes of the main insult to draw (resected fractions, toxin, acetaminophen or "
+            "D-galactosamine doses in mg/kg or "
+            "inflammatory hits). Default: a range around the scenario's own.",
+        ),
+    ] = None,
     set_: SetOption = None,
     style: StyleOption = "paper",
 ) -> None:
@@ -172,27 +229,36 @@ def phase(
             try:
                 vals = [float(v) for v in values.split(",") if v.strip()]
             except ValueError:
-                raise LivermodelError("--values needs numbers separated by commas",
-                                      key="--values", found=repr(values)) from None
+                raise LivermodelError(
+                    "--values needs numbers separated by commas", key="--values", found=repr(values)
+                ) from None
         p = phase_portrait(scenario, y=y, values=vals, overrides=set_ or ())
         out = output or default_folder(p.scenario, set_ or (), "-phase.png")
         fmt = out.suffix.lower().lstrip(".")
         if fmt not in ("png", "svg", "pdf"):
-            raise LivermodelError("the output needs a .png, .svg or .pdf name", key="--output",
-                                  found=repr(str(out)))
+            raise LivermodelError(
+                "the output needs a .png, .svg or .pdf name", key="--output", found=repr(str(out))
+            )
         output_file(out)
         fig = phase_figure(p, style=style, overrides=set_ or ())
         (path,) = save_figure(fig, out.with_suffix(""), [fmt])
-        side = write_sidecar(path, kind="phase", scenario=p.scenario, overrides=set_ or (),
-                             command=command_line(ctx), started=started,
-                             extra={"y": y, "values": vals})
+        side = write_sidecar(
+            path,
+            kind="phase",
+            scenario=p.scenario,
+            overrides=set_ or (),
+            command=command_line(ctx),
+            started=started,
+            extra={"y": y, "values": vals},
+        )
     from livermodel.figures.phase import NEUTRAL_TOL
 
     for s in p.steady_states:
-        kind = ("neutral" if abs(s.eigenvalue) < NEUTRAL_TOL
-                else "stable" if s.stable else "unstable")
-        typer.echo(f"steady state: {s.label:<14} F = {s.functional_mass:.3f}, {y} = {s.y:.3g} "
-                   f"({kind}, leading eigenvalue {s.eigenvalue:+.3g} 1/h)")
+        kind = "neutral" if abs(s.eigenvalue) < NEUTRAL_TOL else "stable" if s.stable else "unstable"
+        typer.echo(
+            f"steady state: {s.label:<14} F = {s.functional_mass:.3f}, {y} = {s.y:.3g} "
+            f"({kind}, leading eigenvalue {s.eigenvalue:+.3g} 1/h)"
+        )
     fails = [t.label for t in p.trajectories if t.failed]
     typer.echo(f"{len(p.trajectories)} trajectories ({p.varied}); fail: {', '.join(fails) or 'none'}")
     typer.echo(f"wrote {path} and {side.name}")
@@ -201,21 +267,38 @@ def phase(
 def report(
     ctx: typer.Context,
     scenario: ScenarioArg,
-    output: Annotated[Path, typer.Option(
-        "--output", "-o", metavar="FILE.html", dir_okay=False,
-        help="HTML file to write (its folder is created if needed).")],
-    compare: Annotated[list[str] | None, typer.Option(
-        "--compare", "-c", metavar="SCENARIO",
-        help="Another scenario to compare with (repeatable).")] = None,
-    labels: Annotated[str | None, typer.Option(
-        "--labels", metavar="A,B,...", help="Labels of SCENARIO and each --compare, in order.")] = None,
-    threshold: Annotated[str | None, typer.Option(
-        "--threshold", metavar="KEY=LOW:HIGH",
-        help="Add a tipping-point section, e.g. --threshold insults.0.fraction=0.5:0.95.")] = None,
-    cohort: Annotated[str | None, typer.Option(
-        "--cohort", metavar="SPEC", help="Add a virtual-cohort section.")] = None,
-    phase: Annotated[bool, typer.Option(
-        "--phase/--no-phase", help="Include the phase portrait.")] = True,
+    output: Annotated[
+        Path,
+        typer.Option(
+            "--output",
+            "-o",
+            metavar="FILE.html",
+            dir_okay=False,
+            help="HTML file to write (its folder is created if needed).",
+        ),
+    ],
+    compare: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--compare", "-c", metavar="SCENARIO", help="Another scenario to compare with (repeatable)."
+        ),
+    ] = None,
+    labels: Annotated[
+        str | None,
+        typer.Option("--labels", metavar="A,B,...", help="Labels of SCENARIO and each --compare, in order."),
+    ] = None,
+    threshold: Annotated[
+        str | None,
+        typer.Option(
+            "--threshold",
+            metavar="KEY=LOW:HIGH",
+            help="Add a tipping-point section, e.g. --threshold insults.0.fraction=0.5:0.95.",
+        ),
+    ] = None,
+    cohort: Annotated[
+        str | None, typer.Option("--cohort", metavar="SPEC", help="Add a virtual-cohort section.")
+    ] = None,
+    phase: Annotated[bool, typer.Option("--phase/--no-phase", help="Include the phase portrait.")] = True,
     set_: SetOption = None,
     style: StyleOption = "paper",
     window: WindowOption = None,
@@ -238,13 +321,28 @@ def report(
     started = now_iso()
     with user_errors():
         output_file(output)
-        rep = write_report(output, scenario, compare=compare or (),
-                           labels=[s.strip() for s in labels.split(",")] if labels else None,
-                           overrides=set_ or (), phase=phase, threshold=threshold, cohort=cohort,
-                           style=style, command=command_line(ctx), window=window)
-        side = write_sidecar(output, kind="report", scenario=rep.scenario, overrides=set_ or (),
-                             command=command_line(ctx), started=started,
-                             extra={"compare": list(compare or ()), "sections": rep.sections})
+        rep = write_report(
+            output,
+            scenario,
+            compare=compare or (),
+            labels=[s.strip() for s in labels.split(",")] if labels else None,
+            overrides=set_ or (),
+            phase=phase,
+            threshold=threshold,
+            cohort=cohort,
+            style=style,
+            command=command_line(ctx),
+            window=window,
+        )
+        side = write_sidecar(
+            output,
+            kind="report",
+            scenario=rep.scenario,
+            overrides=set_ or (),
+            command=command_line(ctx),
+            started=started,
+            extra={"compare": list(compare or ()), "sections": rep.sections},
+        )
     kb = len(rep.html.encode()) / 1024
     typer.echo(f"wrote {output} ({kb:,.0f} kB; sections: {', '.join(rep.sections)}) and {side.name}")
 

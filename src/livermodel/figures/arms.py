@@ -54,8 +54,15 @@ def _wrap(label: str, width: int = 30) -> str:
     return "\n".join(lines[:1] + [" ".join(lines[1:])] if len(lines) > 1 else lines)
 
 
-def arms_figure(runs: Sequence, labels: Sequence[str], *, control: int | None = None,
-                style: str = "paper", title: str | None = None, fig=None):
+def arms_figure(
+    runs: Sequence,
+    labels: Sequence[str],
+    *,
+    control: int | None = None,
+    style: str = "paper",
+    title: str | None = None,
+    fig=None,
+):
     """One pair of panels per arm: liver mass (function, volume, injured, the failure mark) above,
     serum ALT below, in the arm's colour; the control arm (index ``control``, default the first)
     faintly behind the others.  ``runs`` may be windowed (:mod:`livermodel.figures.window`).
@@ -74,8 +81,10 @@ def arms_figure(runs: Sequence, labels: Sequence[str], *, control: int | None = 
             from matplotlib.backends.backend_agg import FigureCanvasAgg
             from matplotlib.figure import Figure
 
-            fig = Figure(figsize=(layout["width"], layout["row_height"] * 1.55 * pairs + 0.6
-                                  * layout["row_height"]), layout="constrained")
+            fig = Figure(
+                figsize=(layout["width"], layout["row_height"] * 1.55 * pairs + 0.6 * layout["row_height"]),
+                layout="constrained",
+            )
             FigureCanvasAgg(fig)
         grid = fig.add_gridspec(2 * pairs, cols, height_ratios=[1.25, 0.8] * pairs)
         unit = _unit_for(runs)
@@ -88,10 +97,20 @@ def arms_figure(runs: Sequence, labels: Sequence[str], *, control: int | None = 
             ax.set_xlim(0, end)
             if k != ref:  # the control behind, in grey and thin
                 back = runs[ref]
-                ax.plot(np.asarray(back.time_h) / _DIV[unit], back["liver_function"],
-                        color=CONTROL_COLOR, linewidth=1.6 * _lw(ax), zorder=1)
-                bx.plot(np.asarray(back.time_h) / _DIV[unit], back["alt_u_per_l"],
-                        color=CONTROL_COLOR, linewidth=1.6 * _lw(ax), zorder=1)
+                ax.plot(
+                    np.asarray(back.time_h) / _DIV[unit],
+                    back["liver_function"],
+                    color=CONTROL_COLOR,
+                    linewidth=1.6 * _lw(ax),
+                    zorder=1,
+                )
+                bx.plot(
+                    np.asarray(back.time_h) / _DIV[unit],
+                    back["alt_u_per_l"],
+                    color=CONTROL_COLOR,
+                    linewidth=1.6 * _lw(ax),
+                    zorder=1,
+                )
             plot_mass(ax, run, color=arm_color(k), unit=unit)
             plot_alt(bx, run, color=arm_color(k), unit=unit)
             for a in (ax, bx):
@@ -101,8 +120,12 @@ def arms_figure(runs: Sequence, labels: Sequence[str], *, control: int | None = 
             ax.set_xlabel("")
             ax.tick_params(labelbottom=False)
             role = " (control)" if control is not None and k == ref else ""
-            ax.set_title(_wrap(label + role) + "\n" + outcome_text(run), color=arm_color(k),
-                         fontsize="medium", loc="left")
+            ax.set_title(
+                _wrap(label + role) + "\n" + outcome_text(run),
+                color=arm_color(k),
+                fontsize="medium",
+                loc="left",
+            )
             if col == 0:
                 ax.set_ylabel("liver (normal = 1)")
                 bx.set_ylabel("ALT (U/L)")
@@ -118,15 +141,25 @@ def arms_figure(runs: Sequence, labels: Sequence[str], *, control: int | None = 
         for ax in livers:
             ax.set_ylim(0, top)
         gray = "#222222"
-        handles = [Line2D([], [], color=gray, linestyle=SOLID), Line2D([], [], color=gray,
-                   linestyle=(0, (6, 2, 1.5, 2))), Line2D([], [], color=gray, linestyle=DASHED),
-                   Line2D([], [], color=REFERENCE_COLOR, linestyle=DASHDOT),
-                   Line2D([], [], color=gray, marker="X", linestyle="none"),
-                   Line2D([], [], color=CONTROL_COLOR, linewidth=1.6 * _lw(livers[0]))]
-        names = ["function", "volume", "injured", "failure level", "failure",
-                 f"{labels[ref]} ({'control' if control is not None else 'first arm'})"]
-        legend = fig.legend(handles, names, loc="outside upper center", ncols=6,
-                            handlelength=2.2, title=title)
+        handles = [
+            Line2D([], [], color=gray, linestyle=SOLID),
+            Line2D([], [], color=gray, linestyle=(0, (6, 2, 1.5, 2))),
+            Line2D([], [], color=gray, linestyle=DASHED),
+            Line2D([], [], color=REFERENCE_COLOR, linestyle=DASHDOT),
+            Line2D([], [], color=gray, marker="X", linestyle="none"),
+            Line2D([], [], color=CONTROL_COLOR, linewidth=1.6 * _lw(livers[0])),
+        ]
+        names = [
+            "function",
+            "volume",
+            "injured",
+            "failure level",
+            "failure",
+            f"{labels[ref]} ({'control' if control is not None else 'first arm'})",
+        ]
+        legend = fig.legend(
+            handles, names, loc="outside upper center", ncols=6, handlelength=2.2, title=title
+        )
         if title:
             legend.get_title().set_fontweight("bold")
         _note(fig, layout)

@@ -33,10 +33,22 @@ def profile_axes(ax, prof, *, at_bound: str | None = None):
     from livermodel.figures.style import OKABE_ITO, REFERENCE_COLOR
 
     lo, hi = prof.bounds
-    ax.plot(prof.grid, prof.delta, "o-", color=OKABE_ITO["blue"], markersize=2.5, linewidth=1.2,
-            label="profile (others re-optimised)")
-    ax.axhline(prof.threshold, color=REFERENCE_COLOR, linestyle=(0, (4, 2)), linewidth=0.9,
-               label=f"95 % threshold (Δχ² = {prof.threshold:.2f})")
+    ax.plot(
+        prof.grid,
+        prof.delta,
+        "o-",
+        color=OKABE_ITO["blue"],
+        markersize=2.5,
+        linewidth=1.2,
+        label="profile (others re-optimised)",
+    )
+    ax.axhline(
+        prof.threshold,
+        color=REFERENCE_COLOR,
+        linestyle=(0, (4, 2)),
+        linewidth=0.9,
+        label=f"95 % threshold (Δχ² = {prof.threshold:.2f})",
+    )
     a, b = prof.interval
     ax.axvspan(a, b, color=OKABE_ITO["sky_blue"], alpha=0.25, linewidth=0, label="95 % interval")
     ax.axvline(prof.estimate, color=OKABE_ITO["blue"], linewidth=0.8)
@@ -89,17 +101,19 @@ def fit_figure(result, *, style: str = "paper", overrides=()):
         fig, _ = new_figure(width, layout["row_height"] * 1.45 * (rows_data + rows_prof), 1)
         fig.clear()
         grid = fig.add_gridspec(rows_data + rows_prof, cols)
-        start_x = np.array([p.to_x(min(max(p.start, p.bounds[0]), p.bounds[1]))
-                            for p in pb.parameters])
+        start_x = np.array([p.to_x(min(max(p.start, p.bounds[0]), p.bounds[1])) for p in pb.parameters])
         curves = {}
         for e, exp in enumerate(pb.experiments):
             sc = exp.scenario
             step = min(sc.output_step_h, sc.duration_h / 400)
             curves[e] = simulate_batch(
-                [pb.parameter_set(e, start_x), pb.parameter_set(e, result.x)], sc.schedule,
-                duration=sc.duration_h, output_step=step,
+                [pb.parameter_set(e, start_x), pb.parameter_set(e, result.x)],
+                sc.schedule,
+                duration=sc.duration_h,
+                output_step=step,
                 settings=SolverSettings(sc.settings.method, sc.settings.rtol, sc.settings.atol),
-                initial=sc.initial or None)
+                initial=sc.initial or None,
+            )
         axes = []
         for c, (e, v) in enumerate(panels):
             ax = fig.add_subplot(grid[0, :] if len(panels) == 1 else grid[c // cols, c % cols])
@@ -108,28 +122,48 @@ def fit_figure(result, *, style: str = "paper", overrides=()):
             sc, d = exp.scenario, exp.data
             unit, div = time_axis(sc.duration_h)
             sel = np.array([x == v for x in d.variable])
-            ax.plot(batch.time_h / div, batch.variable(v)[0], color=REFERENCE_COLOR,
-                    linestyle=(0, (4, 2)), label="model, start values")
-            ax.plot(batch.time_h / div, batch.variable(v)[1], color=OKABE_ITO["blue"],
-                    label="model, fitted")
+            ax.plot(
+                batch.time_h / div,
+                batch.variable(v)[0],
+                color=REFERENCE_COLOR,
+                linestyle=(0, (4, 2)),
+                label="model, start values",
+            )
+            ax.plot(batch.time_h / div, batch.variable(v)[1], color=OKABE_ITO["blue"], label="model, fitted")
             sd = d.sd[sel]
             if exp.noise == "estimated":
                 sd = np.full(sel.sum(), result.noise_sd[e])
             # not clipped, so a point at the start or end of the run is drawn whole (the
             # data lie within the run: the fit refuses points after it)
-            ax.errorbar(d.time_h[sel] / div, d.value[sel], yerr=sd, fmt="o", markersize=3.5,
-                        color=OKABE_ITO["vermillion"], ecolor=OKABE_ITO["vermillion"], capsize=2,
-                        elinewidth=0.9, zorder=3, clip_on=False,
-                        label="data (mean ± SD)" if exp.noise == "given" else "data (± fitted SD)")
+            ax.errorbar(
+                d.time_h[sel] / div,
+                d.value[sel],
+                yerr=sd,
+                fmt="o",
+                markersize=3.5,
+                color=OKABE_ITO["vermillion"],
+                ecolor=OKABE_ITO["vermillion"],
+                capsize=2,
+                elinewidth=0.9,
+                zorder=3,
+                clip_on=False,
+                label="data (mean ± SD)" if exp.noise == "given" else "data (± fitted SD)",
+            )
             u = VARIABLES[v][0]
-            ax.set_ylabel(f"{v.replace('_', ' ')} (normal liver = 1)" if u.startswith("1 (normal")
-                          else f"{v.replace('_', ' ')} ({u})")
+            ax.set_ylabel(
+                f"{v.replace('_', ' ')} (normal liver = 1)"
+                if u.startswith("1 (normal")
+                else f"{v.replace('_', ' ')} ({u})"
+            )
             ax.set_xlabel(f"time ({unit})")
             ax.set_xlim(0, sc.duration_h / div)
             ax.set_ylim(bottom=0)
             ax.legend(loc="lower right", fontsize="x-small")
-            title = (f"{exp.name}: {Path(d.source).name}" if len(pb.experiments) > 1
-                     else f"Fit of {sc.name} to {Path(d.source).name}")
+            title = (
+                f"{exp.name}: {Path(d.source).name}"
+                if len(pb.experiments) > 1
+                else f"Fit of {sc.name} to {Path(d.source).name}"
+            )
             ax.set_title(with_overrides(title, overrides), loc="left", fontsize="small")
         lines = []
         for k in result.names:
@@ -138,21 +172,34 @@ def fit_figure(result, *, style: str = "paper", overrides=()):
             if k in result.profiles:
                 p = result.profiles[k]
                 a, b = p.low, p.high
-                text += ("  (not identifiable: no profile limit)" if a is None and b is None else
-                         f"  (profile 95 % {'—' if a is None else f'{a:.3g}'} to "
-                         f"{'—' if b is None else f'{b:.3g}'})")
+                text += (
+                    "  (not identifiable: no profile limit)"
+                    if a is None and b is None
+                    else f"  (profile 95 % {'—' if a is None else f'{a:.3g}'} to "
+                    f"{'—' if b is None else f'{b:.3g}'})"
+                )
             else:
                 text += f"  (95 % CI {result.ci[k][0]:.3g} to {result.ci[k][1]:.3g})"
             if flag:
                 text += f"  ON {flag.upper()} BOUND"
             lines.append(text)
         flagged = any(result.at_bound(k) for k in result.names)
-        head = (f"fitted, -2 ln L = {result.chi2:.4g} (estimated SDs):" if pb.n_noise
-                else f"fitted, chi2/dof = {result.chi2 / max(result.dof, 1):.2g}:")
-        axes[0].text(0.98, 0.5, head + "\n"
-                     + "\n".join(lines), transform=axes[0].transAxes, ha="right", va="top",
-                     fontsize="x-small", color=OKABE_ITO["vermillion"] if flagged else "black",
-                     bbox={"facecolor": "white", "alpha": 0.85, "edgecolor": "none"})
+        head = (
+            f"fitted, -2 ln L = {result.chi2:.4g} (estimated SDs):"
+            if pb.n_noise
+            else f"fitted, chi2/dof = {result.chi2 / max(result.dof, 1):.2g}:"
+        )
+        axes[0].text(
+            0.98,
+            0.5,
+            head + "\n" + "\n".join(lines),
+            transform=axes[0].transAxes,
+            ha="right",
+            va="top",
+            fontsize="x-small",
+            color=OKABE_ITO["vermillion"] if flagged else "black",
+            bbox={"facecolor": "white", "alpha": 0.85, "edgecolor": "none"},
+        )
         for c, (name, prof) in enumerate(result.profiles.items()):
             ax = fig.add_subplot(grid[rows_data + c // cols, c % cols])
             profile_axes(ax, prof, at_bound=result.at_bound(name))

@@ -45,6 +45,7 @@ SOLID, DASHED, DOTTED, DASHDOT = "-", (0, (4, 2)), (0, (1, 1.5)), (0, (5, 2, 1, 
 # helpers
 # --------------------------------------------------------------------------------------------
 
+
 def _time(run, unit: str) -> np.ndarray:
     return np.asarray(run.time_h, dtype=float) / _DIV[unit]
 
@@ -78,8 +79,13 @@ def _style(color, variable: str) -> str:
 
 
 def _line(ax, run, variable, unit, color, linestyle, label):
-    return ax.plot(_time(run, unit), np.asarray(run[variable], dtype=float),
-                   color=_style(color, variable), linestyle=linestyle, label=label)[0]
+    return ax.plot(
+        _time(run, unit),
+        np.asarray(run[variable], dtype=float),
+        color=_style(color, variable),
+        linestyle=linestyle,
+        label=label,
+    )[0]
 
 
 def has_therapy(run) -> bool:
@@ -87,8 +93,10 @@ def has_therapy(run) -> bool:
     kinds = {k for _, k in run.schedule.dose_times()}
     if kinds & {"msc", "ev"}:
         return True
-    return any(np.nanmax(np.asarray(run[v], dtype=float), initial=0.0) > 0
-               for v in ("msc_lung", "msc_liver", "ev_liver"))
+    return any(
+        np.nanmax(np.asarray(run[v], dtype=float), initial=0.0) > 0
+        for v in ("msc_lung", "msc_liver", "ev_liver")
+    )
 
 
 def _finish(ax, unit, ylabel, *, floor: float = 0.0):
@@ -135,8 +143,16 @@ def _time_ticks(ax, unit: str, max_ticks: int = 8) -> None:
 # panels: each takes an Axes and a run, draws, and returns the Axes
 # --------------------------------------------------------------------------------------------
 
-def plot_mass(ax, run, *, color=None, unit: str | None = None, references: bool = True,
-              reference_color: str = REFERENCE_COLOR):
+
+def plot_mass(
+    ax,
+    run,
+    *,
+    color=None,
+    unit: str | None = None,
+    references: bool = True,
+    reference_color: str = REFERENCE_COLOR,
+):
     """Liver function (solid), liver volume (dash-dot) and injured mass (dashed), as fractions of
     a normal liver.
 
@@ -154,59 +170,110 @@ def plot_mass(ax, run, *, color=None, unit: str | None = None, references: bool 
         _line(ax, run, "functional_mass", unit, color, SOLID, "functional")
     _line(ax, run, "injured_mass", unit, color, DASHED, "injured")
     crit = failure_level(run.parameters)
-    t_fail = failure_time(run.time_h, run["survival_probability"]) \
-        if _has(run, "survival_probability") else None
+    t_fail = (
+        failure_time(run.time_h, run["survival_probability"]) if _has(run, "survival_probability") else None
+    )
     late = False
     if t_fail is not None:  # every failing run is marked, not only the one drawing the lines
         div = _DIV[unit]
         # a death of systemic injury is marked on the function curve, wherever the liver is
-        systemic = _has(run, "systemic_hazard") and failure_cause(
-            run["survival_probability"], run["systemic_hazard"]) == "systemic"
+        systemic = (
+            _has(run, "systemic_hazard")
+            and failure_cause(run["survival_probability"], run["systemic_hazard"]) == "systemic"
+        )
         y_mark = crit
         if systemic and _has(run, "liver_function"):
             y_mark = float(np.interp(t_fail, run.time_h, run["liver_function"]))
         # in a comparison the mark takes the arm's colour, and the time is named only for
         # a single run (several arms' labels would overlap)
-        ax.plot([t_fail / div], [y_mark], marker="X", markersize=7,
-                color=FAILURE_COLOR if color is None else color, linestyle="none", zorder=5,
-                clip_on=False, label="failure")
+        ax.plot(
+            [t_fail / div],
+            [y_mark],
+            marker="X",
+            markersize=7,
+            color=FAILURE_COLOR if color is None else color,
+            linestyle="none",
+            zorder=5,
+            clip_on=False,
+            label="failure",
+        )
         late = t_fail > 0.55 * float(run.duration_h)  # then the text goes left of the mark
         if color is None:
             why = " (systemic injury)" if systemic else ""
             # below the mark for a systemic death: above it sit the function curve and legend
-            ax.annotate(f"failed at {t_fail / div:.3g} {unit}{why}", xy=(t_fail / div, y_mark),
-                        xytext=((-6 if late else 6), -6) if systemic else ((-4 if late else 4), 4),
-                        textcoords="offset points", ha="right" if late else "left",
-                        va="top" if systemic else "baseline", fontsize="small",
-                        color=FAILURE_COLOR, zorder=6)
+            ax.annotate(
+                f"failed at {t_fail / div:.3g} {unit}{why}",
+                xy=(t_fail / div, y_mark),
+                xytext=((-6 if late else 6), -6) if systemic else ((-4 if late else 4), 4),
+                textcoords="offset points",
+                ha="right" if late else "left",
+                va="top" if systemic else "baseline",
+                fontsize="small",
+                color=FAILURE_COLOR,
+                zorder=6,
+            )
     later = getattr(run, "failure_after_h", None)  # a run drawn in a window that ends first
     late = t_fail is not None and late or t_fail is None and later is not None
     if t_fail is None and later is not None:
         end = float(run.duration_h) / _DIV[unit]
-        ax.plot([end], [crit], marker=">", markersize=7, linestyle="none", zorder=5,
-                color=FAILURE_COLOR if color is None else color, clip_on=False,
-                label="fails after the window")
+        ax.plot(
+            [end],
+            [crit],
+            marker=">",
+            markersize=7,
+            linestyle="none",
+            zorder=5,
+            color=FAILURE_COLOR if color is None else color,
+            clip_on=False,
+            label="fails after the window",
+        )
         if color is None:
             t_text = format_hours_short(later)
-            ax.annotate(f"fails at {t_text}, after this window", xy=(end, crit),
-                        xytext=(-8, -4), textcoords="offset points", ha="right", va="top",
-                        fontsize="small", color=FAILURE_COLOR, zorder=6)
+            ax.annotate(
+                f"fails at {t_text}, after this window",
+                xy=(end, crit),
+                xytext=(-8, -4),
+                textcoords="offset points",
+                ha="right",
+                va="top",
+                fontsize="small",
+                color=FAILURE_COLOR,
+                zorder=6,
+            )
     if references:
-        ax.axhline(float(run.parameters["set_point"]), color=reference_color, linestyle=DOTTED,
-                   linewidth=_lw(ax), label="set point", zorder=1)
-        ax.axhline(crit, color=reference_color, linestyle=DASHDOT, linewidth=0.9 * _lw(ax),
-                   label="failure level", zorder=1)
+        ax.axhline(
+            float(run.parameters["set_point"]),
+            color=reference_color,
+            linestyle=DOTTED,
+            linewidth=_lw(ax),
+            label="set point",
+            zorder=1,
+        )
+        ax.axhline(
+            crit,
+            color=reference_color,
+            linestyle=DASHDOT,
+            linewidth=0.9 * _lw(ax),
+            label="failure level",
+            zorder=1,
+        )
         ax.axhspan(0, crit, color=FAILURE_COLOR, alpha=0.07, linewidth=0, zorder=0)
         # named where they end rather than in the legend, which then stays small; the failure
         # level at the start when a late failure mark and its text sit at the end
         trans = ax.get_yaxis_transform()
-        for level, text in ((float(run.parameters["set_point"]), "set point"),
-                            (crit, "failure level")):
+        for level, text in ((float(run.parameters["set_point"]), "set point"), (crit, "failure level")):
             at_start = late and text == "failure level"
-            ax.annotate(text, xy=(0.0 if at_start else 1.0, level), xycoords=trans,
-                        xytext=(2 if at_start else -2, 1.5), textcoords="offset points",
-                        ha="left" if at_start else "right", va="bottom", fontsize="small",
-                        color=reference_color)
+            ax.annotate(
+                text,
+                xy=(0.0 if at_start else 1.0, level),
+                xycoords=trans,
+                xytext=(2 if at_start else -2, 1.5),
+                textcoords="offset points",
+                ha="left" if at_start else "right",
+                va="bottom",
+                fontsize="small",
+                color=reference_color,
+            )
     return _finish(ax, unit, "mass (normal liver = 1)", floor=1.12)
 
 
@@ -324,8 +391,9 @@ def mark_events(ax, run, *, unit: str | None = None, color=REFERENCE_COLOR, labe
 
 
 def _event_line(ax, t_h: float, unit: str, color) -> None:
-    ax.axvline(t_h / _DIV[unit], color=color, linewidth=0.6 * _lw(ax), linestyle=(0, (2, 2)),
-               alpha=0.8, zorder=0.5)
+    ax.axvline(
+        t_h / _DIV[unit], color=color, linewidth=0.6 * _lw(ax), linestyle=(0, (2, 2)), alpha=0.8, zorder=0.5
+    )
 
 
 _DIV = {"h": 1.0, "d": 24.0, "wk": 168.0}
@@ -374,15 +442,32 @@ def label_events(ax, items, *, unit: str) -> int:
         if row == len(ends):
             ends.append(0.0)
         ends[row] = x_pt + w
-        ax.annotate(text, xy=(t / _DIV[unit], 1.0), xycoords=trans,
-                    xytext=(1.5, 2 + 1.25 * size * row), textcoords="offset points",
-                    fontsize=size, color=color, ha="left", va="bottom", annotation_clip=False)
+        ax.annotate(
+            text,
+            xy=(t / _DIV[unit], 1.0),
+            xycoords=trans,
+            xytext=(1.5, 2 + 1.25 * size * row),
+            textcoords="offset points",
+            fontsize=size,
+            color=color,
+            ha="left",
+            va="bottom",
+            annotation_clip=False,
+        )
     return len(ends)
 
 
 def _note(fig, layout, extra: str = ""):
-    fig.text(0.995, 0.002, note_text() + extra, ha="right", va="bottom",
-             fontsize=layout["note_size"], color="#666666", style="italic")
+    fig.text(
+        0.995,
+        0.002,
+        note_text() + extra,
+        ha="right",
+        va="bottom",
+        fontsize=layout["note_size"],
+        color="#666666",
+        style="italic",
+    )
     engine = fig.get_layout_engine()
     if engine is not None:
         engine.set(rect=(0, 0.025 if layout["note_size"] < 10 else 0.03, 1, 0.975))
@@ -401,8 +486,11 @@ def _obstacles(ax, legend) -> np.ndarray:
     axes = [ax] + ([ax._livermodel_ev_ax] if hasattr(ax, "_livermodel_ev_ax") else [])
     for a in axes:
         for line in a.get_lines():
-            xy = line.get_transform().transform(np.column_stack(
-                [np.asarray(line.get_xdata(), dtype=float), np.asarray(line.get_ydata(), dtype=float)]))
+            xy = line.get_transform().transform(
+                np.column_stack(
+                    [np.asarray(line.get_xdata(), dtype=float), np.asarray(line.get_ydata(), dtype=float)]
+                )
+            )
             xy = to_axes.transform(xy[np.all(np.isfinite(xy), axis=1)])
             if len(xy) == 0:
                 continue
@@ -452,8 +540,12 @@ def place_legend(ax, legend):
     for cx in np.linspace(pad + w / 2, 1 - pad - w / 2, LEGEND_GRID):
         for cy in np.linspace(pad + h / 2, 1 - pad - h / 2, LEGEND_GRID):
             m = 0.02  # a line just outside the frame is still hidden by it
-            inside = ((pts[:, 0] >= cx - w / 2 - m) & (pts[:, 0] <= cx + w / 2 + m)
-                      & (pts[:, 1] >= cy - h / 2 - m) & (pts[:, 1] <= cy + h / 2 + m))
+            inside = (
+                (pts[:, 0] >= cx - w / 2 - m)
+                & (pts[:, 0] <= cx + w / 2 + m)
+                & (pts[:, 1] >= cy - h / 2 - m)
+                & (pts[:, 1] <= cy + h / 2 + m)
+            )
             corner = min(abs(cx - 0.5), 0.5) + min(abs(cy - 0.5), 0.5)
             key = (int(np.count_nonzero(inside)), -round(corner, 6), -cy)  # then corners, then top
             if best is None or key < best[0]:

@@ -33,8 +33,16 @@ def note(fig, layout) -> None:
     text = note_text()
     if fig.get_figwidth() < 6.5:
         text = text.replace(" model. ", " model.\n", 1)
-    fig.text(0.995, 0.002, text, ha="right", va="bottom", fontsize=layout["note_size"],
-             color="#666666", style="italic")
+    fig.text(
+        0.995,
+        0.002,
+        text,
+        ha="right",
+        va="bottom",
+        fontsize=layout["note_size"],
+        color="#666666",
+        style="italic",
+    )
     engine = fig.get_layout_engine()
     if engine is not None:
         lines = text.count("\n") + 1
@@ -71,15 +79,16 @@ def threshold_figure(result: ThresholdResult, *, style: str = "paper", overrides
         else:
             _draw_curve(ax, result, REFERENCE_COLOR)
         name = getattr(result.scenario, "name", "")
-        ax.set_title(with_overrides(f"Tipping point of {name}" if name else "Tipping point",
-                                    overrides))
+        ax.set_title(with_overrides(f"Tipping point of {name}" if name else "Tipping point", overrides))
         note(fig, layout)
     return fig
 
 
 def _draw_1d(ax, r: ThresholdResult, ref):
-    pts = sorted((p for p in r.points if p["along_value"] is None and p["outcome"] is not None),
-                 key=lambda p: p["value"])
+    pts = sorted(
+        (p for p in r.points if p["along_value"] is None and p["outcome"] is not None),
+        key=lambda p: p["value"],
+    )
     xs = np.array([p["value"] for p in pts])
     words = r.outcome_words
     c = r.critical_value
@@ -98,50 +107,77 @@ def _draw_1d(ax, r: ThresholdResult, ref):
         span = (hi - lo) or 1.0
         ax.set_ylim(lo - 0.05 * span, hi + 0.2 * span)
         ax.axhline(r.level, color=ref, linestyle=(0, (1, 1.5)), linewidth=0.8)
-        ax.annotate(f"level {r.level:g}", (r.low, r.level), xytext=(3, 3),
-                    textcoords="offset points", fontsize="small", color=ref)
+        ax.annotate(
+            f"level {r.level:g}",
+            (r.low, r.level),
+            xytext=(3, 3),
+            textcoords="offset points",
+            fontsize="small",
+            color=ref,
+        )
     if c is not None:
         for lo, hi, out in ((r.low, c, r.outcome_low), (c, r.high, r.outcome_high)):
             ax.axvspan(lo, hi, color=_basin_color(out, r.metric), alpha=0.13, linewidth=0)
             mid = math.sqrt(lo * hi) if r.log else 0.5 * (lo + hi)
-            ax.text(mid, 0.97, f"{words[int(out)]} basin", transform=ax.get_xaxis_transform(),
-                    ha="center", va="top", fontsize="small", color=_basin_color(out, r.metric),
-                    fontweight="bold")
+            ax.text(
+                mid,
+                0.97,
+                f"{words[int(out)]} basin",
+                transform=ax.get_xaxis_transform(),
+                ha="center",
+                va="top",
+                fontsize="small",
+                color=_basin_color(out, r.metric),
+                fontweight="bold",
+            )
         ax.axvline(c, color="#222222", linestyle=(0, (4, 2)), linewidth=1.0)
-        frac = (math.log(c / r.low) / math.log(r.high / r.low)) if r.log else \
-            (c - r.low) / (r.high - r.low)
+        frac = (math.log(c / r.low) / math.log(r.high / r.low)) if r.log else (c - r.low) / (r.high - r.low)
         right = frac < 0.6
         from livermodel.units import unit_after_number
 
         unit = unit_after_number(r.unit)
-        ax.annotate(f"critical value {c:.4g}" + (f" {unit}" if unit else "")
-                    + f"\nbracket {r.bracket[0]:.4g} to {r.bracket[1]:.4g}",
-                    (c, 0.5), xycoords=("data", "axes fraction"), xytext=(6 if right else -6, 0),
-                    textcoords="offset points", fontsize="small", va="center",
-                    ha="left" if right else "right",
-                    bbox={"facecolor": "white", "alpha": 0.85, "edgecolor": "none"})
-    ax.plot(xs, ys, color="#222222", linewidth=0.8, drawstyle="steps-mid" if r.metric == "failed"
-            else "default")
+        ax.annotate(
+            f"critical value {c:.4g}"
+            + (f" {unit}" if unit else "")
+            + f"\nbracket {r.bracket[0]:.4g} to {r.bracket[1]:.4g}",
+            (c, 0.5),
+            xycoords=("data", "axes fraction"),
+            xytext=(6 if right else -6, 0),
+            textcoords="offset points",
+            fontsize="small",
+            va="center",
+            ha="left" if right else "right",
+            bbox={"facecolor": "white", "alpha": 0.85, "edgecolor": "none"},
+        )
+    ax.plot(
+        xs, ys, color="#222222", linewidth=0.8, drawstyle="steps-mid" if r.metric == "failed" else "default"
+    )
     for out in (False, True):
         sel = np.array([p["outcome"] is out for p in pts], dtype=bool)
         if sel.any():
             # the ends of the range are evaluated too: their markers sit on the axes' edges
-            ax.plot(xs[sel], ys[sel], linestyle="none", marker="o", markersize=3.5, zorder=4,
-                    color=_basin_color(out, r.metric), label=f"evaluated: {words[int(out)]}",
-                    clip_on=False)
+            ax.plot(
+                xs[sel],
+                ys[sel],
+                linestyle="none",
+                marker="o",
+                markersize=3.5,
+                zorder=4,
+                color=_basin_color(out, r.metric),
+                label=f"evaluated: {words[int(out)]}",
+                clip_on=False,
+            )
     ax.set_xlabel(r.label)
 
 
 def _draw_curve(ax, r: ThresholdResult, ref):
     words = r.outcome_words
     numeric_along = all(isinstance(p.along_value, (int, float)) for p in r.curve)
-    xs = np.array([p.along_value if numeric_along else i for i, p in enumerate(r.curve)],
-                  dtype=float)
+    xs = np.array([p.along_value if numeric_along else i for i, p in enumerate(r.curve)], dtype=float)
     crit = np.array([np.nan if p.critical_value is None else p.critical_value for p in r.curve])
     found = [p for p in r.curve if p.critical_value is not None]
     ref_pt = found[0] if found else (r.curve[0] if r.curve else None)
-    out_low = bool(ref_pt.outcome_low) if ref_pt is not None and ref_pt.outcome_low is not None \
-        else False
+    out_low = bool(ref_pt.outcome_low) if ref_pt is not None and ref_pt.outcome_low is not None else False
     out_high = not out_low
     # where there is no flip the whole column has one outcome
     col = np.array([bool(p.outcome_low) if p.outcome_low is not None else out_low for p in r.curve])
@@ -149,9 +185,13 @@ def _draw_curve(ax, r: ThresholdResult, ref):
     upper = np.where(np.isnan(crit), np.where(col == out_high, r.low, r.high), crit)
     if r.log:
         ax.set_yscale("log")
-    along_log = numeric_along and len(xs) > 2 and np.all(xs > 0) and \
-        np.allclose(np.diff(np.log(xs)), np.log(xs[1] / xs[0])) and \
-        not np.allclose(np.diff(xs), xs[1] - xs[0])
+    along_log = (
+        numeric_along
+        and len(xs) > 2
+        and np.all(xs > 0)
+        and np.allclose(np.diff(np.log(xs)), np.log(xs[1] / xs[0]))
+        and not np.allclose(np.diff(xs), xs[1] - xs[0])
+    )
     if along_log:
         ax.set_xscale("log")
     ax.set_ylim(r.low, r.high)
@@ -164,30 +204,70 @@ def _draw_curve(ax, r: ThresholdResult, ref):
     else:
         edges = np.array([xs[0] - 0.5, xs[0] + 0.5])
     ax.set_xlim(edges[0], edges[-1])
-    ax.fill_between(edges, r.low, np.append(lower, lower[-1]), step="post",
-                    color=_basin_color(out_low, r.metric), alpha=0.18, linewidth=0)
-    ax.fill_between(edges, np.append(upper, upper[-1]), r.high, step="post",
-                    color=_basin_color(out_high, r.metric), alpha=0.18, linewidth=0)
+    ax.fill_between(
+        edges,
+        r.low,
+        np.append(lower, lower[-1]),
+        step="post",
+        color=_basin_color(out_low, r.metric),
+        alpha=0.18,
+        linewidth=0,
+    )
+    ax.fill_between(
+        edges,
+        np.append(upper, upper[-1]),
+        r.high,
+        step="post",
+        color=_basin_color(out_high, r.metric),
+        alpha=0.18,
+        linewidth=0,
+    )
     # evaluated runs, faint, coloured by outcome
     for out in (False, True):
         pts = [p for p in r.points if p["along_value"] is not None and p["outcome"] is out]
         if pts:
-            px = [p["along_value"] if numeric_along else
-                  [c.along_value for c in r.curve].index(p["along_value"]) for p in pts]
-            ax.plot(px, [p["value"] for p in pts], linestyle="none", marker=".", markersize=2,
-                    alpha=0.45, color=_basin_color(out, r.metric), clip_on=False)
-    ax.plot(xs, crit, color="#222222", marker="o", markersize=3.5, label="critical value",
-            clip_on=False)
+            px = [
+                p["along_value"]
+                if numeric_along
+                else [c.along_value for c in r.curve].index(p["along_value"])
+                for p in pts
+            ]
+            ax.plot(
+                px,
+                [p["value"] for p in pts],
+                linestyle="none",
+                marker=".",
+                markersize=2,
+                alpha=0.45,
+                color=_basin_color(out, r.metric),
+                clip_on=False,
+            )
+    ax.plot(xs, crit, color="#222222", marker="o", markersize=3.5, label="critical value", clip_on=False)
     if r.critical_value is not None:
         base = _base_along(r)
         if base is not None:
-            ax.plot([base], [r.critical_value], marker="D", markersize=5, color="#0072B2",
-                    linestyle="none", label="the scenario as written")
+            ax.plot(
+                [base],
+                [r.critical_value],
+                marker="D",
+                markersize=5,
+                color="#0072B2",
+                linestyle="none",
+                label="the scenario as written",
+            )
     for out, y in ((out_low, 0.04), (out_high, 0.96)):
-        ax.text(0.02, y, f"{words[int(out)]} basin", transform=ax.transAxes, ha="left",
-                va="bottom" if y < 0.5 else "top", fontweight="bold", fontsize="small",
-                color=_basin_color(out, r.metric),
-                bbox={"facecolor": "white", "alpha": 0.7, "edgecolor": "none"})
+        ax.text(
+            0.02,
+            y,
+            f"{words[int(out)]} basin",
+            transform=ax.transAxes,
+            ha="left",
+            va="bottom" if y < 0.5 else "top",
+            fontweight="bold",
+            fontsize="small",
+            color=_basin_color(out, r.metric),
+            bbox={"facecolor": "white", "alpha": 0.7, "edgecolor": "none"},
+        )
     if not numeric_along:
         ax.set_xticks(xs, [str(p.along_value) for p in r.curve])
     ax.set_xlabel(r.along_label or r.along_key)
@@ -234,8 +314,8 @@ def _base_along(r: ThresholdResult):
 # figure
 # --------------------------------------------------------------------------------------------
 
-def sensitivity_figure(result: SensitivityResult, *, style: str = "paper", top: int = 15,
-                       overrides=()):
+
+def sensitivity_figure(result: SensitivityResult, *, style: str = "paper", top: int = 15, overrides=()):
     """Tornado chart (local), mu*-sigma plane and mu* bars (Morris), or S1/ST bars with their
     intervals (Sobol), for the ``top`` most important parameters.  Returns a ``Figure``."""
     from livermodel.figures.style import LAYOUT, OKABE_ITO, style_context, with_overrides
@@ -273,11 +353,19 @@ def sensitivity_figure(result: SensitivityResult, *, style: str = "paper", top: 
             # mu* is a mean of absolute values, so it is never below 0: the symmetric bootstrap
             # interval is clipped there (said in the axis label)
             low = np.minimum(np.nan_to_num(conf), np.nan_to_num(mu))
-            ax.barh(ypos, mu, xerr=[low, np.nan_to_num(conf)], color=OKABE_ITO["blue"],
-                    height=0.7, error_kw={"elinewidth": 0.8, "capsize": 2})
+            ax.barh(
+                ypos,
+                mu,
+                xerr=[low, np.nan_to_num(conf)],
+                color=OKABE_ITO["blue"],
+                height=0.7,
+                error_kw={"elinewidth": 0.8, "capsize": 2},
+            )
             ax.set_yticks(ypos, names)
-            ax.set_xlabel(f"μ* (mean |elementary effect| on {label});\nbars: 95 % bootstrap "
-                          "interval, clipped at 0 (μ* ≥ 0)")
+            ax.set_xlabel(
+                f"μ* (mean |elementary effect| on {label});\nbars: 95 % bootstrap "
+                "interval, clipped at 0 (μ* ≥ 0)"
+            )
             ax.set_title("A  Morris μ* (importance)")
             ax.grid(axis="y", visible=False)
             mus = result.column("mu_star")[:top]
@@ -290,10 +378,12 @@ def sensitivity_figure(result: SensitivityResult, *, style: str = "paper", top: 
                 if any(abs(pos[0] - a) < 0.2 and abs(pos[1] - b) < 0.05 for a, b in placed):
                     continue
                 placed.append(pos)
-                bx.annotate(r["name"], (mus[k], sig[k]), xytext=(3, 2), textcoords="offset points",
-                            fontsize="x-small")
-            bx.plot([0, top_v], [0, top_v], color="#888888", linestyle=(0, (4, 2)), linewidth=0.8,
-                    label="σ = μ*")
+                bx.annotate(
+                    r["name"], (mus[k], sig[k]), xytext=(3, 2), textcoords="offset points", fontsize="x-small"
+                )
+            bx.plot(
+                [0, top_v], [0, top_v], color="#888888", linestyle=(0, (4, 2)), linewidth=0.8, label="σ = μ*"
+            )
             bx.set_xlim(0, top_v * 1.25)
             bx.set_ylim(0, top_v * 1.1)
             bx.set_xlabel("μ*")
@@ -306,10 +396,24 @@ def sensitivity_figure(result: SensitivityResult, *, style: str = "paper", top: 
             st = result.column("ST")[:top][::-1]
             c1 = result.column("S1_conf")[:top][::-1]
             ct = result.column("ST_conf")[:top][::-1]
-            ax.barh(ypos + 0.2, st, xerr=ct, height=0.38, color=OKABE_ITO["blue"],
-                    label="total index $S_T$", error_kw={"elinewidth": 0.8, "capsize": 2})
-            ax.barh(ypos - 0.2, s1, xerr=c1, height=0.38, color=OKABE_ITO["orange"],
-                    label="first-order index $S_1$", error_kw={"elinewidth": 0.8, "capsize": 2})
+            ax.barh(
+                ypos + 0.2,
+                st,
+                xerr=ct,
+                height=0.38,
+                color=OKABE_ITO["blue"],
+                label="total index $S_T$",
+                error_kw={"elinewidth": 0.8, "capsize": 2},
+            )
+            ax.barh(
+                ypos - 0.2,
+                s1,
+                xerr=c1,
+                height=0.38,
+                color=OKABE_ITO["orange"],
+                label="first-order index $S_1$",
+                error_kw={"elinewidth": 0.8, "capsize": 2},
+            )
             ax.set_yticks(ypos, names)
             ax.axvline(0, color="#222222", linewidth=0.8)
             ax.set_xlabel(f"share of the variance of {label}")
@@ -319,8 +423,9 @@ def sensitivity_figure(result: SensitivityResult, *, style: str = "paper", top: 
             ax.grid(axis="y", visible=False)
         name = getattr(result.scenario, "name", None)
         if name:
-            fig.suptitle(with_overrides(f"{name}: sensitivity of {result.metric}", overrides),
-                         fontweight="bold")
+            fig.suptitle(
+                with_overrides(f"{name}: sensitivity of {result.metric}", overrides), fontweight="bold"
+            )
         note(fig, layout)
     return fig
 
@@ -328,6 +433,7 @@ def sensitivity_figure(result: SensitivityResult, *, style: str = "paper", top: 
 # --------------------------------------------------------------------------------------------
 # figure
 # --------------------------------------------------------------------------------------------
+
 
 def _color_index(i: int, paired: bool) -> int:
     """Colour of cohort arm ``i``: the control (arm 1 of a paired cohort) takes the first arm
@@ -337,8 +443,7 @@ def _color_index(i: int, paired: bool) -> int:
     return {0: 1, 1: 0}.get(i, i)
 
 
-def cohort_figure(result: CohortResult, *, style: str = "paper", window_h: float | None = None,
-                  overrides=()):
+def cohort_figure(result: CohortResult, *, style: str = "paper", window_h: float | None = None, overrides=()):
     """Kaplan-Meier curves, the distribution of each shown metric per arm, and (with a control)
     the paired differences.  ``window_h`` limits the time axis of the survival panel (hours; the
     counts in its legend are of the whole run).  Returns a ``Figure``."""
@@ -363,8 +468,9 @@ def cohort_figure(result: CohortResult, *, style: str = "paper", window_h: float
         from matplotlib.backends.backend_agg import FigureCanvasAgg
         from matplotlib.figure import Figure
 
-        fig = Figure(figsize=(layout["width"], layout["row_height"] * rows * 1.15 + 0.5),
-                     layout="constrained")
+        fig = Figure(
+            figsize=(layout["width"], layout["row_height"] * rows * 1.15 + 0.5), layout="constrained"
+        )
         FigureCanvasAgg(fig)
         axes = list(fig.subplots(rows, cols, squeeze=False).ravel())
         for ax in axes[n_panels:]:
@@ -382,9 +488,14 @@ def cohort_figure(result: CohortResult, *, style: str = "paper", window_h: float
             hi = np.array([*km["ci_high"], km["ci_high"][-1]])
             summ = data["arms"][a.label]
             color = arm_color(_color_index(i, paired))
-            ax.step(t, s, where="post", color=color,
-                    label=f"{a.label}: {summ['survivors']}/{summ['n']} survive "
-                    f"({100 * summ['ci_low']:.0f}-{100 * summ['ci_high']:.0f} %)")
+            ax.step(
+                t,
+                s,
+                where="post",
+                color=color,
+                label=f"{a.label}: {summ['survivors']}/{summ['n']} survive "
+                f"({100 * summ['ci_low']:.0f}-{100 * summ['ci_high']:.0f} %)",
+            )
             ax.fill_between(t, lo, hi, step="post", color=color, alpha=0.12, linewidth=0)
         ax.set_xlim(0, shown / div)
         from livermodel.figures.panels import _time_ticks
@@ -401,8 +512,15 @@ def cohort_figure(result: CohortResult, *, style: str = "paper", window_h: float
             for i, v in enumerate(vals):
                 v = v[np.isfinite(v)]
                 x = i + (np.random.default_rng(0).random(v.size) - 0.5) * 0.35
-                ax.plot(x, v, linestyle="none", marker="o", markersize=2.5, alpha=0.6,
-                        color=arm_color(_color_index(i, paired)))
+                ax.plot(
+                    x,
+                    v,
+                    linestyle="none",
+                    marker="o",
+                    markersize=2.5,
+                    alpha=0.6,
+                    color=arm_color(_color_index(i, paired)),
+                )
                 if v.size:
                     ax.plot([i - 0.3, i + 0.3], [np.median(v)] * 2, color="#222222", linewidth=1.4)
             ax.set_xticks(range(len(result.arms)), [a.label for a in result.arms])
@@ -419,23 +537,43 @@ def cohort_figure(result: CohortResult, *, style: str = "paper", window_h: float
             if m is not None:
                 d = result.arms[0].values(m) - result.arms[1].values(m)
                 sa, sc = result.arms[0].survived, result.arms[1].survived
-                groups = [("saved", sa & ~sc), ("lost", ~sa & sc), ("both survive", sa & sc),
-                          ("both fail", ~sa & ~sc)]
+                groups = [
+                    ("saved", sa & ~sc),
+                    ("lost", ~sa & sc),
+                    ("both survive", sa & sc),
+                    ("both fail", ~sa & ~sc),
+                ]
                 colors = ["#009E73", "#D55E00", "#0072B2", REFERENCE_COLOR]
                 for (word, sel), col in zip(groups, colors, strict=True):
                     idx = np.flatnonzero(sel)
                     if idx.size:
-                        ax.plot(idx + 1, d[idx], linestyle="none", marker="o", markersize=3,
-                                color=col, label=f"{word} ({idx.size})")
+                        ax.plot(
+                            idx + 1,
+                            d[idx],
+                            linestyle="none",
+                            marker="o",
+                            markersize=3,
+                            color=col,
+                            label=f"{word} ({idx.size})",
+                        )
                 ax.axhline(0, color="#222222", linewidth=0.8)
                 ax.set_xlabel("individual")
                 ax.set_ylabel(f"difference in {metric_label(m)}")
-                ax.legend(loc="best", fontsize="x-small",
-                          title=f"McNemar p = {p['mcnemar_p']:.2g}", title_fontsize="x-small")
+                ax.legend(
+                    loc="best",
+                    fontsize="x-small",
+                    title=f"McNemar p = {p['mcnemar_p']:.2g}",
+                    title_fontsize="x-small",
+                )
             ax.set_title(f"{chr(65 + n_panels - 1)}  Paired: first arm minus control")
-        fig.suptitle(with_overrides(f"{result.arms[0].scenario.name}: virtual cohort of "
-                                    f"{result.size} (variability {result.variability:g})",
-                                    overrides), fontweight="bold")
+        fig.suptitle(
+            with_overrides(
+                f"{result.arms[0].scenario.name}: virtual cohort of "
+                f"{result.size} (variability {result.variability:g})",
+                overrides,
+            ),
+            fontweight="bold",
+        )
         note(fig, layout)
     return fig
 
@@ -456,11 +594,10 @@ def check_figure(result, *, style: str = "paper"):
         from matplotlib.backends.backend_agg import FigureCanvasAgg
         from matplotlib.figure import Figure
 
-        fig = Figure(figsize=(layout["width"], layout["row_height"] * 1.25 * nrows),
-                     layout="constrained")
+        fig = Figure(figsize=(layout["width"], layout["row_height"] * 1.25 * nrows), layout="constrained")
         FigureCanvasAgg(fig)
         axes = fig.subplots(nrows, ncols, squeeze=False).ravel()
-        for ax in axes[len(curves):]:
+        for ax in axes[len(curves) :]:
             ax.set_visible(False)
         for ax, c in zip(axes, curves, strict=False):
             import textwrap
@@ -478,9 +615,20 @@ def check_figure(result, *, style: str = "paper"):
                 yerr, what = c.sd, "data (mean ± SD)"
             else:
                 yerr, what = float(tol), f"data (mean; ± {float(tol):g} accepted)"
-            ax.errorbar(c.times_h / div, c.mean, yerr=yerr, fmt="o", markersize=3.2,
-                        color=OKABE_ITO["vermillion"], ecolor=OKABE_ITO["vermillion"], capsize=2,
-                        elinewidth=0.9, label=what, zorder=3, clip_on=False)
+            ax.errorbar(
+                c.times_h / div,
+                c.mean,
+                yerr=yerr,
+                fmt="o",
+                markersize=3.2,
+                color=OKABE_ITO["vermillion"],
+                ecolor=OKABE_ITO["vermillion"],
+                capsize=2,
+                elinewidth=0.9,
+                label=what,
+                zorder=3,
+                clip_on=False,
+            )
             role = "calibrated to" if c.role == "calibrated" else "held out"
             title = textwrap.fill(c.dataset.name, 34)
             ax.set_title(f"{title}\n({role})", fontsize="small", loc="left", fontweight="normal")

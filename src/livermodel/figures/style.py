@@ -38,8 +38,14 @@ OKABE_ITO: dict[str, str] = {
 
 #: Colours handed out to arms of a comparison, in order (yellow last: weak on white).
 ARM_COLORS: tuple[str, ...] = (
-    OKABE_ITO["black"], OKABE_ITO["blue"], OKABE_ITO["vermillion"], OKABE_ITO["bluish_green"],
-    OKABE_ITO["reddish_purple"], OKABE_ITO["orange"], OKABE_ITO["sky_blue"], OKABE_ITO["yellow"],
+    OKABE_ITO["black"],
+    OKABE_ITO["blue"],
+    OKABE_ITO["vermillion"],
+    OKABE_ITO["bluish_green"],
+    OKABE_ITO["reddish_purple"],
+    OKABE_ITO["orange"],
+    OKABE_ITO["sky_blue"],
+    OKABE_ITO["yellow"],
 )
 
 #: Colour of reference lines (set point, failure threshold) and event marks.
@@ -121,8 +127,11 @@ def check_style(name: str) -> str:
     """Return ``name`` if it is a known style, else raise :class:`LivermodelError`."""
     if name not in STYLES:
         raise LivermodelError(
-            f"unknown figure style '{name}'", key="--style", expected=f"one of {', '.join(STYLES)}",
-            found=repr(name), suggestion=did_you_mean(name, STYLES),
+            f"unknown figure style '{name}'",
+            key="--style",
+            expected=f"one of {', '.join(STYLES)}",
+            found=repr(name),
+            suggestion=did_you_mean(name, STYLES),
         )
     return name
 
@@ -175,4 +184,3 @@ def with_overrides(title: str, overrides=()) -> str:
 
     text = describe_overrides([str(o) for o in overrides or ()])
     return f"{title}\n({text})" if text else title
-

@@ -74,6 +74,7 @@ def _x(result, spec):
 # panels
 # --------------------------------------------------------------------------------------------
 
+
 def plot_response(ax, result, key: str, metric: str = "survival_probability", *, shade: bool = True):
     """``metric`` against the values of ``key`` (one line; other keys' runs as points).
 
@@ -95,14 +96,29 @@ def plot_response(ax, result, key: str, metric: str = "survival_probability", *,
     single = len(plan.specs) == 1
     good = oks & np.isfinite(ys)
     if single:
-        ax.plot(xs[good], ys[good], color=OKABE_ITO["blue"], marker="o", markersize=3,
-                label=metric_label(metric), clip_on=False)
+        ax.plot(
+            xs[good],
+            ys[good],
+            color=OKABE_ITO["blue"],
+            marker="o",
+            markersize=3,
+            label=metric_label(metric),
+            clip_on=False,
+        )
     else:
         ax.scatter(xs[good], ys[good], s=8, color=OKABE_ITO["blue"], alpha=0.6, linewidths=0)
     if (~oks).any():
         y0 = ax.get_ylim()[0]
-        ax.scatter(xs[~oks], np.full((~oks).sum(), y0), marker="x", color=FAILED_RUN_COLOR,
-                   s=20, clip_on=False, zorder=5, label="solver failed")
+        ax.scatter(
+            xs[~oks],
+            np.full((~oks).sum(), y0),
+            marker="x",
+            color=FAILED_RUN_COLOR,
+            s=20,
+            clip_on=False,
+            zorder=5,
+            label="solver failed",
+        )
     if spec.log:
         ax.set_xscale("log")
     if words:
@@ -129,13 +145,28 @@ def _shade_failure(ax, xs, failed, spec):
     labelled = False
     for v, a, b in zip(ux, lo, hi, strict=True):
         if fail_at[v]:
-            ax.axvspan(a, b, color=FAILURE_COLOR, alpha=0.12, linewidth=0, zorder=0,
-                       label=None if labelled else "liver fails")
+            ax.axvspan(
+                a,
+                b,
+                color=FAILURE_COLOR,
+                alpha=0.12,
+                linewidth=0,
+                zorder=0,
+                label=None if labelled else "liver fails",
+            )
             labelled = True
 
 
-def plot_map(ax, result, xkey: str, ykey: str, metric: str = "survival_probability", *,
-             boundary: bool = True, colorbar: bool = True):
+def plot_map(
+    ax,
+    result,
+    xkey: str,
+    ykey: str,
+    metric: str = "survival_probability",
+    *,
+    boundary: bool = True,
+    colorbar: bool = True,
+):
     """Filled map of ``metric`` over two varied keys, with the failure boundary drawn.
 
     A grid is drawn cell by cell (``pcolormesh``); scattered designs as a filled contour over a
@@ -164,18 +195,30 @@ def plot_map(ax, result, xkey: str, ykey: str, metric: str = "survival_probabili
         Z[iy, ix] = z
         F[iy, ix] = fail
         ex, ey = _edges(ux, sx.log), _edges(uy, sy.log)
-        mesh = ax.pcolormesh(ex, ey, np.ma.masked_invalid(Z), cmap=cmap, vmin=vmin, vmax=vmax,
-                             shading="flat")
+        mesh = ax.pcolormesh(ex, ey, np.ma.masked_invalid(Z), cmap=cmap, vmin=vmin, vmax=vmax, shading="flat")
         blank = (F == 1) & ~np.isfinite(Z)  # e.g. no recovery time where the liver fails
         if blank.any():
             from matplotlib.colors import ListedColormap
 
-            ax.pcolormesh(ex, ey, np.ma.masked_where(~blank, np.ones_like(Z)),
-                          cmap=ListedColormap([FAILURE_COLOR]), alpha=0.18, shading="flat")
+            ax.pcolormesh(
+                ex,
+                ey,
+                np.ma.masked_where(~blank, np.ones_like(Z)),
+                cmap=ListedColormap([FAILURE_COLOR]),
+                alpha=0.18,
+                shading="flat",
+            )
         if boundary and np.nanmin(F, initial=1) < 0.5 < np.nanmax(F, initial=0):
             X, Y = np.meshgrid(ux, uy)
-            ax.contour(X, Y, np.nan_to_num(F, nan=0.5), levels=[0.5], colors=FAILURE_COLOR,
-                       linewidths=2.0 * _lw(ax), linestyles="-")
+            ax.contour(
+                X,
+                Y,
+                np.nan_to_num(F, nan=0.5),
+                levels=[0.5],
+                colors=FAILURE_COLOR,
+                linewidths=2.0 * _lw(ax),
+                linestyles="-",
+            )
     else:
         import matplotlib.tri as mtri
 
@@ -186,13 +229,26 @@ def plot_map(ax, result, xkey: str, ykey: str, metric: str = "survival_probabili
         mesh = None
         if good.sum() >= 3:
             zz = np.where(good, z, np.nanmean(z[good]))
-            levels = (np.linspace(vmin, vmax, 11) if metric in FIXED_SCALE
-                      else 12)  # probabilities keep their 0-1 scale, however flat the map
-            mesh = ax.tricontourf(tx, ty, np.clip(zz, vmin, vmax) if metric in FIXED_SCALE else zz,
-                                  levels=levels, cmap=cmap, vmin=vmin, vmax=vmax)
+            levels = (
+                np.linspace(vmin, vmax, 11) if metric in FIXED_SCALE else 12
+            )  # probabilities keep their 0-1 scale, however flat the map
+            mesh = ax.tricontourf(
+                tx,
+                ty,
+                np.clip(zz, vmin, vmax) if metric in FIXED_SCALE else zz,
+                levels=levels,
+                cmap=cmap,
+                vmin=vmin,
+                vmax=vmax,
+            )
             if boundary and np.nanmin(fail) < 0.5 < np.nanmax(fail):
-                ax.tricontour(tri, np.nan_to_num(fail, nan=0.5), levels=[0.5], colors=FAILURE_COLOR,
-                              linewidths=2.0 * _lw(ax))
+                ax.tricontour(
+                    tri,
+                    np.nan_to_num(fail, nan=0.5),
+                    levels=[0.5],
+                    colors=FAILURE_COLOR,
+                    linewidths=2.0 * _lw(ax),
+                )
         ax.scatter(tx, ty, s=3, color="#222222", alpha=0.35, linewidths=0)
         if sx.log:
             _log_ticks(ax.xaxis)
@@ -200,8 +256,7 @@ def plot_map(ax, result, xkey: str, ykey: str, metric: str = "survival_probabili
             _log_ticks(ax.yaxis)
         x, y = tx, ty
     if (~ok).any():
-        ax.scatter(x[~ok], y[~ok], marker="x", color=FAILED_RUN_COLOR, s=18, zorder=5,
-                   label="solver failed")
+        ax.scatter(x[~ok], y[~ok], marker="x", color=FAILED_RUN_COLOR, s=18, zorder=5, label="solver failed")
     note = None
     if not ok.any():
         note = f"every one of the {ok.size} runs failed to solve:\nnothing to map"
@@ -210,9 +265,17 @@ def plot_map(ax, result, xkey: str, ykey: str, metric: str = "survival_probabili
     elif np.nanmin(fail) == 1:
         note = "the liver fails in every run"
     if note:
-        ax.text(0.5, 0.5, note, transform=ax.transAxes, ha="center", va="center",
-                fontsize="small", zorder=6,
-                bbox={"facecolor": "white", "edgecolor": FAILED_RUN_COLOR, "alpha": 0.9})
+        ax.text(
+            0.5,
+            0.5,
+            note,
+            transform=ax.transAxes,
+            ha="center",
+            va="center",
+            fontsize="small",
+            zorder=6,
+            bbox={"facecolor": "white", "edgecolor": FAILED_RUN_COLOR, "alpha": 0.9},
+        )
     if gridded:
         if sx.log:
             ax.set_xscale("log")
@@ -281,6 +344,7 @@ def _lw(ax) -> float:
 # whole figures
 # --------------------------------------------------------------------------------------------
 
+
 def _figure(layout, rows: int, cols: int, height_rows: float | None = None):
     from matplotlib.backends.backend_agg import FigureCanvasAgg
     from matplotlib.figure import Figure
@@ -303,8 +367,14 @@ def _finish(fig, layout, title, overrides=()):
     return fig
 
 
-def response_figure(result, *, metric: str = "survival_probability", style: str = "paper",
-                    title: str | None = None, overrides=()):
+def response_figure(
+    result,
+    *,
+    metric: str = "survival_probability",
+    style: str = "paper",
+    title: str | None = None,
+    overrides=(),
+):
     """One varied key: the chosen metric and three others against the key's values.
 
     With several keys: one panel per key, the chosen metric against it (every run a point).
@@ -333,8 +403,12 @@ def response_figure(result, *, metric: str = "survival_probability", style: str 
                 ax.set_title(f"{chr(65 + k)}  {metric_label(metric).split(' (')[0]}")
                 if k == 0:
                     _legend(ax)
-        return _finish(fig, layout, title or f"{plan.scenario.name}: sweep of "
-                       f"{', '.join(plan.keys)} ({plan.n_runs} runs)", overrides)
+        return _finish(
+            fig,
+            layout,
+            title or f"{plan.scenario.name}: sweep of {', '.join(plan.keys)} ({plan.n_runs} runs)",
+            overrides,
+        )
 
 
 def _legend(ax):
@@ -343,8 +417,15 @@ def _legend(ax):
         ax.legend(handles, labels, loc="best")
 
 
-def map_figure(result, *, metric: str = "survival_probability", style: str = "paper",
-               title: str | None = None, keys: Sequence[str] | None = None, overrides=()):
+def map_figure(
+    result,
+    *,
+    metric: str = "survival_probability",
+    style: str = "paper",
+    title: str | None = None,
+    keys: Sequence[str] | None = None,
+    overrides=(),
+):
     """Two varied keys: a map of ``metric`` with the failure boundary."""
     plan = result.plan
     xkey, ykey = keys or plan.keys[:2]
@@ -353,8 +434,7 @@ def map_figure(result, *, metric: str = "survival_probability", style: str = "pa
         ax = axes[0, 0]
         plot_map(ax, result, xkey, ykey, metric)
         _boundary_legend(ax, result)
-        return _finish(fig, layout, title or f"{plan.scenario.name}: {metric_label(metric)}",
-                       overrides)
+        return _finish(fig, layout, title or f"{plan.scenario.name}: {metric_label(metric)}", overrides)
 
 
 def _boundary_legend(ax, result):
@@ -389,14 +469,12 @@ def timing_map_figure(result, *, style: str = "paper", title: str | None = None,
     tkey, dkey = is_timing_map(plan) or plan.keys[:2]
     with style_context(style) as layout:
         fig, axes = _figure(layout, 1, 2, height_rows=1.3)
-        for k, (ax, m) in enumerate(zip(axes[0], ("survival_probability", "recovery_time_h"),
-                                        strict=True)):
+        for k, (ax, m) in enumerate(zip(axes[0], ("survival_probability", "recovery_time_h"), strict=True)):
             plot_map(ax, result, tkey, dkey, m)
             ax.set_title(f"{chr(65 + k)}  {metric_label(m).split(' (')[0]}")
             if k == 0:
                 _boundary_legend(ax, result)
-        return _finish(fig, layout, title or f"{plan.scenario.name}: treatment timing and dose",
-                       overrides)
+        return _finish(fig, layout, title or f"{plan.scenario.name}: treatment timing and dose", overrides)
 
 
 def pick_points(plan, k: int = 6) -> list[int]:
@@ -424,9 +502,17 @@ def pick_both_outcomes(result, k: int = 6) -> list[int]:
     return sorted(set(spread(failed, n_fail)) | set(spread(fine, n_fine)))
 
 
-def trajectories_figure(result, runs: Sequence[int] | None = None, *, variable: str = "liver_function",
-                        style: str = "paper", title: str | None = None, batch=None,
-                        window_h: float | None = None, overrides=()):
+def trajectories_figure(
+    result,
+    runs: Sequence[int] | None = None,
+    *,
+    variable: str = "liver_function",
+    style: str = "paper",
+    title: str | None = None,
+    batch=None,
+    window_h: float | None = None,
+    overrides=(),
+):
     """Small multiples: ``variable`` over time in a handful of runs, one panel each.
 
     ``batch`` holds one :class:`livermodel.solve.simulate.Result` per run (default: they are simulated
@@ -451,7 +537,7 @@ def trajectories_figure(result, runs: Sequence[int] | None = None, *, variable: 
         nrows = -(-len(runs) // cols)
         fig, axes = _figure(layout, nrows, cols, height_rows=0.8 * nrows)
         unit, div = time_axis(max(float(b.duration_h) for b in batch))
-        for ax in axes.ravel()[len(runs):]:
+        for ax in axes.ravel()[len(runs) :]:
             ax.set_visible(False)
         for k, (ax, i) in enumerate(zip(axes.ravel(), runs, strict=False)):
             run = batch[k]
@@ -459,26 +545,37 @@ def trajectories_figure(result, runs: Sequence[int] | None = None, *, variable: 
             color = FAILURE_COLOR if row.get("failed") else OKABE_ITO["blue"]
             ax.plot(run.time_h / div, run[variable], color=color)
             if variable in ("liver_function", "functional_mass"):
-                ax.axhline(float(run.parameters["set_point"]), color=REFERENCE_COLOR,
-                           linestyle=(0, (1, 1.5)), linewidth=0.8 * _lw(ax))
+                ax.axhline(
+                    float(run.parameters["set_point"]),
+                    color=REFERENCE_COLOR,
+                    linestyle=(0, (1, 1.5)),
+                    linewidth=0.8 * _lw(ax),
+                )
                 crit = failure_level(run.parameters)
-                ax.axhline(crit, color=REFERENCE_COLOR, linestyle=(0, (5, 2, 1, 2)),
-                           linewidth=0.8 * _lw(ax))
+                ax.axhline(crit, color=REFERENCE_COLOR, linestyle=(0, (5, 2, 1, 2)), linewidth=0.8 * _lw(ax))
                 ax.axhspan(0, crit, color=FAILURE_COLOR, alpha=0.07, linewidth=0, zorder=0)
                 ax.set_ylim(0, 1.15)
             mark_events(ax, run, unit=unit)
             ax.set_xlim(0, run.duration_h / div)
             _time_ticks(ax, unit)
-            ax.set_title(_point_title(plan, i, wrap=cols > 1), fontweight="normal",
-                         fontsize="small")
+            ax.set_title(_point_title(plan, i, wrap=cols > 1), fontweight="normal", fontsize="small")
             if k % cols == 0:
-                ax.set_ylabel(f"{variable.replace('_', ' ')} ({VARIABLES[variable][0]})"
-                              if variable != "liver_function" else "liver function (normal = 1)")
+                ax.set_ylabel(
+                    f"{variable.replace('_', ' ')} ({VARIABLES[variable][0]})"
+                    if variable != "liver_function"
+                    else "liver function (normal = 1)"
+                )
             if k >= len(runs) - cols:
                 ax.set_xlabel(f"time ({unit})")
-        return _finish(fig, layout, title or f"{plan.scenario.name}: {len(runs)} runs of the sweep\n"
-                       "(vermillion: the liver fails, blue: it does not; dotted: set point; "
-                       "dash-dot: failure threshold)", overrides)
+        return _finish(
+            fig,
+            layout,
+            title
+            or f"{plan.scenario.name}: {len(runs)} runs of the sweep\n"
+            "(vermillion: the liver fails, blue: it does not; dotted: set point; "
+            "dash-dot: failure threshold)",
+            overrides,
+        )
 
 
 def _point_title(plan, i: int, *, wrap: bool = False) -> str:
@@ -519,17 +616,29 @@ def _simulate_points(plan, runs):
         groups.setdefault(key, []).append(k)
     out: list = [None] * len(scs)
     for (duration, step, settings, initial), members in groups.items():
-        batch = simulate_batch([scs[k].parameters for k in members], [scs[k].schedule for k in members],
-                               duration=duration, output_step=step, settings=settings,
-                               initial=dict(initial) or None)
+        batch = simulate_batch(
+            [scs[k].parameters for k in members],
+            [scs[k].schedule for k in members],
+            duration=duration,
+            output_step=step,
+            settings=settings,
+            initial=dict(initial) or None,
+        )
         for j, k in enumerate(members):
             out[k] = batch[j]
     return out
 
 
-def draw_sweep_figures(result, folder: str | Path, *, formats=("png",), style: str = "paper",
-                       metric: str = "survival_probability",
-                       window_h: float | None = None, overrides=()) -> list[Path]:
+def draw_sweep_figures(
+    result,
+    folder: str | Path,
+    *,
+    formats=("png",),
+    style: str = "paper",
+    metric: str = "survival_probability",
+    window_h: float | None = None,
+    overrides=(),
+) -> list[Path]:
     """Draw the figures that fit the sweep into ``folder``; returns the files written.
 
     ``response.<fmt>`` (one key, or three and more), ``map.<fmt>`` (two keys),
@@ -545,16 +654,24 @@ def draw_sweep_figures(result, folder: str | Path, *, formats=("png",), style: s
     out: list[Path] = []
     if metric not in METRICS:
         metric = "survival_probability"
-    if len(plan.specs) == 2 and all(s.numeric for s in plan.specs) or (
-            len(plan.specs) == 2 and plan.design == "grid" and not plan.zip):
-        out += save_figure(map_figure(result, metric=metric, style=style, overrides=overrides),
-                           folder / "map", formats)
+    if (
+        len(plan.specs) == 2
+        and all(s.numeric for s in plan.specs)
+        or (len(plan.specs) == 2 and plan.design == "grid" and not plan.zip)
+    ):
+        out += save_figure(
+            map_figure(result, metric=metric, style=style, overrides=overrides), folder / "map", formats
+        )
         if is_timing_map(plan):
-            out += save_figure(timing_map_figure(result, style=style, overrides=overrides),
-                               folder / "timing-map", formats)
+            out += save_figure(
+                timing_map_figure(result, style=style, overrides=overrides), folder / "timing-map", formats
+            )
     else:
-        out += save_figure(response_figure(result, metric=metric, style=style,
-                                           overrides=overrides), folder / "response", formats)
+        out += save_figure(
+            response_figure(result, metric=metric, style=style, overrides=overrides),
+            folder / "response",
+            formats,
+        )
     same_grid = not any(k.split(".")[0] in ("duration", "output_step") for k in plan.keys)
     if same_grid:
         with warnings.catch_warnings():

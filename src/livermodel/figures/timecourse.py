@@ -103,8 +103,9 @@ def _panel_legend(ax, handles_labels):
         place_legend(ax, ax.legend(handles, labels, loc="upper right", handlelength=2.2))
 
 
-def timecourse_figure(run, *, style: str = "paper", title: str | None = None, fig=None,
-                      window_h: float | None = None):
+def timecourse_figure(
+    run, *, style: str = "paper", title: str | None = None, fig=None, window_h: float | None = None
+):
     """The time-course panel figure of one run; returns the matplotlib ``Figure``.
 
     ``style`` is ``paper`` or ``slides`` (see :mod:`livermodel.figures.style`); ``fig`` an empty figure to
@@ -115,9 +116,16 @@ def timecourse_figure(run, *, style: str = "paper", title: str | None = None, fi
     return _panel_figure([run], None, style=style, title=title, fig=fig, window_h=window_h)
 
 
-def comparison_figure(runs: Sequence, labels: Sequence[str] | None = None, *, style: str = "paper",
-                      title: str | None = None, fig=None, window_h: float | None = None,
-                      control: int | None = None):
+def comparison_figure(
+    runs: Sequence,
+    labels: Sequence[str] | None = None,
+    *,
+    style: str = "paper",
+    title: str | None = None,
+    fig=None,
+    window_h: float | None = None,
+    control: int | None = None,
+):
     """Overlay several runs on the panels of :func:`timecourse_figure`, one colour per arm.
 
     ``labels`` name the arms in the legend (default ``run 1``, ``run 2``, ...); ``window_h`` as
@@ -138,8 +146,14 @@ def comparison_figure(runs: Sequence, labels: Sequence[str] | None = None, *, st
     if len(runs) > MAX_OVERLAID:
         from livermodel.figures.window import check_window, windowed
 
-        return arms_figure(windowed(runs, check_window(window_h, key="window_h")), labels,
-                           control=control, style=style, title=title, fig=fig)
+        return arms_figure(
+            windowed(runs, check_window(window_h, key="window_h")),
+            labels,
+            control=control,
+            style=style,
+            title=title,
+            fig=fig,
+        )
     return _panel_figure(runs, labels, style=style, title=title, fig=fig, window_h=window_h)
 
 
@@ -162,11 +176,17 @@ def _panel_figure(runs, labels, *, style, title, fig, window_h=None):
             for (_name, func), ax in zip(panels, axes, strict=True):
                 before = _own_lines(ax)
                 if func is plot_mass:
-                    func(ax, run, color=color, unit=unit, references=refs[i] is not None,
-                         reference_color=refs[i] or REFERENCE_COLOR)
+                    func(
+                        ax,
+                        run,
+                        color=color,
+                        unit=unit,
+                        references=refs[i] is not None,
+                        reference_color=refs[i] or REFERENCE_COLOR,
+                    )
                 else:
                     func(ax, run, color=color, unit=unit)
-                for line in _own_lines(ax)[len(before):]:
+                for line in _own_lines(ax)[len(before) :]:
                     line._livermodel_arm = i  # which arm drew it, for _unhide
         # event marks: times shared by every run in grey, the others in the colour of their arm
         shared = set.intersection(*({float(t) for t, _ in r.schedule.dose_times()} for r in runs))
@@ -189,15 +209,23 @@ def _panel_figure(runs, labels, *, style, title, fig, window_h=None):
             ax.set_title(f"{chr(65 + k)}  {name}", pad=pad)
             if k + columns < len(panels):
                 ax.set_xlabel("")  # x label only on the bottom panel of each column
-        legends = [(ax, _style_legend(ax, func, compare))
-                   for (_name, func), ax in zip(panels, axes, strict=True)]
+        legends = [
+            (ax, _style_legend(ax, func, compare)) for (_name, func), ax in zip(panels, axes, strict=True)
+        ]
         if compare:
             from matplotlib.lines import Line2D
 
-            handles = [Line2D([], [], color=arm_color(i), linewidth=2 * _lw(axes[0]))
-                       for i in range(len(runs))]
-            legend = fig.legend(handles, labels, loc="outside upper center",
-                                ncols=min(len(runs), 4), handlelength=2.0, title=title)
+            handles = [
+                Line2D([], [], color=arm_color(i), linewidth=2 * _lw(axes[0])) for i in range(len(runs))
+            ]
+            legend = fig.legend(
+                handles,
+                labels,
+                loc="outside upper center",
+                ncols=min(len(runs), 4),
+                handlelength=2.0,
+                title=title,
+            )
             if title:  # a suptitle would sit on top of this legend: the title heads it instead
                 legend.get_title().set_fontweight("bold")
         elif title:
@@ -214,9 +242,13 @@ def _panel_figure(runs, labels, *, style, title, fig, window_h=None):
 def _own_lines(ax) -> list:
     """The curves on ``ax`` and on its right axis (EV), without reference lines or markers."""
     axes = [ax] + ([ax._livermodel_ev_ax] if hasattr(ax, "_livermodel_ev_ax") else [])
-    return [line for a in axes for line in a.get_lines()
-            if line.get_linestyle() not in ("None", "none", "")
-            and line.get_label() not in ("set point", "failure level")]
+    return [
+        line
+        for a in axes
+        for line in a.get_lines()
+        if line.get_linestyle() not in ("None", "none", "")
+        and line.get_label() not in ("set point", "failure level")
+    ]
 
 
 #: Two curves closer than this fraction of the axis height at a point coincide there.
@@ -242,15 +274,14 @@ def _unhide(ax) -> None:
         for k, line in enumerate(lines):
             y = np.asarray(line.get_ydata(), dtype=float)
             covered = 0
-            for later in lines[k + 1:]:
-                if later.get_label() != line.get_label() or later._livermodel_arm == \
-                        line._livermodel_arm:
+            for later in lines[k + 1 :]:
+                if later.get_label() != line.get_label() or later._livermodel_arm == line._livermodel_arm:
                     continue
                 y2 = np.asarray(later.get_ydata(), dtype=float)
                 if y2.shape != y.shape or not np.allclose(later.get_xdata(), line.get_xdata()):
                     continue
                 with np.errstate(divide="ignore", invalid="ignore"):
-                    d = (np.abs(np.log10(y) - np.log10(y2)) if log else np.abs(y - y2))
+                    d = np.abs(np.log10(y) - np.log10(y2)) if log else np.abs(y - y2)
                 if np.mean(d <= COINCIDE_TOL * height) >= COINCIDE_SHARE:
                     covered += 1
             if covered:
@@ -270,8 +301,10 @@ def _reference_colors(runs, compare):
     if len(seen) == 1:
         return [REFERENCE_COLOR if i == 0 else None for i in range(len(runs))]
     first = set(seen.values())
-    return [arm_color(i) if (compare and i in first) else (REFERENCE_COLOR if i in first else None)
-            for i in range(len(runs))]
+    return [
+        arm_color(i) if (compare and i in first) else (REFERENCE_COLOR if i in first else None)
+        for i in range(len(runs))
+    ]
 
 
 def _merged_event_labels(runs, compare):

@@ -39,11 +39,14 @@ def check_window(value, *, key: str = "--window") -> float | None:
         pass
     hours = parse_quantity(value, "time", key=key)
     if not math.isfinite(hours) or hours <= 0:
-        raise LivermodelError("the time window must be longer than zero", key=key,
-                              expected="a positive time such as 24h, 48h or 2d (a bare number is "
-                              "in hours), or 'full' for the whole run", found=repr(given),
-                              suggestion="Give the length of time to draw from the start, e.g. "
-                              "--window 48h")
+        raise LivermodelError(
+            "the time window must be longer than zero",
+            key=key,
+            expected="a positive time such as 24h, 48h or 2d (a bare number is "
+            "in hours), or 'full' for the whole run",
+            found=repr(given),
+            suggestion="Give the length of time to draw from the start, e.g. --window 48h",
+        )
     return float(hours)
 
 

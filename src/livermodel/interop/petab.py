@@ -76,26 +76,36 @@ def export_petab(problem, folder, *, estimates: dict | None = None, name: str = 
     try:
         folder.mkdir(parents=True, exist_ok=True)
     except OSError as err:
-        raise LivermodelError(f"could not create '{folder}': {err.strerror or err}",
-                              key="--output") from None
+        raise LivermodelError(f"could not create '{folder}': {err.strerror or err}", key="--output") from None
     docs = []
     for e in problem.experiments:
         sc = e.scenario
-        docs.append(to_sbml(sc.parameters, sc.schedule, duration_h=sc.duration_h, name=name,
-                            description=sc.description, initial=sc.initial or None))
+        docs.append(
+            to_sbml(
+                sc.parameters,
+                sc.schedule,
+                duration_h=sc.duration_h,
+                name=name,
+                description=sc.description,
+                initial=sc.initial or None,
+            )
+        )
     base = _structure(docs[0])
     for e, text in zip(problem.experiments[1:], docs[1:], strict=True):
         if _structure(text) != base:
             raise LivermodelError(
                 f"experiment '{e.name}' cannot be a PEtab condition of '{problem.experiments[0].name}'",
-                source=problem.source, key="experiments",
+                source=problem.source,
+                key="experiments",
                 expected="experiments whose schedules have the same events at the same times "
                 "(PEtab conditions change parameter values only)",
-                suggestion="export the experiments as separate PEtab problems")
+                suggestion="export the experiments as separate PEtab problems",
+            )
     values = [_parameter_values(t) for t in docs]
     fitted_ids = {p.parameter for p in problem.parameters}
-    varying = sorted(k for k in values[0]
-                     if any(v.get(k) != values[0][k] for v in values[1:]) and k not in fitted_ids)
+    varying = sorted(
+        k for k in values[0] if any(v.get(k) != values[0][k] for v in values[1:]) and k not in fitted_ids
+    )
     per_exp = [p for p in problem.parameters if len(p.experiments) < len(problem.experiments)]
     mapped = sorted({p.parameter for p in per_exp})
 
@@ -117,46 +127,92 @@ def export_petab(problem, folder, *, estimates: dict | None = None, name: str = 
         d = e.data
         for i in range(len(d)):
             noise = f"sd_{petab_id(e.name)}" if e.noise == "estimated" else float(d.sd[i])
-            meas_rows.append([f"obs_{d.variable[i]}", petab_id(e.name), float(d.value[i]),
-                              float(d.time_h[i]),
-                              noise])
+            meas_rows.append(
+                [f"obs_{d.variable[i]}", petab_id(e.name), float(d.value[i]), float(d.time_h[i]), noise]
+            )
 
     # parameters
     est = estimates or {}
     par_rows = []
     for p in problem.parameters:
         nominal = float(est.get(p.name, min(max(p.start, p.bounds[0]), p.bounds[1])))
-        par_rows.append([petab_id(p.name), p.name, "log" if p.log else "lin", float(p.bounds[0]),
-                         float(p.bounds[1]), nominal, 1])
+        par_rows.append(
+            [
+                petab_id(p.name),
+                p.name,
+                "log" if p.log else "lin",
+                float(p.bounds[0]),
+                float(p.bounds[1]),
+                nominal,
+                1,
+            ]
+        )
     for e in problem.experiments:
         if e.noise == "estimated":
             scale = float(max(abs(e.data.value).max(), 1e-12))
-            par_rows.append([f"sd_{petab_id(e.name)}", f"noise SD of {e.name}", "log", scale * 1e-6,
-                             scale * 10, float(e.data.sd.mean()), 1])
+            par_rows.append(
+                [
+                    f"sd_{petab_id(e.name)}",
+                    f"noise SD of {e.name}",
+                    "log",
+                    scale * 1e-6,
+                    scale * 10,
+                    float(e.data.sd.mean()),
+                    1,
+                ]
+            )
 
     files = {
         "model.xml": docs[0],
         "conditions.tsv": _tsv(cond_header, cond_rows),
-        "observables.tsv": _tsv(["observableId", "observableFormula", "noiseFormula",
-                                 "observableTransformation", "noiseDistribution"], obs_rows),
-        "measurements.tsv": _tsv(["observableId", "simulationConditionId", "measurement", "time",
-                                  "noiseParameters"], meas_rows),
-        "parameters.tsv": _tsv(["parameterId", "parameterName", "parameterScale", "lowerBound",
-                                "upperBound", "nominalValue", "estimate"], par_rows),
+        "observables.tsv": _tsv(
+            [
+                "observableId",
+                "observableFormula",
+                "noiseFormula",
+                "observableTransformation",
+                "noiseDistribution",
+            ],
+            obs_rows,
+        ),
+        "measurements.tsv": _tsv(
+            ["observableId", "simulationConditionId", "measurement", "time", "noiseParameters"], meas_rows
+        ),
+        "parameters.tsv": _tsv(
+            [
+                "parameterId",
+                "parameterName",
+                "parameterScale",
+                "lowerBound",
+                "upperBound",
+                "nominalValue",
+                "estimate",
+            ],
+            par_rows,
+        ),
     }
-    files["problem.yaml"] = yaml.safe_dump({
-        "format_version": 1,
-        "parameter_file": "parameters.tsv",
-        "problems": [{"sbml_files": ["model.xml"], "condition_files": ["conditions.tsv"],
-                      "measurement_files": ["measurements.tsv"],
-                      "observable_files": ["observables.tsv"]}],
-    }, sort_keys=False)
+    files["problem.yaml"] = yaml.safe_dump(
+        {
+            "format_version": 1,
+            "parameter_file": "parameters.tsv",
+            "problems": [
+                {
+                    "sbml_files": ["model.xml"],
+                    "condition_files": ["conditions.tsv"],
+                    "measurement_files": ["measurements.tsv"],
+                    "observable_files": ["observables.tsv"],
+                }
+            ],
+        },
+        sort_keys=False,
+    )
     paths = []
     for fname, text in files.items():
         try:
             atomic_write(folder / fname, text)
         except OSError as err:
-            raise LivermodelError(f"could not write '{folder / fname}': {err.strerror or err}",
-                                  key="--output") from None
+            raise LivermodelError(
+                f"could not write '{folder / fname}': {err.strerror or err}", key="--output"
+            ) from None
         paths.append(folder / fname)
     return paths

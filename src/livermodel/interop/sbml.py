@@ -66,6 +66,7 @@ from livermodel.model.schedule import Schedule
 
 # --- document construction -----------------------------------------------------------------------
 
+
 def _libsbml():
     try:
         import libsbml
@@ -94,15 +95,18 @@ def _check(status: int, what: str) -> None:
     import libsbml
 
     if status != libsbml.LIBSBML_OPERATION_SUCCESS:
-        raise LivermodelError(f"libSBML could not set {what}: "
-                              f"{libsbml.OperationReturnValue_toString(status)}")
+        raise LivermodelError(
+            f"libSBML could not set {what}: {libsbml.OperationReturnValue_toString(status)}"
+        )
 
 
 def _math(libsbml, formula: str, what: str):
     ast = libsbml.parseL3Formula(formula)
     if ast is None:
-        raise LivermodelError(f"internal error: cannot parse the formula of {what}: "
-                              f"{libsbml.getLastParseL3Error()}", found=formula)
+        raise LivermodelError(
+            f"internal error: cannot parse the formula of {what}: {libsbml.getLastParseL3Error()}",
+            found=formula,
+        )
     return ast
 
 
@@ -146,8 +150,9 @@ def to_sbml(
     schedule = schedule if isinstance(schedule, Schedule) else Schedule(schedule or ())
     duration_h = float(duration_h)
     if not (math.isfinite(duration_h) and duration_h > 0):
-        raise LivermodelError("the duration must be positive", key="duration",
-                              expected="a time > 0 h", found=repr(duration_h))
+        raise LivermodelError(
+            "the duration must be positive", key="duration", expected="a time > 0 h", found=repr(duration_h)
+        )
     dose_params, actions = _dose_parameters(schedule)
 
     doc = libsbml.SBMLDocument(SBML_LEVEL, SBML_VERSION)
@@ -159,21 +164,23 @@ def to_sbml(
     applied = {id(a) for st in steps for a in st.actions}
     omitted = [a for a in actions if id(a) not in applied]
     omitted += [(a, b, n) for a, b, n, _ in schedule.intervals() if a >= duration_h]
-    model.setNotes(_notes(
-        description or "",
-        "Exported by livermodel: a conceptual ODE model of liver damage and regeneration, with "
-        "and without MSC or EV therapy.  Time is in hours; masses are fractions of a normal liver.",
-        "Every state variable is a parameter with a rate rule; liver_function, liver_volume, "
-        "total_mass, proliferation, death_flux, therapy_effect and survival_probability are "
-        "assignment rules; failure_level is a constant computed at export.  Species "
-        "presets and effect switches are resolved into the parameter values.",
-        "The schedule is written as events (all actions at one time in one event, in the order "
-        "of the schedule); doses at 0 h are part of the initial assignments.  The inputs "
-        "chronic_injury_rate, antidote and nac_infusion are set by the events.",
-        f"This file describes a run of {_fmt(duration_h)} h.  Schedule actions at or after "
-        f"{_fmt(duration_h)} h are not included ({len(omitted)} omitted); simulating past the "
-        "end keeps the inputs in force at the end.",
-    ))
+    model.setNotes(
+        _notes(
+            description or "",
+            "Exported by livermodel: a conceptual ODE model of liver damage and regeneration, with "
+            "and without MSC or EV therapy.  Time is in hours; masses are fractions of a normal liver.",
+            "Every state variable is a parameter with a rate rule; liver_function, liver_volume, "
+            "total_mass, proliferation, death_flux, therapy_effect and survival_probability are "
+            "assignment rules; failure_level is a constant computed at export.  Species "
+            "presets and effect switches are resolved into the parameter values.",
+            "The schedule is written as events (all actions at one time in one event, in the order "
+            "of the schedule); doses at 0 h are part of the initial assignments.  The inputs "
+            "chronic_injury_rate, antidote and nac_infusion are set by the events.",
+            f"This file describes a run of {_fmt(duration_h)} h.  Schedule actions at or after "
+            f"{_fmt(duration_h)} h are not included ({len(omitted)} omitted); simulating past the "
+            "end keeps the inputs in force at the end.",
+        )
+    )
 
     for uid, (uname, parts) in UNIT_DEFINITIONS.items():
         ud = model.createUnitDefinition()
@@ -189,34 +196,56 @@ def to_sbml(
     # parameters of the table
     for par in PARAMETERS:
         unit = sbml_unit(par.unit, f"parameter '{par.name}'")
-        scaled = (" Divided by time_scale in the equations." if par.scales_with_time else "")
+        scaled = " Divided by time_scale in the equations." if par.scales_with_time else ""
         default = "" if values[par.name] == par.default else f" (rat default {_fmt(par.default)})"
         _add_parameter(
-            libsbml, model, par.name, values[par.name], unit, sbo=SBO_PARAMETER,
-            notes=_notes(par.description + scaled,
-                         f"Unit: {par.unit}.  Value: {_fmt(values[par.name])}{default}.  "
-                         f"Plausible range {_fmt(par.bounds[0])} to {_fmt(par.bounds[1])}.",
-                         f"Source: {par.source}."),
+            libsbml,
+            model,
+            par.name,
+            values[par.name],
+            unit,
+            sbo=SBO_PARAMETER,
+            notes=_notes(
+                par.description + scaled,
+                f"Unit: {par.unit}.  Value: {_fmt(values[par.name])}{default}.  "
+                f"Plausible range {_fmt(par.bounds[0])} to {_fmt(par.bounds[1])}.",
+                f"Source: {par.source}.",
+            ),
         )
     # the failure level: a constant of the parameter values (a root, not a formula)
     from livermodel.metrics import failure_level
 
     _add_parameter(
-        libsbml, model, "failure_level", failure_level(values), "dimensionless",
+        libsbml,
+        model,
+        "failure_level",
+        failure_level(values),
+        "dimensionless",
         sbo=SBO_PARAMETER,
-        notes=_notes("Failure level Phi_fail: liver function below which overload death "
-                     "outruns the fastest division (livermodel.model.equations.failure_level); "
-                     "the hazard is half-maximal there.  Computed from the parameter values at "
-                     "export: recompute it with livermodel if you change the regeneration or "
-                     "overload parameters."))
+        notes=_notes(
+            "Failure level Phi_fail: liver function below which overload death "
+            "outruns the fastest division (livermodel.model.equations.failure_level); "
+            "the hazard is half-maximal there.  Computed from the parameter values at "
+            "export: recompute it with livermodel if you change the regeneration or "
+            "overload parameters."
+        ),
+    )
     # dose parameters
     for pid, value, unit, note in dose_params:
         _add_parameter(libsbml, model, pid, value, unit, notes=_notes(note), sbo=SBO_PARAMETER)
 
     # inputs in force from 0 h
     for i, inp in enumerate(INPUTS):
-        _add_parameter(libsbml, model, inp, steps[0].inputs[i], INPUT_UNITS[inp], constant=False,
-                       notes=_notes(INPUT_NOTES[inp]), sbo=SBO_INPUT)
+        _add_parameter(
+            libsbml,
+            model,
+            inp,
+            steps[0].inputs[i],
+            INPUT_UNITS[inp],
+            constant=False,
+            notes=_notes(INPUT_NOTES[inp]),
+            sbo=SBO_INPUT,
+        )
 
     # states: value before any dose, composed with the boluses at 0 h
     start = {s: (_num(init[s]) if s in init else INITIAL_STATE.get(s, "0")) for s in STATES}
@@ -225,17 +254,34 @@ def to_sbml(
     for s in STATES:
         unit, meaning = VARIABLES[s]
         value = _evaluate(libsbml, start_expr[s], values, dose_params)
-        _add_parameter(libsbml, model, s, value, _state_unit(s), constant=False,
-                       notes=_notes(f"State variable: {meaning}.  Unit: {unit}."))
+        _add_parameter(
+            libsbml,
+            model,
+            s,
+            value,
+            _state_unit(s),
+            constant=False,
+            notes=_notes(f"State variable: {meaning}.  Unit: {unit}."),
+        )
         if not libsbml.parseL3Formula(start_expr[s]).isNumber():
             ia = model.createInitialAssignment()
             ia.setSymbol(s)
             _check(ia.setMath(_math(libsbml, start_expr[s], f"initial {s}")), f"initial {s}")
 
     for aid, (unit, formula, meaning) in ASSIGNMENTS.items():
-        _add_parameter(libsbml, model, aid, 0.0, unit, constant=False,
-                       notes=_notes(("Observable of livermodel: " if aid in OBSERVABLES else
-                                     "Intermediate quantity: ") + meaning + "."))
+        _add_parameter(
+            libsbml,
+            model,
+            aid,
+            0.0,
+            unit,
+            constant=False,
+            notes=_notes(
+                ("Observable of livermodel: " if aid in OBSERVABLES else "Intermediate quantity: ")
+                + meaning
+                + "."
+            ),
+        )
         rule = model.createAssignmentRule()
         rule.setVariable(aid)
         _check(rule.setMath(_math(libsbml, formula, aid)), f"the rule of {aid}")
@@ -316,8 +362,7 @@ def _add_events(libsbml, model, steps: list[_Step]) -> None:
         trig = ev.createTrigger()
         trig.setInitialValue(True)
         trig.setPersistent(True)
-        _check(trig.setMath(_math(libsbml, f"time >= {_num(t)} hour", f"event at {t} h")),
-               "an event trigger")
+        _check(trig.setMath(_math(libsbml, f"time >= {_num(t)} hour", f"event at {t} h")), "an event trigger")
         composed = _compose({s: s for s in STATES}, step.actions)
         for s in STATES:
             if composed[s] != s:
@@ -327,8 +372,9 @@ def _add_events(libsbml, model, steps: list[_Step]) -> None:
         for inp, v in changed:
             ea = ev.createEventAssignment()
             ea.setVariable(inp)
-            _check(ea.setMath(_math(libsbml, f"{_num(v)} {INPUT_UNITS[inp]}", f"input {inp}")),
-                   f"input {inp}")
+            _check(
+                ea.setMath(_math(libsbml, f"{_num(v)} {INPUT_UNITS[inp]}", f"input {inp}")), f"input {inp}"
+            )
 
 
 def check_document(text: str, *, units: bool = True) -> list[str]:
@@ -345,8 +391,14 @@ def check_document(text: str, *, units: bool = True) -> list[str]:
     return out
 
 
-def sbml_text(source, *, schedule: Schedule | None = None, duration_h: float | None = None,
-              name: str | None = None, initial: Mapping[str, float] | None = None) -> str:
+def sbml_text(
+    source,
+    *,
+    schedule: Schedule | None = None,
+    duration_h: float | None = None,
+    name: str | None = None,
+    initial: Mapping[str, float] | None = None,
+) -> str:
     """The SBML document of a scenario, or of a parameter dict and schedule, as a string.
 
     ``source`` is a :class:`livermodel.scenario.Scenario` (its resolved parameters, schedule,
@@ -364,17 +416,28 @@ def sbml_text(source, *, schedule: Schedule | None = None, duration_h: float | N
     elif isinstance(source, Mapping):
         params, description = source, None
     else:
-        raise LivermodelError("export_sbml needs a scenario or a parameter dict",
-                              found=type(source).__name__)
+        raise LivermodelError("export_sbml needs a scenario or a parameter dict", found=type(source).__name__)
     if duration_h is None:
         raise LivermodelError("export_sbml needs the duration of the run", key="duration_h")
-    return to_sbml(params, schedule, duration_h=duration_h, name=name or "livermodel",
-                   description=description if isinstance(description, str) else None,
-                   initial=initial)
+    return to_sbml(
+        params,
+        schedule,
+        duration_h=duration_h,
+        name=name or "livermodel",
+        description=description if isinstance(description, str) else None,
+        initial=initial,
+    )
 
 
-def export_sbml(source, path, *, schedule: Schedule | None = None, duration_h: float | None = None,
-                name: str | None = None, initial: Mapping[str, float] | None = None) -> Path:
+def export_sbml(
+    source,
+    path,
+    *,
+    schedule: Schedule | None = None,
+    duration_h: float | None = None,
+    name: str | None = None,
+    initial: Mapping[str, float] | None = None,
+) -> Path:
     """Write :func:`sbml_text` of ``source`` (a scenario, or a parameter dict with ``schedule``
     and ``duration_h``) to ``path``; returns the path written."""
     from livermodel.files import atomic_write, check_target_file
@@ -384,9 +447,11 @@ def export_sbml(source, path, *, schedule: Schedule | None = None, duration_h: f
     try:
         atomic_write(path, text)  # never leave a half-written file behind
     except OSError as err:
-        raise LivermodelError(f"cannot write the SBML file: {err.strerror or err}",
-                              source=str(path), suggestion="Check free disk space and "
-                              "permissions; nothing was written") from None
+        raise LivermodelError(
+            f"cannot write the SBML file: {err.strerror or err}",
+            source=str(path),
+            suggestion="Check free disk space and permissions; nothing was written",
+        ) from None
     return path
 
 

@@ -37,30 +37,40 @@ UNIT_DEFINITIONS: dict[str, tuple[str, list[tuple[str, float, int, float]]]] = {
     "mg_per_kg": ("mg per kg body weight", [("gram", 1, -3, 1.0), ("kilogram", -1, 0, 1.0)]),
     "ug_per_kg": ("ug per kg body weight", [("gram", 1, -6, 1.0), ("kilogram", -1, 0, 1.0)]),
     "per_ug_per_kg": ("per (ug per kg body weight)", [("gram", -1, -6, 1.0), ("kilogram", 1, 0, 1.0)]),
-    "million_cells_per_kg": ("1e6 cells per kg body weight",
-                             [("item", 1, 0, 1e6), ("kilogram", -1, 0, 1.0)]),
-    "per_hour_per_million_cells_per_kg": ("per hour per (1e6 cells per kg body weight)",
-                                          [("second", -1, 0, 3600.0), ("item", -1, 0, 1e6),
-                                           ("kilogram", 1, 0, 1.0)]),
-    "per_million_cells_per_kg": ("per (1e6 cells per kg body weight)",
-                                 [("item", -1, 0, 1e6), ("kilogram", 1, 0, 1.0)]),
+    "million_cells_per_kg": ("1e6 cells per kg body weight", [("item", 1, 0, 1e6), ("kilogram", -1, 0, 1.0)]),
+    "per_hour_per_million_cells_per_kg": (
+        "per hour per (1e6 cells per kg body weight)",
+        [("second", -1, 0, 3600.0), ("item", -1, 0, 1e6), ("kilogram", 1, 0, 1.0)],
+    ),
+    "per_million_cells_per_kg": (
+        "per (1e6 cells per kg body weight)",
+        [("item", -1, 0, 1e6), ("kilogram", 1, 0, 1.0)],
+    ),
     "ug_per_hour_per_million_cells": (
         "ug per kg per hour per (1e6 cells per kg)",
         [("gram", 1, -6, 1.0), ("second", -1, 0, 3600.0), ("item", -1, 0, 1e6)],
     ),
     "mg_per_L": ("mg per litre", [("gram", 1, -3, 1.0), ("litre", -1, 0, 1.0)]),
     "L_per_kg": ("litre per kg body weight", [("litre", 1, 0, 1.0), ("kilogram", -1, 0, 1.0)]),
-    "L_per_h_per_kg": ("litre per hour per kg body weight",
-                       [("litre", 1, 0, 1.0), ("second", -1, 0, 3600.0), ("kilogram", -1, 0, 1.0)]),
-    "mg_per_kg_per_h": ("mg per kg body weight per hour",
-                        [("gram", 1, -3, 1.0), ("kilogram", -1, 0, 1.0), ("second", -1, 0, 3600.0)]),
+    "L_per_h_per_kg": (
+        "litre per hour per kg body weight",
+        [("litre", 1, 0, 1.0), ("second", -1, 0, 3600.0), ("kilogram", -1, 0, 1.0)],
+    ),
+    "mg_per_kg_per_h": (
+        "mg per kg body weight per hour",
+        [("gram", 1, -3, 1.0), ("kilogram", -1, 0, 1.0), ("second", -1, 0, 3600.0)],
+    ),
     "umol_per_kg": ("umol per kg body weight", [("mole", 1, -6, 1.0), ("kilogram", -1, 0, 1.0)]),
-    "umol_per_kg_per_h": ("umol per kg body weight per hour",
-                          [("mole", 1, -6, 1.0), ("kilogram", -1, 0, 1.0), ("second", -1, 0, 3600.0)]),
+    "umol_per_kg_per_h": (
+        "umol per kg body weight per hour",
+        [("mole", 1, -6, 1.0), ("kilogram", -1, 0, 1.0), ("second", -1, 0, 3600.0)],
+    ),
     "umol_per_mg": ("umol per mg", [("mole", 1, -6, 1.0), ("gram", -1, -3, 1.0)]),
     # an enzyme unit U is 1 umol of substrate per minute; U/L is per litre of serum
-    "U_per_L": ("U/L (enzyme units, umol/min, per litre of serum)",
-                [("mole", 1, -6, 1.0), ("second", -1, 0, 60.0), ("litre", -1, 0, 1.0)]),
+    "U_per_L": (
+        "U/L (enzyme units, umol/min, per litre of serum)",
+        [("mole", 1, -6, 1.0), ("second", -1, 0, 60.0), ("litre", -1, 0, 1.0)],
+    ),
 }
 
 #: livermodel unit strings (parameter table and trajectory variables) -> SBML unit id.
@@ -102,8 +112,11 @@ UNIT_IDS: dict[str, str] = {
 }
 
 #: Units of the time-dependent inputs.
-INPUT_UNITS = {"chronic_injury_rate": "per_hour", "antidote": "dimensionless",
-               "nac_infusion": "mg_per_kg_per_h"}
+INPUT_UNITS = {
+    "chronic_injury_rate": "per_hour",
+    "antidote": "dimensionless",
+    "nac_infusion": "mg_per_kg_per_h",
+}
 INPUT_NOTES = {
     "chronic_injury_rate": "Chronic injury rate of functional hepatocytes in force (1/h); set by "
     "the schedule's events (chronic injury on [start, end), pulses unrolled).",
@@ -127,6 +140,7 @@ def sbml_unit(unit: str, what: str) -> str:
 
 # --- model equations as SBML infix formulas --------------------------------------------------------
 
+
 def _pos(state: str) -> str:
     """``max(state, 0)`` with the zero in the state's unit (the clamps of ``model.fluxes``)."""
     return f"max({state}, 0 {_state_unit(state)})"
@@ -140,9 +154,18 @@ F, I, X, T = (_pos(s) for s in ("functional_mass", "injured_mass", "inflammation
 #: the hazard of systemic injury: the rate of systemic_hazard, and a part of cumulative_hazard's
 SYSTEMIC_HAZARD = f"hazard_systemic * {_pos('systemic_injury')}"
 M_LUNG, M_LIV, EV_LIV = (_pos(s) for s in ("msc_lung", "msc_liver", "ev_liver"))
-C_AP, G_SH, A_D, M_S, N_AC, G_N, U_D = (_pos(s) for s in (
-    "apap_plasma", "glutathione", "adducts", "mito_stress", "nac", "galactosamine",
-    "uridine_deficit"))
+C_AP, G_SH, A_D, M_S, N_AC, G_N, U_D = (
+    _pos(s)
+    for s in (
+        "apap_plasma",
+        "glutathione",
+        "adducts",
+        "mito_stress",
+        "nac",
+        "galactosamine",
+        "uridine_deficit",
+    )
+)
 #: acetaminophen mg -> NAPQI umol, as an SBML number with its unit
 MG_TO_UMOL = f"{1000.0 / APAP_MOLAR_MASS!r} umol_per_mg"
 ONE = "1 dimensionless"
@@ -154,16 +177,18 @@ CAP = f"{CLEARANCE_CAP!r} dimensionless"
 #: :data:`livermodel.model.OBSERVABLES` are among them with their livermodel names.
 ASSIGNMENTS: dict[str, tuple[str, str, str]] = {
     "total_mass": ("dimensionless", f"{F} + {I}", VARIABLES["total_mass"][1]),
-    "liver_function": ("dimensionless", f"compensation * hypertrophy * {F}",
-                       VARIABLES["liver_function"][1]),
+    "liver_function": ("dimensionless", f"compensation * hypertrophy * {F}", VARIABLES["liver_function"][1]),
     "liver_volume": ("dimensionless", "hypertrophy * total_mass", VARIABLES["liver_volume"][1]),
-    "demand_drive": ("dimensionless", "max(0 dimensionless, growth_signal - priming_threshold)",
-                     "growth signal above the priming threshold (drives priming, hypertrophy "
-                     "and compensation)"),
+    "demand_drive": (
+        "dimensionless",
+        "max(0 dimensionless, growth_signal - priming_threshold)",
+        "growth signal above the priming threshold (drives priming, hypertrophy and compensation)",
+    ),
     "overload_switch": (
         "dimensionless",
         f"{HALF} * ({ONE} + tanh((critical_mass * metabolic_load - liver_function) / overload_width))",
-        "overload switch: 1 when liver function per load is far below the critical mass"),
+        "overload switch: 1 when liver function per load is far below the critical mass",
+    ),
     "therapy_signal": (
         "dimensionless",
         f"(msc_liver_potency * {M_LIV} + msc_lung_potency * {M_LUNG} + ev_potency * {EV_LIV})"
@@ -171,10 +196,14 @@ ASSIGNMENTS: dict[str, tuple[str, str, str]] = {
         "paracrine therapy signal of liver MSCs, lung MSCs and liver EVs (per-kg exposure grows "
         "with body weight)",
     ),
-    "therapy_effect": ("dimensionless", "therapy_signal / (therapy_signal + therapy_ec50)",
-                       VARIABLES["therapy_effect"][1]),
+    "therapy_effect": (
+        "dimensionless",
+        "therapy_signal / (therapy_signal + therapy_ec50)",
+        VARIABLES["therapy_effect"][1],
+    ),
     "death_protection": (
-        "dimensionless", f"{ONE} - anti_death_max * anti_death_on * therapy_effect",
+        "dimensionless",
+        f"{ONE} - anti_death_max * anti_death_on * therapy_effect",
         "factor on every death rate left by the anti-death effect of therapy (1 = no protection)",
     ),
     "toxin_injury": (
@@ -186,35 +215,50 @@ ASSIGNMENTS: dict[str, tuple[str, str, str]] = {
     "apap_liver_factor": (
         "dimensionless",
         f"({ONE} - apap_liver_dependence) + apap_liver_dependence * min(liver_function, {CAP})",
-        "share of hepatic acetaminophen metabolism left with the present liver function"),
+        "share of hepatic acetaminophen metabolism left with the present liver function",
+    ),
     "apap_hepatic": (
         "mg_per_kg_per_h",
         f"(glucuronidation_vmax / (glucuronidation_km + {C_AP}) + sulfation_vmax / (sulfation_km"
         f" + {C_AP})) * {C_AP} * apap_liver_factor + cyp_clearance * {C_AP} * apap_liver_factor",
-        "hepatic acetaminophen metabolism: saturable glucuronidation and sulfation, CYP oxidation"),
+        "hepatic acetaminophen metabolism: saturable glucuronidation and sulfation, CYP oxidation",
+    ),
     "napqi_formation": (
         "umol_per_kg_per_h",
         f"cyp_clearance * {C_AP} * apap_liver_factor * {MG_TO_UMOL}",
-        "NAPQI formed by CYP oxidation (umol per kg body weight per hour)"),
-    "gsh_trapping": ("dimensionless", f"{G_SH}^2 / ({G_SH}^2 + glutathione_trap_half^2)",
-                     "share of NAPQI conjugated by glutathione (the rest binds protein)"),
+        "NAPQI formed by CYP oxidation (umol per kg body weight per hour)",
+    ),
+    "gsh_trapping": (
+        "dimensionless",
+        f"{G_SH}^2 / ({G_SH}^2 + glutathione_trap_half^2)",
+        "share of NAPQI conjugated by glutathione (the rest binds protein)",
+    ),
     "stress_past_threshold": (
-        "dimensionless", f"{M_S}^4 / ({M_S}^4 + necrosis_stress_half^4)",
-        "mitochondrial stress past its threshold (Hill, n = 4)"),
+        "dimensionless",
+        f"{M_S}^4 / ({M_S}^4 + necrosis_stress_half^4)",
+        "mitochondrial stress past its threshold (Hill, n = 4)",
+    ),
     "necrosis_flux": (
-        "per_hour", f"necrosis_rate * death_sensitivity * stress_past_threshold * death_protection * {F}",
-        "oncotic necrosis of functional hepatocytes driven by mitochondrial stress"),
+        "per_hour",
+        f"necrosis_rate * death_sensitivity * stress_past_threshold * death_protection * {F}",
+        "oncotic necrosis of functional hepatocytes driven by mitochondrial stress",
+    ),
     "uridine_left": (
-        "dimensionless", f"max({ONE} - {U_D}, 0 dimensionless)",
-        "uridine nucleotides left after D-galactosamine trapping (fraction of normal)"),
+        "dimensionless",
+        f"max({ONE} - {U_D}, 0 dimensionless)",
+        "uridine nucleotides left after D-galactosamine trapping (fraction of normal)",
+    ),
     "transcriptional_arrest": (
         "dimensionless",
         f"{ONE} - ({ONE} + galactosamine_injury_half^4) * uridine_left^4"
         " / (uridine_left^4 + galactosamine_injury_half^4)",
-        "transcriptional arrest by uridine depletion: 0 with no deficit, 1 at full depletion"),
+        "transcriptional arrest by uridine depletion: 0 with no deficit, 1 at full depletion",
+    ),
     "galactosamine_injury": (
-        "per_hour", "galactosamine_injury_rate / time_scale * transcriptional_arrest",
-        "injury rate of functional hepatocytes under transcriptional arrest"),
+        "per_hour",
+        "galactosamine_injury_rate / time_scale * transcriptional_arrest",
+        "injury rate of functional hepatocytes under transcriptional arrest",
+    ),
     "inflammation_injury": (
         "per_hour",
         f"inflammation_injury_rate * {X}^2 / ({X}^2 + inflammation_injury_half^2)"
@@ -225,11 +269,13 @@ ASSIGNMENTS: dict[str, tuple[str, str, str]] = {
     "injury_flux": (
         "per_hour",
         f"(toxin_injury + inflammation_injury + chronic_injury_rate + galactosamine_injury) * {F}",
-        "flux of functional into injured mass (toxin, inflammation, chronic injury, "
-        "D-galactosamine)",
+        "flux of functional into injured mass (toxin, inflammation, chronic injury, D-galactosamine)",
     ),
-    "repair_flux": ("per_hour", f"repair_rate / time_scale * ({ONE} - transcriptional_arrest) * {I}",
-                    "flux of injured mass repaired back to functional mass"),
+    "repair_flux": (
+        "per_hour",
+        f"repair_rate / time_scale * ({ONE} - transcriptional_arrest) * {I}",
+        "flux of injured mass repaired back to functional mass",
+    ),
     "injured_death_flux": (
         "per_hour",
         f"death_rate / time_scale * death_sensitivity * ({ONE} + inflammation_death_gain * {X})"
@@ -242,16 +288,22 @@ ASSIGNMENTS: dict[str, tuple[str, str, str]] = {
         "overload death rate of all hepatocytes when liver function falls below the critical "
         "mass times the metabolic load",
     ),
-    "death_flux": ("per_hour", "injured_death_flux + overload_death * total_mass + necrosis_flux",
-                   VARIABLES["death_flux"][1]),
+    "death_flux": (
+        "per_hour",
+        "injured_death_flux + overload_death * total_mass + necrosis_flux",
+        VARIABLES["death_flux"][1],
+    ),
     "proliferation": (
         "per_hour",
         f"division_rate / time_scale * regeneration_capacity * primed_fraction * {F}"
         f" * max(0 dimensionless, {ONE} - compensation * liver_volume / set_point)",
         VARIABLES["proliferation"][1],
     ),
-    "survival_probability": ("dimensionless", "exp(-cumulative_hazard)",
-                             VARIABLES["survival_probability"][1]),
+    "survival_probability": (
+        "dimensionless",
+        "exp(-cumulative_hazard)",
+        VARIABLES["survival_probability"][1],
+    ),
 }
 
 #: Right-hand side of every state (rate rules), in the order of :data:`livermodel.model.STATES`.
@@ -326,8 +378,10 @@ RATE_RULES: dict[str, str] = {
         " + stress_amplification * stress_past_threshold) - mito_stress)"
     ),
     "nac": f"nac_infusion / nac_volume - {LN2} / nac_half_life * {N_AC}",
-    "galactosamine": (f"-{LN2} / galactosamine_half_life * uridine_depletion_half * {G_N}"
-                      f" / ({G_N} + uridine_depletion_half)"),
+    "galactosamine": (
+        f"-{LN2} / galactosamine_half_life * uridine_depletion_half * {G_N}"
+        f" / ({G_N} + uridine_depletion_half)"
+    ),
     "uridine_deficit": (
         f"uridine_depletion_rate * {G_N} / ({G_N} + uridine_depletion_half) * ({ONE} - {U_D})"
         f" - uridine_recovery_rate / time_scale * {U_D}"
@@ -346,6 +400,7 @@ INITIAL_STATE: dict[str, str] = {
 
 
 # --- the schedule as events --------------------------------------------------------------------------
+
 
 @dataclass
 class _Action:
@@ -375,22 +430,32 @@ def _dose_parameters(schedule: Schedule) -> tuple[list[tuple[str, float, str, st
     for k, ev in enumerate(schedule.events, start=1):
         if isinstance(ev, Hepatectomy):
             pid = f"hepatectomy_{k}_fraction"
-            params.append((pid, ev.fraction, "dimensionless",
-                           f"Fraction of hepatocyte mass removed by the hepatectomy at {_time_label(ev.at)} "
-                           f"(schedule event {k})."))
-            jumps = [("functional_mass", f"({{x}}) * ({ONE} - {pid})"),
-                     ("injured_mass", f"({{x}}) * ({ONE} - {pid})")]
+            params.append(
+                (
+                    pid,
+                    ev.fraction,
+                    "dimensionless",
+                    f"Fraction of hepatocyte mass removed by the hepatectomy at {_time_label(ev.at)} "
+                    f"(schedule event {k}).",
+                )
+            )
+            jumps = [
+                ("functional_mass", f"({{x}}) * ({ONE} - {pid})"),
+                ("injured_mass", f"({{x}}) * ({ONE} - {pid})"),
+            ]
             label = f"{_fmt(100 * ev.fraction)} % hepatectomy"
         elif isinstance(ev, Dose):  # toxin, acetaminophen, D-galactosamine
             pid = f"{ev.kind}_{k}_dose"
-            params.append((pid, ev.dose, "mg_per_kg",
-                           f"{ev.what[0].upper()}{ev.what[1:]} (schedule event {k})."))
+            params.append(
+                (pid, ev.dose, "mg_per_kg", f"{ev.what[0].upper()}{ev.what[1:]} (schedule event {k}).")
+            )
             jumps = [(ev.state, f"{{x}} + {pid}")]
             label = f"{ev.what.removesuffix(' dose')} {_fmt(ev.dose)} mg/kg"
         elif isinstance(ev, MSC):
             pid = f"msc_{k}_dose"
-            params.append((pid, ev.dose, "million_cells_per_kg",
-                           f"MSC dose, route {ev.route} (schedule event {k})."))
+            params.append(
+                (pid, ev.dose, "million_cells_per_kg", f"MSC dose, route {ev.route} (schedule event {k}).")
+            )
             jumps = []
             if ev.route == "iv":
                 jumps.append(("msc_lung", f"{{x}} + {pid} * msc_lung_fraction_iv"))
@@ -398,8 +463,9 @@ def _dose_parameters(schedule: Schedule) -> tuple[list[tuple[str, float, str, st
             label = f"MSC {_fmt(ev.dose)} x 1e6 cells/kg {ev.route}"
         elif isinstance(ev, EV):
             pid = f"ev_{k}_dose"
-            params.append((pid, ev.dose, "ug_per_kg", f"EV protein dose, route {ev.route} "
-                           f"(schedule event {k})."))
+            params.append(
+                (pid, ev.dose, "ug_per_kg", f"EV protein dose, route {ev.route} (schedule event {k}).")
+            )
             target = "ev_plasma" if ev.route == "iv" else "ev_liver"
             jumps = [(target, f"{{x}} + {pid}")]
             label = f"EV {_fmt(ev.dose)} ug/kg {ev.route}"
@@ -408,25 +474,40 @@ def _dose_parameters(schedule: Schedule) -> tuple[list[tuple[str, float, str, st
                 continue  # intravenous bags: the events set the infusion input (see _steps)
             for j, (t, dose) in enumerate(ev.boluses()):
                 pid = f"nac_{k}_oral_{j + 1}_dose"
-                params.append((pid, dose.amount, "mg_per_kg",
-                               f"Oral N-acetylcysteine dose {j + 1} of the {ev.regimen} regimen "
-                               f"(schedule event {k})."))
-                actions.append(_Action(t, f"NAC {_fmt(dose.amount)} mg/kg oral ({j + 1} of "
-                                       f"{len(ev.boluses())})",
-                                       [("nac", f"{{x}} + {pid} * nac_oral_fraction / nac_volume")]))
+                params.append(
+                    (
+                        pid,
+                        dose.amount,
+                        "mg_per_kg",
+                        f"Oral N-acetylcysteine dose {j + 1} of the {ev.regimen} regimen "
+                        f"(schedule event {k}).",
+                    )
+                )
+                actions.append(
+                    _Action(
+                        t,
+                        f"NAC {_fmt(dose.amount)} mg/kg oral ({j + 1} of {len(ev.boluses())})",
+                        [("nac", f"{{x}} + {pid} * nac_oral_fraction / nac_volume")],
+                    )
+                )
             continue
         elif isinstance(ev, InflammatoryHit):
             pid = f"inflammation_{k}_amount"
-            params.append((pid, ev.amount, "dimensionless",
-                           f"Inflammation added by the inflammatory hit (schedule event {k})."))
+            params.append(
+                (
+                    pid,
+                    ev.amount,
+                    "dimensionless",
+                    f"Inflammation added by the inflammatory hit (schedule event {k}).",
+                )
+            )
             jumps = [("inflammation", f"{{x}} + {pid}")]
             label = f"inflammatory hit {_fmt(ev.amount)}"
         elif isinstance(ev, (Chronic, Antidote)):
             continue  # interval inputs: the events set them (see _steps)
         else:
             raise LivermodelError(
-                f"SBML export does not support the schedule event {type(ev).__name__!r} "
-                f"(schedule event {k})",
+                f"SBML export does not support the schedule event {type(ev).__name__!r} (schedule event {k})",
                 expected="hepatectomy, toxin, MSC, EV, inflammatory hit, chronic injury or antidote",
                 found=repr(ev),
             )
@@ -485,7 +566,8 @@ def _check_parameters(parameters: Mapping[str, float]) -> dict[str, float]:
     missing = [n for n in NAMES if n not in values]
     if missing:
         raise LivermodelError(
-            "SBML export needs every parameter resolved", key="parameters",
+            "SBML export needs every parameter resolved",
+            key="parameters",
             expected="a full parameter dict (see livermodel.model.parameters.resolve)",
             found=f"{len(missing)} missing, e.g. {', '.join(missing[:3])}",
         )
@@ -496,11 +578,13 @@ def _check_initial(initial: Mapping[str, float] | None) -> dict[str, float]:
     out = {}
     for name, value in (initial or {}).items():
         if name not in STATES:
-            raise LivermodelError(f"unknown state variable '{name}'", key=f"initial.{name}",
-                                  expected=", ".join(STATES))
+            raise LivermodelError(
+                f"unknown state variable '{name}'", key=f"initial.{name}", expected=", ".join(STATES)
+            )
         value = float(value)
         if not (math.isfinite(value) and value >= 0):
-            raise LivermodelError("an initial value must be finite and >= 0", key=f"initial.{name}",
-                                  found=repr(value))
+            raise LivermodelError(
+                "an initial value must be finite and >= 0", key=f"initial.{name}", found=repr(value)
+            )
         out[name] = value
     return out

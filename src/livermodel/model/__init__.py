@@ -29,7 +29,21 @@ from livermodel.model.layout import (
 )
 
 __all__ = [
-    "LN2", "OBSERVABLE_NEEDS", "derived", "fluxes", "healthy_growth_rate", "initial_state", "jacobian",
-    "observables", "rhs", "INPUTS", "N_STATES", "OBSERVABLES", "ORDER", "POS", "STATE_INDEX", "STATES",
+    "LN2",
+    "OBSERVABLE_NEEDS",
+    "derived",
+    "fluxes",
+    "healthy_growth_rate",
+    "initial_state",
+    "jacobian",
+    "observables",
+    "rhs",
+    "INPUTS",
+    "N_STATES",
+    "OBSERVABLES",
+    "ORDER",
+    "POS",
+    "STATE_INDEX",
+    "STATES",
     "VARIABLES",
 ]

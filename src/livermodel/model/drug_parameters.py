@@ -10,6 +10,8 @@ import math
 
 from livermodel.model.parameter_row import Parameter, _p
 
+# Tables: one entry per row reads better than one argument per line.
+# fmt: off
 DRUG_PARAMETERS: tuple[Parameter, ...] = (
     # --- acetaminophen (APAP) mechanism -------------------------------------------------------
     # structure after Ben-Shachar et al. 2012 (Theor Biol Med Model 9:55,
@@ -190,3 +192,4 @@ DRUG_PARAMETERS: tuple[Parameter, ...] = (
        "(Galanos et al. 1979, PNAS 76:5939, doi:10.1073/pnas.76.11.5939)",
        limits=(0.0, math.inf)),
 )
+# fmt: on

@@ -22,9 +22,19 @@ CLEARANCE_CAP = 1.5
 APAP_MOLAR_MASS = 151.16
 
 F_, HY_, Q_ = STATE_INDEX["functional_mass"], STATE_INDEX["hypertrophy"], STATE_INDEX["compensation"]
-AG_, AP_, GSH_, AD_, MS_, NAC_, GN_, UD_ = (STATE_INDEX[n] for n in (
-    "apap_gut", "apap_plasma", "glutathione", "adducts", "mito_stress", "nac", "galactosamine",
-    "uridine_deficit"))
+AG_, AP_, GSH_, AD_, MS_, NAC_, GN_, UD_ = (
+    STATE_INDEX[n]
+    for n in (
+        "apap_gut",
+        "apap_plasma",
+        "glutathione",
+        "adducts",
+        "mito_stress",
+        "nac",
+        "galactosamine",
+        "uridine_deficit",
+    )
+)
 
 
 assert (AG_, AP_, GSH_, AD_, MS_, NAC_, GN_, UD_) == tuple(range(AG_, AG_ + 8)), "drug rows last"
@@ -124,10 +134,29 @@ def drug_terms(y: np.ndarray, d: dict, fn: np.ndarray) -> dict[str, np.ndarray]:
     arrest = 1.0 - (1.0 + d["K_gi4"]) * hill4(1.0 - W, d["K_gi4"])
     galn = d["k_gi"] * arrest
     h_ms = hill4(y[MS_], d["K_s4"])
-    return {"h_ms": h_ms, "C": C, "G": G, "A": A, "N": N, "D": D, "W": W, "L": L, "sat_g": sat_g,
-            "sat_s": sat_s, "hepatic": hepatic, "napqi": napqi, "trap": trap, "nacf": nacf,
-            "synth": synth, "s_ad": s_ad, "hold": hold, "uptake": uptake, "galn": galn,
-            "arrest": arrest, "sens": 1.0 + d["s_g"] * arrest}
+    return {
+        "h_ms": h_ms,
+        "C": C,
+        "G": G,
+        "A": A,
+        "N": N,
+        "D": D,
+        "W": W,
+        "L": L,
+        "sat_g": sat_g,
+        "sat_s": sat_s,
+        "hepatic": hepatic,
+        "napqi": napqi,
+        "trap": trap,
+        "nacf": nacf,
+        "synth": synth,
+        "s_ad": s_ad,
+        "hold": hold,
+        "uptake": uptake,
+        "galn": galn,
+        "arrest": arrest,
+        "sens": 1.0 + d["s_g"] * arrest,
+    }
 
 
 def hill4(x: np.ndarray, K4) -> np.ndarray:
@@ -139,7 +168,7 @@ def hill4(x: np.ndarray, K4) -> np.ndarray:
 def hill4_slope(x: np.ndarray, K4) -> np.ndarray:
     """d/dx of :func:`hill4` (0 where x <= 0, the clamp)."""
     xp = np.maximum(x, 0.0)
-    return 4.0 * xp ** 3 * K4 / (xp ** 4 + K4) ** 2 * (x > 0)
+    return 4.0 * xp**3 * K4 / (xp**4 + K4) ** 2 * (x > 0)
 
 
 def stress_necrosis(ms: np.ndarray, d: dict) -> np.ndarray:
@@ -153,8 +182,7 @@ def drug_rhs(dy: np.ndarray, y: np.ndarray, d: dict, u: np.ndarray, t: dict) -> 
     dy[AP_] = (d["f_a"] * d["ka"] * y[AG_] - t["hepatic"] - d["k_ren"] * t["C"]) / d["Vd"]
     dy[GSH_] = t["synth"] - d["k_syn"] * t["G"] - t["napqi"] * t["trap"] / d["P_gsh"]
     dy[AD_] = t["napqi"] * (1.0 - t["trap"]) - d["k_ad"] * t["A"]
-    dy[MS_] = d["k_ms"] * (t["s_ad"] * (1.0 - d["c_gsh"] * t["trap"] + d["a_ms"] * t["h_ms"])
-                           - y[MS_])
+    dy[MS_] = d["k_ms"] * (t["s_ad"] * (1.0 - d["c_gsh"] * t["trap"] + d["a_ms"] * t["h_ms"]) - y[MS_])
     dy[NAC_] = u[2] / d["V_n"] - d["k_n"] * t["N"]
     dy[GN_] = -d["k_gal"] * d["K_ud"] * t["hold"]
     dy[UD_] = t["uptake"] - d["k_ur"] * t["W"]
@@ -175,10 +203,13 @@ def _drug_jacobian(J: dict, y: np.ndarray, d: dict, f: dict, dfn: dict, one: np.
     L = f["L"]
     capped = (f["function"] < CLEARANCE_CAP).astype(float)
     dL = {j: d["phi_a"] * capped * dfn[j] for j in (F_, HY_, Q_)}
-    rate = f["sat_g"] + f["sat_s"] + d["k_cyp"]             # hepatic = rate * C * L
-    dhep_C = (d["Vg"] * d["Kg"] / (d["Kg"] + C) ** 2 + d["Vs"] * d["Ks"] / (d["Ks"] + C) ** 2
-              + d["k_cyp"]) * L * pos[AP_]
-    m = d["k_cyp"] * _MG_TO_UMOL                            # napqi = m * C * L
+    rate = f["sat_g"] + f["sat_s"] + d["k_cyp"]  # hepatic = rate * C * L
+    dhep_C = (
+        (d["Vg"] * d["Kg"] / (d["Kg"] + C) ** 2 + d["Vs"] * d["Ks"] / (d["Ks"] + C) ** 2 + d["k_cyp"])
+        * L
+        * pos[AP_]
+    )
+    m = d["k_cyp"] * _MG_TO_UMOL  # napqi = m * C * L
     dnap_C = m * L * pos[AP_]
     trap, napqi = f["trap"], f["napqi"]
     K2 = d["K_trap2"]
@@ -187,10 +218,12 @@ def _drug_jacobian(J: dict, y: np.ndarray, d: dict, f: dict, dfn: dict, one: np.
     J[AG_, AG_] = -d["ka"] * one
     J[AP_, AG_] = d["f_a"] * d["ka"] / d["Vd"] * one
     J[AP_, AP_] = -(dhep_C + d["k_ren"] * pos[AP_]) / d["Vd"]
-    J[GSH_, GSH_] = (-d["k_syn"] * boost * d["syn_slope"] - d["k_syn"]) * pos[GSH_] \
-        - napqi * dtrap / d["P_gsh"]
-    J[GSH_, NAC_] = (d["k_syn"] * d["E_n"] * d["K_n"] / (N + d["K_n"]) ** 2 * pos[NAC_]
-                     * (d["G_max"] - G) * d["syn_slope"])
+    J[GSH_, GSH_] = (-d["k_syn"] * boost * d["syn_slope"] - d["k_syn"]) * pos[GSH_] - napqi * dtrap / d[
+        "P_gsh"
+    ]
+    J[GSH_, NAC_] = (
+        d["k_syn"] * d["E_n"] * d["K_n"] / (N + d["K_n"]) ** 2 * pos[NAC_] * (d["G_max"] - G) * d["syn_slope"]
+    )
     J[GSH_, AP_] = -dnap_C * trap / d["P_gsh"]
     J[AD_, AP_] = dnap_C * (1.0 - trap)
     J[AD_, GSH_] = -napqi * dtrap
@@ -202,7 +235,7 @@ def _drug_jacobian(J: dict, y: np.ndarray, d: dict, f: dict, dfn: dict, one: np.
     n = d["n_ad"]
     Kn = d["K_ad_n"]
     with np.errstate(divide="ignore", invalid="ignore"):
-        An = A ** n
+        An = A**n
         ds = np.where(A > 0, n * An / np.where(A > 0, A, 1.0) * Kn / (An + Kn) ** 2, 0.0)
     J[MS_, AD_] = d["k_ms"] * ds * (1.0 - d["c_gsh"] * trap + d["a_ms"] * f["h_ms"])
     J[MS_, GSH_] = -d["k_ms"] * f["s_ad"] * d["c_gsh"] * dtrap

@@ -70,8 +70,33 @@ LN2 = math.log(2.0)
 REFERENCE_BODY_WEIGHT = 0.25
 
 # state numbers (see livermodel.model.layout.STATES)
-(F_, I_, P_, G_, X_, T_, ALT_, AST_, MLU_, MLI_, EVP_, EVL_, H_, HY_, Q_, SZ_, SH_,
- AG_, AP_, GSH_, AD_, MS_, NAC_, GN_, UD_) = range(25)
+(
+    F_,
+    I_,
+    P_,
+    G_,
+    X_,
+    T_,
+    ALT_,
+    AST_,
+    MLU_,
+    MLI_,
+    EVP_,
+    EVL_,
+    H_,
+    HY_,
+    Q_,
+    SZ_,
+    SH_,
+    AG_,
+    AP_,
+    GSH_,
+    AD_,
+    MS_,
+    NAC_,
+    GN_,
+    UD_,
+) = range(25)
 assert N_STATES == 25 and STATES[SZ_] == "systemic_injury" and STATES[UD_] == "uridine_deficit"
 
 
@@ -226,16 +251,32 @@ def fluxes(y: np.ndarray, d: dict, u: np.ndarray) -> dict[str, np.ndarray]:
     drive = demand / (demand + d["K_p"]) + d["c_x"] * X
     engraft = d["k_eng"] * m_liv
     return {
-        "F": F, "I": I, "X": X, "T": T, "total": total, "function": fn, "volume": vol,
-        "occ": occ, "anti_inf": anti_inf, "pro_regen": pro_regen, "injury": injury,
-        "repair": d["k_rep"] * (1.0 - drug["arrest"]) * I, "die_inj": die_inj, "s_od": s_od,
+        "F": F,
+        "I": I,
+        "X": X,
+        "T": T,
+        "total": total,
+        "function": fn,
+        "volume": vol,
+        "occ": occ,
+        "anti_inf": anti_inf,
+        "pro_regen": pro_regen,
+        "injury": injury,
+        "repair": d["k_rep"] * (1.0 - drug["arrest"]) * I,
+        "die_inj": die_inj,
+        "s_od": s_od,
         "overload": overload,
-        "death": death, "prolif": prolif, "demand": demand, "drive": drive, "engraft": engraft,
-        "necrosis": necrosis, "resolution": d["k_xd"] * (1.0 + d["r_ai"] * occ) * X,
+        "death": death,
+        "prolif": prolif,
+        "demand": demand,
+        "drive": drive,
+        "engraft": engraft,
+        "necrosis": necrosis,
+        "resolution": d["k_xd"] * (1.0 + d["r_ai"] * occ) * X,
         "embolism": d["k_emb"] * np.maximum(m_lung - d["cap_lung"], 0.0),
-        "systemic": d["k_zb"] * X2 * X2 / (X2 * X2 + d["K_z4"]) * (1.0 - y[SZ_])
-        - d["k_zd"] * y[SZ_],
-        "systemic_hazard": d["h_z"] * np.maximum(y[SZ_], 0.0), **drug,
+        "systemic": d["k_zb"] * X2 * X2 / (X2 * X2 + d["K_z4"]) * (1.0 - y[SZ_]) - d["k_zd"] * y[SZ_],
+        "systemic_hazard": d["h_z"] * np.maximum(y[SZ_], 0.0),
+        **drug,
     }
 
 
@@ -280,16 +321,31 @@ def rhs(y: np.ndarray, d: dict, u: np.ndarray) -> np.ndarray:
     death = die_inj + overload * total + necrosis
     repair = d["k_rep"] * (1.0 - arrest) * I
     demand = np.maximum(0.0, g - d["g_th"])
-    dy[F_] = (repair - injury + d["k_div"] * p * F * np.maximum(0.0, 1.0 - q * hy * total / d["S"])
-              - overload * F - necrosis + d["k_eng_m"] * m_liv)
+    dy[F_] = (
+        repair
+        - injury
+        + d["k_div"] * p * F * np.maximum(0.0, 1.0 - q * hy * total / d["S"])
+        - overload * F
+        - necrosis
+        + d["k_eng_m"] * m_liv
+    )
     dy[I_] = injury - repair - die_inj - overload * I
-    dy[P_] = (d["k_prime"] * (demand / (demand + d["K_p"]) + d["c_x"] * X)
-              * (1.0 - d["blk"] * s_od) * (1.0 - p) - d["k_rest"] * p)
+    dy[P_] = (
+        d["k_prime"] * (demand / (demand + d["K_p"]) + d["c_x"] * X) * (1.0 - d["blk"] * s_od) * (1.0 - p)
+        - d["k_rest"] * p
+    )
     dy[G_] = d["k_g"] * (d["M"] * np.maximum(0.0, 1.0 - fn / d["S"]) + d["e_pr"] * occ - g)
-    dy[X_] = (d["k_xp"] * death * (1.0 - d["e_ai"] * occ) - d["k_xd"] * (1.0 + d["r_ai"] * occ) * X
-              + d["k_emb"] * np.maximum(m_lung - d["cap_lung"], 0.0))
-    dy[T_] = (-d["k_tc"] * ((1.0 - d["phi"]) + d["phi"] * np.minimum(fn, CLEARANCE_CAP))
-              * (1.0 + d["boost"] * u[1]) * T)
+    dy[X_] = (
+        d["k_xp"] * death * (1.0 - d["e_ai"] * occ)
+        - d["k_xd"] * (1.0 + d["r_ai"] * occ) * X
+        + d["k_emb"] * np.maximum(m_lung - d["cap_lung"], 0.0)
+    )
+    dy[T_] = (
+        -d["k_tc"]
+        * ((1.0 - d["phi"]) + d["phi"] * np.minimum(fn, CLEARANCE_CAP))
+        * (1.0 + d["boost"] * u[1])
+        * T
+    )
     dy[ALT_] = d["r_alt"] * death - d["k_alt"] * (y[ALT_] - d["alt0"])
     dy[AST_] = d["r_ast"] * death - d["k_ast"] * (y[AST_] - d["ast0"])
     dy[MLU_] = -d["k_mlung"] * y[MLU_]
@@ -320,16 +376,18 @@ def jacobian(y: np.ndarray, d: dict, u: np.ndarray) -> dict[tuple[int, int], np.
     one = np.ones_like(F)
     total, fn = f["total"], f["function"]
 
-    signal = d["pot_liver"] * np.maximum(y[MLI_], 0) + d["pot_lung"] * np.maximum(y[MLU_], 0) \
+    signal = (
+        d["pot_liver"] * np.maximum(y[MLI_], 0)
+        + d["pot_lung"] * np.maximum(y[MLU_], 0)
         + d["pot_ev"] * np.maximum(y[EVL_], 0)
+    )
     docc = d["ec50"] / (signal + d["ec50"]) ** 2
-    pots = {MLU_: d["pot_lung"] * pos[MLU_], MLI_: d["pot_liver"] * pos[MLI_],
-            EVL_: d["pot_ev"] * pos[EVL_]}
+    pots = {MLU_: d["pot_lung"] * pos[MLU_], MLI_: d["pot_liver"] * pos[MLI_], EVL_: d["pot_ev"] * pos[EVL_]}
     anti_death = 1.0 - d["e_ad"] * f["occ"]
 
     n = d["n_tox"]
     Kn = d["K_tox"] ** n
-    Tn = T ** n
+    Tn = T**n
     with np.errstate(divide="ignore", invalid="ignore"):
         dtox = np.where(T > 0, d["k_tox"] * n * Tn / np.where(T > 0, T, 1.0) * Kn / (Tn + Kn) ** 2, 0.0)
     tox = d["k_tox"] * Tn / (Tn + Kn)
@@ -343,7 +401,7 @@ def jacobian(y: np.ndarray, d: dict, u: np.ndarray) -> dict[tuple[int, int], np.
     dgi = (d["k_gi"] + d["s_g"] * xi) * darrest
     dxi = dxi * sens
     inj_rate = tox + xi * sens + u[0] + f["galn"]
-    nec0 = d["k_nec"] * f["h_ms"]                        # necrosis per unit F before therapy
+    nec0 = d["k_nec"] * f["h_ms"]  # necrosis per unit F before therapy
     nec_rate = nec0 * anti_death
     dnec = d["k_nec"] * hill4_slope(y[MS_], d["K_s4"])
 
@@ -351,15 +409,19 @@ def jacobian(y: np.ndarray, d: dict, u: np.ndarray) -> dict[tuple[int, int], np.
     dfn = {F_: q * hy * pos[F_], HY_: q * F, Q_: hy * F}
     th = np.tanh((d["crit"] - fn) / d["w_od"])
     s_od = 0.5 * (1 + th)
-    ds_od = -(1 - th * th) / (2 * d["w_od"])          # d sigma_od / d Phi
+    ds_od = -(1 - th * th) / (2 * d["w_od"])  # d sigma_od / d Phi
     od = f["overload"]
-    dod = d["k_od"] * ds_od * anti_death               # d overload / d Phi
+    dod = d["k_od"] * ds_od * anti_death  # d overload / d Phi
     kdie_x = d["k_die"] * (1 + d["a_x"] * X)
     # hepatostat deficit max(0, 1 - q h (F + I) / S) and its partial derivatives
     hdef = np.maximum(0.0, 1.0 - q * hy * total / d["S"])
     hpos = (1.0 - q * hy * total / d["S"] > 0).astype(float)
-    dhdef = {F_: -hpos * q * hy / d["S"] * pos[F_], I_: -hpos * q * hy / d["S"] * pos[I_],
-             HY_: -hpos * q * total / d["S"], Q_: -hpos * hy * total / d["S"]}
+    dhdef = {
+        F_: -hpos * q * hy / d["S"] * pos[F_],
+        I_: -hpos * q * hy / d["S"] * pos[I_],
+        HY_: -hpos * q * total / d["S"],
+        Q_: -hpos * hy * total / d["S"],
+    }
     fpos = (1.0 - fn / d["S"] > 0).astype(float)
     demand, upos = f["demand"], (g - d["g_th"] > 0).astype(float)
     ddrive_g = d["K_p"] / (demand + d["K_p"]) ** 2 * upos
@@ -368,9 +430,8 @@ def jacobian(y: np.ndarray, d: dict, u: np.ndarray) -> dict[tuple[int, int], np.
 
     J: dict[tuple[int, int], np.ndarray] = {}
     # functional mass
-    J[F_, F_] = (-inj_rate * pos[F_] + kd * (hdef * pos[F_] + F * dhdef[F_]) - od * pos[F_]
-                 - F * dod * dfn[F_])
-    k_rep = d["k_rep"] * (1.0 - f["arrest"])               # transcriptional arrest stops repair
+    J[F_, F_] = -inj_rate * pos[F_] + kd * (hdef * pos[F_] + F * dhdef[F_]) - od * pos[F_] - F * dod * dfn[F_]
+    k_rep = d["k_rep"] * (1.0 - f["arrest"])  # transcriptional arrest stops repair
     J[F_, I_] = k_rep * pos[I_] + kd * F * dhdef[I_]
     J[F_, P_] = d["k_div"] * F * hdef
     J[F_, X_] = -dxi * F
@@ -424,8 +485,11 @@ def jacobian(y: np.ndarray, d: dict, u: np.ndarray) -> dict[tuple[int, int], np.
         J[F_, j] = -F * (d["k_od"] * s_od + nec0) * dAD
         J[I_, j] = -(kdie_x * I + I * d["k_od"] * s_od) * dAD
         J[G_, j] = d["k_g"] * d["e_pr"] * docc * pot
-        J[X_, j] = (xfac * dd - d["k_xp"] * f["death"] * d["e_ai"] * docc * pot
-                    - d["k_xd"] * d["r_ai"] * X * docc * pot)
+        J[X_, j] = (
+            xfac * dd
+            - d["k_xp"] * f["death"] * d["e_ai"] * docc * pot
+            - d["k_xd"] * d["r_ai"] * X * docc * pot
+        )
         J[ALT_, j] = d["r_alt"] * dd
         J[AST_, j] = d["r_ast"] * dd
     J[F_, MLI_] = J[F_, MLI_] + d["k_eng"] * d["m_cell"] * one
@@ -453,8 +517,7 @@ def jacobian(y: np.ndarray, d: dict, u: np.ndarray) -> dict[tuple[int, int], np.
     # systemic injury: built by systemic inflammation, relaxing over weeks; a hazard of its own
     X4 = X2 * X2
     zx = X4 / (X4 + d["K_z4"])
-    J[SZ_, X_] = (d["k_zb"] * 4 * X2 * X * d["K_z4"] / (X4 + d["K_z4"]) ** 2 * pos[X_]
-                  * (1.0 - y[SZ_]))
+    J[SZ_, X_] = d["k_zb"] * 4 * X2 * X * d["K_z4"] / (X4 + d["K_z4"]) ** 2 * pos[X_] * (1.0 - y[SZ_])
     J[SZ_, SZ_] = -d["k_zb"] * zx - d["k_zd"]
     J[SH_, SZ_] = d["h_z"] * (y[SZ_] > 0)
     J[H_, SZ_] = J[SH_, SZ_]
@@ -518,11 +581,15 @@ def observables(y, d: dict, u: np.ndarray | None, names=OBSERVABLES) -> dict[str
             if "liver_volume" in names:
                 out["liver_volume"] = hy * total
             if "proliferation" in names:
-                out["proliferation"] = d["k_div"] * y[P_] * F * np.maximum(
-                    0.0, 1.0 - y[Q_] * hy * total / d["S"])
+                out["proliferation"] = (
+                    d["k_div"] * y[P_] * F * np.maximum(0.0, 1.0 - y[Q_] * hy * total / d["S"])
+                )
     if "death_flux" in names or "therapy_effect" in names:
-        signal = (d["pot_liver"] * np.maximum(y[MLI_], 0.0) + d["pot_lung"] * np.maximum(y[MLU_], 0.0)
-                  + d["pot_ev"] * np.maximum(y[EVL_], 0.0))
+        signal = (
+            d["pot_liver"] * np.maximum(y[MLI_], 0.0)
+            + d["pot_lung"] * np.maximum(y[MLU_], 0.0)
+            + d["pot_ev"] * np.maximum(y[EVL_], 0.0)
+        )
         occ = signal / (signal + d["ec50"])
         if "therapy_effect" in names:
             out["therapy_effect"] = occ
@@ -559,8 +626,7 @@ def _healthy_growth_rate(items: tuple) -> float:
     y0 = initial_state(d, 1)
     y0[0] = d["S"]  # the healthy steady state: normal mass at the set point
     u = np.zeros((len(INPUTS), 1))
-    keep = [i for i, name in enumerate(STATES)
-            if name not in ("cumulative_hazard", "systemic_hazard")]
+    keep = [i for i, name in enumerate(STATES) if name not in ("cumulative_hazard", "systemic_hazard")]
     where = {j: col for col, j in enumerate(keep)}
     jac = np.zeros((len(keep), len(keep)))
     for (i, j), v in jacobian(y0, d, u).items():

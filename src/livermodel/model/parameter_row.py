@@ -32,5 +32,14 @@ class Parameter:
 
 
 def _p(name, default, unit, bounds, group, description, source, limits=(0.0, math.inf), scaled=False):
-    return Parameter(name, float(default), unit, (float(bounds[0]), float(bounds[1])),
-                     description, source, group, (float(limits[0]), float(limits[1])), scaled)
+    return Parameter(
+        name,
+        float(default),
+        unit,
+        (float(bounds[0]), float(bounds[1])),
+        description,
+        source,
+        group,
+        (float(limits[0]), float(limits[1])),
+        scaled,
+    )

@@ -41,22 +41,32 @@ ROUTES_EV = ("iv", "intraportal", "intrasplenic")
 def _check_time(value: float, key: str) -> float:
     value = float(value)
     if not math.isfinite(value) or value < 0:
-        raise ScheduleError("a time must be zero or later", key=key, expected="a time >= 0 h",
-                            found=f"{value:g} h")
+        raise ScheduleError(
+            "a time must be zero or later", key=key, expected="a time >= 0 h", found=f"{value:g} h"
+        )
     return value
 
 
 def _repeat_times(at: float, every: float | None, count: int, key: str) -> list[float]:
     if count < 1:
-        raise ScheduleError("count must be at least 1", key=f"{key}.count", expected="an integer >= 1",
-                            found=str(count))
+        raise ScheduleError(
+            "count must be at least 1", key=f"{key}.count", expected="an integer >= 1", found=str(count)
+        )
     if count > MAX_DOSES:
-        raise ScheduleError(f"count must be at most {MAX_DOSES:,}", key=f"{key}.count",
-                            expected=f"an integer from 1 to {MAX_DOSES:,}", found=_big(count),
-                            suggestion="Use fewer, larger doses, or a chronic injury")
+        raise ScheduleError(
+            f"count must be at most {MAX_DOSES:,}",
+            key=f"{key}.count",
+            expected=f"an integer from 1 to {MAX_DOSES:,}",
+            found=_big(count),
+            suggestion="Use fewer, larger doses, or a chronic injury",
+        )
     if count > 1 and (every is None or every <= 0):
-        raise ScheduleError("a repeated dose needs a positive interval", key=f"{key}.every",
-                            expected="a time > 0, e.g. '7 d'", found=repr(every))
+        raise ScheduleError(
+            "a repeated dose needs a positive interval",
+            key=f"{key}.every",
+            expected="a time > 0, e.g. '7 d'",
+            found=repr(every),
+        )
     return [at + k * (every or 0.0) for k in range(count)]
 
 
@@ -88,9 +98,12 @@ class Hepatectomy:
     def __post_init__(self):
         _check_time(self.at, "at")
         if not 0.0 < self.fraction < 1.0:
-            raise ScheduleError("a resected fraction must lie strictly between 0 and 1",
-                                key="fraction", expected="0 < fraction < 1 (0.7 for 70 %)",
-                                found=f"{self.fraction:g}")
+            raise ScheduleError(
+                "a resected fraction must lie strictly between 0 and 1",
+                key="fraction",
+                expected="0 < fraction < 1 (0.7 for 70 %)",
+                found=f"{self.fraction:g}",
+            )
 
     def boluses(self):
         return [(self.at, self)]
@@ -122,8 +135,12 @@ class Dose:
     def __post_init__(self):
         _check_time(self.at, "at")
         if not self.dose > 0:
-            raise ScheduleError(f"{self.noun} must be positive", key="dose",
-                                expected="a dose > 0 mg/kg", found=f"{self.dose:g}")
+            raise ScheduleError(
+                f"{self.noun} must be positive",
+                key="dose",
+                expected="a dose > 0 mg/kg",
+                found=f"{self.dose:g}",
+            )
         _repeat_times(self.at, self.every, self.count, self.kind)
 
     def boluses(self):
@@ -153,8 +170,12 @@ class InflammatoryHit:
     def __post_init__(self):
         _check_time(self.at, "at")
         if not self.amount > 0:
-            raise ScheduleError("an inflammatory hit must be positive", key="amount",
-                                expected="a number > 0", found=f"{self.amount:g}")
+            raise ScheduleError(
+                "an inflammatory hit must be positive",
+                key="amount",
+                expected="a number > 0",
+                found=f"{self.amount:g}",
+            )
 
     def boluses(self):
         return [(self.at, self)]
@@ -182,25 +203,42 @@ class Chronic:
     def __post_init__(self):
         _check_time(self.start, "start")
         if not self.end > self.start:
-            raise ScheduleError("chronic injury must end after it starts", key="end",
-                                expected=f"end > start ({self.start:g} h)", found=f"{self.end:g} h")
+            raise ScheduleError(
+                "chronic injury must end after it starts",
+                key="end",
+                expected=f"end > start ({self.start:g} h)",
+                found=f"{self.end:g} h",
+            )
         if not self.rate > 0:
-            raise ScheduleError("a chronic injury rate must be positive", key="rate",
-                                expected="a rate > 0 per hour", found=f"{self.rate:g}")
+            raise ScheduleError(
+                "a chronic injury rate must be positive",
+                key="rate",
+                expected="a rate > 0 per hour",
+                found=f"{self.rate:g}",
+            )
         if self.every is not None and not self.every > 0:
-            raise ScheduleError("pulses need a positive interval", key="every",
-                                expected="a time > 0 h", found=f"{self.every:g}")
+            raise ScheduleError(
+                "pulses need a positive interval",
+                key="every",
+                expected="a time > 0 h",
+                found=f"{self.every:g}",
+            )
         if self.every is not None and pulse_count(self.start, self.end, self.every) > MAX_PULSES:
             n = pulse_count(self.start, self.end, self.every)
-            raise ScheduleError(f"pulses every {self.every:g} h make {n:,.0f} pulses; at most "
-                                f"{MAX_PULSES:,} are allowed", key="every",
-                                expected=f"every >= {(self.end - self.start) / MAX_PULSES:.3g} h "
-                                "over this interval", found=f"{self.every:g} h",
-                                suggestion="Make every longer, or leave it out for a constant rate")
+            raise ScheduleError(
+                f"pulses every {self.every:g} h make {n:,.0f} pulses; at most {MAX_PULSES:,} are allowed",
+                key="every",
+                expected=f"every >= {(self.end - self.start) / MAX_PULSES:.3g} h over this interval",
+                found=f"{self.every:g} h",
+                suggestion="Make every longer, or leave it out for a constant rate",
+            )
         if self.every is not None and not 0 < self.pulse <= self.every:
-            raise ScheduleError("a pulse must be shorter than the interval between pulses",
-                                key="pulse", expected=f"0 < pulse <= every ({self.every:g} h)",
-                                found=f"{self.pulse:g} h")
+            raise ScheduleError(
+                "a pulse must be shorter than the interval between pulses",
+                key="pulse",
+                expected=f"0 < pulse <= every ({self.every:g} h)",
+                found=f"{self.pulse:g} h",
+            )
 
     def boluses(self):
         return []
@@ -235,11 +273,19 @@ class MSC:
     def __post_init__(self):
         _check_time(self.at, "at")
         if not self.dose > 0:
-            raise ScheduleError("an MSC dose must be positive", key="dose",
-                                expected="a dose > 0 cells/kg", found=f"{self.dose:g}")
+            raise ScheduleError(
+                "an MSC dose must be positive",
+                key="dose",
+                expected="a dose > 0 cells/kg",
+                found=f"{self.dose:g}",
+            )
         if self.route not in ROUTES_MSC:
-            raise ScheduleError(f"unknown MSC route '{self.route}'", key="route",
-                                expected=f"one of {', '.join(ROUTES_MSC)}", found=repr(self.route))
+            raise ScheduleError(
+                f"unknown MSC route '{self.route}'",
+                key="route",
+                expected=f"one of {', '.join(ROUTES_MSC)}",
+                found=repr(self.route),
+            )
         _repeat_times(self.at, self.every, self.count, "msc")
 
     def boluses(self):
@@ -269,11 +315,16 @@ class EV:
     def __post_init__(self):
         _check_time(self.at, "at")
         if not self.dose > 0:
-            raise ScheduleError("an EV dose must be positive", key="dose",
-                                expected="a dose > 0 ug/kg", found=f"{self.dose:g}")
+            raise ScheduleError(
+                "an EV dose must be positive", key="dose", expected="a dose > 0 ug/kg", found=f"{self.dose:g}"
+            )
         if self.route not in ROUTES_EV:
-            raise ScheduleError(f"unknown EV route '{self.route}'", key="route",
-                                expected=f"one of {', '.join(ROUTES_EV)}", found=repr(self.route))
+            raise ScheduleError(
+                f"unknown EV route '{self.route}'",
+                key="route",
+                expected=f"one of {', '.join(ROUTES_EV)}",
+                found=repr(self.route),
+            )
         _repeat_times(self.at, self.every, self.count, "ev")
 
     def boluses(self):
@@ -300,8 +351,12 @@ class Antidote:
     def __post_init__(self):
         _check_time(self.at, "at")
         if not self.end > self.at:
-            raise ScheduleError("the antidote must end after it starts", key="end",
-                                expected=f"end > at ({self.at:g} h)", found=f"{self.end:g} h")
+            raise ScheduleError(
+                "the antidote must end after it starts",
+                key="end",
+                expected=f"end > at ({self.at:g} h)",
+                found=f"{self.end:g} h",
+            )
 
     def boluses(self):
         return []
@@ -335,13 +390,19 @@ class Galactosamine(Dose):
 #: N-acetylcysteine regimens: name -> (description, IV bags (start h, end h, mg/kg/h), oral doses
 #: (time h, mg/kg)).  Times are relative to the start of treatment.
 NAC_REGIMENS: dict[str, tuple[str, tuple, tuple]] = {
-    "iv21": ("21 h intravenous: 150 mg/kg over 1 h, 50 mg/kg over 4 h, 100 mg/kg over 16 h "
-             "(the standard intravenous regimen, analysed by Woodhead et al. 2012, J Pharmacol "
-             "Exp Ther, doi:10.1124/jpet.112.192930)",
-             ((0.0, 1.0, 150.0), (1.0, 5.0, 12.5), (5.0, 21.0, 6.25)), ()),
-    "oral72": ("72 h oral: 140 mg/kg, then 70 mg/kg every 4 h for 17 doses (Smilkstein et al. "
-               "1988, N Engl J Med 319:1557)",
-               (), ((0.0, 140.0),) + tuple((4.0 * k, 70.0) for k in range(1, 18))),
+    "iv21": (
+        "21 h intravenous: 150 mg/kg over 1 h, 50 mg/kg over 4 h, 100 mg/kg over 16 h "
+        "(the standard intravenous regimen, analysed by Woodhead et al. 2012, J Pharmacol "
+        "Exp Ther, doi:10.1124/jpet.112.192930)",
+        ((0.0, 1.0, 150.0), (1.0, 5.0, 12.5), (5.0, 21.0, 6.25)),
+        (),
+    ),
+    "oral72": (
+        "72 h oral: 140 mg/kg, then 70 mg/kg every 4 h for 17 doses (Smilkstein et al. "
+        "1988, N Engl J Med 319:1557)",
+        (),
+        ((0.0, 140.0),) + tuple((4.0 * k, 70.0) for k in range(1, 18)),
+    ),
 }
 
 
@@ -373,22 +434,34 @@ class NAC:
     def __post_init__(self):
         _check_time(self.at, "at")
         if self.regimen not in NAC_REGIMENS:
-            raise ScheduleError(f"unknown N-acetylcysteine regimen '{self.regimen}'",
-                                key="regimen", expected=f"one of {', '.join(NAC_REGIMENS)}",
-                                found=repr(self.regimen))
+            raise ScheduleError(
+                f"unknown N-acetylcysteine regimen '{self.regimen}'",
+                key="regimen",
+                expected=f"one of {', '.join(NAC_REGIMENS)}",
+                found=repr(self.regimen),
+            )
 
     def boluses(self):
-        return [(self.at + t, OralNAC(self.at + t, amount))
-                for t, amount in NAC_REGIMENS[self.regimen][2]]
+        return [(self.at + t, OralNAC(self.at + t, amount)) for t, amount in NAC_REGIMENS[self.regimen][2]]
 
     def intervals(self):
-        return [(self.at + a, self.at + b, "nac_infusion", rate)
-                for a, b, rate in NAC_REGIMENS[self.regimen][1]]
+        return [
+            (self.at + a, self.at + b, "nac_infusion", rate) for a, b, rate in NAC_REGIMENS[self.regimen][1]
+        ]
 
 
-
-Event = (Hepatectomy | Toxin | InflammatoryHit | Chronic | MSC | EV | Antidote | Acetaminophen
-         | Galactosamine | NAC)
+Event = (
+    Hepatectomy
+    | Toxin
+    | InflammatoryHit
+    | Chronic
+    | MSC
+    | EV
+    | Antidote
+    | Acetaminophen
+    | Galactosamine
+    | NAC
+)
 
 
 @dataclass(frozen=True)
@@ -412,15 +485,24 @@ class Schedule:
 
     def boluses(self) -> list[tuple[float, object]]:
         """``(time, event)`` for every jump, sorted by time (stable: listing order at ties)."""
-        return list(self._once("boluses", lambda: tuple(sorted(
-            (b for ev in self.events for b in ev.boluses()), key=lambda b: b[0]))))
+        return list(
+            self._once(
+                "boluses",
+                lambda: tuple(sorted((b for ev in self.events for b in ev.boluses()), key=lambda b: b[0])),
+            )
+        )
 
     def intervals(self) -> list[tuple[float, float, str, float]]:
-        return list(self._once("intervals", lambda: tuple(
-            iv for ev in self.events if hasattr(ev, "intervals") for iv in ev.intervals())))
+        return list(
+            self._once(
+                "intervals",
+                lambda: tuple(iv for ev in self.events if hasattr(ev, "intervals") for iv in ev.intervals()),
+            )
+        )
 
     def breakpoints(self, duration: float) -> list[float]:
         """Sorted times in ``(0, duration)`` where the solver must restart."""
+
         def compute():
             times = {t for t, _ in self.boluses()}
             for a, b, _, _ in self.intervals():
@@ -431,6 +513,7 @@ class Schedule:
 
     def inputs_at(self, t: float) -> np.ndarray:
         """The input vector (see :data:`livermodel.model.INPUTS`) in force on ``[t, next breakpoint)``."""
+
         def compute():
             u = np.zeros(len(INPUTS))
             for a, b, name, value in self.intervals():

@@ -48,31 +48,44 @@ def check_complete(folder: str | Path, *, figures: bool = True, key: str | None 
     """
     folder = Path(folder)
     if not folder.exists():
-        raise LivermodelError(f"the output folder '{folder}' does not exist", key=key,
-                              suggestion="Give the folder the command wrote (printed at its end)")
+        raise LivermodelError(
+            f"the output folder '{folder}' does not exist",
+            key=key,
+            suggestion="Give the folder the command wrote (printed at its end)",
+        )
     if not folder.is_dir():
-        raise LivermodelError(f"'{folder}' is a file, not an output folder", key=key,
-                              suggestion="Give the folder that holds provenance.json")
+        raise LivermodelError(
+            f"'{folder}' is a file, not an output folder",
+            key=key,
+            suggestion="Give the folder that holds provenance.json",
+        )
     path = folder / PROVENANCE
     if not path.is_file():
         raise incomplete(folder, key)
     try:
         record = json.loads(path.read_text(encoding="utf-8"))
     except (OSError, ValueError) as err:
-        raise IncompleteFolder(f"cannot read '{path}': {err}", key=key,
-                               suggestion="Run the command that wrote the folder again") from None
-    if not isinstance(record, dict) or record.get("livermodel_output") != FORMAT_VERSION \
-            or not isinstance(record.get("files", {}), dict):
-        raise IncompleteFolder(f"'{path}' is not provenance of a livermodel output folder "
-                               f"(format {FORMAT_VERSION})", key=key,
-                               suggestion="Re-create the folder with this version of livermodel")
+        raise IncompleteFolder(
+            f"cannot read '{path}': {err}", key=key, suggestion="Run the command that wrote the folder again"
+        ) from None
+    if (
+        not isinstance(record, dict)
+        or record.get("livermodel_output") != FORMAT_VERSION
+        or not isinstance(record.get("files", {}), dict)
+    ):
+        raise IncompleteFolder(
+            f"'{path}' is not provenance of a livermodel output folder (format {FORMAT_VERSION})",
+            key=key,
+            suggestion="Re-create the folder with this version of livermodel",
+        )
     for name, digest in record.get("files", {}).items():
         if not figures and is_figure(name):
             continue
         why = file_problem(folder, name, digest)
         if why is not None:
-            raise IncompleteFolder(f"'{folder / name}' {why}", key=key,
-                                   suggestion=_redo(folder, name, record))
+            raise IncompleteFolder(
+                f"'{folder / name}' {why}", key=key, suggestion=_redo(folder, name, record)
+            )
     return record
 
 
@@ -90,8 +103,7 @@ def file_problem(folder: Path, name: str, digest) -> str | None:
         return "is missing from the output folder (provenance.json lists it)"
     try:
         if sha256_file(f) != digest:
-            return ("has changed since provenance.json was written (the folder mixes outputs "
-                    "or was edited)")
+            return "has changed since provenance.json was written (the folder mixes outputs or was edited)"
     except OSError as err:
         return f"cannot be read: {err.strerror or err}"
     return None
@@ -103,8 +115,7 @@ def _redo(folder: Path, name: str, record: dict) -> str:
         return f"Redraw the figures with: livermodel plot {folder} --format {name.rsplit('.', 1)[1]}"
     if kind == "sweep":
         return f"Run the sweep again with --out {folder} --force (it replaces the folder's sweep)"
-    return (f"Run the command that wrote it again (it replaces the {kind or 'old'} output "
-            "in the folder)")
+    return f"Run the command that wrote it again (it replaces the {kind or 'old'} output in the folder)"
 
 
 def incomplete(folder: Path, key: str | None = None) -> IncompleteFolder:
@@ -112,15 +123,18 @@ def incomplete(folder: Path, key: str | None = None) -> IncompleteFolder:
     from livermodel.studies.sweep.plan import PLAN, TABLE
 
     if (folder / PLAN).is_file():
-        where = (" after its table was written (during the figures)" if (folder / TABLE).is_file()
-                 else "")
+        where = " after its table was written (during the figures)" if (folder / TABLE).is_file() else ""
         return IncompleteFolder(
             f"'{folder}' holds an unfinished sweep: it has no {PROVENANCE} (written last), so the "
-            f"sweep was interrupted{where} or failed", key=key,
+            f"sweep was interrupted{where} or failed",
+            key=key,
             suggestion=f"Finish it with: livermodel sweep --resume {folder} (finished chunks are "
-            "kept), or start again there with --force")
+            "kept), or start again there with --force",
+        )
     return IncompleteFolder(
         f"'{folder}' is not a complete livermodel output folder: it has no {PROVENANCE} (written "
         "last, so the command that wrote it was interrupted or failed, or this is another folder)",
-        key=key, suggestion="Run that command again with the same --out: it replaces the "
-        "incomplete output (add --force if it is refused)")
+        key=key,
+        suggestion="Run that command again with the same --out: it replaces the "
+        "incomplete output (add --force if it is refused)",
+    )

@@ -30,8 +30,17 @@ RESULTS_DIR = Path("results")
 _KNOWN = {
     "run": ("timeseries.csv", "metrics.json", "scenario.resolved.yaml", "timecourse."),
     "comparison": ("metrics.json", "metrics.csv", "comparison.", "arms"),
-    "sweep": ("plan.json", "scenario.resolved.yaml", "chunks", "trajectories", "metrics.csv",
-              "response.", "map.", "timing-map.", "trajectories."),
+    "sweep": (
+        "plan.json",
+        "scenario.resolved.yaml",
+        "chunks",
+        "trajectories",
+        "metrics.csv",
+        "response.",
+        "map.",
+        "timing-map.",
+        "trajectories.",
+    ),
     "threshold": ("threshold",),
     "sensitivity": ("sensitivity",),
     "cohort": ("cohort", "individuals.csv"),
@@ -108,8 +117,7 @@ def _known(kind: str, name: str) -> bool:
     return any(name == k or name.startswith(k) or name.endswith(k) for k in _KNOWN.get(kind, ()))
 
 
-def check_folder(folder: str | Path, ident: dict, *, force: bool = False,
-                 replace: bool = True) -> None:
+def check_folder(folder: str | Path, ident: dict, *, force: bool = False, replace: bool = True) -> None:
     """Refuse to write ``ident``'s output into ``folder`` if it holds something else.
 
     See the module docstring for the rules.  When the folder is replaced (same output, or
@@ -136,14 +144,15 @@ def check_folder(folder: str | Path, ident: dict, *, force: bool = False,
                 problem = f"files livermodel did not write for a {kind} ({shown})"
     elif old.get("kind") != kind:
         problem = _what(old)
-    elif (list(old.get("scenarios", [])) != list(ident["scenarios"])
-          or list(old.get("overrides", [])) != list(ident["overrides"])):
+    elif list(old.get("scenarios", [])) != list(ident["scenarios"]) or list(old.get("overrides", [])) != list(
+        ident["overrides"]
+    ):
         bare = bool(old.get("overrides") or ident["overrides"])
         problem = _what(old, bare)
     if problem is not None and not force:
         raise LivermodelError(
-            f"the output folder '{folder}' already holds {problem}; {_what(ident, True)} "
-            "would mix with it", key="--out",
+            f"the output folder '{folder}' already holds {problem}; {_what(ident, True)} would mix with it",
+            key="--out",
             suggestion="Choose another folder with --out (or leave --out out: the default folder "
             "names the scenario and its --set values), or add --force to replace it",
         )
@@ -170,10 +179,11 @@ def _remove_old(folder: Path, rec: dict | None) -> None:
         for sub in ("arms", "trajectories", "chunks"):
             _prune_empty(folder / sub)
     except OSError as err:
-        raise LivermodelError(f"could not replace the output in '{folder}': "
-                              f"{err.strerror or err}", key="--out",
-                              suggestion="Check permissions, or choose another folder with --out") \
-            from None
+        raise LivermodelError(
+            f"could not replace the output in '{folder}': {err.strerror or err}",
+            key="--out",
+            suggestion="Check permissions, or choose another folder with --out",
+        ) from None
 
 
 def _prune_empty(path: Path) -> None:

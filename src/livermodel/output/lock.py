@@ -77,8 +77,8 @@ def lock_folder(folder: str | Path, command: str | None = None) -> Path:
         except BlockingIOError:
             os.close(fd)
             raise LivermodelError(
-                f"the output folder '{folder}' is in use by another livermodel command "
-                f"({_holder(path)})", key="--out",
+                f"the output folder '{folder}' is in use by another livermodel command ({_holder(path)})",
+                key="--out",
                 suggestion="Wait until it has finished, or choose another folder with --out",
             ) from None
         except OSError:
@@ -93,8 +93,7 @@ def lock_folder(folder: str | Path, command: str | None = None) -> Path:
         os.close(fd)
     else:  # pragma: no cover - a lock file replaced 20 times in a row
         raise LivermodelError(f"cannot lock the output folder '{folder}'", key="--out")
-    cmd = command or " ".join(os.path.basename(a) if i == 0 else a
-                              for i, a in enumerate(sys.argv))[:300]
+    cmd = command or " ".join(os.path.basename(a) if i == 0 else a for i, a in enumerate(sys.argv))[:300]
     from datetime import datetime, timezone
 
     since = datetime.now(timezone.utc).replace(microsecond=0).isoformat()

@@ -34,8 +34,9 @@ COMPARISON = "comparison"
 ARMS = "arms"
 
 
-def prepare_output_dir(path: str | Path, ident: dict | None = None, *, force: bool = False,
-                       replace: bool = True) -> Path:
+def prepare_output_dir(
+    path: str | Path, ident: dict | None = None, *, force: bool = False, replace: bool = True
+) -> Path:
     """Create folder ``path`` (and parents) and check that files can be written into it.
 
     Raises :class:`LivermodelError` (key ``--out``) with what to do if it is a file, cannot be
@@ -49,7 +50,8 @@ def prepare_output_dir(path: str | Path, ident: dict | None = None, *, force: bo
     path = check_name(path, "--out")  # not '' (the current folder) nor 'name\n'
     if path.exists() and not path.is_dir():
         raise LivermodelError(
-            f"the output path '{path}' is a file, not a folder", key="--out",
+            f"the output path '{path}' is a file, not a folder",
+            key="--out",
             suggestion="Give a folder name with --out (it is created if needed)",
         )
     missing = [p for p in [path, *path.parents] if not p.exists()][::-1]  # parents first
@@ -63,7 +65,8 @@ def prepare_output_dir(path: str | Path, ident: dict | None = None, *, force: bo
         os.unlink(probe)
     except OSError as err:
         raise LivermodelError(
-            f"cannot write to the output folder '{path}': {err.strerror or err}", key="--out",
+            f"cannot write to the output folder '{path}': {err.strerror or err}",
+            key="--out",
             suggestion="Choose a folder you can write to with --out DIR, or fix its permissions",
         ) from None
     from livermodel.output.lock import lock_folder
@@ -78,7 +81,8 @@ def prepare_output_dir(path: str | Path, ident: dict | None = None, *, force: bo
 
 def _output_error(path: Path, err: OSError) -> LivermodelError:
     return LivermodelError(
-        f"could not write '{path}': {err.strerror or err}", key="--out",
+        f"could not write '{path}': {err.strerror or err}",
+        key="--out",
         suggestion="Check free disk space and permissions, or choose another folder with --out",
     )
 
@@ -86,6 +90,7 @@ def _output_error(path: Path, err: OSError) -> LivermodelError:
 # --------------------------------------------------------------------------------------------
 # provenance
 # --------------------------------------------------------------------------------------------
+
 
 def now_iso() -> str:
     """The current time as an ISO 8601 string in UTC, to the second."""
@@ -117,13 +122,17 @@ def git_commit(path: str | Path | None = None) -> dict | None:
     if shutil.which("git") is None:
         return None
     try:
-        head = subprocess.run(["git", "-C", str(where), "rev-parse", "HEAD"], capture_output=True,
-                              text=True, timeout=5)
+        head = subprocess.run(
+            ["git", "-C", str(where), "rev-parse", "HEAD"], capture_output=True, text=True, timeout=5
+        )
         if head.returncode != 0:
             return None
-        status = subprocess.run(["git", "-C", str(where), "status", "--porcelain",
-                                 "--untracked-files=no", "--", "."], capture_output=True, text=True,
-                                timeout=5)
+        status = subprocess.run(
+            ["git", "-C", str(where), "status", "--porcelain", "--untracked-files=no", "--", "."],
+            capture_output=True,
+            text=True,
+            timeout=5,
+        )
     except (OSError, subprocess.SubprocessError):
         return None
     return {"commit": head.stdout.strip(), "dirty": bool(status.stdout.strip())}
@@ -139,8 +148,15 @@ def command_line(argv: Sequence[str] | None = None) -> str:
     return " ".join(shlex.quote(a) for a in argv)
 
 
-def provenance(result=None, scenario=None, *, command: str | None = None, started: str | None = None,
-               kind: str = "run", ident: dict | None = None) -> dict:
+def provenance(
+    result=None,
+    scenario=None,
+    *,
+    command: str | None = None,
+    started: str | None = None,
+    kind: str = "run",
+    ident: dict | None = None,
+) -> dict:
     """The provenance record of an output folder (without the file hashes).
 
     ``ident`` (kind, scenario names and ``--set`` overrides, see
@@ -178,8 +194,7 @@ def provenance(result=None, scenario=None, *, command: str | None = None, starte
             "parameters": {k: float(v) for k, v in result.parameters.items()},
             "events": [[float(t), kind] for t, kind in result.schedule.dose_times()],
         }
-        record["units"] = {name: VARIABLES[name][0] for name in ["time_h", *result.data]
-                           if name in VARIABLES}
+        record["units"] = {name: VARIABLES[name][0] for name in ["time_h", *result.data] if name in VARIABLES}
     return record
 
 
@@ -194,9 +209,16 @@ def sidecar_path(path: str | Path) -> Path:
     return path.with_name(path.name + ".provenance.json")
 
 
-def write_sidecar(path: str | Path, *, kind: str, scenario=None, overrides: Sequence[str] = (),
-                  command: str | None = None, started: str | None = None,
-                  extra: dict | None = None) -> Path:
+def write_sidecar(
+    path: str | Path,
+    *,
+    kind: str,
+    scenario=None,
+    overrides: Sequence[str] = (),
+    command: str | None = None,
+    started: str | None = None,
+    extra: dict | None = None,
+) -> Path:
     """Write the provenance of the single file ``path`` next to it, as ``<file>.provenance.json``.
 
     The record is that of an output folder (versions, command, scenario name and hash, the
@@ -209,8 +231,14 @@ def write_sidecar(path: str | Path, *, kind: str, scenario=None, overrides: Sequ
 
     path = Path(path)
     name = scenario if isinstance(scenario, str) else getattr(scenario, "name", None)
-    record = provenance(None, None if isinstance(scenario, str) else scenario, command=command,
-                        started=started, kind=kind, ident=identity(kind, [name], list(overrides)))
+    record = provenance(
+        None,
+        None if isinstance(scenario, str) else scenario,
+        command=command,
+        started=started,
+        kind=kind,
+        ident=identity(kind, [name], list(overrides)),
+    )
     if isinstance(scenario, str):
         record["scenario"] = {"name": scenario}
     record.update(extra or {})
@@ -233,7 +261,9 @@ def output_file(path: str | Path, key: str = "--output") -> Path:
         try:
             path.parent.mkdir(parents=True, exist_ok=True)
         except OSError as err:
-            raise LivermodelError(f"cannot create the folder '{path.parent}': "
-                                  f"{err.strerror or err}", key=key,
-                                  suggestion="Choose a folder you can write to") from None
+            raise LivermodelError(
+                f"cannot create the folder '{path.parent}': {err.strerror or err}",
+                key=key,
+                suggestion="Choose a folder you can write to",
+            ) from None
     return check_target_file(path, key)

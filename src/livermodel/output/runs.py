@@ -60,6 +60,7 @@ from livermodel.output.tables import _json, metrics_dict, timeseries_csv
 # writing folders
 # --------------------------------------------------------------------------------------------
 
+
 @dataclass
 class Written:
     """What a writer produced: the folder and the files in it (relative names)."""
@@ -92,11 +93,22 @@ def _seal(folder: Path, record: dict, written: Written) -> None:
     _put(folder, PROVENANCE, _json(record), written)
 
 
-def write_run(folder: str | Path, result, scenario=None, *, formats: str | Sequence[str] = ("png",),
-              style: str = "paper", command: str | None = None, started: str | None = None,
-              title: str | None = None, overrides: Sequence[str] = (), force: bool = False,
-              _nested: bool = False, extra: Mapping | None = None,
-              window_h: float | None = None) -> Written:
+def write_run(
+    folder: str | Path,
+    result,
+    scenario=None,
+    *,
+    formats: str | Sequence[str] = ("png",),
+    style: str = "paper",
+    command: str | None = None,
+    started: str | None = None,
+    title: str | None = None,
+    overrides: Sequence[str] = (),
+    force: bool = False,
+    _nested: bool = False,
+    extra: Mapping | None = None,
+    window_h: float | None = None,
+) -> Written:
     """Write the output folder of one run (see the module docstring); returns what was written.
 
     ``extra`` entries are added to the provenance record (``run`` adds ``expectations``).
@@ -122,15 +134,18 @@ def write_run(folder: str | Path, result, scenario=None, *, formats: str | Seque
     written = Written(folder)
     _begin(folder)
     _put(folder, TIMESERIES, timeseries_csv(result), written)
-    _put(folder, METRICS, _json({**metrics_dict(result), "scenario": name,
-                                 "overrides": overrides}), written)
+    _put(folder, METRICS, _json({**metrics_dict(result), "scenario": name, "overrides": overrides}), written)
     if scenario is not None and hasattr(scenario, "to_yaml"):
         _put(folder, RESOLVED, scenario.to_yaml(), written)
     if formats:
         from livermodel.figures.timecourse import save_figure, timecourse_figure
 
-        fig = timecourse_figure(result, style=style, window_h=window_h,
-                                title=title if title is not None else titled(name, overrides))
+        fig = timecourse_figure(
+            result,
+            style=style,
+            window_h=window_h,
+            title=title if title is not None else titled(name, overrides),
+        )
         try:
             for path in save_figure(fig, folder / TIMECOURSE, formats):
                 written.files.append(path.name)
@@ -181,12 +196,22 @@ def _word(value, name: str = "") -> str:
     return str(value)
 
 
-def write_comparison(folder: str | Path, results: Sequence, labels: Sequence[str],
-                     scenarios: Sequence | None = None, *, control: int | None = None,
-                     formats: str | Sequence[str] = ("png",), style: str = "paper",
-                     command: str | None = None, started: str | None = None,
-                     title: str | None = None, overrides: Sequence[str] = (),
-                     force: bool = False, window_h: float | None = None) -> Written:
+def write_comparison(
+    folder: str | Path,
+    results: Sequence,
+    labels: Sequence[str],
+    scenarios: Sequence | None = None,
+    *,
+    control: int | None = None,
+    formats: str | Sequence[str] = ("png",),
+    style: str = "paper",
+    command: str | None = None,
+    started: str | None = None,
+    title: str | None = None,
+    overrides: Sequence[str] = (),
+    force: bool = False,
+    window_h: float | None = None,
+) -> Written:
     """Write a comparison folder (see the module docstring); returns what was written.
 
     ``control`` is the index of the control arm in ``results`` (or ``None``); ``overrides``,
@@ -200,12 +225,19 @@ def write_comparison(folder: str | Path, results: Sequence, labels: Sequence[str
     if len(labels) != len(results):
         raise LivermodelError(f"{len(labels)} labels for {len(results)} runs", key="--labels")
     if len(set(labels)) != len(labels):
-        raise LivermodelError("two arms have the same label", key="--labels", found=", ".join(labels),
-                              suggestion="Give every arm its own label with --labels")
+        raise LivermodelError(
+            "two arms have the same label",
+            key="--labels",
+            found=", ".join(labels),
+            suggestion="Give every arm its own label with --labels",
+        )
     scenarios = list(scenarios) if scenarios is not None else [None] * len(results)
     overrides = [str(o) for o in overrides]
-    ident = identity("comparison", [getattr(sc, "name", None) or lab
-                                    for sc, lab in zip(scenarios, labels, strict=True)], overrides)
+    ident = identity(
+        "comparison",
+        [getattr(sc, "name", None) or lab for sc, lab in zip(scenarios, labels, strict=True)],
+        overrides,
+    )
     folder = prepare_output_dir(folder, ident, force=force)
     written = Written(folder)
     _begin(folder)
@@ -217,10 +249,24 @@ def write_comparison(folder: str | Path, results: Sequence, labels: Sequence[str
             name, k = f"{slug(label)}-{k}", k + 1
         used.add(name.lower())
         sub = Path(ARMS) / name
-        inner = write_run(folder / sub, res, sc, formats=(), command=command, started=started,
-                          overrides=overrides, _nested=True)
-        arms.append({"label": label, "folder": sub.as_posix(),
-                     "scenario": getattr(sc, "name", None), "sha256": getattr(sc, "sha256", None)})
+        inner = write_run(
+            folder / sub,
+            res,
+            sc,
+            formats=(),
+            command=command,
+            started=started,
+            overrides=overrides,
+            _nested=True,
+        )
+        arms.append(
+            {
+                "label": label,
+                "folder": sub.as_posix(),
+                "scenario": getattr(sc, "name", None),
+                "sha256": getattr(sc, "sha256", None),
+            }
+        )
         written.files += [(sub / f).as_posix() for f in inner.files]
     table = comparison_table(results, labels, control=control)
     _put(folder, METRICS, _json(table), written)
@@ -228,16 +274,20 @@ def write_comparison(folder: str | Path, results: Sequence, labels: Sequence[str
     if formats:
         from livermodel.figures.timecourse import comparison_figure, save_figure
 
-        fig = comparison_figure(results, labels, style=style, window_h=window_h, control=control,
-                                title=title if title is not None else
-                                (describe_overrides(overrides) or None))
+        fig = comparison_figure(
+            results,
+            labels,
+            style=style,
+            window_h=window_h,
+            control=control,
+            title=title if title is not None else (describe_overrides(overrides) or None),
+        )
         try:
             for path in save_figure(fig, folder / COMPARISON, formats):
                 written.files.append(path.name)
         except OSError as err:
             raise _output_error(folder / COMPARISON, err) from None
-    record = provenance(None, None, command=command, started=started, kind="comparison",
-                        ident=ident)
+    record = provenance(None, None, command=command, started=started, kind="comparison", ident=ident)
     record["arms"] = arms
     record["control"] = labels[control] if control is not None else None
     if window_h is not None:
@@ -253,8 +303,9 @@ def comparison_table(results: Sequence, labels: Sequence[str], *, control: int |
     if control is not None:
         base = labels[control]
         table["control"] = base
-        table["differences"] = {label: metric_differences(m, rows[base])
-                                for label, m in rows.items() if label != base}
+        table["differences"] = {
+            label: metric_differences(m, rows[base]) for label, m in rows.items() if label != base
+        }
     return table
 
 

@@ -1,5 +1,4 @@
-"""Reading run and comparison folders back, and redrawing their figures without simulating.
-"""
+"""Reading run and comparison folders back, and redrawing their figures without simulating."""
 
 from __future__ import annotations
 
@@ -25,6 +24,7 @@ from livermodel.output.tables import read_timeseries
 # --------------------------------------------------------------------------------------------
 # reading folders back
 # --------------------------------------------------------------------------------------------
+
 
 class EventTimes:
     """The insult and dose times of a saved run (stands in for a schedule when plotting)."""
@@ -62,8 +62,10 @@ class SavedRun:
         try:
             return self.data[name]
         except KeyError:
-            raise LivermodelError(f"'{self.folder / TIMESERIES}' has no column '{name}'",
-                                  suggestion=did_you_mean(name, self.data)) from None
+            raise LivermodelError(
+                f"'{self.folder / TIMESERIES}' has no column '{name}'",
+                suggestion=did_you_mean(name, self.data),
+            ) from None
 
 
 @dataclass
@@ -97,12 +99,17 @@ def read_run(folder: str | Path, *, figures: bool = True) -> SavedRun:
     metrics.pop("scenario", None)
     run = record.get("run", {})
     return SavedRun(
-        folder=folder, time_h=time_h, data=data, metrics=metrics,
+        folder=folder,
+        time_h=time_h,
+        data=data,
+        metrics=metrics,
         parameters={k: float(v) for k, v in run.get("parameters", {}).items()},
         schedule=EventTimes(run.get("events", [])),
         duration_h=float(run.get("duration_h", time_h[-1] if time_h.size else 0.0)),
-        success=bool(run.get("success", True)), message=str(run.get("message", "")),
-        name=(record.get("scenario") or {}).get("name"), provenance=record,
+        success=bool(run.get("success", True)),
+        message=str(run.get("message", "")),
+        name=(record.get("scenario") or {}).get("name"),
+        provenance=record,
         overrides=list(overrides or []),
     )
 
@@ -113,20 +120,23 @@ def read_results(folder: str | Path, *, figures: bool = True) -> SavedRun | Save
     folder = Path(folder)
     record = _load_provenance(folder, figures=figures)
     if record.get("kind") == "comparison":
-        runs = [read_run(folder / arm["folder"], figures=figures)
-                for arm in record.get("arms", [])]
+        runs = [read_run(folder / arm["folder"], figures=figures) for arm in record.get("arms", [])]
         labels = [arm["label"] for arm in record.get("arms", [])]
         table = json.loads((folder / METRICS).read_text(encoding="utf-8"))
         return SavedComparison(folder, runs, labels, record.get("control"), table, record)
     if record.get("kind") != "run":
-        raise LivermodelError(f"'{folder}' is a {record.get('kind')} folder, not a run or "
-                              "comparison folder")
+        raise LivermodelError(f"'{folder}' is a {record.get('kind')} folder, not a run or comparison folder")
     return read_run(folder, figures=figures)
 
 
-def redraw(folder: str | Path, *, formats: str | Sequence[str] = ("png",),
-           style: str = "paper", window_h: float | str | None = None,
-           metric: str | None = None) -> list[Path]:
+def redraw(
+    folder: str | Path,
+    *,
+    formats: str | Sequence[str] = ("png",),
+    style: str = "paper",
+    window_h: float | str | None = None,
+    metric: str | None = None,
+) -> list[Path]:
     """Redraw the figures of a run, comparison or sweep folder from its saved files (no
     simulation).
 
@@ -158,17 +168,25 @@ def redraw(folder: str | Path, *, formats: str | Sequence[str] = ("png",),
     record = _load_provenance(folder, figures=False)  # data files checked; figures redrawn
     if not given:
         window_h = (record.get("figure") or {}).get("window_h")
-    stale = [name for name, digest in record.get("files", {}).items()
-             if is_figure(name) and "/" not in name and file_problem(folder, name, digest)]
+    stale = [
+        name
+        for name, digest in record.get("files", {}).items()
+        if is_figure(name) and "/" not in name and file_problem(folder, name, digest)
+    ]
     todo = list(dict.fromkeys([*formats, *[n.rsplit(".", 1)[1].lower() for n in stale]]))
     if not todo:
         return []
     kind = record.get("kind")
     try:
         if kind == "sweep":
-            paths = _redraw_sweep(folder, todo, style,
-                                  metric or (record.get("sweep") or {}).get("metric"),
-                                  window_h, record.get("overrides") or [])
+            paths = _redraw_sweep(
+                folder,
+                todo,
+                style,
+                metric or (record.get("sweep") or {}).get("metric"),
+                window_h,
+                record.get("overrides") or [],
+            )
         else:
             paths = _redraw_run(folder, todo, style, window_h)
     except OSError as err:
@@ -177,8 +195,7 @@ def redraw(folder: str | Path, *, formats: str | Sequence[str] = ("png",),
     return paths
 
 
-def _redraw_run(folder: Path, formats: list[str], style: str,
-                window_h: float | None) -> list[Path]:
+def _redraw_run(folder: Path, formats: list[str], style: str, window_h: float | None) -> list[Path]:
     from livermodel.figures.timecourse import comparison_figure, save_figure, timecourse_figure
 
     saved = read_results(folder, figures=False)
@@ -187,32 +204,53 @@ def _redraw_run(folder: Path, formats: list[str], style: str,
 
         over = (saved.provenance.get("output") or {}).get("overrides", [])
         control = saved.labels.index(saved.control) if saved.control in saved.labels else None
-        fig = comparison_figure(saved.runs, saved.labels, style=style, window_h=window_h,
-                                title=describe_overrides(over) or None, control=control)
+        fig = comparison_figure(
+            saved.runs,
+            saved.labels,
+            style=style,
+            window_h=window_h,
+            title=describe_overrides(over) or None,
+            control=control,
+        )
         stem = saved.folder / COMPARISON
     else:
         from livermodel.output.folders import titled
 
-        fig = timecourse_figure(saved, style=style, title=titled(saved.name, saved.overrides),
-                                window_h=window_h)
+        fig = timecourse_figure(
+            saved, style=style, title=titled(saved.name, saved.overrides), window_h=window_h
+        )
         stem = saved.folder / TIMECOURSE
     return save_figure(fig, stem, formats)
 
 
-def _redraw_sweep(folder: Path, formats: list[str], style: str, metric: str | None,
-                  window_h: float | None, overrides: Sequence[str]) -> list[Path]:
+def _redraw_sweep(
+    folder: Path,
+    formats: list[str],
+    style: str,
+    metric: str | None,
+    window_h: float | None,
+    overrides: Sequence[str],
+) -> list[Path]:
     from livermodel.figures.sweep import draw_sweep_figures
     from livermodel.output.sweep import read_sweep
     from livermodel.studies.common import check_metric
 
     result = read_sweep(folder, verified=True)
     metric = check_metric(metric or result.plan.metric)
-    return draw_sweep_figures(result, folder, formats=formats, style=style, metric=metric,
-                              window_h=window_h, overrides=overrides)
+    return draw_sweep_figures(
+        result, folder, formats=formats, style=style, metric=metric, window_h=window_h, overrides=overrides
+    )
 
 
-def _record_figures(folder: Path, record: dict, paths: Sequence[Path], formats, style: str,
-                    stale: Sequence[str] = (), window_h: float | None = None) -> None:
+def _record_figures(
+    folder: Path,
+    record: dict,
+    paths: Sequence[Path],
+    formats,
+    style: str,
+    stale: Sequence[str] = (),
+    window_h: float | None = None,
+) -> None:
     """List and hash redrawn figures in the folder's ``provenance.json`` (atomically)."""
     from livermodel.files import atomic_write
     from livermodel.output.provenance import now_iso

@@ -18,8 +18,9 @@ class OutputFolder:
     with the SHA-256 of every file, so a folder without it was interrupted.
     """
 
-    def __init__(self, path, *, formats=("png",), style: str = "paper", ident: dict | None = None,
-                 force: bool = False):
+    def __init__(
+        self, path, *, formats=("png",), style: str = "paper", ident: dict | None = None, force: bool = False
+    ):
         from livermodel.files import check_formats
         from livermodel.output.provenance import PROVENANCE, prepare_output_dir
 
@@ -38,9 +39,11 @@ class OutputFolder:
             raise self._error(PROVENANCE, err) from None
 
     def _error(self, name, err: OSError) -> LivermodelError:
-        return LivermodelError(f"could not write '{self.path / name}': {err.strerror or err}",
-                               key="--out", suggestion="Check free disk space and permissions, "
-                               "or choose another folder with --out")
+        return LivermodelError(
+            f"could not write '{self.path / name}': {err.strerror or err}",
+            key="--out",
+            suggestion="Check free disk space and permissions, or choose another folder with --out",
+        )
 
     def put(self, name: str, text: str) -> Path:
         from livermodel.files import atomic_write
@@ -62,19 +65,18 @@ class OutputFolder:
         self.files += [p.name for p in paths]
         return paths
 
-    def seal(self, scenario, *, kind: str, command: str | None, started: str | None,
-             extra: Mapping | None = None) -> Path:
+    def seal(
+        self, scenario, *, kind: str, command: str | None, started: str | None, extra: Mapping | None = None
+    ) -> Path:
         from livermodel.files import sha256_file
         from livermodel.output.provenance import PROVENANCE, provenance
 
-        record = provenance(None, scenario, command=command, started=started, kind=kind,
-                            ident=self.ident)
+        record = provenance(None, scenario, command=command, started=started, kind=kind, ident=self.ident)
         if scenario is not None:
             record["solver"] = scenario.settings.as_dict()
         record.update(jsonable(dict(extra or {})))
         record["files"] = {name: sha256_file(self.path / name) for name in self.files}
         return self.put(PROVENANCE, dumps(record))
-
 
 
 __all__ = ["write_threshold", "write_sensitivity", "write_cohort", "write_fit", "write_check"]
@@ -89,15 +91,23 @@ def _ident(kind: str, scenario, overrides) -> dict:
     return identity(kind, [getattr(scenario, "name", None)], list(overrides or ()))
 
 
-def write_threshold(folder, result, *, formats=("png",), style="paper", command=None,
-                    started=None, overrides=(), force=False) -> list:
+def write_threshold(
+    folder, result, *, formats=("png",), style="paper", command=None, started=None, overrides=(), force=False
+) -> list:
     """``threshold.json``, ``threshold_points.csv`` and ``threshold.<format>``."""
-    out = OutputFolder(folder, formats=formats, style=style, force=force,
-                       ident=_ident("threshold", result.scenario, overrides))
+    out = OutputFolder(
+        folder,
+        formats=formats,
+        style=style,
+        force=force,
+        ident=_ident("threshold", result.scenario, overrides),
+    )
     out.put("threshold.json", dumps(result.to_dict()))
     header = ["along_value", result.key, "outcome", result.metric, "round", "status", "message"]
-    rows = [[p["along_value"], p["value"], p["outcome"], p["metric_value"], p["round"],
-             p["status"], p["message"]] for p in result.points]
+    rows = [
+        [p["along_value"], p["value"], p["outcome"], p["metric_value"], p["round"], p["status"], p["message"]]
+        for p in result.points
+    ]
     out.put("threshold_points.csv", csv_text(header, rows))
     if out.formats:
         from livermodel.figures.studies import threshold_figure
@@ -107,48 +117,79 @@ def write_threshold(folder, result, *, formats=("png",), style="paper", command=
     return [out.path / f for f in out.files]
 
 
-def write_sensitivity(folder, result, *, formats=("png",), style="paper", command=None,
-                      started=None, overrides=(), force=False) -> list:
+def write_sensitivity(
+    folder, result, *, formats=("png",), style="paper", command=None, started=None, overrides=(), force=False
+) -> list:
     """``sensitivity.json``, ``sensitivity.csv`` (one row per parameter) and the figure."""
-    out = OutputFolder(folder, formats=formats, style=style, force=force,
-                       ident=_ident("sensitivity", result.scenario, overrides))
+    out = OutputFolder(
+        folder,
+        formats=formats,
+        style=style,
+        force=force,
+        ident=_ident("sensitivity", result.scenario, overrides),
+    )
     out.put("sensitivity.json", dumps(result.to_dict()))
     keys = [k for k in result.rows[0] if k != "name"] if result.rows else []
-    out.put("sensitivity.csv", csv_text(["parameter", *keys],
-                                        [[r["name"], *[r.get(k) for k in keys]] for r in result.rows]))
+    out.put(
+        "sensitivity.csv",
+        csv_text(["parameter", *keys], [[r["name"], *[r.get(k) for k in keys]] for r in result.rows]),
+    )
     if out.formats:
         from livermodel.figures.studies import sensitivity_figure
 
-        out.figure(sensitivity_figure(result, style=style, overrides=overrides),
-                   f"sensitivity-{result.method}")
-    out.seal(result.scenario, kind="sensitivity", command=command, started=started,
-             extra={"seed": result.seed})
+        out.figure(
+            sensitivity_figure(result, style=style, overrides=overrides), f"sensitivity-{result.method}"
+        )
+    out.seal(
+        result.scenario, kind="sensitivity", command=command, started=started, extra={"seed": result.seed}
+    )
     return [out.path / f for f in out.files]
 
 
-def write_cohort(folder, result, *, formats=("png",), style="paper", command=None,
-                 started=None, overrides=(), force=False, window_h=None) -> list:
+def write_cohort(
+    folder,
+    result,
+    *,
+    formats=("png",),
+    style="paper",
+    command=None,
+    started=None,
+    overrides=(),
+    force=False,
+    window_h=None,
+) -> list:
     """``cohort.json``, ``individuals.csv`` (one row per individual and arm) and the figure
     (its survival panel limited to the first ``window_h`` hours, if given)."""
-    out = OutputFolder(folder, formats=formats, style=style, force=force,
-                       ident=_ident("cohort", result.arms[0].scenario, overrides))
+    out = OutputFolder(
+        folder,
+        formats=formats,
+        style=style,
+        force=force,
+        ident=_ident("cohort", result.arms[0].scenario, overrides),
+    )
     out.put("cohort.json", dumps(result.to_dict()))
     header, rows = result.table()
     out.put("individuals.csv", csv_text(header, rows))
     if out.formats:
         from livermodel.figures.studies import cohort_figure
 
-        out.figure(cohort_figure(result, style=style, window_h=window_h, overrides=overrides),
-                   "cohort")
-    out.seal(result.arms[0].scenario, kind="cohort", command=command, started=started,
-             extra={"seed": result.seed,
-                    "arms": {a.label: {"name": a.scenario.name, "sha256": a.scenario.sha256}
-                             for a in result.arms}})
+        out.figure(cohort_figure(result, style=style, window_h=window_h, overrides=overrides), "cohort")
+    out.seal(
+        result.arms[0].scenario,
+        kind="cohort",
+        command=command,
+        started=started,
+        extra={
+            "seed": result.seed,
+            "arms": {a.label: {"name": a.scenario.name, "sha256": a.scenario.sha256} for a in result.arms},
+        },
+    )
     return [out.path / f for f in out.files]
 
 
-def write_fit(folder, result, *, formats=("png",), style="paper", command=None,
-              started=None, overrides=(), force=False) -> list:
+def write_fit(
+    folder, result, *, formats=("png",), style="paper", command=None, started=None, overrides=(), force=False
+) -> list:
     """``fit.json``, ``fit_points.csv``, one ``<name>-calibrated.yaml`` per experiment and
     ``fit.<format>``.
 
@@ -157,8 +198,9 @@ def write_fit(folder, result, *, formats=("png",), style="paper", command=None,
     reproduced value, and a mismatch is an error (nothing is sealed)."""
     from livermodel.studies.fit import calibrated_scenarios, reproduce_chi2
 
-    out = OutputFolder(folder, formats=formats, style=style, force=force,
-                       ident=_ident("fit", result.scenario, overrides))
+    out = OutputFolder(
+        folder, formats=formats, style=style, force=force, ident=_ident("fit", result.scenario, overrides)
+    )
     cal = calibrated_scenarios(result)
     again = reproduce_chi2(result, [text for _, _, text in cal])
     record = result.to_dict()
@@ -166,10 +208,11 @@ def write_fit(folder, result, *, formats=("png",), style="paper", command=None,
     record["reproduced_chi2"] = again
     out.put("fit.json", dumps(record))
     if not abs(again - result.chi2) <= 1e-6 * max(1.0, abs(result.chi2)):
-        raise LivermodelError(f"the calibrated scenario gives chi2 = {again!r}, not the reported "
-                              f"{result.chi2!r}", key="--out",
-                              suggestion="please report this: the written parameter values do "
-                              "not reproduce the fit")
+        raise LivermodelError(
+            f"the calibrated scenario gives chi2 = {again!r}, not the reported {result.chi2!r}",
+            key="--out",
+            suggestion="please report this: the written parameter values do not reproduce the fit",
+        )
     header, rows = result.points()
     out.put("fit_points.csv", csv_text(header, rows))
     for _, sc, text in cal:
@@ -178,15 +221,21 @@ def write_fit(folder, result, *, formats=("png",), style="paper", command=None,
         from livermodel.figures.fit import fit_figure
 
         out.figure(fit_figure(result, style=style, overrides=overrides), "fit")
-    out.seal(result.scenario, kind="fit", command=command, started=started,
-             extra={"data": result.data.source,
-                    "problem": getattr(result.problem, "source", None),
-                    **({"seed": result.seed} if result.starts else {})})
+    out.seal(
+        result.scenario,
+        kind="fit",
+        command=command,
+        started=started,
+        extra={
+            "data": result.data.source,
+            "problem": getattr(result.problem, "source", None),
+            **({"seed": result.seed} if result.starts else {}),
+        },
+    )
     return [out.path / f for f in out.files]
 
 
-def write_check(folder, result, *, formats=("png",), style="paper", command=None,
-                started=None) -> list:
+def write_check(folder, result, *, formats=("png",), style="paper", command=None, started=None) -> list:
     """``scorecard.csv``, ``scorecard.json`` and (with data) ``check-data.<format>``."""
     out = OutputFolder(folder, formats=formats, style=style)
     rows = [r.as_dict() for r in result.rows]
@@ -197,6 +246,11 @@ def write_check(folder, result, *, formats=("png",), style="paper", command=None
         from livermodel.figures.studies import check_figure
 
         out.figure(check_figure(result, style=style), "check-data")
-    out.seal(None, kind="check", command=command, started=started,
-             extra={"passed": result.passed, "failures": len(result.failures)})
+    out.seal(
+        None,
+        kind="check",
+        command=command,
+        started=started,
+        extra={"passed": result.passed, "failures": len(result.failures)},
+    )
     return [out.path / f for f in out.files]

@@ -37,6 +37,7 @@ from livermodel.studies.sweep.table import _cell, _chunk_csv, _convert, _header,
 # results
 # --------------------------------------------------------------------------------------------
 
+
 @dataclass
 class SweepResult:
     """A finished sweep: the plan, the table and where it was written.
@@ -67,8 +68,9 @@ class SweepResult:
     def column(self, name: str) -> np.ndarray:
         """One column of the table as an array (floats, with ``None`` as NaN, where possible)."""
         if self.rows and name not in self.rows[0]:
-            raise LivermodelError(f"the sweep table has no column '{name}'",
-                                  suggestion=did_you_mean(name, list(self.rows[0])))
+            raise LivermodelError(
+                f"the sweep table has no column '{name}'", suggestion=did_you_mean(name, list(self.rows[0]))
+            )
         vals = [r[name] for r in self.rows]
         try:
             return np.array([np.nan if v is None else float(v) for v in vals])
@@ -83,8 +85,9 @@ class SweepResult:
         """``(time_h, {variable: array (runs, times)})`` of the saved trajectories."""
         if self._traj is None:
             if self.folder is None:
-                raise LivermodelError("this sweep kept no trajectories",
-                                      suggestion="Pass save_trajectories=[...] to run_sweep")
+                raise LivermodelError(
+                    "this sweep kept no trajectories", suggestion="Pass save_trajectories=[...] to run_sweep"
+                )
             t, data, _ = load_trajectories(self.folder, check=False)
             self._traj = (t, data)
         return self._traj
@@ -114,8 +117,7 @@ def read_sweep(folder: str | Path, *, verified: bool = False) -> SweepResult:
     return SweepResult(plan, folder, files, 0.0, plan.n_runs)
 
 
-def load_trajectories(folder: str | Path, variables: Sequence[str] | None = None, *,
-                      check: bool = True):
+def load_trajectories(folder: str | Path, variables: Sequence[str] | None = None, *, check: bool = True):
     """Read the trajectories a sweep saved (``--save-trajectories``).
 
     Returns ``(time_h, {variable: float32 array (n_runs, n_times)}, runs)`` where ``runs`` are the
@@ -131,8 +133,10 @@ def load_trajectories(folder: str | Path, variables: Sequence[str] | None = None
         read_sweep(folder)
     parts = sorted((folder / TRAJECTORIES).glob("part-*.npz"))
     if not parts:
-        raise LivermodelError(f"'{folder}' holds no saved trajectories",
-                              suggestion="Run the sweep with --save-trajectories VAR,...")
+        raise LivermodelError(
+            f"'{folder}' holds no saved trajectories",
+            suggestion="Run the sweep with --save-trajectories VAR,...",
+        )
     runs, time_h, data = [], None, {}
     for p in parts:
         with np.load(p) as z:
@@ -141,8 +145,11 @@ def load_trajectories(folder: str | Path, variables: Sequence[str] | None = None
             names = [k for k in z.files if k not in ("run", "time_h")]
             for v in variables or names:
                 if v not in z.files:
-                    raise LivermodelError(f"no saved trajectory of '{v}'", expected=", ".join(names),
-                                          suggestion=did_you_mean(v, names))
+                    raise LivermodelError(
+                        f"no saved trajectory of '{v}'",
+                        expected=", ".join(names),
+                        suggestion=did_you_mean(v, names),
+                    )
                 data.setdefault(v, []).append(z[v])
     run = np.concatenate(runs)
     order = np.argsort(run, kind="stable")
@@ -152,7 +159,6 @@ def load_trajectories(folder: str | Path, variables: Sequence[str] | None = None
 # --------------------------------------------------------------------------------------------
 # running a plan
 # --------------------------------------------------------------------------------------------
-
 
 
 def _plan_record(plan: Plan, trajectories: Sequence[str]) -> dict:
@@ -168,28 +174,39 @@ def load_plan(folder: str | Path) -> tuple[Plan, dict]:
     folder = Path(folder)
     path = folder / PLAN
     if not path.is_file():
-        raise LivermodelError(f"'{folder}' is not a sweep folder: it has no {PLAN}", key="--resume",
-                              suggestion="Give the --out folder of the interrupted sweep")
+        raise LivermodelError(
+            f"'{folder}' is not a sweep folder: it has no {PLAN}",
+            key="--resume",
+            suggestion="Give the --out folder of the interrupted sweep",
+        )
     try:
         rec = json.loads(path.read_text(encoding="utf-8"))
     except (OSError, ValueError) as err:
         raise LivermodelError(f"cannot read '{path}': {err}", key="--resume") from None
     if not isinstance(rec, dict) or rec.get("livermodel_sweep") != PLAN_FORMAT:
-        raise LivermodelError(f"'{path}' is not a livermodel sweep plan (format {PLAN_FORMAT})",
-                              key="--resume")
-    sc = build_scenario(rec["scenario"], source=rec.get("scenario_source") or "<scenario>",
-                        name=rec["scenario_name"])
-    plan = plan_sweep(sc, rec["vary"], zip=rec["zip"], design=rec["design"], samples=rec["samples"],
-                      seed=rec["seed"], chunk_size=rec["chunk_size"], metric=rec["metric"])
+        raise LivermodelError(
+            f"'{path}' is not a livermodel sweep plan (format {PLAN_FORMAT})", key="--resume"
+        )
+    sc = build_scenario(
+        rec["scenario"], source=rec.get("scenario_source") or "<scenario>", name=rec["scenario_name"]
+    )
+    plan = plan_sweep(
+        sc,
+        rec["vary"],
+        zip=rec["zip"],
+        design=rec["design"],
+        samples=rec["samples"],
+        seed=rec["seed"],
+        chunk_size=rec["chunk_size"],
+        metric=rec["metric"],
+    )
     if plan.n_runs != rec["n_runs"]:  # pragma: no cover - would need a changed sampler
-        raise LivermodelError(f"the plan in '{path}' no longer gives {rec['n_runs']} runs",
-                              key="--resume")
+        raise LivermodelError(f"the plan in '{path}' no longer gives {rec['n_runs']} runs", key="--resume")
     return plan, rec
 
 
 def _same_plan(a: dict, b: dict) -> bool:
-    keys = ("scenario_sha256", "vary", "design", "zip", "samples", "seed",
-            "chunk_size", "n_runs")
+    keys = ("scenario_sha256", "vary", "design", "zip", "samples", "seed", "chunk_size", "n_runs")
     return all(a.get(k) == b.get(k) for k in keys)
 
 
@@ -203,8 +220,7 @@ def _write_check(folder: Path, k: int, traj: Sequence[str]) -> None:
     from livermodel.output.tables import _json
     from livermodel.solve.compiled import description
 
-    rec = {"metrics": sha256_file(folder / CHUNKS / f"metrics-{k:06d}.csv"),
-           "right_hand_side": description()}
+    rec = {"metrics": sha256_file(folder / CHUNKS / f"metrics-{k:06d}.csv"), "right_hand_side": description()}
     if traj:
         rec["trajectories"] = sha256_file(folder / TRAJECTORIES / f"part-{k:06d}.npz")
     atomic_write(folder / CHUNKS / _check_name(k), _json(rec))
@@ -224,9 +240,11 @@ def _verified(folder: Path, k: int, traj: Sequence[str]) -> str | None:
     if rec.get("right_hand_side") != description():
         raise LivermodelError(
             f"chunk {k} of the sweep in '{folder}' was computed with another right-hand side "
-            f"({rec.get('right_hand_side')}); this process uses {description()}", key="--resume",
+            f"({rec.get('right_hand_side')}); this process uses {description()}",
+            key="--resume",
             suggestion="Resume with the same LIVERMODEL_COMPILED setting and numba as before, "
-            "or start the sweep again in another --out folder")
+            "or start the sweep again in another --out folder",
+        )
     try:
         if sha256_file(folder / CHUNKS / f"metrics-{k:06d}.csv") != rec.get("metrics"):
             return "its table does not match the hash recorded when it was written"
@@ -237,8 +255,9 @@ def _verified(folder: Path, k: int, traj: Sequence[str]) -> str | None:
     return None
 
 
-def _done_chunks(plan: Plan, folder: Path, trajectories: Sequence[str],
-                 notes: list[str] | None = None) -> set[int]:
+def _done_chunks(
+    plan: Plan, folder: Path, trajectories: Sequence[str], notes: list[str] | None = None
+) -> set[int]:
     """Chunks already on disk whose files match their recorded hashes and whose rows match the
     plan (checked value by value); a chunk that fails the hash check is set aside to be
     recomputed, with a note in ``notes``."""
@@ -265,20 +284,34 @@ def _done_chunks(plan: Plan, folder: Path, trajectories: Sequence[str],
             point = plan.point(r["run"])
             for key in plan.keys:
                 if _cell(point[key]) != _cell(r[key]):
-                    raise LivermodelError(f"'{path}' holds other values of {key} than the plan",
-                                          key="--resume", suggestion="Start a new sweep in "
-                                          "another --out folder")
+                    raise LivermodelError(
+                        f"'{path}' holds other values of {key} than the plan",
+                        key="--resume",
+                        suggestion="Start a new sweep in another --out folder",
+                    )
         done.add(k)
     return done
 
 
-def run_sweep(plan: Plan, out_dir: str | Path | None = None, *, jobs: int = 1,
-              executor: str = "local", scheduler=None, save_trajectories: Sequence[str] = (),
-              resume: bool = False, progress: Callable[[int, int], None] | None = None,
-              formats: str | Sequence[str] = ("png",), style: str = "paper",
-              metric: str | None = None, command: str | None = None,
-              max_chunks: int | None = None, overrides: Sequence[str] = (),
-              force: bool = False, window_h: float | None = None) -> SweepResult:
+def run_sweep(
+    plan: Plan,
+    out_dir: str | Path | None = None,
+    *,
+    jobs: int = 1,
+    executor: str = "local",
+    scheduler=None,
+    save_trajectories: Sequence[str] = (),
+    resume: bool = False,
+    progress: Callable[[int, int], None] | None = None,
+    formats: str | Sequence[str] = ("png",),
+    style: str = "paper",
+    metric: str | None = None,
+    command: str | None = None,
+    max_chunks: int | None = None,
+    overrides: Sequence[str] = (),
+    force: bool = False,
+    window_h: float | None = None,
+) -> SweepResult:
     """Run ``plan``; returns a :class:`SweepResult`.
 
     With ``out_dir`` every finished chunk is written at once and the folder ends with
@@ -299,9 +332,13 @@ def run_sweep(plan: Plan, out_dir: str | Path | None = None, *, jobs: int = 1,
     from livermodel.output.provenance import prepare_output_dir
 
     if executor not in EXECUTORS:
-        raise LivermodelError(f"unknown executor '{executor}'", key="--executor",
-                              expected=f"one of {', '.join(EXECUTORS)}", found=repr(executor),
-                              suggestion=did_you_mean(executor, EXECUTORS))
+        raise LivermodelError(
+            f"unknown executor '{executor}'",
+            key="--executor",
+            expected=f"one of {', '.join(EXECUTORS)}",
+            found=repr(executor),
+            suggestion=did_you_mean(executor, EXECUTORS),
+        )
     if isinstance(jobs, bool) or int(jobs) < 1:
         raise LivermodelError("--jobs must be at least 1", key="--jobs", found=repr(jobs))
     from livermodel.studies.sweep.execute import cap_jobs
@@ -321,9 +358,13 @@ def run_sweep(plan: Plan, out_dir: str | Path | None = None, *, jobs: int = 1,
     from livermodel.metrics import METRICS
 
     if metric not in METRICS:
-        raise LivermodelError(f"unknown metric '{metric}'", key="--metric",
-                              expected=f"one of {', '.join(METRICS)}", found=repr(metric),
-                              suggestion=did_you_mean(metric, METRICS))
+        raise LivermodelError(
+            f"unknown metric '{metric}'",
+            key="--metric",
+            expected=f"one of {', '.join(METRICS)}",
+            found=repr(metric),
+            suggestion=did_you_mean(metric, METRICS),
+        )
     started = time.perf_counter()
     from livermodel.output.provenance import now_iso
 
@@ -342,8 +383,14 @@ def run_sweep(plan: Plan, out_dir: str | Path | None = None, *, jobs: int = 1,
                 progress(len(rows), total)
 
         todo = range(plan.n_chunks) if max_chunks is None else range(min(max_chunks, plan.n_chunks))
-        _execute(_tasks(plan, todo, traj), keep, jobs=jobs, executor=executor, scheduler=scheduler,
-                 chunk_runs=plan.chunk_size)
+        _execute(
+            _tasks(plan, todo, traj),
+            keep,
+            jobs=jobs,
+            executor=executor,
+            scheduler=scheduler,
+            chunk_runs=plan.chunk_size,
+        )
         numeric = {s.key for s in plan.specs if s.numeric}
         table = []
         for i in sorted(rows):
@@ -352,8 +399,10 @@ def run_sweep(plan: Plan, out_dir: str | Path | None = None, *, jobs: int = 1,
         result = SweepResult(plan, None, [], time.perf_counter() - started, len(rows), _rows=table)
         if traj and trajs:
             outs = [trajs[k] for k in sorted(trajs)]
-            result._traj = (outs[0]["time_h"],
-                            {v: np.concatenate([o["trajectories"][v] for o in outs]) for v in traj})
+            result._traj = (
+                outs[0]["time_h"],
+                {v: np.concatenate([o["trajectories"][v] for o in outs]) for v in traj},
+            )
         return result
 
     from livermodel.output.folders import check_folder, identity
@@ -363,8 +412,9 @@ def run_sweep(plan: Plan, out_dir: str | Path | None = None, *, jobs: int = 1,
     overrides = [str(o) for o in overrides]
     if resume and (folder / PLAN).is_file():
         with contextlib.suppress(OSError, ValueError):
-            overrides = list(json.loads((folder / PLAN).read_text(encoding="utf-8"))
-                             .get("overrides", overrides))
+            overrides = list(
+                json.loads((folder / PLAN).read_text(encoding="utf-8")).get("overrides", overrides)
+            )
     record["overrides"] = overrides
     ident = identity("sweep", [plan.scenario.name], overrides)
     plan_path = folder / PLAN
@@ -372,15 +422,21 @@ def run_sweep(plan: Plan, out_dir: str | Path | None = None, *, jobs: int = 1,
         check_folder(folder, ident, force=force)
     if plan_path.exists():
         if not resume:
-            raise LivermodelError(f"'{folder}' already holds a sweep", key="--out",
-                                  suggestion="Continue it with --resume DIR, choose another "
-                                  "--out folder, or add --force to replace it")
+            raise LivermodelError(
+                f"'{folder}' already holds a sweep",
+                key="--out",
+                suggestion="Continue it with --resume DIR, choose another "
+                "--out folder, or add --force to replace it",
+            )
         _, old = load_plan(folder)
         if not _same_plan(old, record) or old.get("save_trajectories", []) != traj:
-            raise LivermodelError(f"the sweep in '{folder}' has another plan than the one given",
-                                  key="--resume", suggestion="Resume with the same scenario, "
-                                  "--vary, design, --samples, --seed and --save-trajectories, or "
-                                  "give only --resume DIR")
+            raise LivermodelError(
+                f"the sweep in '{folder}' has another plan than the one given",
+                key="--resume",
+                suggestion="Resume with the same scenario, "
+                "--vary, design, --samples, --seed and --save-trajectories, or "
+                "give only --resume DIR",
+            )
     elif resume and any(folder.iterdir()):
         raise LivermodelError(f"'{folder}' holds no sweep to resume (no {PLAN})", key="--resume")
     if resume and (folder / "provenance.json").is_file():  # finished: checked, never redone
@@ -426,28 +482,43 @@ def run_sweep(plan: Plan, out_dir: str | Path | None = None, *, jobs: int = 1,
             progress(state["runs"], total)
 
     try:
-        _execute(_tasks(plan, todo, traj), store, jobs=jobs, executor=executor,
-                 scheduler=scheduler, chunk_runs=plan.chunk_size)
+        _execute(
+            _tasks(plan, todo, traj),
+            store,
+            jobs=jobs,
+            executor=executor,
+            scheduler=scheduler,
+            chunk_runs=plan.chunk_size,
+        )
     except LivermodelError as err:
         nothing = fresh and not done and not state["stored"]
         if nothing:
             _unstart(folder)  # nothing ran: the same command can simply be run again
         if isinstance(err, ExecutionError):
             kept = len(done) + state["stored"]
-            raise ExecutionError(err.message, key=err.key, suggestion=(
-                "No chunk had finished; restart the cluster and run the same command again"
-                if nothing else f"{kept} of {plan.n_chunks} chunks are kept; restart the cluster "
-                f"and finish with: livermodel sweep --resume {folder}")) from None
+            raise ExecutionError(
+                err.message,
+                key=err.key,
+                suggestion=(
+                    "No chunk had finished; restart the cluster and run the same command again"
+                    if nothing
+                    else f"{kept} of {plan.n_chunks} chunks are kept; restart the cluster "
+                    f"and finish with: livermodel sweep --resume {folder}"
+                ),
+            ) from None
         raise
     except OSError as err:
-        raise LivermodelError(f"could not write the sweep into '{folder}': "
-                              f"{err.strerror or err}", key="--out",
-                              suggestion="Free some disk space (or fix permissions), then finish "
-                              f"it with --resume {folder}; finished chunks are kept") from None
+        raise LivermodelError(
+            f"could not write the sweep into '{folder}': {err.strerror or err}",
+            key="--out",
+            suggestion="Free some disk space (or fix permissions), then finish "
+            f"it with --resume {folder}; finished chunks are kept",
+        ) from None
     if len(done) + len(todo) < plan.n_chunks:
         # stopped early on purpose: the folder stays resumable, with no metrics.csv yet
-        return SweepResult(plan, folder, list(written.files), time.perf_counter() - started,
-                           state["runs"], notes=notes)
+        return SweepResult(
+            plan, folder, list(written.files), time.perf_counter() - started, state["runs"], notes=notes
+        )
     _assemble(folder, plan)
     written.files.append(TABLE)
     if traj:
@@ -457,12 +528,30 @@ def run_sweep(plan: Plan, out_dir: str | Path | None = None, *, jobs: int = 1,
     if formats:
         from livermodel.figures.sweep import draw_sweep_figures
 
-        for path in draw_sweep_figures(result, folder, formats=formats, style=style, metric=metric,
-                                       window_h=window_h, overrides=overrides):
+        for path in draw_sweep_figures(
+            result,
+            folder,
+            formats=formats,
+            style=style,
+            metric=metric,
+            window_h=window_h,
+            overrides=overrides,
+        ):
             written.files.append(path.name)
     result.elapsed_s = time.perf_counter() - started
-    _seal_sweep(folder, plan, written, result, command=command, started=started_iso, jobs=jobs,
-                executor=executor, traj=traj, ident=ident, metric=metric)
+    _seal_sweep(
+        folder,
+        plan,
+        written,
+        result,
+        command=command,
+        started=started_iso,
+        jobs=jobs,
+        executor=executor,
+        traj=traj,
+        ident=ident,
+        metric=metric,
+    )
     _drop_chunks(folder)
     result.files = list(written.files)
     return result
@@ -499,8 +588,7 @@ def _unstart(folder: Path) -> None:
 def _write_npz(path: Path, out: dict) -> None:
     from livermodel.files import atomic_path
 
-    arrays = {"run": np.asarray(out["runs"], dtype=np.int64), "time_h": out["time_h"],
-              **out["trajectories"]}
+    arrays = {"run": np.asarray(out["runs"], dtype=np.int64), "time_h": out["time_h"], **out["trajectories"]}
     with atomic_path(path) as tmp:
         with open(tmp, "wb") as fh:
             np.savez_compressed(fh, **arrays)
@@ -522,13 +610,13 @@ def _assemble(folder: Path, plan: Plan) -> None:
             os.fsync(out.fileno())
 
 
-def _seal_sweep(folder, plan, written, result, *, command, started, jobs, executor, traj,
-                ident=None, metric=None):
+def _seal_sweep(
+    folder, plan, written, result, *, command, started, jobs, executor, traj, ident=None, metric=None
+):
     from livermodel.output.provenance import provenance
     from livermodel.output.runs import _seal
 
-    record = provenance(None, plan.scenario, command=command, started=started, kind="sweep",
-                        ident=ident)
+    record = provenance(None, plan.scenario, command=command, started=started, kind="sweep", ident=ident)
     from livermodel.solve.compiled import description
 
     record["solver"] = plan.scenario.settings.as_dict()
@@ -541,11 +629,22 @@ def _seal_sweep(folder, plan, written, result, *, command, started, jobs, execut
         for row in reader:
             failed += row[col] != STATUS_OK
     record["sweep"] = {
-        "runs": plan.n_runs, "failed": failed, "design": plan.design, "zip": plan.zip,
-        "samples": plan.samples, "seed": plan.seed, "vary": {s.key: s.text for s in plan.specs},
-        "units": plan.units(), "chunk_size": plan.chunk_size, "chunks": plan.n_chunks,
-        "jobs": jobs, "executor": executor, "save_trajectories": list(traj),
-        "elapsed_s": round(result.elapsed_s, 3), "warnings": plan.warnings, "metric": metric,
+        "runs": plan.n_runs,
+        "failed": failed,
+        "design": plan.design,
+        "zip": plan.zip,
+        "samples": plan.samples,
+        "seed": plan.seed,
+        "vary": {s.key: s.text for s in plan.specs},
+        "units": plan.units(),
+        "chunk_size": plan.chunk_size,
+        "chunks": plan.n_chunks,
+        "jobs": jobs,
+        "executor": executor,
+        "save_trajectories": list(traj),
+        "elapsed_s": round(result.elapsed_s, 3),
+        "warnings": plan.warnings,
+        "metric": metric,
     }
     _seal(folder, record, written)
 

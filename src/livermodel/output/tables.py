@@ -1,5 +1,4 @@
-"""The contents of a run's files: the time series as CSV and metrics as JSON.
-"""
+"""The contents of a run's files: the time series as CSV and metrics as JSON."""
 
 from __future__ import annotations
 
@@ -17,11 +16,13 @@ from livermodel.errors import LivermodelError
 # file contents
 # --------------------------------------------------------------------------------------------
 
+
 def timeseries_csv(result) -> str:
     """``time_h`` and every trajectory variable of ``result`` as CSV text (NaN as empty)."""
     names = ["time_h", *result.data]
-    columns = [np.asarray(result.time_h, dtype=float)] + [np.asarray(result.data[n], dtype=float)
-                                                            for n in result.data]
+    columns = [np.asarray(result.time_h, dtype=float)] + [
+        np.asarray(result.data[n], dtype=float) for n in result.data
+    ]
     buf = _io.StringIO()
     writer = csv.writer(buf, lineterminator="\n")
     writer.writerow(names)
@@ -36,17 +37,21 @@ def read_timeseries(path: str | Path) -> tuple[np.ndarray, dict[str, np.ndarray]
     with open(path, newline="", encoding="utf-8") as fh:
         rows = list(csv.reader(fh))
     if not rows or not rows[0] or rows[0][0] != "time_h":
-        raise LivermodelError(f"'{path}' is not a livermodel time series",
-                              expected="a CSV file whose first column is time_h")
+        raise LivermodelError(
+            f"'{path}' is not a livermodel time series", expected="a CSV file whose first column is time_h"
+        )
     header = rows[0]
     try:
         values = np.array([[float(c) if c != "" else np.nan for c in r] for r in rows[1:]], dtype=float)
     except ValueError:
-        raise LivermodelError(f"'{path}' holds a value that is not a number",
-                              suggestion="Re-create the folder with 'livermodel run'") from None
+        raise LivermodelError(
+            f"'{path}' holds a value that is not a number",
+            suggestion="Re-create the folder with 'livermodel run'",
+        ) from None
     if values.ndim != 2 or values.shape[1] != len(header):
-        raise LivermodelError(f"'{path}' has rows of the wrong length",
-                              suggestion="Re-create the folder with 'livermodel run'")
+        raise LivermodelError(
+            f"'{path}' has rows of the wrong length", suggestion="Re-create the folder with 'livermodel run'"
+        )
     return values[:, 0], {name: values[:, k] for k, name in enumerate(header) if k > 0}
 
 

@@ -1,5 +1,4 @@
-"""Text for people: metric values, times and differences formatted for terminals and reports.
-"""
+"""Text for people: metric values, times and differences formatted for terminals and reports."""
 
 from __future__ import annotations
 

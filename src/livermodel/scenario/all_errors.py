@@ -15,9 +15,17 @@ from collections.abc import Iterable
 from livermodel.errors import LivermodelError
 
 #: Stand-ins for a required key that was wrong, by field kind (valid for any event).
-_STAND_IN = {"time": "0 h", "fraction": 0.5, "mass_dose": "300 mg/kg",
-             "cell_dose": "1e6 cells/kg", "ev_dose": "100 ug/kg", "number": 1.0, "integer": 1,
-             "bool": True, "string": "x"}
+_STAND_IN = {
+    "time": "0 h",
+    "fraction": 0.5,
+    "mass_dose": "300 mg/kg",
+    "cell_dose": "1e6 cells/kg",
+    "ev_dose": "100 ug/kg",
+    "number": 1.0,
+    "integer": 1,
+    "bool": True,
+    "string": "x",
+}
 
 MAX_ERRORS = 50
 
@@ -95,7 +103,7 @@ def all_errors(path, overrides: Iterable[str] = ()) -> tuple[object | None, list
             if "missing required key" in err.message:
                 name = err.message.split("'")[1] if "'" in err.message else None
                 where = (*where, name) if name else where
-            if not any(where[:len(t)] == t for t in touched):
+            if not any(where[: len(t)] == t for t in touched):
                 errors.append(err)
             if where in touched or not _take_out(doc, where):
                 break

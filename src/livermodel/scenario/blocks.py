@@ -84,9 +84,16 @@ def _num_unit(text: str):
 
 
 def _spec_error(key, message, text, expected=None) -> LivermodelError:
-    return LivermodelError(message, key=key, found=repr(text), expected=expected or (
-        "a:b:n, a:b:n:log, v1,v2,v3 (or a:b, a:b:log with a sampling design); units on the "
-        "numbers, e.g. 0:48h:9 or 1e5:1e7cells/kg:5:log"))
+    return LivermodelError(
+        message,
+        key=key,
+        found=repr(text),
+        expected=expected
+        or (
+            "a:b:n, a:b:n:log, v1,v2,v3 (or a:b, a:b:log with a sampling design); units on the "
+            "numbers, e.g. 0:48h:9 or 1e5:1e7cells/kg:5:log"
+        ),
+    )
 
 
 def parse_spec(spec, *, key: str = "SPEC", sampled: bool = False) -> Spec:
@@ -97,8 +104,9 @@ def parse_spec(spec, *, key: str = "SPEC", sampled: bool = False) -> Spec:
     """
     import dataclasses
 
-    return dataclasses.replace(_parse_spec(spec, key, sampled),
-                               raw=list(spec) if isinstance(spec, (list, tuple)) else spec)
+    return dataclasses.replace(
+        _parse_spec(spec, key, sampled), raw=list(spec) if isinstance(spec, (list, tuple)) else spec
+    )
 
 
 def _parse_spec(spec, key: str, sampled: bool) -> Spec:
@@ -134,19 +142,30 @@ def _parse_spec(spec, key: str, sampled: bool) -> Spec:
         if n < 1:
             raise _spec_error(key, "the count n of a:b:n must be at least 1", text)
     if sampled and n is not None:
-        raise _spec_error(key, "a sampling design takes ranges a:b or a:b:log (the number of "
-                          "runs is --samples)", text, expected="a:b or a:b:log")
+        raise _spec_error(
+            key,
+            "a sampling design takes ranges a:b or a:b:log (the number of runs is --samples)",
+            text,
+            expected="a:b or a:b:log",
+        )
     if not sampled and n is None:
-        raise _spec_error(key, "a range needs a count for a grid: a:b:n", text,
-                          expected="a:b:n or a:b:n:log (or --design lhs/random/sobol)")
+        raise _spec_error(
+            key,
+            "a range needs a count for a grid: a:b:n",
+            text,
+            expected="a:b:n or a:b:n:log (or --design lhs/random/sobol)",
+        )
     ends = [_num_unit(parts[0]), _num_unit(parts[1])]
     if ends[0] is None or ends[1] is None:
         raise _spec_error(key, "the ends of a range must be numbers (with an optional unit)", text)
     units = {u for _, u in ends if u}
     if len(units) > 1:
-        raise _spec_error(key, "both ends of a range must use the same unit", text,
-                          expected=f"one unit, e.g. {ends[0][0]:g}{sorted(units)[0]}:"
-                          f"{ends[1][0]:g}{sorted(units)[0]}")
+        raise _spec_error(
+            key,
+            "both ends of a range must use the same unit",
+            text,
+            expected=f"one unit, e.g. {ends[0][0]:g}{sorted(units)[0]}:{ends[1][0]:g}{sorted(units)[0]}",
+        )
     (lo, _), (hi, _) = ends
     if not (math.isfinite(lo) and math.isfinite(hi)):
         raise _spec_error(key, "the ends of a range must be finite", text)
@@ -168,8 +187,7 @@ def _list_spec(key: str, items: list, text: str) -> Spec:
             parsed.append(None)
     units = {p[1] for p in parsed if p is not None and p[1]}
     if all(p is not None for p in parsed) and len(units) <= 1:
-        return Spec(key, "list", text, values=tuple(p[0] for p in parsed),
-                    unit=units.pop() if units else "")
+        return Spec(key, "list", text, values=tuple(p[0] for p in parsed), unit=units.pop() if units else "")
     values = []
     for item in items:
         if isinstance(item, str):
@@ -193,26 +211,39 @@ def parse_vary(vary, *, sampled: bool = False) -> list[Spec]:
         items = []
         for text in vary:
             if not isinstance(text, str) or "=" not in text:
-                raise LivermodelError("--vary takes KEY=SPEC", key="--vary", found=repr(text),
-                                      expected="e.g. interventions.0.at=0:48h:9")
+                raise LivermodelError(
+                    "--vary takes KEY=SPEC",
+                    key="--vary",
+                    found=repr(text),
+                    expected="e.g. interventions.0.at=0:48h:9",
+                )
             k, _, s = text.partition("=")
             items.append((k.strip(), s.strip()))
     if not items:
-        raise LivermodelError("a sweep needs at least one key to vary", key="--vary",
-                              expected="--vary KEY=SPEC, e.g. --vary interventions.0.at=0:48h:9",
-                              found="none (and no sweep: block in the scenario)")
+        raise LivermodelError(
+            "a sweep needs at least one key to vary",
+            key="--vary",
+            expected="--vary KEY=SPEC, e.g. --vary interventions.0.at=0:48h:9",
+            found="none (and no sweep: block in the scenario)",
+        )
     specs, seen = [], set()
     for k, s in items:
         if not k or any(p == "" for p in str(k).split(".")):
-            raise LivermodelError("a varied key needs a dotted path", key="--vary", found=repr(k),
-                                  expected="e.g. interventions.0.at or parameters.death_sensitivity")
+            raise LivermodelError(
+                "a varied key needs a dotted path",
+                key="--vary",
+                found=repr(k),
+                expected="e.g. interventions.0.at or parameters.death_sensitivity",
+            )
         if str(k).split(".")[0] in FIXED_KEYS:
-            raise LivermodelError(f"'{k}' cannot be varied", key=str(k),
-                                  expected="a key of the model: species, duration, parameters.*, "
-                                  "insults.*, interventions.*, effects.*, initial.*, solver.*")
+            raise LivermodelError(
+                f"'{k}' cannot be varied",
+                key=str(k),
+                expected="a key of the model: species, duration, parameters.*, "
+                "insults.*, interventions.*, effects.*, initial.*, solver.*",
+            )
         if k in seen:
-            raise LivermodelError(f"'{k}' is varied twice", key=str(k),
-                                  suggestion="Give each key one --vary")
+            raise LivermodelError(f"'{k}' is varied twice", key=str(k), suggestion="Give each key one --vary")
         seen.add(k)
         specs.append(parse_spec(s, key=str(k), sampled=sampled))
     return specs
@@ -237,48 +268,62 @@ def parse_cohort_block(block: Mapping | None, *, key: str = "cohort") -> dict:
         if k not in allowed:
             from livermodel.errors import did_you_mean
 
-            raise LivermodelError(f"unknown key '{k}' in the cohort block", key=f"{key}.{k}",
-                                  expected=", ".join(sorted(allowed)),
-                                  suggestion=did_you_mean(str(k), allowed))
+            raise LivermodelError(
+                f"unknown key '{k}' in the cohort block",
+                key=f"{key}.{k}",
+                expected=", ".join(sorted(allowed)),
+                suggestion=did_you_mean(str(k), allowed),
+            )
     out: dict = {}
     for name, kind in (("size", int), ("seed", int)):
         if block.get(name) is not None:
             v = block[name]
             if isinstance(v, bool) or not isinstance(v, int) or v < (1 if name == "size" else 0):
-                raise LivermodelError(f"{name} must be a whole number >= {1 if name == 'size' else 0}",
-                                      key=f"{key}.{name}", found=repr(v))
+                raise LivermodelError(
+                    f"{name} must be a whole number >= {1 if name == 'size' else 0}",
+                    key=f"{key}.{name}",
+                    found=repr(v),
+                )
             if name == "size" and v > MAX_COHORT_SIZE:
-                raise LivermodelError(f"size must be at most {MAX_COHORT_SIZE:,}", key=f"{key}.size",
-                                      expected=f"a whole number from 1 to {MAX_COHORT_SIZE:,}",
-                                      found=count_text(v),
-                                      suggestion="A few hundred individuals give percentages to a "
-                                      "few points")
+                raise LivermodelError(
+                    f"size must be at most {MAX_COHORT_SIZE:,}",
+                    key=f"{key}.size",
+                    expected=f"a whole number from 1 to {MAX_COHORT_SIZE:,}",
+                    found=count_text(v),
+                    suggestion="A few hundred individuals give percentages to a few points",
+                )
             out[name] = check_seed(v, f"{key}.seed") if name == "seed" else kind(v)
     if block.get("variability") is not None:
         v = block["variability"]
         if isinstance(v, bool) or not isinstance(v, (int, float)) or not (0 <= v <= 3):
-            raise LivermodelError("variability is a log-SD between 0 and 3", key=f"{key}.variability",
-                                  expected="e.g. 0.3 (about 31 % coefficient of variation)",
-                                  found=repr(v))
+            raise LivermodelError(
+                "variability is a log-SD between 0 and 3",
+                key=f"{key}.variability",
+                expected="e.g. 0.3 (about 31 % coefficient of variation)",
+                found=repr(v),
+            )
         out["variability"] = float(v)
     if block.get("control") is not None:
         if not isinstance(block["control"], str):
-            raise LivermodelError("control is the path or library name of a scenario",
-                                  key=f"{key}.control", found=repr(block["control"]))
+            raise LivermodelError(
+                "control is the path or library name of a scenario",
+                key=f"{key}.control",
+                found=repr(block["control"]),
+            )
         out["control"] = block["control"]
     if block.get("vary") is not None:
         vary = block["vary"]
         if not isinstance(vary, list) or not all(isinstance(v, str) for v in vary):
-            raise LivermodelError("vary is a list of parameter names", key=f"{key}.vary",
-                                  found=repr(vary))
+            raise LivermodelError("vary is a list of parameter names", key=f"{key}.vary", found=repr(vary))
         for i, n in enumerate(vary):
             check_name(n, key=f"{key}.vary.{i}")
         out["vary"] = list(vary)
     dists = {}
     params = block.get("parameters") or {}
     if not isinstance(params, Mapping):
-        raise LivermodelError("parameters is a mapping name -> distribution",
-                              key=f"{key}.parameters", found=repr(params))
+        raise LivermodelError(
+            "parameters is a mapping name -> distribution", key=f"{key}.parameters", found=repr(params)
+        )
     for name, spec in params.items():
         where = f"{key}.parameters.{name}"
         if name not in NAMES:
@@ -292,20 +337,31 @@ def _parse_distribution(spec, where: str) -> dict:
     if spec == "fixed" or spec is None:
         return {"distribution": "fixed"}
     if not isinstance(spec, Mapping):
-        raise LivermodelError("a distribution is 'fixed' or a mapping with 'distribution:'", key=where,
-                              expected="e.g. {distribution: lognormal, sd: 0.5}", found=repr(spec))
+        raise LivermodelError(
+            "a distribution is 'fixed' or a mapping with 'distribution:'",
+            key=where,
+            expected="e.g. {distribution: lognormal, sd: 0.5}",
+            found=repr(spec),
+        )
     kind = spec.get("distribution", "lognormal")
     if kind not in DISTRIBUTIONS:
         from livermodel.errors import did_you_mean
 
-        raise LivermodelError(f"unknown distribution '{kind}'", key=f"{where}.distribution",
-                              expected=", ".join(DISTRIBUTIONS), found=repr(kind),
-                              suggestion=did_you_mean(str(kind), DISTRIBUTIONS))
+        raise LivermodelError(
+            f"unknown distribution '{kind}'",
+            key=f"{where}.distribution",
+            expected=", ".join(DISTRIBUTIONS),
+            found=repr(kind),
+            suggestion=did_you_mean(str(kind), DISTRIBUTIONS),
+        )
     need = {"lognormal": ("sd",), "normal": ("sd",), "uniform": ("low", "high"), "fixed": ()}[kind]
     extra = set(spec) - {"distribution", *need}
     if extra:
-        raise LivermodelError(f"'{sorted(extra)[0]}' is not a setting of a {kind} distribution",
-                              key=f"{where}.{sorted(extra)[0]}", expected=", ".join(need) or "nothing")
+        raise LivermodelError(
+            f"'{sorted(extra)[0]}' is not a setting of a {kind} distribution",
+            key=f"{where}.{sorted(extra)[0]}",
+            expected=", ".join(need) or "nothing",
+        )
     out = {"distribution": kind}
     for k in need:
         v = spec.get(k)
@@ -313,8 +369,11 @@ def _parse_distribution(spec, where: str) -> dict:
             raise LivermodelError(f"{kind} needs {k} >= 0", key=f"{where}.{k}", found=repr(v))
         out[k] = float(v)
     if kind == "uniform" and not out["low"] <= out["high"]:
-        raise LivermodelError("uniform needs low <= high (multipliers of the preset value)",
-                              key=where, found=f"{out['low']:g} to {out['high']:g}")
+        raise LivermodelError(
+            "uniform needs low <= high (multipliers of the preset value)",
+            key=where,
+            found=f"{out['low']:g} to {out['high']:g}",
+        )
     return out
 
 

@@ -72,15 +72,25 @@ class Field:
         return self.default is _MISSING
 
 
-_AT_INSULT = Field("at", "time", "When it happens (h; '72 h', '3 d', '2 wk').", default=0.0, minimum=0.0,
-                   doc_default="0 h")
+_AT_INSULT = Field(
+    "at", "time", "When it happens (h; '72 h', '3 d', '2 wk').", default=0.0, minimum=0.0, doc_default="0 h"
+)
 _AT_THERAPY = Field("at", "time", "When the (first) dose is given.", default=_MISSING, minimum=0.0)
-_EVERY = Field("every", "time", "Interval between repeated doses (needs count > 1).", minimum=0.0,
-               strict=True)
-_COUNT = Field("count", "integer", f"Number of doses (1 = a single dose; at most {MAX_DOSES:,}).",
-               default=1, minimum=1, maximum=MAX_DOSES)
+_EVERY = Field(
+    "every", "time", "Interval between repeated doses (needs count > 1).", minimum=0.0, strict=True
+)
+_COUNT = Field(
+    "count",
+    "integer",
+    f"Number of doses (1 = a single dose; at most {MAX_DOSES:,}).",
+    default=1,
+    minimum=1,
+    maximum=MAX_DOSES,
+)
 
 #: Insult and intervention types: ``type`` name -> (list it belongs to, fields, description).
+# Tables: one entry per row reads better than one argument per line.
+# fmt: off
 EVENTS: dict[str, tuple[str, tuple[Field, ...], str]] = {
     "hepatectomy": ("insults", (
         _AT_INSULT,
@@ -276,6 +286,7 @@ TOP_LEVEL: tuple[Field, ...] = (
           "distributions (see docs/analyses.md). Not inherited; ignored by 'livermodel run'.",
           default={}),
 )
+# fmt: on
 _TOP = {f.name: f for f in TOP_LEVEL}
 #: Keys that a child scenario does not inherit from its parent.
 NOT_INHERITED = ("name", "description", "expect", "sweep", "cohort")

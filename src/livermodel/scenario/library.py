@@ -16,6 +16,7 @@ from livermodel.scenario.scenario import load_scenario
 # The library
 # ---------------------------------------------------------------------------------------------
 
+
 @dataclass(frozen=True)
 class LibraryEntry:
     """One scenario of the shipped library."""
@@ -28,8 +29,6 @@ class LibraryEntry:
     expect: dict
 
 
-
-
 def list_library() -> list[LibraryEntry]:
     """Every scenario of the library, sorted by file name (each file is loaded and validated)."""
     out = []
@@ -37,8 +36,9 @@ def list_library() -> list[LibraryEntry]:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", ScenarioWarning)
             sc = load_scenario(path)
-        out.append(LibraryEntry(sc.name, path, sc.description, sc.species, tuple(sc.tags),
-                                dict(sc.resolved.get("expect", {}))))
+        out.append(
+            LibraryEntry(
+                sc.name, path, sc.description, sc.species, tuple(sc.tags), dict(sc.resolved.get("expect", {}))
+            )
+        )
     return out
-
-

@@ -1,5 +1,4 @@
-"""Dotted-path overrides (``--set insults.0.fraction=0.8``) applied to a scenario document.
-"""
+"""Dotted-path overrides (``--set insults.0.fraction=0.8``) applied to a scenario document."""
 
 from __future__ import annotations
 
@@ -31,19 +30,29 @@ def _short(text: str) -> str:
 def parse_override(text: str) -> tuple[str, Any]:
     """Split ``"interventions.0.at=24h"`` into the dotted path and the YAML-parsed value."""
     if not isinstance(text, str) or "=" not in text:
-        raise ScenarioError("an override must look like key.path=value", key=None,
-                            expected="e.g. 'interventions.0.at=24h' or 'species=mouse'",
-                            found=repr(text))
+        raise ScenarioError(
+            "an override must look like key.path=value",
+            key=None,
+            expected="e.g. 'interventions.0.at=24h' or 'species=mouse'",
+            found=repr(text),
+        )
     key, _, raw = text.partition("=")
     key = key.strip()
     source = f"override {_short(text)}"
     if not _is_utf8(text):
-        raise ScenarioError("the override holds a lone surrogate (bytes that are not UTF-8 text)",
-                            source=source, expected="UTF-8 text", found=_printable(text))
+        raise ScenarioError(
+            "the override holds a lone surrogate (bytes that are not UTF-8 text)",
+            source=source,
+            expected="UTF-8 text",
+            found=_printable(text),
+        )
     if len(text) > MAX_FILE_BYTES:
-        raise ScenarioError("the override is too long", source=source,
-                            expected=f"at most {MAX_FILE_BYTES:,} characters",
-                            found=f"{len(text):,}")
+        raise ScenarioError(
+            "the override is too long",
+            source=source,
+            expected=f"at most {MAX_FILE_BYTES:,} characters",
+            found=f"{len(text):,}",
+        )
     value = None
     if raw.strip():
         try:
@@ -59,16 +68,24 @@ def parse_override(text: str) -> tuple[str, Any]:
         except yaml.YAMLError:
             value = raw.strip()
         if isinstance(value, str) and not _is_utf8(value):
-            raise ScenarioError("the override's text holds a lone surrogate (an escape such as "
-                                "\\ud800), which is not a character", source=source,
-                                expected="text of real characters", found=_printable(value))
+            raise ScenarioError(
+                "the override's text holds a lone surrogate (an escape such as "
+                "\\ud800), which is not a character",
+                source=source,
+                expected="text of real characters",
+                found=_printable(value),
+            )
     if isinstance(value, (dict, list)) or value is None or isinstance(value, (str, int, float, bool)):
         return key, value
     return key, raw.strip()  # dates and other YAML types stay text; validation decides
 
 
-def apply_overrides(doc: dict, overrides: Iterable[str] | Mapping[str, Any] = (), *,
-                    locations: dict[Path_, Location] | None = None) -> dict:
+def apply_overrides(
+    doc: dict,
+    overrides: Iterable[str] | Mapping[str, Any] = (),
+    *,
+    locations: dict[Path_, Location] | None = None,
+) -> dict:
     """A copy of ``doc`` with dotted-path ``overrides`` applied, in order (later wins).
 
     ``overrides`` is a list of ``"key.path=value"`` strings (values are read as YAML, so
@@ -78,32 +95,48 @@ def apply_overrides(doc: dict, overrides: Iterable[str] | Mapping[str, Any] = ()
     that every overridden path points at the override text.
     """
     out = copy.deepcopy(doc)
-    items = list(overrides.items()) if isinstance(overrides, Mapping) else \
-        [parse_override(o) for o in overrides]
+    items = (
+        list(overrides.items()) if isinstance(overrides, Mapping) else [parse_override(o) for o in overrides]
+    )
     for dotted, value in items:
         label = f"{dotted}={value}" if not isinstance(overrides, Mapping) else f"{dotted}"
         src = Location(f"override '{label}'")
         parts = [p for p in str(dotted).split(".")]
         if not dotted or any(p == "" for p in parts):
-            raise ScenarioError("an override needs a dotted key path", source=src.source,
-                                expected="e.g. 'insults.0.fraction'", found=repr(dotted))
+            raise ScenarioError(
+                "an override needs a dotted key path",
+                source=src.source,
+                expected="e.g. 'insults.0.fraction'",
+                found=repr(dotted),
+            )
         if parts[0] == "extends":
-            raise ScenarioError("extends cannot be overridden", source=src.source, key="extends",
-                                suggestion="Load the other scenario instead.")
+            raise ScenarioError(
+                "extends cannot be overridden",
+                source=src.source,
+                key="extends",
+                suggestion="Load the other scenario instead.",
+            )
         target, path = out, ()
         for i, part in enumerate(parts):
             last = i == len(parts) - 1
             if isinstance(target, list):
                 if not re.fullmatch(r"\d+", part):
-                    raise ScenarioError("a list item is addressed by its index", source=src.source,
-                                        key=_dotted((*path, part)), expected="an index such as 0",
-                                        found=repr(part))
+                    raise ScenarioError(
+                        "a list item is addressed by its index",
+                        source=src.source,
+                        key=_dotted((*path, part)),
+                        expected="an index such as 0",
+                        found=repr(part),
+                    )
                 idx = int(part)
                 if idx > len(target):
-                    raise ScenarioError("list index out of range", source=src.source,
-                                        key=_dotted((*path, part)),
-                                        expected=f"an index from 0 to {len(target)}",
-                                        found=str(idx))
+                    raise ScenarioError(
+                        "list index out of range",
+                        source=src.source,
+                        key=_dotted((*path, part)),
+                        expected=f"an index from 0 to {len(target)}",
+                        found=str(idx),
+                    )
                 if idx == len(target):
                     target.append({} if not last else None)
                 step: Any = idx
@@ -112,9 +145,13 @@ def apply_overrides(doc: dict, overrides: Iterable[str] | Mapping[str, Any] = ()
                 if not last and target.get(part) is None:
                     target[part] = {}
             else:
-                raise ScenarioError("cannot set a key inside a plain value", source=src.source,
-                                    key=_dotted(path), expected="a mapping or a list",
-                                    found=repr(target))
+                raise ScenarioError(
+                    "cannot set a key inside a plain value",
+                    source=src.source,
+                    key=_dotted(path),
+                    expected="a mapping or a list",
+                    found=repr(target),
+                )
             path = (*path, step)
             if last:
                 target[step] = copy.deepcopy(value)

@@ -28,6 +28,7 @@ from livermodel.scenario.fields import (
 # Reading YAML with positions
 # ---------------------------------------------------------------------------------------------
 
+
 @dataclass(frozen=True)
 class Location:
     """Where a value came from: file (or override text), 1-based line and column."""
@@ -62,44 +63,78 @@ class _Reader:
 
     def error(self, message, node, path, **kw) -> ScenarioError:
         line, col = _mark(node.start_mark)
-        return ScenarioError(message, source=self.source, line=line, column=col,
-                             key=_dotted(path) or None, **kw)
+        return ScenarioError(
+            message, source=self.source, line=line, column=col, key=_dotted(path) or None, **kw
+        )
 
     def walk(self, node, path: Path_, key_node=None):
         self.count += 1
         if self.count > MAX_NODES:
-            raise self.error(f"the file expands to more than {MAX_NODES} YAML nodes", node, path,
-                             expected="a small scenario file", found="an alias-expanded tree")
+            raise self.error(
+                f"the file expands to more than {MAX_NODES} YAML nodes",
+                node,
+                path,
+                expected="a small scenario file",
+                found="an alias-expanded tree",
+            )
         line, col = _mark(node.start_mark)
         kl, kc = _mark(key_node.start_mark) if key_node is not None else (line, col)
         self.locs[path] = Location(self.source, line, col, kl, kc)
         if id(node) in self.stack:
-            raise self.error("a YAML alias refers to itself", node, path,
-                             expected="a finite tree", found="a recursive alias")
+            raise self.error(
+                "a YAML alias refers to itself",
+                node,
+                path,
+                expected="a finite tree",
+                found="a recursive alias",
+            )
         if isinstance(node, (yaml.MappingNode, yaml.SequenceNode)) and node.tag not in _PLAIN_TAGS:
-            raise self.error(f"unsupported YAML tag {node.tag!r}", node, path,
-                             expected="plain YAML (no tags)", found=node.tag)
+            raise self.error(
+                f"unsupported YAML tag {node.tag!r}",
+                node,
+                path,
+                expected="plain YAML (no tags)",
+                found=node.tag,
+            )
         if isinstance(node, yaml.MappingNode):
             self.stack.add(id(node))
             out: dict[str, Any] = {}
             for knode, vnode in node.value:
                 if not isinstance(knode, yaml.ScalarNode):
-                    raise self.error("a key must be a plain name", knode, path,
-                                     expected="a name such as 'species'",
-                                     found=f"a YAML {_node_kind(knode)}")
+                    raise self.error(
+                        "a key must be a plain name",
+                        knode,
+                        path,
+                        expected="a name such as 'species'",
+                        found=f"a YAML {_node_kind(knode)}",
+                    )
                 if knode.tag == "tag:yaml.org,2002:merge":
-                    raise self.error("YAML merge keys ('<<') are not supported", knode, path,
-                                     expected="plain keys", found="'<<'",
-                                     suggestion="Use 'extends:' to inherit from another scenario.")
+                    raise self.error(
+                        "YAML merge keys ('<<') are not supported",
+                        knode,
+                        path,
+                        expected="plain keys",
+                        found="'<<'",
+                        suggestion="Use 'extends:' to inherit from another scenario.",
+                    )
                 key = str(knode.value)
                 if not _is_utf8(key):
-                    raise self.error("this key holds a lone surrogate, which is not a character",
-                                     knode, path, expected="a plain name", found=_printable(key))
+                    raise self.error(
+                        "this key holds a lone surrogate, which is not a character",
+                        knode,
+                        path,
+                        expected="a plain name",
+                        found=_printable(key),
+                    )
                 if key in out:
                     first = self.locs[path + (key,)]
-                    raise self.error(f"duplicate key '{key}'", knode, (*path, key),
-                                     expected="each key once per mapping",
-                                     found=f"'{key}' again (first at line {first.key_line})")
+                    raise self.error(
+                        f"duplicate key '{key}'",
+                        knode,
+                        (*path, key),
+                        expected="each key once per mapping",
+                        found=f"'{key}' again (first at line {first.key_line})",
+                    )
                 out[key] = self.walk(vnode, (*path, key), knode)
             self.stack.discard(id(node))
             return out
@@ -113,15 +148,23 @@ class _Reader:
         except yaml.YAMLError as err:
             raise self.error(f"cannot read this value: {_yaml_problem(err)}", node, path) from None
         if isinstance(value, str) and not _is_utf8(value):
-            raise self.error("this text holds a lone surrogate (an escape such as \\ud800), which "
-                             "is not a character", node, path, expected="text of real characters",
-                             found=_printable(value),
-                             suggestion="Remove the \\uD800-\\uDFFF escape")
+            raise self.error(
+                "this text holds a lone surrogate (an escape such as \\ud800), which is not a character",
+                node,
+                path,
+                expected="text of real characters",
+                found=_printable(value),
+                suggestion="Remove the \\uD800-\\uDFFF escape",
+            )
         if not isinstance(value, (str, int, float, bool, type(None))):
-            raise self.error("unsupported YAML value", node, path,
-                             expected="a number, a string, true/false or a list/mapping",
-                             found=f"{type(value).__name__} {node.value!r}",
-                             suggestion="Quote it to make it a string.")
+            raise self.error(
+                "unsupported YAML value",
+                node,
+                path,
+                expected="a number, a string, true/false or a list/mapping",
+                found=f"{type(value).__name__} {node.value!r}",
+                suggestion="Quote it to make it a string.",
+            )
         return value
 
 
@@ -165,11 +208,15 @@ def compose(text: str, source: str):
         return loader.get_single_node()
     except _DepthError as err:
         line, col = _mark(err.mark)
-        raise ScenarioError(f"lists and mappings are nested more than {MAX_DEPTH} levels deep",
-                            source=source, line=line, column=col,
-                            expected=f"at most {MAX_DEPTH} levels (a scenario needs 4)",
-                            found="deeper nesting",
-                            suggestion="Flatten the structure; a scenario needs a few levels") from None
+        raise ScenarioError(
+            f"lists and mappings are nested more than {MAX_DEPTH} levels deep",
+            source=source,
+            line=line,
+            column=col,
+            expected=f"at most {MAX_DEPTH} levels (a scenario needs 4)",
+            found="deeper nesting",
+            suggestion="Flatten the structure; a scenario needs a few levels",
+        ) from None
     finally:
         loader.dispose()
 
@@ -191,31 +238,50 @@ def _read_text(text: str, source: str) -> tuple[dict, dict[Path_, Location]]:
     head = text.lstrip()[:200].lower()
     if head.startswith("<?xml") or head.startswith("<sbml"):
         what = "an SBML model" if "<sbml" in text[:2000].lower() else "an XML file"
-        raise ScenarioError(f"this is {what}, not a livermodel scenario", source=source,
-                            expected="a scenario in YAML (see docs/scenarios.md)",
-                            found="XML", suggestion="livermodel writes SBML ('livermodel export') "
-                            "but runs scenarios; run the YAML scenario the model was exported "
-                            "from, or open the SBML file in COPASI, Tellurium or libRoadRunner")
+        raise ScenarioError(
+            f"this is {what}, not a livermodel scenario",
+            source=source,
+            expected="a scenario in YAML (see docs/scenarios.md)",
+            found="XML",
+            suggestion="livermodel writes SBML ('livermodel export') "
+            "but runs scenarios; run the YAML scenario the model was exported "
+            "from, or open the SBML file in COPASI, Tellurium or libRoadRunner",
+        )
     try:
         node = compose(text, source)
     except yaml.MarkedYAMLError as err:
         mark = err.problem_mark or err.context_mark
         line, col = _mark(mark) if mark is not None else (None, None)
-        raise ScenarioError(f"malformed YAML: {_yaml_problem(err)}", source=source, line=line,
-                            column=col, expected="valid YAML",
-                            found=_line_excerpt(text, line)) from None
+        raise ScenarioError(
+            f"malformed YAML: {_yaml_problem(err)}",
+            source=source,
+            line=line,
+            column=col,
+            expected="valid YAML",
+            found=_line_excerpt(text, line),
+        ) from None
     except yaml.YAMLError as err:
         raise ScenarioError(f"malformed YAML: {_yaml_problem(err)}", source=source) from None
     if node is None:
-        raise ScenarioError("the scenario is empty", source=source, line=1, column=1,
-                            expected="a mapping of keys such as 'species:' and 'insults:'",
-                            found="no content")
+        raise ScenarioError(
+            "the scenario is empty",
+            source=source,
+            line=1,
+            column=1,
+            expected="a mapping of keys such as 'species:' and 'insults:'",
+            found="no content",
+        )
     reader = _Reader(source)
     if not isinstance(node, yaml.MappingNode):
         line, col = _mark(node.start_mark)
-        raise ScenarioError("a scenario must be a mapping of keys", source=source, line=line,
-                            column=col, expected="keys such as 'species:' and 'insults:'",
-                            found=f"a YAML {_node_kind(node)}")
+        raise ScenarioError(
+            "a scenario must be a mapping of keys",
+            source=source,
+            line=line,
+            column=col,
+            expected="keys such as 'species:' and 'insults:'",
+            found=f"a YAML {_node_kind(node)}",
+        )
     data = reader.walk(node, ())
     return data, reader.locs
 
@@ -229,8 +295,7 @@ def _line_excerpt(text: str, line: int | None) -> str | None:
     return "the end of the file"
 
 
-def read_limited(path: Path, source: str, limit: int = MAX_FILE_BYTES,
-                 what: str = "scenario file") -> bytes:
+def read_limited(path: Path, source: str, limit: int = MAX_FILE_BYTES, what: str = "scenario file") -> bytes:
     """The bytes of the regular file ``path``, at most ``limit`` of them.
 
     Anything else is refused before a byte is read: a FIFO (which would block), a device such
@@ -241,20 +306,29 @@ def read_limited(path: Path, source: str, limit: int = MAX_FILE_BYTES,
     try:
         st = os.stat(path)
     except FileNotFoundError:
-        raise ScenarioError(f"{what} not found", source=source,
-                            expected=f"an existing {what}", found="no such file") from None
+        raise ScenarioError(
+            f"{what} not found", source=source, expected=f"an existing {what}", found="no such file"
+        ) from None
     except OSError as err:
         raise ScenarioError(f"cannot read the {what}: {err.strerror}", source=source) from None
     if stat.S_ISDIR(st.st_mode):
         raise ScenarioError(f"this is a directory, not {a} {what}", source=source)
     if not stat.S_ISREG(st.st_mode):
-        raise ScenarioError("this is not a regular file", source=source,
-                            expected=_EXPECTED.get(what, f"{a} {what}"), found=_file_kind(st.st_mode),
-                            suggestion=f"Save the {what} to a file and give its path")
+        raise ScenarioError(
+            "this is not a regular file",
+            source=source,
+            expected=_EXPECTED.get(what, f"{a} {what}"),
+            found=_file_kind(st.st_mode),
+            suggestion=f"Save the {what} to a file and give its path",
+        )
     if st.st_size > limit:
-        raise ScenarioError(f"the {what} is too large", source=source,
-                            expected=f"at most {limit:,} bytes", found=f"{st.st_size:,} bytes",
-                            suggestion=_TOO_LARGE.get(what))
+        raise ScenarioError(
+            f"the {what} is too large",
+            source=source,
+            expected=f"at most {limit:,} bytes",
+            found=f"{st.st_size:,} bytes",
+            suggestion=_TOO_LARGE.get(what),
+        )
     try:
         fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0))
     except OSError as err:
@@ -265,24 +339,23 @@ def read_limited(path: Path, source: str, limit: int = MAX_FILE_BYTES,
         try:
             raw = fh.read(limit + 1)
         except OSError as err:
-            raise ScenarioError(f"cannot read the {what}: {err.strerror}",
-                                source=source) from None
+            raise ScenarioError(f"cannot read the {what}: {err.strerror}", source=source) from None
     if len(raw) > limit:
-        raise ScenarioError(f"the {what} is too large", source=source,
-                            expected=f"at most {limit:,} bytes", found="more")
+        raise ScenarioError(
+            f"the {what} is too large", source=source, expected=f"at most {limit:,} bytes", found="more"
+        )
     return raw
 
 
-_EXPECTED = {"scenario file": "a .yaml file", "problem file": "a .yaml file",
-             "data table": "a .csv file"}
-_TOO_LARGE = {"scenario file": "A scenario is a few kB; split out data it does not need",
-              "problem file": "A problem file is a few kB: it names scenarios and data tables",
-              "data table": "Keep the measured points the fit needs (a table of a few thousand "
-              "rows is ample)"}
+_EXPECTED = {"scenario file": "a .yaml file", "problem file": "a .yaml file", "data table": "a .csv file"}
+_TOO_LARGE = {
+    "scenario file": "A scenario is a few kB; split out data it does not need",
+    "problem file": "A problem file is a few kB: it names scenarios and data tables",
+    "data table": "Keep the measured points the fit needs (a table of a few thousand rows is ample)",
+}
 
 
-def read_text_file(path: Path, source: str, limit: int = MAX_FILE_BYTES,
-                   what: str = "scenario file") -> str:
+def read_text_file(path: Path, source: str, limit: int = MAX_FILE_BYTES, what: str = "scenario file") -> str:
     """The text of the UTF-8 regular file ``path`` (see :func:`read_limited`); bytes that are
     not UTF-8 are a :class:`ScenarioError` naming the line."""
     return decode_text(read_limited(path, source, limit, what), source, what)
@@ -295,9 +368,13 @@ def decode_text(raw: bytes, source: str, what: str = "scenario file") -> str:
         return raw.decode("utf-8-sig")
     except UnicodeDecodeError as err:
         line = raw[: err.start].count(b"\n") + 1
-        raise ScenarioError(f"the {what} is not UTF-8 text", source=source, line=line,
-                            expected=f"a UTF-8 encoded {what}",
-                            found=f"byte 0x{raw[err.start]:02x}") from None
+        raise ScenarioError(
+            f"the {what} is not UTF-8 text",
+            source=source,
+            line=line,
+            expected=f"a UTF-8 encoded {what}",
+            found=f"byte 0x{raw[err.start]:02x}",
+        ) from None
 
 
 def read_stdin(limit: int = MAX_FILE_BYTES) -> str:
@@ -305,22 +382,32 @@ def read_stdin(limit: int = MAX_FILE_BYTES) -> str:
     terminal is refused instead of waiting for typing that may never end."""
     stream = sys.stdin
     if stream is None or stream.isatty():
-        raise ScenarioError("'-' reads the scenario from standard input, which is a terminal here",
-                            source="<stdin>", expected="a scenario piped in",
-                            suggestion="Pipe a file in: livermodel run - < my-study.yaml")
+        raise ScenarioError(
+            "'-' reads the scenario from standard input, which is a terminal here",
+            source="<stdin>",
+            expected="a scenario piped in",
+            suggestion="Pipe a file in: livermodel run - < my-study.yaml",
+        )
     raw = stream.buffer.read(limit + 1) if hasattr(stream, "buffer") else stream.read(limit + 1)
     if isinstance(raw, str):
         raw = raw.encode("utf-8", "surrogateescape")
     if len(raw) > limit:
-        raise ScenarioError(f"standard input holds more than {limit:,} bytes", source="<stdin>",
-                            expected=f"a scenario of at most {limit:,} bytes",
-                            suggestion="Scenario files are small: check what is piped in")
+        raise ScenarioError(
+            f"standard input holds more than {limit:,} bytes",
+            source="<stdin>",
+            expected=f"a scenario of at most {limit:,} bytes",
+            suggestion="Scenario files are small: check what is piped in",
+        )
     return decode_text(raw, "<stdin>", "scenario")
 
 
 def _file_kind(mode: int) -> str:
-    for test, word in ((stat.S_ISFIFO, "a FIFO (named pipe)"), (stat.S_ISCHR, "a character device"),
-                       (stat.S_ISBLK, "a block device"), (stat.S_ISSOCK, "a socket")):
+    for test, word in (
+        (stat.S_ISFIFO, "a FIFO (named pipe)"),
+        (stat.S_ISCHR, "a character device"),
+        (stat.S_ISBLK, "a block device"),
+        (stat.S_ISSOCK, "a socket"),
+    ):
         if test(mode):
             return word
     return "a special file"
@@ -334,6 +421,7 @@ def _read_file(path: Path) -> tuple[dict, dict[Path_, Location]]:
 # ---------------------------------------------------------------------------------------------
 # Composition: extends, then overrides
 # ---------------------------------------------------------------------------------------------
+
 
 def _merge(parent: dict, child: dict) -> dict:
     """Lay ``child`` over ``parent``: top-level MERGED mappings merge key by key, the rest replace."""
@@ -402,15 +490,22 @@ def _read_parent(path: Path) -> tuple[dict, dict[Path_, Location]]:
     try:
         data, locs = _read_file(path)
     except ScenarioError as err:
-        raise ScenarioError("the file named in extends is not a valid scenario file",
-                            source=err.source, line=err.line, column=err.column,
-                            expected="a scenario file",
-                            suggestion=f"Check it with 'livermodel validate {path}'") from None
+        raise ScenarioError(
+            "the file named in extends is not a valid scenario file",
+            source=err.source,
+            line=err.line,
+            column=err.column,
+            expected="a scenario file",
+            suggestion=f"Check it with 'livermodel validate {path}'",
+        ) from None
     known = {f.name for f in TOP_LEVEL} | {"extends"}
     if any(k not in known for k in data):
-        raise ScenarioError("the file named in extends is not a scenario file (it has keys that "
-                            "no scenario has)", source=str(path), expected="a scenario file",
-                            suggestion=f"Check it with 'livermodel validate {path}'")
+        raise ScenarioError(
+            "the file named in extends is not a scenario file (it has keys that no scenario has)",
+            source=str(path),
+            expected="a scenario file",
+            suggestion=f"Check it with 'livermodel validate {path}'",
+        )
     return data, locs
 
 
@@ -421,32 +516,55 @@ def _load_chain(path: Path, seen: tuple[Path, ...], roots=None) -> tuple[dict, d
     if ext is None:
         return data, locs
     loc = locs.get(("extends",))
-    where = {"source": str(path), "line": loc.line if loc else None,
-             "column": loc.column if loc else None, "key": "extends"}
+    where = {
+        "source": str(path),
+        "line": loc.line if loc else None,
+        "column": loc.column if loc else None,
+        "key": "extends",
+    }
     if not isinstance(ext, str) or not ext.strip():
-        raise ScenarioError("extends must be the path of another scenario file", **where,
-                            expected="a relative path such as 'base.yaml'", found=repr(ext))
+        raise ScenarioError(
+            "extends must be the path of another scenario file",
+            **where,
+            expected="a relative path such as 'base.yaml'",
+            found=repr(ext),
+        )
     parent_path = (path.parent / ext).resolve()
     if not _inside(parent_path, roots):
-        raise ScenarioError("extends names a file outside the scenario's folder and the library",
-                            **where, expected="a path inside "
-                            + " or ".join(f"'{r}'" for r in roots[:2]), found=repr(ext),
-                            suggestion=f"Copy the file next to the scenario, or allow its folder "
-                            f"with {EXTENDS_PATH_ENV}=DIR")
+        raise ScenarioError(
+            "extends names a file outside the scenario's folder and the library",
+            **where,
+            expected="a path inside " + " or ".join(f"'{r}'" for r in roots[:2]),
+            found=repr(ext),
+            suggestion=f"Copy the file next to the scenario, or allow its folder with {EXTENDS_PATH_ENV}=DIR",
+        )
     if parent_path in seen or parent_path == path.resolve():
         chain = " -> ".join(p.name for p in (*seen, path.resolve(), parent_path))
-        raise ScenarioError("extends forms a cycle", **where, expected="a chain that ends",
-                            found=chain, suggestion="Remove one of the extends: keys.")
+        raise ScenarioError(
+            "extends forms a cycle",
+            **where,
+            expected="a chain that ends",
+            found=chain,
+            suggestion="Remove one of the extends: keys.",
+        )
     if len(seen) >= MAX_EXTENDS_DEPTH:
-        raise ScenarioError("extends chain is too long", **where,
-                            expected=f"at most {MAX_EXTENDS_DEPTH} levels", found=f"{len(seen)}")
+        raise ScenarioError(
+            "extends chain is too long",
+            **where,
+            expected=f"at most {MAX_EXTENDS_DEPTH} levels",
+            found=f"{len(seen)}",
+        )
     if not parent_path.is_file():
         hint = None
         if parent_path.parent.is_dir():
             hint = did_you_mean(Path(ext).name, [p.name for p in parent_path.parent.glob("*.y*ml")])
-        raise ScenarioError("the scenario named in extends does not exist", **where,
-                            expected="a path relative to this file",
-                            found=f"{ext!r} (looked for {parent_path})", suggestion=hint)
+        raise ScenarioError(
+            "the scenario named in extends does not exist",
+            **where,
+            expected="a path relative to this file",
+            found=f"{ext!r} (looked for {parent_path})",
+            suggestion=hint,
+        )
     pdata, plocs = _load_chain(parent_path, (*seen, path.resolve()), roots)
     merged = _merge(pdata, data)
     return merged, _locate(merged, [locs, plocs])
@@ -467,10 +585,13 @@ def find_scenario(name_or_path: str | Path) -> Path:
     if candidate.is_file():
         return candidate
     names = [p.stem for p in lib.glob("*.yaml")]
-    raise ScenarioError(f"no scenario file or library scenario called '{name_or_path}'",
-                        source=str(name_or_path), expected="a .yaml file or a library name "
-                        "(see 'livermodel scenarios')", found="neither",
-                        suggestion=_close_names(str(name_or_path), names))
+    raise ScenarioError(
+        f"no scenario file or library scenario called '{name_or_path}'",
+        source=str(name_or_path),
+        expected="a .yaml file or a library name (see 'livermodel scenarios')",
+        found="neither",
+        suggestion=_close_names(str(name_or_path), names),
+    )
 
 
 def _close_names(name: str, names) -> str | None:

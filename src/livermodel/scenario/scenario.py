@@ -87,6 +87,7 @@ from livermodel.solve.simulate import Result, SolverSettings, simulate
 # The Scenario
 # ---------------------------------------------------------------------------------------------
 
+
 @dataclass
 class Scenario:
     """A validated scenario, ready to run.
@@ -122,9 +123,13 @@ class Scenario:
         Returns the :class:`livermodel.solve.simulate.Result`, with ``result.info["scenario"]`` set to
         the scenario name and ``result.info["scenario_sha256"]`` to its hash.
         """
-        args = {"species": self.species, "duration": self.duration_h,
-                "output_step": self.output_step_h, "settings": self.settings,
-                "initial": self.initial or None}
+        args = {
+            "species": self.species,
+            "duration": self.duration_h,
+            "output_step": self.output_step_h,
+            "settings": self.settings,
+            "initial": self.initial or None,
+        }
         args.update(kwargs)
         result = simulate(self.parameters, self.schedule, **args)
         result.info["scenario"] = self.name
@@ -161,8 +166,7 @@ class Scenario:
         fast = self._with_parameter_values(overrides)
         if fast is not None:
             return fast
-        return build_scenario(self.resolved, overrides, source=self.source or "<scenario>",
-                              name=self.name)
+        return build_scenario(self.resolved, overrides, source=self.source or "<scenario>", name=self.name)
 
     def run_inputs(self, overrides: Iterable[str] | Mapping[str, Any] = ()) -> RunInputs:
         """What simulating this scenario with ``overrides`` needs, and nothing more.
@@ -174,11 +178,11 @@ class Scenario:
         fast = self._with_parameter_values(overrides, light=True)
         if fast is not None:
             parameters, schedule = fast
-            return RunInputs(parameters, schedule, self.duration_h, self.output_step_h,
-                             self.settings, self.initial)
+            return RunInputs(
+                parameters, schedule, self.duration_h, self.output_step_h, self.settings, self.initial
+            )
         sc = self.with_overrides(overrides)
-        return RunInputs(sc.parameters, sc.schedule, sc.duration_h, sc.output_step_h,
-                         sc.settings, sc.initial)
+        return RunInputs(sc.parameters, sc.schedule, sc.duration_h, sc.output_step_h, sc.settings, sc.initial)
 
     def _with_parameter_values(self, overrides, light: bool = False):
         """The fast path of :meth:`with_overrides`, for the keys sweeps vary most.
@@ -189,26 +193,37 @@ class Scenario:
         need the full path (other keys, units on parameters, effect switches, any error: the full
         path then raises the error with its usual message).
         """
-        items = (list(overrides.items()) if isinstance(overrides, Mapping)
-                 else [parse_override(o) for o in overrides])
+        items = (
+            list(overrides.items())
+            if isinstance(overrides, Mapping)
+            else [parse_override(o) for o in overrides]
+        )
         values: dict[str, float] = {}
         events: dict[tuple[str, int], dict] = {}
         for key, raw in items:
             parts = str(key).split(".")
             if parts[0] == "parameters" and len(parts) == 2:
                 name = parts[1]
-                if (name not in BY_NAME or name.endswith("_on") or isinstance(raw, bool)
-                        or not isinstance(raw, (int, float))):
+                if (
+                    name not in BY_NAME
+                    or name.endswith("_on")
+                    or isinstance(raw, bool)
+                    or not isinstance(raw, (int, float))
+                ):
                     return None
                 par = BY_NAME[name]
                 value = float(raw)
                 if not (math.isfinite(value) and par.limits[0] <= value <= par.limits[1]):
                     return None
                 values[name] = value
-            elif (parts[0] in ("insults", "interventions") and len(parts) == 3
-                  and parts[1].isdigit() and parts[2] != "type"
-                  and int(parts[1]) < len(self.resolved.get(parts[0]) or [])
-                  and (raw is None or isinstance(raw, (int, float, str)))):
+            elif (
+                parts[0] in ("insults", "interventions")
+                and len(parts) == 3
+                and parts[1].isdigit()
+                and parts[2] != "type"
+                and int(parts[1]) < len(self.resolved.get(parts[0]) or [])
+                and (raw is None or isinstance(raw, (int, float, str)))
+            ):
                 slot = (parts[0], int(parts[1]))
                 item = events.get(slot) or dict(self.resolved[parts[0]][slot[1]])
                 item[parts[2]] = raw
@@ -224,8 +239,13 @@ class Scenario:
             n_insults = len(self.resolved.get("insults") or [])
             new_events = list(schedule.events)
             for (group, i), item in events.items():
-                built = _event_cached(json.dumps(item, sort_keys=True, default=str), group, i,
-                                      self.duration_h, str(self.source or "<scenario>"))
+                built = _event_cached(
+                    json.dumps(item, sort_keys=True, default=str),
+                    group,
+                    i,
+                    self.duration_h,
+                    str(self.source or "<scenario>"),
+                )
                 if built is None:
                     return None
                 event, res, event_notes = built
@@ -250,8 +270,10 @@ class Scenario:
             for n, value in values.items():
                 lo, hi = BY_NAME[n].bounds
                 if not lo <= value <= hi:
-                    notes.append(f"<override>: parameters.{n}: {value:g} {BY_NAME[n].unit} is "
-                                 f"outside the plausible range {lo:g} to {hi:g} of '{n}'")
+                    notes.append(
+                        f"<override>: parameters.{n}: {value:g} {BY_NAME[n].unit} is "
+                        f"outside the plausible range {lo:g} to {hi:g} of '{n}'"
+                    )
             notes = [w for w in notes if "normal liver is unstable" not in w]
             key = (self.species, tuple(sorted(overrides_.items())))
             growth = _GROWTH.get(key)
@@ -260,14 +282,23 @@ class Scenario:
                 if len(_GROWTH) > 4096:
                     _GROWTH.clear()
             if growth > 1e-4:
-                notes.append(f"<override>: parameters: with these parameters a normal liver is "
-                             f"unstable (a small perturbation grows at {growth:.3g} per hour) and "
-                             f"will fail without any insult")
-        digest = hashlib.sha256(json.dumps(resolved, sort_keys=True, separators=(",", ":"))
-                                .encode("utf-8")).hexdigest()
-        return dataclasses.replace(self, parameter_overrides=overrides_, parameters=full,
-                                   schedule=schedule, resolved=resolved, sha256=digest,
-                                   warnings=notes)
+                notes.append(
+                    f"<override>: parameters: with these parameters a normal liver is "
+                    f"unstable (a small perturbation grows at {growth:.3g} per hour) and "
+                    f"will fail without any insult"
+                )
+        digest = hashlib.sha256(
+            json.dumps(resolved, sort_keys=True, separators=(",", ":")).encode("utf-8")
+        ).hexdigest()
+        return dataclasses.replace(
+            self,
+            parameter_overrides=overrides_,
+            parameters=full,
+            schedule=schedule,
+            resolved=resolved,
+            sha256=digest,
+            warnings=notes,
+        )
 
 
 @dataclass(frozen=True)
@@ -340,31 +371,51 @@ def _build(data: dict, locs: dict[Path_, Location], source: str, default_name: s
 
     name = v.value(_TOP["name"], data.get("name"), ("name",)) or default_name
     if not _NAME_RE.fullmatch(name):
-        v.fail(ScenarioError, "a name may hold letters, digits, '-', '_' and '.'", ("name",),
-               expected="e.g. rat-phx-70", found=repr(name))
+        v.fail(
+            ScenarioError,
+            "a name may hold letters, digits, '-', '_' and '.'",
+            ("name",),
+            expected="e.g. rat-phx-70",
+            found=repr(name),
+        )
     description = v.value(_TOP["description"], data.get("description"), ("description",))
     species = v.value(_TOP["species"], data.get("species"), ("species",))
     duration = v.value(_TOP["duration"], data.get("duration"), ("duration",))
     step = v.value(_TOP["output_step"], data.get("output_step"), ("output_step",))
     if step > duration:
-        v.fail(ScenarioError, "output_step is longer than the run", ("output_step",),
-               expected=f"output_step <= duration ({duration:g} h)", found=f"{step:g} h")
+        v.fail(
+            ScenarioError,
+            "output_step is longer than the run",
+            ("output_step",),
+            expected=f"output_step <= duration ({duration:g} h)",
+            found=f"{step:g} h",
+        )
     if duration / step > MAX_OUTPUT_POINTS:
-        v.fail(ScenarioError, "too many output points", ("output_step",),
-               expected=f"duration / output_step <= {MAX_OUTPUT_POINTS}",
-               found=f"{duration / step:.3g} points")
+        v.fail(
+            ScenarioError,
+            "too many output points",
+            ("output_step",),
+            expected=f"duration / output_step <= {MAX_OUTPUT_POINTS}",
+            found=f"{duration / step:.3g} points",
+        )
 
     tags_raw = data.get("tags") or []
     if not isinstance(tags_raw, list):
-        v.fail(ScenarioError, "tags must be a list", ("tags",), expected="a list of strings",
-               found=_describe(tags_raw))
+        v.fail(
+            ScenarioError,
+            "tags must be a list",
+            ("tags",),
+            expected="a list of strings",
+            found=_describe(tags_raw),
+        )
     tag_field = Field("tag", "string", "")
     tags = [v.value(tag_field, t, ("tags", i)) for i, t in enumerate(tags_raw)]
 
     # parameters and effects
     params_raw = v.mapping(data.get("parameters") or {}, ("parameters",), what="parameter: value")
-    overrides = {k: _check_parameter(v, k, val, ("parameters", k))
-                 for k, val in params_raw.items() if val is not None}
+    overrides = {
+        k: _check_parameter(v, k, val, ("parameters", k)) for k, val in params_raw.items() if val is not None
+    }
     effects_raw = v.mapping(data.get("effects") or {}, ("effects",), _EFFECT_FIELDS)
     for f in _EFFECT_FIELDS:
         if effects_raw.get(f.name) is None:
@@ -372,9 +423,13 @@ def _build(data: dict, locs: dict[Path_, Location], source: str, default_name: s
         on = v.value(f, effects_raw[f.name], ("effects", f.name))
         param = EFFECTS[f.name]
         if param in overrides and overrides[param] != float(on):
-            v.fail(ScenarioError, f"effects.{f.name} contradicts parameters.{param}",
-                   ("effects", f.name), expected="one of the two, or both equal",
-                   found=f"{on} and {overrides[param]:g}")
+            v.fail(
+                ScenarioError,
+                f"effects.{f.name} contradicts parameters.{param}",
+                ("effects", f.name),
+                expected="one of the two, or both equal",
+                found=f"{on} and {overrides[param]:g}",
+            )
         overrides[param] = 1.0 if on else 0.0
     try:
         full = resolve(species, overrides)
@@ -383,19 +438,27 @@ def _build(data: dict, locs: dict[Path_, Location], source: str, default_name: s
     if overrides:
         growth = model.healthy_growth_rate(full)
         if growth > 1e-4:
-            v.warn(f"with these parameters a normal liver is unstable (a small perturbation grows "
-                   f"at {growth:.3g} per hour) and will fail without any insult; check "
-                   f"critical_mass x metabolic_load against set_point and the inflammation loop",
-                   ("parameters",))
+            v.warn(
+                f"with these parameters a normal liver is unstable (a small perturbation grows "
+                f"at {growth:.3g} per hour) and will fail without any insult; check "
+                f"critical_mass x metabolic_load against set_point and the inflammation loop",
+                ("parameters",),
+            )
 
     # initial state
     init_raw = v.mapping(data.get("initial") or {}, ("initial",), what="state: value")
     initial = {}
     for k, val in init_raw.items():
         if k not in model.STATE_INDEX:
-            v.fail(ScenarioError, f"unknown state variable '{k}'", ("initial", k), at_key=True,
-                   expected=f"one of {', '.join(model.STATES)}", found=repr(k),
-                   suggestion=did_you_mean(k, model.STATES))
+            v.fail(
+                ScenarioError,
+                f"unknown state variable '{k}'",
+                ("initial", k),
+                at_key=True,
+                expected=f"one of {', '.join(model.STATES)}",
+                found=repr(k),
+                suggestion=did_you_mean(k, model.STATES),
+            )
         if val is None:
             continue
         initial[k] = v.value(Field(k, "number", "", minimum=0.0), val, ("initial", k))
@@ -405,23 +468,37 @@ def _build(data: dict, locs: dict[Path_, Location], source: str, default_name: s
     for group in ("insults", "interventions"):
         items = data.get(group) or []
         if not isinstance(items, list):
-            v.fail(ScenarioError, f"{group} must be a list", (group,),
-                   expected="a list of items, each starting with '- type:'", found=_describe(items))
+            v.fail(
+                ScenarioError,
+                f"{group} must be a list",
+                (group,),
+                expected="a list of items, each starting with '- type:'",
+                found=_describe(items),
+            )
         if len(items) + len(events) > MAX_EVENTS:
-            v.fail(ScenarioError, f"more than {MAX_EVENTS:,} insults and interventions", (group,),
-                   expected=f"at most {MAX_EVENTS:,} items in insults and interventions together",
-                   found=f"{len(items) + len(events):,}",
-                   suggestion="Use 'count' and 'every' for repeated doses")
+            v.fail(
+                ScenarioError,
+                f"more than {MAX_EVENTS:,} insults and interventions",
+                (group,),
+                expected=f"at most {MAX_EVENTS:,} items in insults and interventions together",
+                found=f"{len(items) + len(events):,}",
+                suggestion="Use 'count' and 'every' for repeated doses",
+            )
         for i, item in enumerate(items):
             event, res = _build_event(v, item, (group, i), group, duration)
             events.append(event)
             resolved_events[group].append(res)
     restarts = sum(_restarts(ev) for ev in events)
     if restarts > MAX_BREAKPOINTS:
-        v.fail(ScenarioError, f"the insults and interventions restart the solver {restarts:,} times; "
-               f"at most {MAX_BREAKPOINTS:,} are allowed", ("insults",) if data.get("insults")
-               else ("interventions",), expected=f"doses plus twice the pulses <= {MAX_BREAKPOINTS:,}",
-               found=f"{restarts:,}", suggestion="Lower the counts, or lengthen 'every'")
+        v.fail(
+            ScenarioError,
+            f"the insults and interventions restart the solver {restarts:,} times; "
+            f"at most {MAX_BREAKPOINTS:,} are allowed",
+            ("insults",) if data.get("insults") else ("interventions",),
+            expected=f"doses plus twice the pulses <= {MAX_BREAKPOINTS:,}",
+            found=f"{restarts:,}",
+            suggestion="Lower the counts, or lengthen 'every'",
+        )
 
     # solver
     solver_raw = v.mapping(data.get("solver") or {}, ("solver",), _SOLVER_FIELDS)
@@ -437,8 +514,9 @@ def _build(data: dict, locs: dict[Path_, Location], source: str, default_name: s
 
     # expectations
     expect_raw = v.mapping(data.get("expect") or {}, ("expect",), [f for f, _, _ in EXPECT.values()])
-    expect = {k: v.value(EXPECT[k][0], val, ("expect", k)) for k, val in expect_raw.items()
-              if val is not None}
+    expect = {
+        k: v.value(EXPECT[k][0], val, ("expect", k)) for k, val in expect_raw.items() if val is not None
+    }
 
     for w in v.warnings:
         warnings.warn(w, ScenarioWarning, stacklevel=3)
@@ -446,8 +524,7 @@ def _build(data: dict, locs: dict[Path_, Location], source: str, default_name: s
     resolved: dict[str, Any] = {"name": name, "description": description}
     if tags:
         resolved["tags"] = tags
-    resolved.update({"species": species, "duration": f"{_g(duration)} h",
-                     "output_step": f"{_g(step)} h"})
+    resolved.update({"species": species, "duration": f"{_g(duration)} h", "output_step": f"{_g(step)} h"})
     if overrides:
         resolved["parameters"] = {k: overrides[k] for k in sorted(overrides)}
     if initial:
@@ -455,21 +532,40 @@ def _build(data: dict, locs: dict[Path_, Location], source: str, default_name: s
     for group in ("insults", "interventions"):
         if resolved_events[group]:
             resolved[group] = resolved_events[group]
-    resolved["solver"] = {"method": settings.method, "rtol": settings.rtol, "atol": settings.atol,
-                          "max_step": f"{_g(settings.max_step)} h", "max_steps": settings.max_steps}
+    resolved["solver"] = {
+        "method": settings.method,
+        "rtol": settings.rtol,
+        "atol": settings.atol,
+        "max_step": f"{_g(settings.max_step)} h",
+        "max_steps": settings.max_steps,
+    }
     if expect:
         resolved["expect"] = {k: _format(EXPECT[k][0].kind, val) for k, val in expect.items()}
     if sweep:
         resolved["sweep"] = copy.deepcopy(sweep)
     if cohort:
         resolved["cohort"] = copy.deepcopy(cohort)
-    digest = hashlib.sha256(json.dumps(resolved, sort_keys=True, separators=(",", ":"))
-                            .encode("utf-8")).hexdigest()
+    digest = hashlib.sha256(
+        json.dumps(resolved, sort_keys=True, separators=(",", ":")).encode("utf-8")
+    ).hexdigest()
     return Scenario(
-        name=name, description=description, species=species, duration_h=duration,
-        output_step_h=step, parameter_overrides=overrides, parameters=full,
-        schedule=Schedule(events), settings=settings, initial=initial, expect=expect, tags=tags,
-        source=source, resolved=resolved, sha256=digest, warnings=list(v.warnings), sweep=sweep,
+        name=name,
+        description=description,
+        species=species,
+        duration_h=duration,
+        output_step_h=step,
+        parameter_overrides=overrides,
+        parameters=full,
+        schedule=Schedule(events),
+        settings=settings,
+        initial=initial,
+        expect=expect,
+        tags=tags,
+        source=source,
+        resolved=resolved,
+        sha256=digest,
+        warnings=list(v.warnings),
+        sweep=sweep,
         cohort=cohort,
     )
 
@@ -487,8 +583,7 @@ def load_scenario(path: str | Path, overrides: Iterable[str] | Mapping[str, Any]
     if str(path) == "-":
         from livermodel.scenario.reader import read_stdin
 
-        return parse_scenario(read_stdin(), source="<stdin>", overrides=overrides,
-                              base_dir=Path.cwd())
+        return parse_scenario(read_stdin(), source="<stdin>", overrides=overrides, base_dir=Path.cwd())
     file = find_scenario(path)
     data, locs = _load_chain(file, ())
     data.pop("extends", None)
@@ -498,28 +593,44 @@ def load_scenario(path: str | Path, overrides: Iterable[str] | Mapping[str, Any]
     return _build(data, locs, str(file), file.stem)
 
 
-def build_scenario(doc: Mapping[str, Any], overrides: Iterable[str] | Mapping[str, Any] = (), *,
-                   source: str = "<dict>", name: str = "scenario") -> Scenario:
+def build_scenario(
+    doc: Mapping[str, Any],
+    overrides: Iterable[str] | Mapping[str, Any] = (),
+    *,
+    source: str = "<dict>",
+    name: str = "scenario",
+) -> Scenario:
     """Validate and build a scenario from a plain dict (such as :attr:`Scenario.resolved`).
 
     ``overrides`` are applied as in :func:`load_scenario`; ``doc`` must not hold ``extends``.
     No file is read.  ``name`` is used when ``doc`` has none.
     """
     if not isinstance(doc, Mapping):
-        raise ScenarioError("a scenario must be a mapping of keys", source=source,
-                            expected="keys such as 'species:' and 'insults:'",
-                            found=_describe(doc))
+        raise ScenarioError(
+            "a scenario must be a mapping of keys",
+            source=source,
+            expected="keys such as 'species:' and 'insults:'",
+            found=_describe(doc),
+        )
     if doc.get("extends") is not None:
-        raise ScenarioError("build_scenario needs a scenario without extends", source=source,
-                            key="extends", suggestion="Use load_scenario for files with extends:")
+        raise ScenarioError(
+            "build_scenario needs a scenario without extends",
+            source=source,
+            key="extends",
+            suggestion="Use load_scenario for files with extends:",
+        )
     locs: dict[Path_, Location] = {}
     data = apply_overrides(dict(doc), overrides, locations=locs) if overrides else copy.deepcopy(dict(doc))
     return _build(data, locs, source, name)
 
 
-def parse_scenario(text: str, *, source: str = "<string>",
-                   overrides: Iterable[str] | Mapping[str, Any] = (),
-                   base_dir: str | Path | None = None) -> Scenario:
+def parse_scenario(
+    text: str,
+    *,
+    source: str = "<string>",
+    overrides: Iterable[str] | Mapping[str, Any] = (),
+    base_dir: str | Path | None = None,
+) -> Scenario:
     """Like :func:`load_scenario`, from YAML text (``extends:`` is relative to ``base_dir``)."""
     data, locs = _read_text(text, source)
     if data.get("extends") is not None:
@@ -527,20 +638,38 @@ def parse_scenario(text: str, *, source: str = "<string>",
         ext = data["extends"]
         loc = locs[("extends",)]
         if not isinstance(ext, str):
-            raise ScenarioError("extends must be the path of another scenario file", source=source,
-                                line=loc.line, column=loc.column, key="extends",
-                                expected="a relative path such as 'base.yaml'", found=repr(ext))
+            raise ScenarioError(
+                "extends must be the path of another scenario file",
+                source=source,
+                line=loc.line,
+                column=loc.column,
+                key="extends",
+                expected="a relative path such as 'base.yaml'",
+                found=repr(ext),
+            )
         parent = (base / ext).resolve()
         roots = extends_roots(base / "scenario.yaml")
         if not _inside(parent, roots):
-            raise ScenarioError("extends names a file outside base_dir and the library",
-                                source=source, line=loc.line, column=loc.column, key="extends",
-                                expected=f"a path inside '{roots[0]}'", found=repr(ext),
-                                suggestion=f"Allow its folder with {EXTENDS_PATH_ENV}=DIR")
+            raise ScenarioError(
+                "extends names a file outside base_dir and the library",
+                source=source,
+                line=loc.line,
+                column=loc.column,
+                key="extends",
+                expected=f"a path inside '{roots[0]}'",
+                found=repr(ext),
+                suggestion=f"Allow its folder with {EXTENDS_PATH_ENV}=DIR",
+            )
         if not parent.is_file():
-            raise ScenarioError("the scenario named in extends does not exist", source=source,
-                                line=loc.line, column=loc.column, key="extends",
-                                expected="a path relative to base_dir", found=repr(ext))
+            raise ScenarioError(
+                "the scenario named in extends does not exist",
+                source=source,
+                line=loc.line,
+                column=loc.column,
+                key="extends",
+                expected="a path relative to base_dir",
+                found=repr(ext),
+            )
         pdata, plocs = _load_chain(parent, (Path(source),), roots)
         data = _merge(pdata, data)
         locs = _locate(data, [locs, plocs])

@@ -34,7 +34,7 @@ _NUM = r"[-+]?(?:\d+\.?\d*|\.\d+)(?:[eE][-+]?\d+)?"
 
 def _number_pattern(f: Field) -> str:
     """Regex of a number as text; unsigned when the field cannot be negative."""
-    return _NUM[len("[-+]?"):] if f.minimum is not None and f.minimum >= 0 else _NUM
+    return _NUM[len("[-+]?") :] if f.minimum is not None and f.minimum >= 0 else _NUM
 
 
 def _quantity_schema(f: Field) -> dict:
@@ -85,8 +85,11 @@ def _field_schema(f: Field) -> dict:
 
 def _object(fields: Iterable[Field], extra: dict | None = None) -> dict:
     fields = list(fields)
-    out = {"type": "object", "properties": {f.name: _field_schema(f) for f in fields},
-           "additionalProperties": False}
+    out = {
+        "type": "object",
+        "properties": {f.name: _field_schema(f) for f in fields},
+        "additionalProperties": False,
+    }
     if extra:
         out["properties"].update(extra)
     req = [f.name for f in fields if f.required]
@@ -98,27 +101,52 @@ def _object(fields: Iterable[Field], extra: dict | None = None) -> dict:
 def _cohort_schema() -> dict:
     from livermodel.scenario.blocks import DISTRIBUTIONS
 
-    dist = {"anyOf": [{"const": "fixed"}, {
-        "type": "object", "additionalProperties": False, "properties": {
-            "distribution": {"enum": list(DISTRIBUTIONS), "default": "lognormal"},
-            "sd": {"type": "number", "minimum": 0, "description": "log-SD (lognormal) or SD as a "
-                   "fraction of the preset (normal)"},
-            "low": {"type": "number", "minimum": 0, "description": "uniform: lowest multiplier"},
-            "high": {"type": "number", "minimum": 0, "description": "uniform: highest multiplier"},
-        }}]}
-    return {"type": "object", "additionalProperties": False, "properties": {
-        "size": {"type": "integer", "minimum": 1, "description": "Number of individuals."},
-        "seed": {"type": "integer", "minimum": 0, "description": "Seed of the draw."},
-        "variability": {"type": "number", "minimum": 0, "maximum": 3,
-                        "description": "Log-SD of the default log-normal variation (0.3 = about "
-                        "31 % coefficient of variation)."},
-        "control": {"type": "string", "description": "Control scenario (path or library name)."},
-        "vary": {"type": "array", "items": {"enum": list(NAMES)},
-                 "description": "Parameters to vary (replaces the default set)."},
-        "parameters": {"type": "object", "propertyNames": {"enum": list(NAMES)},
-                       "additionalProperties": dist,
-                       "description": "Per-parameter distributions of the multiplier."},
-    }}
+    dist = {
+        "anyOf": [
+            {"const": "fixed"},
+            {
+                "type": "object",
+                "additionalProperties": False,
+                "properties": {
+                    "distribution": {"enum": list(DISTRIBUTIONS), "default": "lognormal"},
+                    "sd": {
+                        "type": "number",
+                        "minimum": 0,
+                        "description": "log-SD (lognormal) or SD as a fraction of the preset (normal)",
+                    },
+                    "low": {"type": "number", "minimum": 0, "description": "uniform: lowest multiplier"},
+                    "high": {"type": "number", "minimum": 0, "description": "uniform: highest multiplier"},
+                },
+            },
+        ]
+    }
+    return {
+        "type": "object",
+        "additionalProperties": False,
+        "properties": {
+            "size": {"type": "integer", "minimum": 1, "description": "Number of individuals."},
+            "seed": {"type": "integer", "minimum": 0, "description": "Seed of the draw."},
+            "variability": {
+                "type": "number",
+                "minimum": 0,
+                "maximum": 3,
+                "description": "Log-SD of the default log-normal variation (0.3 = about "
+                "31 % coefficient of variation).",
+            },
+            "control": {"type": "string", "description": "Control scenario (path or library name)."},
+            "vary": {
+                "type": "array",
+                "items": {"enum": list(NAMES)},
+                "description": "Parameters to vary (replaces the default set).",
+            },
+            "parameters": {
+                "type": "object",
+                "propertyNames": {"enum": list(NAMES)},
+                "additionalProperties": dist,
+                "description": "Per-parameter distributions of the multiplier.",
+            },
+        },
+    }
 
 
 def json_schema() -> dict:
@@ -146,15 +174,16 @@ def json_schema() -> dict:
         number = {"type": "number", "minimum": p.limits[0]}
         if math.isfinite(p.limits[1]):
             number["maximum"] = p.limits[1]
-        entry = {"description": f"{p.description} [{p.unit}; plausible {p.bounds[0]:g} to "
-                 f"{p.bounds[1]:g}; default {p.default:g}]"}
+        entry = {
+            "description": f"{p.description} [{p.unit}; plausible {p.bounds[0]:g} to "
+            f"{p.bounds[1]:g}; default {p.default:g}]"
+        }
         if kind:
             entry["anyOf"] = [number, _quantity_schema(Field(p.name, kind, ""))]
         else:
             entry.update(number)
         params[p.name] = entry
-    states = {s: {"type": "number", "minimum": 0, "description": model.VARIABLES[s][1]}
-              for s in model.STATES}
+    states = {s: {"type": "number", "minimum": 0, "description": model.VARIABLES[s][1]} for s in model.STATES}
     top_props: dict[str, Any] = {}
     for f in TOP_LEVEL:
         if f.name == "parameters":
@@ -172,12 +201,26 @@ def json_schema() -> dict:
         elif f.name == "expect":
             s = _object([fx for fx, _, _ in EXPECT.values()])
         elif f.name == "sweep":
-            spec = {"anyOf": [{"type": "string"}, {"type": "number"},
-                              {"type": "array", "items": {"anyOf": [
-                                  {"type": "string"}, {"type": "number"}, {"type": "boolean"}]}}]}
-            s = _object([fx for fx in SWEEP_FIELDS if fx.name != "vary"],
-                        {"vary": {"type": "object", "additionalProperties": spec,
-                                  "description": SWEEP_FIELDS[0].description}})
+            spec = {
+                "anyOf": [
+                    {"type": "string"},
+                    {"type": "number"},
+                    {
+                        "type": "array",
+                        "items": {"anyOf": [{"type": "string"}, {"type": "number"}, {"type": "boolean"}]},
+                    },
+                ]
+            }
+            s = _object(
+                [fx for fx in SWEEP_FIELDS if fx.name != "vary"],
+                {
+                    "vary": {
+                        "type": "object",
+                        "additionalProperties": spec,
+                        "description": SWEEP_FIELDS[0].description,
+                    }
+                },
+            )
             s["required"] = ["vary"]
         elif f.name == "cohort":
             s = _cohort_schema()
@@ -189,7 +232,7 @@ def json_schema() -> dict:
         "$schema": "https://json-schema.org/draft/2020-12/schema",
         "title": "livermodel scenario",
         "description": "A livermodel scenario file (see docs/scenarios.md). Generated by "
-                       "livermodel.scenario.json_schema(); do not edit by hand.",
+        "livermodel.scenario.json_schema(); do not edit by hand.",
         "type": "object",
         "properties": top_props,
         "additionalProperties": False,

@@ -38,6 +38,7 @@ from livermodel.units import UNITS, parse_quantity
 # Validation
 # ---------------------------------------------------------------------------------------------
 
+
 class _Validator:
     def __init__(self, locs: dict[Path_, Location], default_source: str):
         self.locs = locs
@@ -50,8 +51,7 @@ class _Validator:
             p = p[:-1]
         loc = self.locs.get(p)
         if loc is None:
-            return {"source": self.default_source, "line": None, "column": None,
-                    "key": _dotted(path) or None}
+            return {"source": self.default_source, "line": None, "column": None, "key": _dotted(path) or None}
         line, col = (loc.key_line, loc.key_column) if at_key else (loc.line, loc.column)
         return {"source": loc.source, "line": line, "column": col, "key": _dotted(path) or None}
 
@@ -60,8 +60,9 @@ class _Validator:
 
     def relocate(self, err: LivermodelError, path: Path_):
         """Re-raise ``err`` (raised without a location) at ``path``."""
-        raise type(err)(err.message, **self.where(path), expected=err.expected, found=err.found,
-                        suggestion=err.suggestion) from None
+        raise type(err)(
+            err.message, **self.where(path), expected=err.expected, found=err.found, suggestion=err.suggestion
+        ) from None
 
     def warn(self, message: str, path: Path_):
         w = self.where(path)
@@ -73,19 +74,36 @@ class _Validator:
     def mapping(self, value, path: Path_, fields: Iterable[Field] | None = None, what="keys"):
         if not isinstance(value, dict):
             names = ", ".join(f.name for f in fields) if fields else what
-            self.fail(ScenarioError, "expected a mapping of keys", path,
-                      expected=f"a mapping ({names})", found=_describe(value))
+            self.fail(
+                ScenarioError,
+                "expected a mapping of keys",
+                path,
+                expected=f"a mapping ({names})",
+                found=_describe(value),
+            )
         if fields is not None:
             allowed = [f.name for f in fields]
             for key in value:
                 if key not in allowed:
-                    self.fail(ScenarioError, f"unknown key '{key}'", (*path, key), at_key=True,
-                              expected=f"one of {', '.join(allowed)}", found=repr(key),
-                              suggestion=did_you_mean(key, allowed))
+                    self.fail(
+                        ScenarioError,
+                        f"unknown key '{key}'",
+                        (*path, key),
+                        at_key=True,
+                        expected=f"one of {', '.join(allowed)}",
+                        found=repr(key),
+                        suggestion=did_you_mean(key, allowed),
+                    )
             for f in fields:
                 if f.required and value.get(f.name) is None:
-                    self.fail(ScenarioError, f"missing required key '{f.name}'", path, at_key=True,
-                              expected=f"{f.name}: {f.description}", found="no such key")
+                    self.fail(
+                        ScenarioError,
+                        f"missing required key '{f.name}'",
+                        path,
+                        at_key=True,
+                        expected=f"{f.name}: {f.description}",
+                        found="no such key",
+                    )
         return value
 
     def value(self, f: Field, raw, path: Path_):
@@ -98,11 +116,16 @@ class _Validator:
         if kind in UNITS:
             if f.unit_required and not isinstance(raw, str) and not isinstance(raw, bool):
                 internal = UNITS[kind][0]
-                example = {"mass_dose": "300 mg/kg", "cell_dose": "1e6 cells/kg",
-                           "ev_dose": "100 ug/kg"}[kind]
-                self.fail(UnitError, "a dose needs its unit", path,
-                          expected=f"a number with a unit, e.g. '{example}' (internal unit {internal})",
-                          found=repr(raw))
+                example = {"mass_dose": "300 mg/kg", "cell_dose": "1e6 cells/kg", "ev_dose": "100 ug/kg"}[
+                    kind
+                ]
+                self.fail(
+                    UnitError,
+                    "a dose needs its unit",
+                    path,
+                    expected=f"a number with a unit, e.g. '{example}' (internal unit {internal})",
+                    found=repr(raw),
+                )
             if isinstance(raw, str) and _NUMBER_RE.match(raw) and not f.unit_required:
                 raw = float(raw)
             try:
@@ -114,8 +137,7 @@ class _Validator:
             if isinstance(raw, str) and _NUMBER_RE.match(raw):
                 raw = float(raw)
             if isinstance(raw, bool) or not isinstance(raw, (int, float)) or not math.isfinite(raw):
-                self.fail(ScenarioError, "expected a number", path, expected="a number",
-                          found=_describe(raw))
+                self.fail(ScenarioError, "expected a number", path, expected="a number", found=_describe(raw))
             return self.bounds(f, float(raw), path)
         if kind == "integer":
             if isinstance(raw, str) and _NUMBER_RE.match(raw):
@@ -123,24 +145,38 @@ class _Validator:
             if isinstance(raw, float) and raw.is_integer():
                 raw = int(raw)
             if isinstance(raw, bool) or not isinstance(raw, int):
-                self.fail(ScenarioError, "expected a whole number", path, expected="an integer",
-                          found=_describe(raw))
+                self.fail(
+                    ScenarioError,
+                    "expected a whole number",
+                    path,
+                    expected="an integer",
+                    found=_describe(raw),
+                )
             return int(self.bounds(f, raw, path))
         if kind == "bool":
             if not isinstance(raw, bool):
-                self.fail(ScenarioError, "expected true or false", path, expected="true or false",
-                          found=_describe(raw))
+                self.fail(
+                    ScenarioError,
+                    "expected true or false",
+                    path,
+                    expected="true or false",
+                    found=_describe(raw),
+                )
             return raw
         if kind == "string":
             if not isinstance(raw, str):
-                self.fail(ScenarioError, "expected text", path, expected="a string",
-                          found=_describe(raw))
+                self.fail(ScenarioError, "expected text", path, expected="a string", found=_describe(raw))
             return raw
         if kind == "choice":
             if not isinstance(raw, str) or raw not in f.choices:
-                self.fail(ScenarioError, f"unknown {f.name} {raw!r}", path,
-                          expected=f"one of {', '.join(f.choices)}", found=repr(raw),
-                          suggestion=_choice_hint(raw, f.choices))
+                self.fail(
+                    ScenarioError,
+                    f"unknown {f.name} {raw!r}",
+                    path,
+                    expected=f"one of {', '.join(f.choices)}",
+                    found=repr(raw),
+                    suggestion=_choice_hint(raw, f.choices),
+                )
             return raw
         raise AssertionError(kind)  # pragma: no cover
 
@@ -154,14 +190,22 @@ class _Validator:
             show = f"{number:g} {unit}".strip()
         if f.minimum is not None and (number < f.minimum or (f.strict and number == f.minimum)):
             op = ">" if f.strict else ">="
-            self.fail(ScheduleError if f.kind in UNITS or f.kind == "number" else ScenarioError,
-                      f"{f.name} must be {op} {f.minimum:g}", path,
-                      expected=f"{f.name} {op} {f.minimum:g} {unit}".rstrip(), found=show)
+            self.fail(
+                ScheduleError if f.kind in UNITS or f.kind == "number" else ScenarioError,
+                f"{f.name} must be {op} {f.minimum:g}",
+                path,
+                expected=f"{f.name} {op} {f.minimum:g} {unit}".rstrip(),
+                found=show,
+            )
         if f.maximum is not None and (number > f.maximum or (f.strict and number == f.maximum)):
             op = "<" if f.strict else "<="
-            self.fail(ScheduleError if f.kind in UNITS or f.kind == "number" else ScenarioError,
-                      f"{f.name} must be {op} {f.maximum:g}", path,
-                      expected=f"{f.name} {op} {f.maximum:g} {unit}".rstrip(), found=show)
+            self.fail(
+                ScheduleError if f.kind in UNITS or f.kind == "number" else ScenarioError,
+                f"{f.name} must be {op} {f.maximum:g}",
+                path,
+                expected=f"{f.name} {op} {f.maximum:g} {unit}".rstrip(),
+                found=show,
+            )
         return number
 
     def fields(self, raw: dict, path: Path_, fields: Iterable[Field]) -> dict:
@@ -169,13 +213,22 @@ class _Validator:
 
 
 #: Words people write for a choice, and the choice they mean (checked before spelling).
-_SYNONYMS = {"intravenous": "iv", "i.v.": "iv", "intravenously": "iv", "portal": "intraportal",
-             "portal vein": "intraportal", "splenic": "intrasplenic", "spleen": "intrasplenic",
-             "ip": "intraperitoneal", "i.p.": "intraperitoneal", "peritoneal": "intraperitoneal"}
+_SYNONYMS = {
+    "intravenous": "iv",
+    "i.v.": "iv",
+    "intravenously": "iv",
+    "portal": "intraportal",
+    "portal vein": "intraportal",
+    "splenic": "intrasplenic",
+    "spleen": "intrasplenic",
+    "ip": "intraperitoneal",
+    "i.p.": "intraperitoneal",
+    "peritoneal": "intraperitoneal",
+}
 
 
 def _choice_hint(raw, choices) -> str | None:
-    """"Did you mean" for a choice: the same word in lower case, a synonym, or a close spelling."""
+    """ "Did you mean" for a choice: the same word in lower case, a synonym, or a close spelling."""
     word = str(raw).strip().lower()
     if word in choices:
         return f"Did you mean '{word}'?"
@@ -199,16 +252,27 @@ def _describe(value) -> str:
 def _check_size(v: _Validator, raw, path: Path_) -> None:
     """Refuse a whole number too large for a float (a 400-digit value) before it is used."""
     if isinstance(raw, int) and not isinstance(raw, bool) and abs(raw) > 1e300:
-        v.fail(ScenarioError, "this number is too large", path, expected="a number below 1e300",
-               found=f"a {len(str(abs(raw)))}-digit number")
+        v.fail(
+            ScenarioError,
+            "this number is too large",
+            path,
+            expected="a number below 1e300",
+            found=f"a {len(str(abs(raw)))}-digit number",
+        )
 
 
 def _check_parameter(v: _Validator, name: str, raw, path: Path_) -> float:
     _check_size(v, raw, path)
     if name not in BY_NAME:
-        v.fail(ParameterError, f"unknown parameter '{name}'", path, at_key=True,
-               expected="a name from the parameter table (see 'livermodel params')",
-               found=repr(name), suggestion=did_you_mean(name, NAMES))
+        v.fail(
+            ParameterError,
+            f"unknown parameter '{name}'",
+            path,
+            at_key=True,
+            expected="a name from the parameter table (see 'livermodel params')",
+            found=repr(name),
+            suggestion=did_you_mean(name, NAMES),
+        )
     par = BY_NAME[name]
     kind = _PARAM_UNIT_KINDS.get(par.unit)
     if isinstance(raw, str) and not _NUMBER_RE.match(raw):
@@ -220,22 +284,31 @@ def _check_parameter(v: _Validator, name: str, raw, path: Path_) -> float:
         else:
             m = re.match(r"^\s*([-+]?(?:\d+\.?\d*|\.\d+)(?:[eE][-+]?\d+)?)\s*(.*?)\s*$", raw)
             if not m or m.group(2) not in ("", par.unit):
-                v.fail(UnitError, f"'{name}' is in {par.unit}", path,
-                       expected=f"a number in {par.unit}", found=repr(raw))
+                v.fail(
+                    UnitError,
+                    f"'{name}' is in {par.unit}",
+                    path,
+                    expected=f"a number in {par.unit}",
+                    found=repr(raw),
+                )
             raw = float(m.group(1))
     elif isinstance(raw, str):
         raw = float(raw)
     if isinstance(raw, bool) or not isinstance(raw, (int, float)):
-        v.fail(ParameterError, f"parameter '{name}' needs a number", path,
-               expected=f"a number in {par.unit}", found=_describe(raw))
+        v.fail(
+            ParameterError,
+            f"parameter '{name}' needs a number",
+            path,
+            expected=f"a number in {par.unit}",
+            found=_describe(raw),
+        )
     try:
         value = check_value(name, raw, key=_dotted(path))
     except ParameterError as err:
         v.relocate(err, path)
     lo, hi = par.bounds
     if not lo <= value <= hi:
-        v.warn(f"{value:g} {par.unit} is outside the plausible range {lo:g} to {hi:g} of '{name}'",
-               path)
+        v.warn(f"{value:g} {par.unit} is outside the plausible range {lo:g} to {hi:g} of '{name}'", path)
     return value
 
 
@@ -244,36 +317,63 @@ def _build_event(v: _Validator, raw, path: Path_, group: str, duration: float):
     v.mapping(raw, path, what="type and its keys")
     etype = raw.get("type")
     if etype is None:
-        v.fail(ScenarioError, "an event needs a type", path, at_key=True,
-               expected=f"type: one of {', '.join(allowed)}", found="no type key")
+        v.fail(
+            ScenarioError,
+            "an event needs a type",
+            path,
+            at_key=True,
+            expected=f"type: one of {', '.join(allowed)}",
+            found="no type key",
+        )
     if etype not in allowed:
         other = [g for t, (g, _, _) in EVENTS.items() if t == etype]
-        hint = (f"'{etype}' belongs under '{other[0]}:'" if other
-                else did_you_mean(str(etype), allowed))
-        v.fail(ScenarioError, f"unknown {group[:-1]} type {etype!r}", (*path, "type"),
-               expected=f"one of {', '.join(allowed)}", found=repr(etype), suggestion=hint)
+        hint = f"'{etype}' belongs under '{other[0]}:'" if other else did_you_mean(str(etype), allowed)
+        v.fail(
+            ScenarioError,
+            f"unknown {group[:-1]} type {etype!r}",
+            (*path, "type"),
+            expected=f"one of {', '.join(allowed)}",
+            found=repr(etype),
+            suggestion=hint,
+        )
     _, fields, _ = EVENTS[etype]
     v.mapping(raw, path, (Field("type", "string", ""), *fields))
     vals = v.fields(raw, path, fields)
     if "count" in vals:
         if vals["every"] is not None and vals["count"] == 1:
-            v.fail(ScheduleError, "'every' repeats a dose, so it needs a count above 1",
-                   (*path, "every"), expected="count: 2 or more next to every",
-                   found="count 1 (the default)")
+            v.fail(
+                ScheduleError,
+                "'every' repeats a dose, so it needs a count above 1",
+                (*path, "every"),
+                expected="count: 2 or more next to every",
+                found="count 1 (the default)",
+            )
         if vals["count"] > 1 and vals["every"] is None:
-            v.fail(ScheduleError, "repeated doses need an interval", (*path, "count"),
-                   expected="every: a time > 0 next to count", found="no every")
+            v.fail(
+                ScheduleError,
+                "repeated doses need an interval",
+                (*path, "count"),
+                expected="every: a time > 0 next to count",
+                found="no every",
+            )
     start_key = "start" if etype == "chronic" else "at"
     start = vals[start_key]
     if start >= duration:
-        v.fail(ScheduleError, f"this {etype} starts at or after the end of the run", (*path, start_key),
-               expected=f"{start_key} < duration ({duration:g} h)", found=f"{start:g} h")
+        v.fail(
+            ScheduleError,
+            f"this {etype} starts at or after the end of the run",
+            (*path, start_key),
+            expected=f"{start_key} < duration ({duration:g} h)",
+            found=f"{start:g} h",
+        )
     if vals.get("count", 1) > 1:
         last = start + (vals["count"] - 1) * vals["every"]
         if last >= duration:
             late = sum(1 for k in range(vals["count"]) if start + k * vals["every"] >= duration)
-            v.warn(f"{late} of {vals['count']} doses fall after the end of the run ({duration:g} h)",
-                   (*path, "count"))
+            v.warn(
+                f"{late} of {vals['count']} doses fall after the end of the run ({duration:g} h)",
+                (*path, "count"),
+            )
     ctor = {
         "hepatectomy": lambda d: Hepatectomy(d["at"], d["fraction"]),
         "toxin": lambda d: Toxin(d["at"], d["dose"], d["every"], d["count"]),
@@ -281,8 +381,9 @@ def _build_event(v: _Validator, raw, path: Path_, group: str, duration: float):
         "galactosamine": lambda d: Galactosamine(d["at"], d["dose"]),
         "nac": lambda d: NAC(d["at"], d["regimen"]),
         "inflammation": lambda d: InflammatoryHit(d["at"], d["amount"]),
-        "chronic": lambda d: Chronic(d["start"], d["end"] if d["end"] is not None else duration,
-                                     d["rate"], d["every"], d["pulse"]),
+        "chronic": lambda d: Chronic(
+            d["start"], d["end"] if d["end"] is not None else duration, d["rate"], d["every"], d["pulse"]
+        ),
         "msc": lambda d: MSC(d["at"], d["dose"], d["route"], d["every"], d["count"]),
         "ev": lambda d: EV(d["at"], d["dose"], d["route"], d["every"], d["count"]),
         "antidote": lambda d: Antidote(d["at"], d["end"] if d["end"] is not None else math.inf),
@@ -313,25 +414,45 @@ def _build_sweep(v: _Validator, raw) -> dict:
     vals = v.fields(raw, path, [f for f in SWEEP_FIELDS if f.name != "vary"])
     vary = v.mapping(raw["vary"], (*path, "vary"), what="key.path: SPEC")
     if not vary:
-        v.fail(ScenarioError, "a sweep needs at least one key to vary", (*path, "vary"),
-               expected="key.path: SPEC, e.g. 'interventions.0.at: 0:48h:9'", found="nothing")
+        v.fail(
+            ScenarioError,
+            "a sweep needs at least one key to vary",
+            (*path, "vary"),
+            expected="key.path: SPEC, e.g. 'interventions.0.at: 0:48h:9'",
+            found="nothing",
+        )
     out_vary = {}
     for key, spec in vary.items():
         if isinstance(spec, bool) or not isinstance(spec, (str, list, int, float)):
-            v.fail(ScenarioError, "a SPEC is text such as '0:48h:9' or a list of values",
-                   (*path, "vary", key), found=_describe(spec))
+            v.fail(
+                ScenarioError,
+                "a SPEC is text such as '0:48h:9' or a list of values",
+                (*path, "vary", key),
+                found=_describe(spec),
+            )
         try:
             parse_spec(spec, key=f"sweep.vary.{key}", sampled=vals["design"] != "grid")
         except LivermodelError as err:
             v.relocate(err, (*path, "vary", key))
         out_vary[str(key)] = list(spec) if isinstance(spec, list) else spec
     if vals["metric"] not in METRICS:
-        v.fail(ScenarioError, f"unknown metric '{vals['metric']}'", (*path, "metric"),
-               expected=f"one of {', '.join(METRICS)}", found=repr(vals["metric"]),
-               suggestion=did_you_mean(vals["metric"], METRICS))
+        v.fail(
+            ScenarioError,
+            f"unknown metric '{vals['metric']}'",
+            (*path, "metric"),
+            expected=f"one of {', '.join(METRICS)}",
+            found=repr(vals["metric"]),
+            suggestion=did_you_mean(vals["metric"], METRICS),
+        )
     if vals["design"] != "grid" and vals["samples"] is None:
-        v.fail(ScenarioError, f"a {vals['design']} design needs a number of samples", path,
-               at_key=True, expected="samples: N", found="no samples key")
+        v.fail(
+            ScenarioError,
+            f"a {vals['design']} design needs a number of samples",
+            path,
+            at_key=True,
+            expected="samples: N",
+            found="no samples key",
+        )
     out = {"vary": out_vary}
     out.update({k: val for k, val in vals.items() if val is not None})
     return out

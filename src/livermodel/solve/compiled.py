@@ -29,23 +29,135 @@ from livermodel.model.layout import INPUTS, POS
 MIN_RUNS = 64
 
 #: Derived constants (see :func:`livermodel.model.derived`) in the column order of :func:`pack`.
-KEYS = ("pot_liver", "pot_lung", "pot_ev", "ec50", "e_ad", "k_tox", "n_tox", "K_tox_n", "k_xi",
-        "K_x2", "k_die", "a_x", "k_od", "crit", "w_od", "k_rep", "k_div", "S", "k_eng_m",
-        "k_prime", "c_x", "k_rest", "k_g", "e_pr", "k_xp", "e_ai", "k_xd", "k_tc", "phi", "boost",
-        "r_alt", "k_alt", "alt0", "r_ast", "k_ast", "ast0", "k_mlung", "k_mliv", "k_eng", "k_evp",
-        "f_ev", "r_ev", "k_evl", "h_max", "w_h", "g_th", "K_p", "blk", "M", "k_h", "a_h", "k_q",
-        "q_max", "k_qd", "phi_fail",
-        # 55-88: acetaminophen, N-acetylcysteine and D-galactosamine
-        "ka", "f_a", "Vd", "Vg", "Kg", "Vs", "Ks", "k_cyp", "k_ren", "phi_a", "P_gsh", "k_syn",
-        "G_max", "K_trap2", "k_ad", "n_ad", "K_ad_n", "k_ms", "k_nec", "V_n", "k_n", "E_n", "K_n",
-        "k_gal", "k_ud", "K_ud", "k_ur", "k_gi", "K_gi4", "syn_slope", "K_s4", "c_gsh", "a_ms",
-        "s_g", "r_ai", "k_emb", "cap_lung",
-        # 92-95: systemic injury and its hazard
-        "k_zb", "K_z4", "k_zd", "h_z")
+KEYS = (
+    "pot_liver",
+    "pot_lung",
+    "pot_ev",
+    "ec50",
+    "e_ad",
+    "k_tox",
+    "n_tox",
+    "K_tox_n",
+    "k_xi",
+    "K_x2",
+    "k_die",
+    "a_x",
+    "k_od",
+    "crit",
+    "w_od",
+    "k_rep",
+    "k_div",
+    "S",
+    "k_eng_m",
+    "k_prime",
+    "c_x",
+    "k_rest",
+    "k_g",
+    "e_pr",
+    "k_xp",
+    "e_ai",
+    "k_xd",
+    "k_tc",
+    "phi",
+    "boost",
+    "r_alt",
+    "k_alt",
+    "alt0",
+    "r_ast",
+    "k_ast",
+    "ast0",
+    "k_mlung",
+    "k_mliv",
+    "k_eng",
+    "k_evp",
+    "f_ev",
+    "r_ev",
+    "k_evl",
+    "h_max",
+    "w_h",
+    "g_th",
+    "K_p",
+    "blk",
+    "M",
+    "k_h",
+    "a_h",
+    "k_q",
+    "q_max",
+    "k_qd",
+    "phi_fail",
+    # 55-88: acetaminophen, N-acetylcysteine and D-galactosamine
+    "ka",
+    "f_a",
+    "Vd",
+    "Vg",
+    "Kg",
+    "Vs",
+    "Ks",
+    "k_cyp",
+    "k_ren",
+    "phi_a",
+    "P_gsh",
+    "k_syn",
+    "G_max",
+    "K_trap2",
+    "k_ad",
+    "n_ad",
+    "K_ad_n",
+    "k_ms",
+    "k_nec",
+    "V_n",
+    "k_n",
+    "E_n",
+    "K_n",
+    "k_gal",
+    "k_ud",
+    "K_ud",
+    "k_ur",
+    "k_gi",
+    "K_gi4",
+    "syn_slope",
+    "K_s4",
+    "c_gsh",
+    "a_ms",
+    "s_g",
+    "r_ai",
+    "k_emb",
+    "cap_lung",
+    # 92-95: systemic injury and its hazard
+    "k_zb",
+    "K_z4",
+    "k_zd",
+    "h_z",
+)
 
 # place of each public state in one run's block of the solver vector (compile-time constants)
-(P0, P1, P2, P3, P4, P5, P6, P7, P8, P9, P10, P11, P12, P13, P14, P15, P16,
- P17, P18, P19, P20, P21, P22, P23, P24) = (int(i) for i in POS)
+(
+    P0,
+    P1,
+    P2,
+    P3,
+    P4,
+    P5,
+    P6,
+    P7,
+    P8,
+    P9,
+    P10,
+    P11,
+    P12,
+    P13,
+    P14,
+    P15,
+    P16,
+    P17,
+    P18,
+    P19,
+    P20,
+    P21,
+    P22,
+    P23,
+    P24,
+) = (int(i) for i in POS)
 #: Acetaminophen mg -> NAPQI umol (a compile-time constant).
 MG_TO_UMOL = 1000.0 / APAP_MOLAR_MASS
 NS = len(POS)
@@ -56,7 +168,8 @@ CAP = CLEARANCE_CAP
 def pack(d: dict, n: int) -> np.ndarray:
     """The derived constants ``d`` of ``n`` runs as one C-ordered (n, len(KEYS)) array."""
     return np.ascontiguousarray(
-        np.stack([np.broadcast_to(np.asarray(d[k], dtype=float), (n,)) for k in KEYS], axis=1))
+        np.stack([np.broadcast_to(np.asarray(d[k], dtype=float), (n,)) for k in KEYS], axis=1)
+    )
 
 
 def _rhs_flat(yf, D, U, out):  # pragma: no cover - run compiled (coverage cannot see it)
@@ -89,9 +202,17 @@ def _rhs_flat(yf, D, U, out):  # pragma: no cover - run compiled (coverage canno
         necrosis = 0.0
         sens = 1.0
         arrest = 0.0
-        if (ag != 0.0 or yf[b + P18] != 0.0 or yf[b + P19] != 1.0 or yf[b + P20] != 0.0
-                or ms != 0.0 or yf[b + P22] != 0.0 or yf[b + P23] != 0.0 or yf[b + P24] != 0.0
-                or U[r, 2] != 0.0):
+        if (
+            ag != 0.0
+            or yf[b + P18] != 0.0
+            or yf[b + P19] != 1.0
+            or yf[b + P20] != 0.0
+            or ms != 0.0
+            or yf[b + P22] != 0.0
+            or yf[b + P23] != 0.0
+            or yf[b + P24] != 0.0
+            or U[r, 2] != 0.0
+        ):
             C = max(yf[b + P18], 0.0)
             Gs = max(yf[b + P19], 0.0)
             A = max(yf[b + P20], 0.0)
@@ -134,14 +255,24 @@ def _rhs_flat(yf, D, U, out):  # pragma: no cover - run compiled (coverage canno
         death = die_inj + overload * total + necrosis
         repair = q[15] * (1.0 - arrest) * I
         demand = max(0.0, g - q[45])
-        out[b + P0] = (repair - injury + q[16] * p * F * max(0.0, 1.0 - cq * hy * total / q[17])
-                       - overload * F - necrosis + q[18] * m_liv)
+        out[b + P0] = (
+            repair
+            - injury
+            + q[16] * p * F * max(0.0, 1.0 - cq * hy * total / q[17])
+            - overload * F
+            - necrosis
+            + q[18] * m_liv
+        )
         out[b + P1] = injury - repair - die_inj - overload * I
-        out[b + P2] = (q[19] * (demand / (demand + q[46]) + q[20] * X) * (1.0 - q[47] * s_od)
-                       * (1.0 - p) - q[21] * p)
+        out[b + P2] = (
+            q[19] * (demand / (demand + q[46]) + q[20] * X) * (1.0 - q[47] * s_od) * (1.0 - p) - q[21] * p
+        )
         out[b + P3] = q[22] * (q[48] * max(0.0, 1.0 - fn / q[17]) + q[23] * occ - g)
-        out[b + P4] = (q[24] * death * (1.0 - q[25] * occ) - q[26] * (1.0 + q[89] * occ) * X
-                       + q[90] * max(m_lung - q[91], 0.0))
+        out[b + P4] = (
+            q[24] * death * (1.0 - q[25] * occ)
+            - q[26] * (1.0 + q[89] * occ) * X
+            + q[90] * max(m_lung - q[91], 0.0)
+        )
         out[b + P5] = -q[27] * ((1.0 - q[28]) + q[28] * min(fn, CAP)) * (1.0 + q[29] * U[r, 1]) * T
         out[b + P6] = q[30] * death - q[31] * (y6 - q[32])
         out[b + P7] = q[33] * death - q[34] * (y7 - q[35])
@@ -196,8 +327,9 @@ def _agrees(fn) -> bool:
     y = (0.3 + 0.05 * np.arange(NS))[:, None]
     u = np.array([[0.01], [1.0], [20.0]])[: len(INPUTS)]
     ref = rhs(y, d, u)[:, 0]
-    got = fn(np.ascontiguousarray(y[np.asarray(ORDER), 0]), pack(d, 1), np.ascontiguousarray(u.T),
-             np.empty(NS))[POS]
+    got = fn(
+        np.ascontiguousarray(y[np.asarray(ORDER), 0]), pack(d, 1), np.ascontiguousarray(u.T), np.empty(NS)
+    )[POS]
     return bool(np.allclose(got, ref, rtol=1e-10, atol=1e-12))
 
 
@@ -211,5 +343,4 @@ def description() -> str:
         return "numpy (numba is not installed)"
     from importlib.metadata import version
 
-    return (f"compiled with numba {version('numba')} for batches of {MIN_RUNS} runs or more, "
-            "numpy below")
+    return f"compiled with numba {version('numba')} for batches of {MIN_RUNS} runs or more, numpy below"

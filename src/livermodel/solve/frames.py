@@ -42,16 +42,22 @@ def result_frame(result, *, long: bool = False):
     names = list(result.data)
     columns: dict[str, np.ndarray] = {"time_h": np.asarray(result.time_h, dtype=float)}
     columns.update({n: np.asarray(result.data[n], dtype=float) for n in names})
-    attrs = {"units": {n: _unit(n) for n in columns}, "parameters": dict(result.parameters),
-             "success": bool(result.success), "message": str(result.message)}
+    attrs = {
+        "units": {n: _unit(n) for n in columns},
+        "parameters": dict(result.parameters),
+        "success": bool(result.success),
+        "message": str(result.message),
+    }
     if long:
         t = columns["time_h"]
-        df = pd.DataFrame({
-            "time_h": np.tile(t, len(names)),
-            "variable": np.repeat(np.array(names, dtype=object), t.size),
-            "value": np.concatenate([columns[n] for n in names]) if names else np.array([]),
-            "unit": np.repeat(np.array([_unit(n) for n in names], dtype=object), t.size),
-        })
+        df = pd.DataFrame(
+            {
+                "time_h": np.tile(t, len(names)),
+                "variable": np.repeat(np.array(names, dtype=object), t.size),
+                "value": np.concatenate([columns[n] for n in names]) if names else np.array([]),
+                "unit": np.repeat(np.array([_unit(n) for n in names], dtype=object), t.size),
+            }
+        )
     else:
         df = pd.DataFrame(columns)
     df.attrs.update(attrs)
@@ -79,16 +85,21 @@ def batch_dataset(batch, *, metrics: bool = False):
     ``failure_cause`` as strings, empty where there is none)."""
     xr = _need("xarray", "BatchResult.to_xarray()")
     runs = np.arange(len(batch))
-    coords: dict[str, Any] = {"run": runs, "time_h": ("time_h", np.asarray(batch.time_h, float),
-                                                      {"units": "h"})}
+    coords: dict[str, Any] = {
+        "run": runs,
+        "time_h": ("time_h", np.asarray(batch.time_h, float), {"units": "h"}),
+    }
     for name, values in varying_parameters(batch.parameters).items():
         key = f"parameter_{name}" if name in batch.variables else name
         coords[key] = ("run", values, {"description": "parameter varied between the runs"})
     data: dict[str, Any] = {}
     for k, name in enumerate(batch.variables):
         unit, meaning = VARIABLES.get(name, ("", ""))
-        data[name] = (("run", "time_h"), np.asarray(batch.values[:, k, :], dtype=float),
-                      {"units": unit, "description": meaning})
+        data[name] = (
+            ("run", "time_h"),
+            np.asarray(batch.values[:, k, :], dtype=float),
+            {"units": unit, "description": meaning},
+        )
     data["success"] = ("run", np.asarray(batch.success, dtype=bool))
     data["message"] = ("run", np.array([str(m) for m in batch.messages], dtype=object))
     if metrics:
@@ -98,15 +109,23 @@ def batch_dataset(batch, *, metrics: bool = False):
         for name, (unit, meaning) in METRICS.items():
             values = [r.get(name) for r in rows]
             if name in LABELS:  # a label per run ('' where it has none, e.g. no failure)
-                data[f"metric_{name}"] = ("run", np.array(["" if v is None else str(v)
-                                                           for v in values], dtype=object),
-                                          {"description": meaning})
+                data[f"metric_{name}"] = (
+                    "run",
+                    np.array(["" if v is None else str(v) for v in values], dtype=object),
+                    {"description": meaning},
+                )
             elif all(v is None or isinstance(v, (bool, int, float)) for v in values):
                 arr = np.array([math.nan if v is None else float(v) for v in values])
                 data[f"metric_{name}"] = ("run", arr, {"units": unit, "description": meaning})
-    return xr.Dataset(data, coords=coords, attrs={"duration_h": float(batch.duration_h),
-                                                   "rtol": batch.settings.rtol,
-                                                   "atol": batch.settings.atol})
+    return xr.Dataset(
+        data,
+        coords=coords,
+        attrs={
+            "duration_h": float(batch.duration_h),
+            "rtol": batch.settings.rtol,
+            "atol": batch.settings.atol,
+        },
+    )
 
 
 def batch_frame(batch):
@@ -115,13 +134,15 @@ def batch_frame(batch):
     pd = _need("pandas", "BatchResult.to_pandas()")
     n, nv, nt = batch.values.shape
     names = np.array(batch.variables, dtype=object)
-    df = pd.DataFrame({
-        "run": np.repeat(np.arange(n), nv * nt),
-        "time_h": np.tile(np.asarray(batch.time_h, float), n * nv),
-        "variable": np.tile(np.repeat(names, nt), n),
-        "value": np.asarray(batch.values, dtype=float).reshape(-1),
-        "unit": np.tile(np.repeat(np.array([_unit(v) for v in batch.variables], dtype=object), nt), n),
-    })
+    df = pd.DataFrame(
+        {
+            "run": np.repeat(np.arange(n), nv * nt),
+            "time_h": np.tile(np.asarray(batch.time_h, float), n * nv),
+            "variable": np.tile(np.repeat(names, nt), n),
+            "value": np.asarray(batch.values, dtype=float).reshape(-1),
+            "unit": np.tile(np.repeat(np.array([_unit(v) for v in batch.variables], dtype=object), nt), n),
+        }
+    )
     for name, values in varying_parameters(batch.parameters).items():
         df[name if name not in df.columns else f"parameter_{name}"] = np.repeat(values, nv * nt)
     df.attrs["units"] = {v: _unit(v) for v in batch.variables}
@@ -132,21 +153,27 @@ def batch_frame(batch):
 # HTML for notebooks
 # --------------------------------------------------------------------------------------------
 
+
 def _rows_html(rows) -> str:
-    return "".join(f"<tr><th style='text-align:left'>{html.escape(str(k))}</th>"
-                   f"<td style='text-align:left'>{html.escape(str(v))}</td></tr>" for k, v in rows)
+    return "".join(
+        f"<tr><th style='text-align:left'>{html.escape(str(k))}</th>"
+        f"<td style='text-align:left'>{html.escape(str(v))}</td></tr>"
+        for k, v in rows
+    )
 
 
 def _table_html(title: str, rows) -> str:
-    return (f"<div><strong>{html.escape(title)}</strong><table>{_rows_html(rows)}</table></div>")
+    return f"<div><strong>{html.escape(title)}</strong><table>{_rows_html(rows)}</table></div>"
 
 
 def result_html(result) -> str:
     """A small table for a notebook: duration, success and the key outcome metrics."""
     from livermodel.metrics import SUMMARY, format_metric
 
-    rows: list[tuple[str, str]] = [("duration", f"{result.duration_h:g} h"),
-                                   ("solved", "yes" if result.success else f"no: {result.message}")]
+    rows: list[tuple[str, str]] = [
+        ("duration", f"{result.duration_h:g} h"),
+        ("solved", "yes" if result.success else f"no: {result.message}"),
+    ]
     try:
         m = result.metrics()
         rows += [(label, format_metric(name, m.get(name), m)) for name, label in SUMMARY]
@@ -158,9 +185,11 @@ def result_html(result) -> str:
 
 def scenario_html(scenario) -> str:
     """A small table for a notebook: name, species, duration, events and changed parameters."""
-    rows: list[tuple[str, Any]] = [("species", scenario.species),
-                                   ("duration", f"{scenario.duration_h:g} h"),
-                                   ("description", scenario.description or "")]
+    rows: list[tuple[str, Any]] = [
+        ("species", scenario.species),
+        ("duration", f"{scenario.duration_h:g} h"),
+        ("description", scenario.description or ""),
+    ]
     events = getattr(scenario.schedule, "events", None) or []
     for i, ev in enumerate(events):
         rows.append((f"event {i}", _event_text(ev)))

@@ -52,16 +52,25 @@ class SolverSettings:
 
     def __post_init__(self):
         if self.method not in METHODS:
-            raise LivermodelError(f"unknown solver method '{self.method}'", key="solver.method",
-                                  expected=f"one of {', '.join(METHODS)}", found=repr(self.method))
+            raise LivermodelError(
+                f"unknown solver method '{self.method}'",
+                key="solver.method",
+                expected=f"one of {', '.join(METHODS)}",
+                found=repr(self.method),
+            )
         for name in ("rtol", "atol"):
             v = getattr(self, name)
             if not (isinstance(v, (int, float)) and 0 < v < 1):
-                raise LivermodelError(f"solver {name} must lie in (0, 1)", key=f"solver.{name}",
-                                      expected="a small positive number such as 1e-6", found=repr(v))
+                raise LivermodelError(
+                    f"solver {name} must lie in (0, 1)",
+                    key=f"solver.{name}",
+                    expected="a small positive number such as 1e-6",
+                    found=repr(v),
+                )
         if not self.max_step >= 0:
-            raise LivermodelError("solver max_step must be >= 0", key="solver.max_step",
-                                  found=repr(self.max_step))
+            raise LivermodelError(
+                "solver max_step must be >= 0", key="solver.max_step", found=repr(self.max_step)
+            )
 
     def as_dict(self) -> dict:
         return asdict(self)
@@ -96,8 +105,11 @@ class Result:
         except KeyError:
             from livermodel.errors import did_you_mean
 
-            raise LivermodelError(f"no trajectory variable '{name}'", expected=", ".join(self.names),
-                                  suggestion=did_you_mean(name, self.names)) from None
+            raise LivermodelError(
+                f"no trajectory variable '{name}'",
+                expected=", ".join(self.names),
+                suggestion=did_you_mean(name, self.names),
+            ) from None
 
     @property
     def names(self) -> list[str]:
@@ -148,8 +160,16 @@ class BatchResult:
 
     def __getitem__(self, i: int) -> Result:
         data = {name: self.values[i, k] for k, name in enumerate(self.variables)}
-        return Result(self.time_h, data, bool(self.success[i]), self.messages[i],
-                      self.parameters[i], self.schedules[i], self.settings, self.duration_h)
+        return Result(
+            self.time_h,
+            data,
+            bool(self.success[i]),
+            self.messages[i],
+            self.parameters[i],
+            self.schedules[i],
+            self.settings,
+            self.duration_h,
+        )
 
     def __iter__(self):
         return (self[i] for i in range(len(self)))
@@ -184,11 +204,19 @@ class BatchResult:
 def output_grid(duration: float, step: float) -> np.ndarray:
     """Output times ``0, step, 2 step, ...`` up to and including ``duration`` (hours)."""
     if not (duration > 0 and math.isfinite(duration)):
-        raise LivermodelError("the duration must be positive", key="duration",
-                              expected="a time > 0, e.g. '14 d'", found=repr(duration))
+        raise LivermodelError(
+            "the duration must be positive",
+            key="duration",
+            expected="a time > 0, e.g. '14 d'",
+            found=repr(duration),
+        )
     if not (step > 0 and math.isfinite(step)):
-        raise LivermodelError("the output step must be positive", key="output_step",
-                              expected="a time > 0, e.g. '1 h'", found=repr(step))
+        raise LivermodelError(
+            "the output step must be positive",
+            key="output_step",
+            expected="a time > 0, e.g. '1 h'",
+            found=repr(step),
+        )
     n = int(math.floor(duration / step + 1e-9))
     grid = np.arange(n + 1) * step
     if duration - grid[-1] > 1e-9 * max(1.0, duration):
@@ -222,8 +250,14 @@ def simulate(
     Returns a :class:`Result`; numerical failure is reported on it, never raised.
     """
     params = resolve(species, dict(parameters or {}))
-    batch = simulate_batch([params], [_as_schedule(schedule)], duration=duration,
-                           output_step=output_step, settings=settings, initial=initial)
+    batch = simulate_batch(
+        [params],
+        [_as_schedule(schedule)],
+        duration=duration,
+        output_step=output_step,
+        settings=settings,
+        initial=initial,
+    )
     result = batch[0]
     result.species = species
     return result
@@ -265,8 +299,9 @@ def simulate_batch(
         schedules = [_as_schedule(schedules)] * n
     schedules = [_as_schedule(s) for s in schedules]
     if len(schedules) != n:
-        raise LivermodelError("one schedule per parameter set is needed",
-                              expected=str(n), found=str(len(schedules)))
+        raise LivermodelError(
+            "one schedule per parameter set is needed", expected=str(n), found=str(len(schedules))
+        )
     grid = output_grid(duration, output_step)
     params = [dict(p) for p in parameter_sets]
     init = _initial_overrides(initial)
@@ -275,8 +310,10 @@ def simulate_batch(
     variables = _check_variables(variables)
     col = {name: j for j, name in enumerate(variables)}
     wanted_obs = tuple(v for v in variables if v in model.OBSERVABLES)
-    needed = sorted({model.STATE_INDEX[v] for v in variables if v in model.STATE_INDEX}
-                    | {k for o in wanted_obs for k in model.OBSERVABLE_NEEDS[o]})
+    needed = sorted(
+        {model.STATE_INDEX[v] for v in variables if v in model.STATE_INDEX}
+        | {k for o in wanted_obs for k in model.OBSERVABLE_NEEDS[o]}
+    )
     values = np.empty((n, len(variables), grid.size))
     # a requested state is written straight into its column; a state needed only to derive an
     # observable goes to a scratch buffer
@@ -295,9 +332,16 @@ def simulate_batch(
         fast = compiled_rhs(n)  # decided for the whole batch, then used by every chunk of it
         for chunk in _chunks(schedules, duration):
             keep = list(where)
-            traj, ok_, m_ = _integrate_lsoda([params[i] for i in chunk],
-                                             [schedules[i] for i in chunk], grid, duration,
-                                             settings, init, keep, fast)
+            traj, ok_, m_ = _integrate_lsoda(
+                [params[i] for i in chunk],
+                [schedules[i] for i in chunk],
+                grid,
+                duration,
+                settings,
+                init,
+                keep,
+                fast,
+            )
             c = np.asarray(chunk)
             sel = slice(c[0], c[-1] + 1) if np.all(np.diff(c) == 1) else c
             for m, (buf, j) in enumerate(where.values()):  # time-major -> time last
@@ -307,8 +351,9 @@ def simulate_batch(
                 msgs[i] = m_[j]
         for i in np.flatnonzero(~ok):
             # retry the run alone with an implicit Runge-Kutta method and tighter tolerances
-            tight = SolverSettings("Radau", settings.rtol / 10, settings.atol / 10,
-                                   settings.max_step, settings.max_steps)
+            tight = SolverSettings(
+                "Radau", settings.rtol / 10, settings.atol / 10, settings.max_step, settings.max_steps
+            )
             s_, good, m = _integrate_ivp(params[i], schedules[i], grid, duration, tight, init)
             store_run(i, s_)
             if good:
@@ -318,8 +363,7 @@ def simulate_batch(
                 msgs[i] = f"LSODA failed ({msgs[i]}); Radau retry failed too ({m})"
     else:
         for i in range(n):
-            s_, ok[i], msgs[i] = _integrate_ivp(params[i], schedules[i], grid, duration,
-                                                settings, init)
+            s_, ok[i], msgs[i] = _integrate_ivp(params[i], schedules[i], grid, duration, settings, init)
             store_run(i, s_)
 
     if wanted_obs:
@@ -344,9 +388,12 @@ def _check_variables(variables) -> tuple[str, ...]:
         if name not in everything:
             from livermodel.errors import did_you_mean
 
-            raise LivermodelError(f"no trajectory variable '{name}'", key="variables",
-                                  expected=", ".join(everything),
-                                  suggestion=did_you_mean(name, everything))
+            raise LivermodelError(
+                f"no trajectory variable '{name}'",
+                key="variables",
+                expected=", ".join(everything),
+                suggestion=did_you_mean(name, everything),
+            )
         if name not in chosen:
             chosen.append(name)
     return tuple(chosen)
@@ -358,13 +405,17 @@ def _initial_overrides(initial) -> dict[int, float]:
         if name not in model.STATE_INDEX:
             from livermodel.errors import did_you_mean
 
-            raise LivermodelError(f"unknown state variable '{name}'", key=f"initial.{name}",
-                                  expected=", ".join(model.STATES),
-                                  suggestion=did_you_mean(name, model.STATES))
+            raise LivermodelError(
+                f"unknown state variable '{name}'",
+                key=f"initial.{name}",
+                expected=", ".join(model.STATES),
+                suggestion=did_you_mean(name, model.STATES),
+            )
         value = float(value)
         if not (math.isfinite(value) and value >= 0):
-            raise LivermodelError("an initial value must be finite and >= 0", key=f"initial.{name}",
-                                  found=repr(value))
+            raise LivermodelError(
+                "an initial value must be finite and >= 0", key=f"initial.{name}", found=repr(value)
+            )
         out[model.STATE_INDEX[name]] = value
     return out
 
@@ -440,9 +491,12 @@ def _bandwidths() -> tuple[int, int]:
 ML, MU = _bandwidths()
 #: Place in the banded storage of every Jacobian entry the band can hold: (row, column offset).
 #: Every entry :func:`livermodel.model.jacobian` returns lies in the band (see _bandwidths).
-_BAND_ROWS = {(i, j): (int(POS[i] - POS[j] + MU), int(POS[j]))
-              for i in range(model.N_STATES) for j in range(model.N_STATES)
-              if -MU <= POS[i] - POS[j] <= ML}
+_BAND_ROWS = {
+    (i, j): (int(POS[i] - POS[j] + MU), int(POS[j]))
+    for i in range(model.N_STATES)
+    for j in range(model.N_STATES)
+    if -MU <= POS[i] - POS[j] <= ML
+}
 
 
 def compiled_rhs(n: int):
@@ -458,8 +512,7 @@ def compiled_rhs(n: int):
     return compiled.kernel()
 
 
-def _integrate_lsoda(params, schedules, grid, duration, settings, init=None, keep=None,
-                     fast=None):
+def _integrate_lsoda(params, schedules, grid, duration, settings, init=None, keep=None, fast=None):
     """Batched banded LSODA.
 
     ``fast``: the compiled right-hand side (:func:`compiled_rhs`), or None for numpy.  Returns
@@ -467,6 +520,7 @@ def _integrate_lsoda(params, schedules, grid, duration, settings, init=None, kee
     order), ok flags and messages.  Times not reached by a failed run hold NaN.
     """
     from scipy.integrate import odeint  # imported here so that `livermodel --help` starts fast
+
     n = len(params)
     ns = model.N_STATES
     d = model.derived(_stack(params))
@@ -507,6 +561,7 @@ def _integrate_lsoda(params, schedules, grid, duration, settings, init=None, kee
             def f(yflat, t, D=D, U=U):
                 return fast(yflat, D, U, np.empty(n * ns))
         else:
+
             def f(yflat, t, d=d, u=u):
                 # solver vector: run-major, states in ORDER within a run
                 return model.rhs(yflat.reshape(n, ns).T[POS], d, u)[order].T.ravel()
@@ -522,19 +577,31 @@ def _integrate_lsoda(params, schedules, grid, duration, settings, init=None, kee
         with warnings.catch_warnings(), np.errstate(all="ignore"):
             warnings.simplefilter("ignore")
             try:
-                sol, info = odeint(f, y[order].T.ravel(), tt, Dfun=jac, rtol=settings.rtol,
-                                   atol=settings.atol, ml=ML, mu=MU, full_output=True,
-                                   hmax=settings.max_step, mxstep=settings.max_steps,
-                                   tfirst=False)
+                sol, info = odeint(
+                    f,
+                    y[order].T.ravel(),
+                    tt,
+                    Dfun=jac,
+                    rtol=settings.rtol,
+                    atol=settings.atol,
+                    ml=ML,
+                    mu=MU,
+                    full_output=True,
+                    hmax=settings.max_step,
+                    mxstep=settings.max_steps,
+                    tfirst=False,
+                )
             except (ValueError, ArithmeticError) as err:  # pragma: no cover - defensive
                 sol, info = None, {"message": f"{type(err).__name__}: {err}"}
-        good = (info["message"].startswith("Integration successful")
-                and sol is not None and np.all(np.isfinite(sol)))
+        good = (
+            info["message"].startswith("Integration successful")
+            and sol is not None
+            and np.all(np.isfinite(sol))
+        )
         if not good:
             if n > 1:
                 # split the batch: integrate each run alone so one bad run cannot sink the others
-                return _integrate_each(params, schedules, grid, duration, settings, init, keep,
-                                       fast)
+                return _integrate_each(params, schedules, grid, duration, settings, init, keep, fast)
             ok[0] = False
             msgs[0] = f"solver failed between {a:g} h and {b:g} h: {info['message'].strip()}"
             traj[grid >= a] = np.nan
@@ -544,8 +611,9 @@ def _integrate_lsoda(params, schedules, grid, duration, settings, init=None, kee
         if idx.size:
             take = np.searchsorted(tt, grid[idx])
             if take[-1] - take[0] == take.size - 1:  # contiguous: a slice, no row gather
-                np.take(sol[take[0]:take[-1] + 1], pick, axis=2, out=traj[idx[0]:idx[-1] + 1],
-                        mode="clip")  # no temporary
+                np.take(
+                    sol[take[0] : take[-1] + 1], pick, axis=2, out=traj[idx[0] : idx[-1] + 1], mode="clip"
+                )  # no temporary
             else:
                 traj[idx] = sol[take][:, :, pick]
         y = sol[-1][:, POS].T.copy()
@@ -554,8 +622,10 @@ def _integrate_lsoda(params, schedules, grid, duration, settings, init=None, kee
 
 def _integrate_each(params, schedules, grid, duration, settings, init, keep=None, fast=None):
     """Each run alone (after a batch failed), in the layout of :func:`_integrate_lsoda`."""
-    parts = [_integrate_lsoda([p], [s], grid, duration, settings, init, keep, fast)
-             for p, s in zip(params, schedules, strict=True)]
+    parts = [
+        _integrate_lsoda([p], [s], grid, duration, settings, init, keep, fast)
+        for p, s in zip(params, schedules, strict=True)
+    ]
     traj = np.concatenate([t for t, _, _ in parts], axis=1)
     ok = np.concatenate([o for _, o, _ in parts])
     msgs = [m[0] for _, _, m in parts]
@@ -569,6 +639,7 @@ class _BudgetExceeded(Exception):
 def _integrate_ivp(params, schedule, grid, duration, settings, init=None):
     """One run with ``solve_ivp`` (BDF or Radau); returns states (n_states, T), ok, message."""
     from scipy.integrate import solve_ivp
+
     d = model.derived(_stack([params]))
     d1 = {k: v[0] for k, v in d.items()}
     y = model.initial_state(d, 1)[:, 0]
@@ -597,11 +668,19 @@ def _integrate_ivp(params, schedule, grid, duration, settings, init=None):
         try:
             with warnings.catch_warnings(), np.errstate(all="ignore"):
                 warnings.simplefilter("ignore")
-                sol = solve_ivp(f, (a, b), y, method=settings.method, dense_output=True,
-                                rtol=settings.rtol, atol=settings.atol, vectorized=True, **kw)
+                sol = solve_ivp(
+                    f,
+                    (a, b),
+                    y,
+                    method=settings.method,
+                    dense_output=True,
+                    rtol=settings.rtol,
+                    atol=settings.atol,
+                    vectorized=True,
+                    **kw,
+                )
         except (ValueError, ArithmeticError, np.linalg.LinAlgError, _BudgetExceeded) as err:
-            return states, False, (f"solver failed between {a:g} h and {b:g} h: "
-                                           f"{type(err).__name__}: {err}")
+            return states, False, (f"solver failed between {a:g} h and {b:g} h: {type(err).__name__}: {err}")
         if not sol.success:
             return states, False, f"solver failed between {a:g} h and {b:g} h: {sol.message}"
         if mask.any():

@@ -39,8 +39,12 @@ VARIABILITY: dict[str, float] = {
 
 #: The trial's arms: label, earliest and latest start of NAC (h after the overdose).
 ARMS: tuple[tuple[str, float, float], ...] = (
-    ("0-4 h", 0.0, 4.0), ("4-8 h", 4.0, 8.0), ("8-10 h", 8.0, 10.0), ("0-10 h", 0.0, 10.0),
-    ("10-24 h", 10.0, 24.0))
+    ("0-4 h", 0.0, 4.0),
+    ("4-8 h", 4.0, 8.0),
+    ("8-10 h", 8.0, 10.0),
+    ("0-10 h", 0.0, 10.0),
+    ("10-24 h", 10.0, 24.0),
+)
 
 #: Ingested dose: log-normal with this median (mg/kg) and geometric standard deviation
 #: (assumption: most overdoses that reach the probable-risk line are 200-600 mg/kg).
@@ -86,24 +90,35 @@ def _toxic(batch) -> np.ndarray:
     return peak > HEPATOTOXIC
 
 
-def nac_trial(n: int = 1500, seed: int = 14, *, regimen: str = "oral72",
-              arms: Sequence[tuple[str, float, float]] = ARMS,
-              overrides: Mapping[str, float] | None = None) -> Trial:
+def nac_trial(
+    n: int = 1500,
+    seed: int = 14,
+    *,
+    regimen: str = "oral72",
+    arms: Sequence[tuple[str, float, float]] = ARMS,
+    overrides: Mapping[str, float] | None = None,
+) -> Trial:
     """Run the virtual trial on ``n`` sampled patients (about 55 % enrol) and return a :class:`Trial`."""
     people, dose = patients(n, seed, overrides)
     rng = np.random.default_rng(seed + 1)
-    base = simulate_batch(people, [[Acetaminophen(0, float(d))] for d in dose],
-                          duration=DURATION_H, output_step=1.0)
+    base = simulate_batch(
+        people, [[Acetaminophen(0, float(d))] for d in dose], duration=DURATION_H, output_step=1.0
+    )
     t = base.time_h
     level4 = np.array([np.interp(4.0, t, row) for row in base.variable("apap_plasma")])
     enrolled = np.flatnonzero(level4 >= ENTRY_LEVEL_4H)
     toxic = {"none": _toxic(base)[enrolled]}
     for label, lo, hi in arms:
         starts = rng.uniform(lo, hi, enrolled.size)
-        batch = simulate_batch([people[i] for i in enrolled],
-                               [[Acetaminophen(0, float(dose[i])), NAC(float(s), regimen)]
-                                for i, s in zip(enrolled, starts, strict=True)],
-                               duration=DURATION_H, output_step=1.0)
+        batch = simulate_batch(
+            [people[i] for i in enrolled],
+            [
+                [Acetaminophen(0, float(dose[i])), NAC(float(s), regimen)]
+                for i, s in zip(enrolled, starts, strict=True)
+            ],
+            duration=DURATION_H,
+            output_step=1.0,
+        )
         toxic[label] = _toxic(batch)
     m = enrolled.size
     rates = {k: 100.0 * float(v.mean()) if m else float("nan") for k, v in toxic.items()}

@@ -67,27 +67,71 @@ _AOKI = "Aoki et al. 2011, J Gastrointest Surg 15:1594, doi:10.1007/s11605-011-1
 #: sexes, all time points but 96 and 336 h, where n <= 5), the ethanol-fed males and the
 #: right-lobe donors; everything else is held out.
 DATASETS: tuple[DataSet, ...] = (
-    DataSet("rat 70 % PHx, control diets, both sexes", "rat_phx_volume_by_group.csv",
-            (("group", "control"), ("sex", "both")), "rat-phx-70", CALIBRATED, _BARNHART,
-            times_h=(0.3, 10, 24, 48, 72, 168)),
-    DataSet("rat 70 % PHx, control diets, females", "rat_phx_volume_by_group.csv",
-            (("group", "control"), ("sex", "female")), "rat-phx-70", CHECKED, _BARNHART),
-    DataSet("rat 70 % PHx, control diets, males", "rat_phx_volume_by_group.csv",
-            (("group", "control"), ("sex", "male")), "rat-phx-70", CHECKED, _BARNHART),
-    DataSet("rat 70 % PHx, ethanol-fed males", "rat_phx_volume_by_group.csv",
-            (("group", "ethanol"), ("sex", "male")), "alcohol-impaired-regeneration", CALIBRATED,
-            _BARNHART, times_h=(24, 48, 72, 168)),
-    DataSet("rat 70 % PHx, ethanol-fed females", "rat_phx_volume_by_group.csv",
-            (("group", "ethanol"), ("sex", "female")), "alcohol-female", CHECKED, _BARNHART,
-            times_h=(24, 48, 72, 168)),
-    DataSet("human right-lobe donors (42 % remnant)", "human_donor_volume.csv",
-            (("group", "right"),), "human-donor-right-lobe", CALIBRATED, _AOKI,
-            tolerance=0.08, tolerance_source="+-0.08: inter-individual spread of CT volumetry "
-            "(Aoki et al. 2011 give means only)", times_h=(168, 336, 730, 2190, 4380, 8760),
-            bounds=((35064, "<=", 0.92),)),
-    DataSet("human left-lobe donors (63 % remnant)", "human_donor_volume.csv",
-            (("group", "left"),), "human-donor-left-lobe", CHECKED, _AOKI,
-            tolerance=0.08, tolerance_source="+-0.08 as for the right-lobe donors"),
+    DataSet(
+        "rat 70 % PHx, control diets, both sexes",
+        "rat_phx_volume_by_group.csv",
+        (("group", "control"), ("sex", "both")),
+        "rat-phx-70",
+        CALIBRATED,
+        _BARNHART,
+        times_h=(0.3, 10, 24, 48, 72, 168),
+    ),
+    DataSet(
+        "rat 70 % PHx, control diets, females",
+        "rat_phx_volume_by_group.csv",
+        (("group", "control"), ("sex", "female")),
+        "rat-phx-70",
+        CHECKED,
+        _BARNHART,
+    ),
+    DataSet(
+        "rat 70 % PHx, control diets, males",
+        "rat_phx_volume_by_group.csv",
+        (("group", "control"), ("sex", "male")),
+        "rat-phx-70",
+        CHECKED,
+        _BARNHART,
+    ),
+    DataSet(
+        "rat 70 % PHx, ethanol-fed males",
+        "rat_phx_volume_by_group.csv",
+        (("group", "ethanol"), ("sex", "male")),
+        "alcohol-impaired-regeneration",
+        CALIBRATED,
+        _BARNHART,
+        times_h=(24, 48, 72, 168),
+    ),
+    DataSet(
+        "rat 70 % PHx, ethanol-fed females",
+        "rat_phx_volume_by_group.csv",
+        (("group", "ethanol"), ("sex", "female")),
+        "alcohol-female",
+        CHECKED,
+        _BARNHART,
+        times_h=(24, 48, 72, 168),
+    ),
+    DataSet(
+        "human right-lobe donors (42 % remnant)",
+        "human_donor_volume.csv",
+        (("group", "right"),),
+        "human-donor-right-lobe",
+        CALIBRATED,
+        _AOKI,
+        tolerance=0.08,
+        tolerance_source="+-0.08: inter-individual spread of CT volumetry (Aoki et al. 2011 give means only)",
+        times_h=(168, 336, 730, 2190, 4380, 8760),
+        bounds=((35064, "<=", 0.92),),
+    ),
+    DataSet(
+        "human left-lobe donors (63 % remnant)",
+        "human_donor_volume.csv",
+        (("group", "left"),),
+        "human-donor-left-lobe",
+        CHECKED,
+        _AOKI,
+        tolerance=0.08,
+        tolerance_source="+-0.08 as for the right-lobe donors",
+    ),
 )
 
 
@@ -105,10 +149,16 @@ class Row:
     detail: str = ""
 
     def as_dict(self) -> dict:
-        return {"target": self.target, "source": self.source, "role": self.role,
-                "data": self.data, "model": self.model,
-                "verdict": "pass" if self.passed else "FAIL", "scenario": self.scenario,
-                "detail": self.detail}
+        return {
+            "target": self.target,
+            "source": self.source,
+            "role": self.role,
+            "data": self.data,
+            "model": self.model,
+            "verdict": "pass" if self.passed else "FAIL",
+            "scenario": self.scenario,
+            "detail": self.detail,
+        }
 
 
 @dataclass
@@ -144,12 +194,14 @@ class CheckResult:
 # tables
 # --------------------------------------------------------------------------------------------
 
+
 def read_table(name: str) -> tuple[list[dict], list[str]]:
     """Rows of a shipped CSV table (``#`` lines are its citation header), and that header."""
     path = data_dir() / name
     if not path.is_file():
-        raise LivermodelError(f"no shipped data table '{name}'", key="--data",
-                              expected=f"a file in {data_dir()}")
+        raise LivermodelError(
+            f"no shipped data table '{name}'", key="--data", expected=f"a file in {data_dir()}"
+        )
     header, lines = [], []
     with open(path, newline="", encoding="utf-8") as fh:
         for line in fh:
@@ -180,6 +232,7 @@ def _time(h: float) -> str:
 # expectations
 # --------------------------------------------------------------------------------------------
 
+
 def check_expect(scenarios: Iterable) -> list[Row]:
     """One row per ``expect:`` item of each scenario (a :class:`Scenario`, file or name)."""
     from livermodel.scenario.fields import EXPECT
@@ -202,15 +255,25 @@ def check_expect(scenarios: Iterable) -> list[Row]:
             else:
                 shown = _time(got) if is_time else _fmt(got)
             want = _time(target) if is_time else str(target)
-            rows.append(Row(f"{sc.name}: expect.{name}", f"the scenario file ({sc.source})", EXPECTED,
-                            want, shown, not failures, sc.name,
-                            failures[0] if failures else ""))
+            rows.append(
+                Row(
+                    f"{sc.name}: expect.{name}",
+                    f"the scenario file ({sc.source})",
+                    EXPECTED,
+                    want,
+                    shown,
+                    not failures,
+                    sc.name,
+                    failures[0] if failures else "",
+                )
+            )
     return rows
 
 
 # --------------------------------------------------------------------------------------------
 # data sets
 # --------------------------------------------------------------------------------------------
+
 
 def check_dataset(ds: DataSet) -> tuple[list[Row], Curve]:
     """Rows (one per time point) and the curve of one data set."""
@@ -229,8 +292,9 @@ def check_dataset(ds: DataSet) -> tuple[list[Row], Curve]:
         sc = load_scenario(ds.scenario, [*ds.overrides, f"duration={horizon}h"])
     result = sc.run()
     if not result.success:
-        raise LivermodelError(f"the scenario '{ds.scenario}' of data set '{ds.name}' could not be "
-                              f"solved: {result.message}")
+        raise LivermodelError(
+            f"the scenario '{ds.scenario}' of data set '{ds.name}' could not be solved: {result.message}"
+        )
     model_t, model_y = result.time_h, result[ds.variable]
     at = np.interp(t, model_t, model_y)
     out = []
@@ -239,24 +303,43 @@ def check_dataset(ds: DataSet) -> tuple[list[Row], Curve]:
         if ti in bounds:
             op, v = bounds[ti]
             ok = at[i] <= v if op == "<=" else at[i] >= v
-            out.append(Row(f"{ds.name}, {_time(ti)}", ds.source, CHECKED,
-                           f"{mean[i]:.3g} (model {op} {v:g})", f"{at[i]:.3g}", bool(ok), ds.scenario,
-                           f"bound {op} {v:g}"))
+            out.append(
+                Row(
+                    f"{ds.name}, {_time(ti)}",
+                    ds.source,
+                    CHECKED,
+                    f"{mean[i]:.3g} (model {op} {v:g})",
+                    f"{at[i]:.3g}",
+                    bool(ok),
+                    ds.scenario,
+                    f"bound {op} {v:g}",
+                )
+            )
             continue
         if ds.times_h is not None and not any(abs(ti - x) < 1e-9 for x in ds.times_h):
             continue
         tol = float(sd[i]) if ds.tolerance == "sd" else float(ds.tolerance)
         ok = abs(at[i] - mean[i]) <= tol
         n = f", n = {sel[i]['n']}" if "n" in sel[i] else ""
-        out.append(Row(f"{ds.name}, {_time(ti)}", ds.source, ds.role,
-                       f"{mean[i]:.3g} +- {tol:.2g}{n}", f"{at[i]:.3g}", bool(ok), ds.scenario,
-                       ds.tolerance_source))
+        out.append(
+            Row(
+                f"{ds.name}, {_time(ti)}",
+                ds.source,
+                ds.role,
+                f"{mean[i]:.3g} +- {tol:.2g}{n}",
+                f"{at[i]:.3g}",
+                bool(ok),
+                ds.scenario,
+                ds.tolerance_source,
+            )
+        )
     return out, Curve(ds, t, mean, sd, model_t, model_y, ds.role)
 
 
 # --------------------------------------------------------------------------------------------
 # literature targets (scalars)
 # --------------------------------------------------------------------------------------------
+
 
 def critical_remnant(scenario: str, overrides: Sequence[str] = ()) -> float | None:
     """The smallest remnant (1 - resected fraction) that survives the scenario's hepatectomy."""
@@ -310,19 +393,31 @@ def check_targets() -> list[Row]:
     for r in rows:
         qty = r["quantity"]
         if qty not in QUANTITIES:
-            raise LivermodelError(f"literature_targets.csv: unknown quantity '{qty}'",
-                                  expected=", ".join(QUANTITIES))
+            raise LivermodelError(
+                f"literature_targets.csv: unknown quantity '{qty}'", expected=", ".join(QUANTITIES)
+            )
         overrides = [o for o in r["overrides"].split(";") if o.strip()]
         value = QUANTITIES[qty](r["scenario"], overrides)
         lo, hi = float(r["low"]), float(r["high"])
         ok = value is not None and lo <= value <= hi
-        out.append(Row(r["target"], r["source"], r["role"], f"{lo:g} to {hi:g}", _fmt(value),
-                       bool(ok), r["scenario"], r.get("note", "")))
+        out.append(
+            Row(
+                r["target"],
+                r["source"],
+                r["role"],
+                f"{lo:g} to {hi:g}",
+                _fmt(value),
+                bool(ok),
+                r["scenario"],
+                r.get("note", ""),
+            )
+        )
     return out
 
 
-def run_check(scenarios: Sequence | None = None, *, data: bool = False,
-              progress: Callable[[str], None] | None = None) -> CheckResult:
+def run_check(
+    scenarios: Sequence | None = None, *, data: bool = False, progress: Callable[[str], None] | None = None
+) -> CheckResult:
     """The scorecard: the ``expect:`` blocks of ``scenarios`` (default: the whole library) and,
     with ``data``, every shipped data set and literature target."""
     from livermodel.scenario.library import list_library

@@ -48,8 +48,17 @@ from livermodel.metrics import LABELS
 from livermodel.scenario.blocks import MAX_COHORT_SIZE, _parse_distribution, parse_cohort_block
 from livermodel.studies.common import check_metric, evaluate, metric_value, rng
 
-COHORT_GROUPS = ("regeneration", "injury", "inflammation", "toxin", "enzymes", "survival",
-                 "acetaminophen", "nac", "galactosamine")
+COHORT_GROUPS = (
+    "regeneration",
+    "injury",
+    "inflammation",
+    "toxin",
+    "enzymes",
+    "survival",
+    "acetaminophen",
+    "nac",
+    "galactosamine",
+)
 #: Groups varied only when the scenario has an event of that kind.
 _EVENT_GROUPS = ("toxin", "acetaminophen", "nac", "galactosamine")
 
@@ -80,8 +89,14 @@ def kaplan_meier(times: Sequence[float | None], horizon: float, conf: float = 0.
 
     n = len(times)
     events = sorted(float(t) for t in times if t is not None and t <= horizon)
-    out: dict = {"time_h": [0.0], "survival": [1.0], "ci_low": [1.0], "ci_high": [1.0],
-                 "at_risk": [n], "horizon_h": float(horizon)}
+    out: dict = {
+        "time_h": [0.0],
+        "survival": [1.0],
+        "ci_low": [1.0],
+        "ci_high": [1.0],
+        "at_risk": [n],
+        "horizon_h": float(horizon),
+    }
     if not events:
         return out
     censored = [float(horizon)] * (n - len(events))
@@ -117,6 +132,7 @@ def mcnemar_exact(b: int, c: int) -> float:
 # individuals
 # --------------------------------------------------------------------------------------------
 
+
 def default_varied(scenario) -> list[str]:
     """The parameters varied when none are named (see the module docstring)."""
     from livermodel.model.parameters import PARAMETERS
@@ -133,8 +149,14 @@ def default_varied(scenario) -> list[str]:
     return out
 
 
-def draw_multipliers(names: Sequence[str], size: int, *, variability: float = 0.3,
-                     distributions: Mapping[str, Mapping] | None = None, seed=None) -> np.ndarray:
+def draw_multipliers(
+    names: Sequence[str],
+    size: int,
+    *,
+    variability: float = 0.3,
+    distributions: Mapping[str, Mapping] | None = None,
+    seed=None,
+) -> np.ndarray:
     """Multipliers ``(size, len(names))`` of the preset values (see the module docstring).
 
     One standard normal (or uniform) column is drawn per parameter in the order of ``names``,
@@ -143,13 +165,17 @@ def draw_multipliers(names: Sequence[str], size: int, *, variability: float = 0.
     if size < 1:
         raise LivermodelError("a cohort needs at least one individual", key="--size", found=str(size))
     if size > MAX_COHORT_SIZE:
-        raise LivermodelError(f"a cohort has at most {MAX_COHORT_SIZE:,} individuals", key="--size",
-                              expected=f"N from 1 to {MAX_COHORT_SIZE:,}", found=count_text(size),
-                              suggestion="A few hundred individuals give percentages to a few "
-                              "points")
+        raise LivermodelError(
+            f"a cohort has at most {MAX_COHORT_SIZE:,} individuals",
+            key="--size",
+            expected=f"N from 1 to {MAX_COHORT_SIZE:,}",
+            found=count_text(size),
+            suggestion="A few hundred individuals give percentages to a few points",
+        )
     if not (variability >= 0 and math.isfinite(variability)):
-        raise LivermodelError("the variability (log-SD) must be >= 0", key="--variability",
-                              found=repr(variability))
+        raise LivermodelError(
+            "the variability (log-SD) must be >= 0", key="--variability", found=repr(variability)
+        )
     g = rng(seed)
     dists = dict(distributions or {})
     out = np.ones((size, len(names)))
@@ -169,8 +195,7 @@ def draw_multipliers(names: Sequence[str], size: int, *, variability: float = 0.
     return out
 
 
-def cohort_parameters(base: Mapping[str, float], names: Sequence[str],
-                      multipliers: np.ndarray) -> list[dict]:
+def cohort_parameters(base: Mapping[str, float], names: Sequence[str], multipliers: np.ndarray) -> list[dict]:
     """Full parameter dicts: ``base`` with ``names`` multiplied, clipped to their hard limits."""
     from livermodel.model.parameters import BY_NAME
 
@@ -187,6 +212,7 @@ def cohort_parameters(base: Mapping[str, float], names: Sequence[str],
 # --------------------------------------------------------------------------------------------
 # running
 # --------------------------------------------------------------------------------------------
+
 
 @dataclass
 class Arm:
@@ -215,10 +241,17 @@ class Arm:
         k = int((self.survived & ok).sum())
         lo, hi = wilson_interval(k, n, conf)
         causes = [m.get("failure_cause") for m in self.metrics if m.get("failed")]
-        return {"label": self.label, "scenario": getattr(self.scenario, "name", None),
-                "n": n, "survivors": k, "survival_fraction": k / n if n else None,
-                "ci_low": lo, "ci_high": hi, "failed_solves": int((~ok).sum()),
-                "deaths_by_cause": {c: causes.count(c) for c in LABELS["failure_cause"]}}
+        return {
+            "label": self.label,
+            "scenario": getattr(self.scenario, "name", None),
+            "n": n,
+            "survivors": k,
+            "survival_fraction": k / n if n else None,
+            "ci_low": lo,
+            "ci_high": hi,
+            "failed_solves": int((~ok).sum()),
+            "deaths_by_cause": {c: causes.count(c) for c in LABELS["failure_cause"]},
+        }
 
     def values(self, metric: str) -> np.ndarray:
         horizon = self.scenario.duration_h
@@ -251,9 +284,16 @@ class CohortResult:
         b = int((sa & ~sc).sum())
         cc = int((~sa & sc).sum())
         n = int(ok.sum())
-        out: dict = {"arm": a.label, "control": c.label, "n_pairs": n,
-                     "survival_difference": (int(sa.sum()) - int(sc.sum())) / n if n else None,
-                     "saved": b, "lost": cc, "mcnemar_p": mcnemar_exact(b, cc), "metrics": {}}
+        out: dict = {
+            "arm": a.label,
+            "control": c.label,
+            "n_pairs": n,
+            "survival_difference": (int(sa.sum()) - int(sc.sum())) / n if n else None,
+            "saved": b,
+            "lost": cc,
+            "mcnemar_p": mcnemar_exact(b, cc),
+            "metrics": {},
+        }
         from scipy.stats import t as student
 
         for m in self.metrics_shown:
@@ -263,28 +303,40 @@ class CohortResult:
                 continue
             mean = float(d.mean())
             if d.size > 1:
-                half = float(student.ppf(0.5 + self.conf / 2, d.size - 1) * d.std(ddof=1)
-                             / math.sqrt(d.size))
+                half = float(student.ppf(0.5 + self.conf / 2, d.size - 1) * d.std(ddof=1) / math.sqrt(d.size))
             else:
                 half = math.nan
-            out["metrics"][m] = {"mean_difference": mean, "ci_low": mean - half,
-                                 "ci_high": mean + half, "median_difference": float(np.median(d)),
-                                 "n": int(d.size)}
+            out["metrics"][m] = {
+                "mean_difference": mean,
+                "ci_low": mean - half,
+                "ci_high": mean + half,
+                "median_difference": float(np.median(d)),
+                "n": int(d.size),
+            }
         return out
 
     def to_dict(self) -> dict:
         """The content of ``cohort.json``."""
         out = {
-            "size": self.size, "seed": self.seed, "variability": self.variability,
+            "size": self.size,
+            "seed": self.seed,
+            "variability": self.variability,
             "distribution": "log-normal multipliers exp(sd * z) of the preset (median = preset), "
-            "clipped to the hard limits", "ci_method": f"Wilson score, {int(self.conf * 100)} %",
-            "varied": {n: self.distributions.get(n, {"distribution": "lognormal",
-                                                     "sd": self.variability})
-                       for n in self.names},
+            "clipped to the hard limits",
+            "ci_method": f"Wilson score, {int(self.conf * 100)} %",
+            "varied": {
+                n: self.distributions.get(n, {"distribution": "lognormal", "sd": self.variability})
+                for n in self.names
+            },
             "arms": {a.label: a.summary(self.conf) for a in self.arms},
-            "survival_curves": {a.label: kaplan_meier(
-                [m.get("failure_time_h") for m in a.metrics if m.get("failed") is not None],
-                a.scenario.duration_h, self.conf) for a in self.arms},
+            "survival_curves": {
+                a.label: kaplan_meier(
+                    [m.get("failure_time_h") for m in a.metrics if m.get("failed") is not None],
+                    a.scenario.duration_h,
+                    self.conf,
+                )
+                for a in self.arms
+            },
         }
         if len(self.arms) > 1:
             out["paired"] = [self.paired(0, k) for k in range(1, len(self.arms))]
@@ -294,22 +346,36 @@ class CohortResult:
         """Header and rows of the individuals table: one row per individual and arm."""
         from livermodel.metrics import METRICS
 
-        header = ["individual", "arm", *[f"multiplier_{n}" for n in self.names], *self.names,
-                  *METRICS]
+        header = ["individual", "arm", *[f"multiplier_{n}" for n in self.names], *self.names, *METRICS]
         rows = []
         for a in self.arms:
             for j in range(self.size):
                 m = a.metrics[j]
-                rows.append([j + 1, a.label, *self.multipliers[j], *[a.parameters[j][n] for n in self.names],
-                             *[m.get(k) for k in METRICS]])
+                rows.append(
+                    [
+                        j + 1,
+                        a.label,
+                        *self.multipliers[j],
+                        *[a.parameters[j][n] for n in self.names],
+                        *[m.get(k) for k in METRICS],
+                    ]
+                )
         return header, rows
 
 
-def run_cohort(scenario, *, size: int | None = None, variability: float | None = None,
-               control=None, seed=None, params: Sequence[str] | None = None,
-               distributions: Mapping[str, Mapping] | None = None,
-               metrics: Sequence[str] = ("final_mass", "alt_peak_u_per_l"), labels=None,
-               progress=None) -> CohortResult:
+def run_cohort(
+    scenario,
+    *,
+    size: int | None = None,
+    variability: float | None = None,
+    control=None,
+    seed=None,
+    params: Sequence[str] | None = None,
+    distributions: Mapping[str, Mapping] | None = None,
+    metrics: Sequence[str] = ("final_mass", "alt_peak_u_per_l"),
+    labels=None,
+    progress=None,
+) -> CohortResult:
     """Simulate a virtual cohort of ``scenario`` (and of ``control``, on the same individuals).
 
     Settings not given come from the scenario's ``cohort:`` block, else: size 20, variability
@@ -352,9 +418,11 @@ def run_cohort(scenario, *, size: int | None = None, variability: float | None =
             control = load_scenario(_beside(control, scenario.source))
         arms_sc.append(control)
         if control.species != scenario.species:
-            raise LivermodelError("the control is another species: a paired cohort needs the same "
-                                  "animals in both arms", key="--control",
-                                  found=f"{scenario.species} and {control.species}")
+            raise LivermodelError(
+                "the control is another species: a paired cohort needs the same animals in both arms",
+                key="--control",
+                found=f"{scenario.species} and {control.species}",
+            )
     labels = list(labels) if labels else [s.name for s in arms_sc]
     if len(set(labels)) < len(labels):
         labels = [f"{lab} ({i + 1})" for i, lab in enumerate(labels)]
@@ -365,11 +433,13 @@ def run_cohort(scenario, *, size: int | None = None, variability: float | None =
     for k, (sc, label) in enumerate(zip(arms_sc, labels, strict=True)):
         sets = cohort_parameters(sc.parameters, names, mult)
         # one count over every arm: individuals x arms
-        step = None if progress is None else (
-            lambda done, _n, before=k * size: progress(before + done, total))
+        step = (
+            None if progress is None else (lambda done, _n, before=k * size: progress(before + done, total))
+        )
         arms.append(Arm(label, sc, sets, evaluate(sc, sets, progress=step)))
-    return CohortResult(names, mult, arms, variability, dists,
-                        seed if isinstance(seed, int) else None, list(metrics))
+    return CohortResult(
+        names, mult, arms, variability, dists, seed if isinstance(seed, int) else None, list(metrics)
+    )
 
 
 def _beside(name: str, source) -> str:

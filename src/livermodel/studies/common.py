@@ -30,13 +30,20 @@ CENSORED_TIMES = ("recovery_time_h", "failure_time_h")
 def check_metric(name: str, *, numeric: bool = False, key: str = "--metric") -> str:
     """Return ``name`` if it is a known metric (and a number, if ``numeric``); else raise."""
     if name not in METRICS:
-        raise LivermodelError(f"unknown metric '{name}'", key=key,
-                              expected=f"one of {', '.join(METRICS)}", found=repr(name),
-                              suggestion=did_you_mean(name, METRICS))
+        raise LivermodelError(
+            f"unknown metric '{name}'",
+            key=key,
+            expected=f"one of {', '.join(METRICS)}",
+            found=repr(name),
+            suggestion=did_you_mean(name, METRICS),
+        )
     if numeric and name in LABELS:
-        raise LivermodelError(f"the metric '{name}' is a label, not a number", key=key,
-                              expected="a numeric metric such as final_mass or "
-                              "survival_probability, or 'failed' (0/1)", found=repr(name))
+        raise LivermodelError(
+            f"the metric '{name}' is a label, not a number",
+            key=key,
+            expected="a numeric metric such as final_mass or survival_probability, or 'failed' (0/1)",
+            found=repr(name),
+        )
     return name
 
 
@@ -72,8 +79,13 @@ def metric_value(metrics: Mapping, name: str, horizon_h: float) -> float:
     return float(value)
 
 
-def evaluate(scenario, parameter_sets: Sequence[Mapping[str, float]], schedules=None, *,
-             progress: Callable[[int, int], None] | None = None) -> list[dict]:
+def evaluate(
+    scenario,
+    parameter_sets: Sequence[Mapping[str, float]],
+    schedules=None,
+    *,
+    progress: Callable[[int, int], None] | None = None,
+) -> list[dict]:
     """Metrics of each parameter set (with ``scenario``'s schedule, unless ``schedules`` given).
 
     Runs are integrated with :func:`livermodel.solve.simulate.simulate_batch` in chunks of
@@ -91,9 +103,14 @@ def evaluate(scenario, parameter_sets: Sequence[Mapping[str, float]], schedules=
     chunk = CHUNK if progress is None else min(CHUNK, max(PROGRESS_CHUNK, math.ceil(n / 25)))
     for start in range(0, n, chunk):
         stop = min(n, start + chunk)
-        batch = simulate_batch(list(parameter_sets[start:stop]), list(schedules[start:stop]),
-                               duration=scenario.duration_h, output_step=scenario.output_step_h,
-                               settings=scenario.settings, initial=scenario.initial or None)
+        batch = simulate_batch(
+            list(parameter_sets[start:stop]),
+            list(schedules[start:stop]),
+            duration=scenario.duration_h,
+            output_step=scenario.output_step_h,
+            settings=scenario.settings,
+            initial=scenario.initial or None,
+        )
         for k, m in enumerate(batch.metrics()):
             m = dict(m)
             if not batch.success[k]:

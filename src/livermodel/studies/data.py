@@ -60,19 +60,26 @@ def read_data(path) -> FitData:
         if shipped.is_file() and len(p.parts) == 1:
             p = shipped
         else:
-            raise LivermodelError(f"data file '{path}' not found", key="--data",
-                                  suggestion="Give a CSV file with columns time_h,variable,value,sd "
-                                  "(or a shipped table such as rat_phx70_volume)")
+            raise LivermodelError(
+                f"data file '{path}' not found",
+                key="--data",
+                suggestion="Give a CSV file with columns time_h,variable,value,sd "
+                "(or a shipped table such as rat_phx70_volume)",
+            )
     text = read_text_file(p, str(p), MAX_DATA_BYTES, "data table")  # regular, bounded, UTF-8
-    rows = [r for r in csv.reader(io.StringIO(text, newline=""))
-            if r and not r[0].lstrip().startswith("#")]
+    rows = [r for r in csv.reader(io.StringIO(text, newline="")) if r and not r[0].lstrip().startswith("#")]
     if not rows:
         raise LivermodelError("the data file is empty", source=str(p))
     header = [h.strip() for h in rows[0]]
     missing = [c for c in COLUMNS if c not in header]
     if missing:
-        raise LivermodelError(f"the data file lacks the column '{missing[0]}'", source=str(p), line=1,
-                              expected="a header time_h,variable,value,sd", found=",".join(header))
+        raise LivermodelError(
+            f"the data file lacks the column '{missing[0]}'",
+            source=str(p),
+            line=1,
+            expected="a header time_h,variable,value,sd",
+            found=",".join(header),
+        )
     idx = {c: header.index(c) for c in COLUMNS}
     names = [v for v in VARIABLES if v != "time_h"]
     t, var, val, sd = [], [], [], []
@@ -80,21 +87,30 @@ def read_data(path) -> FitData:
         try:
             cells = {c: r[idx[c]].strip() for c in COLUMNS}
         except IndexError:
-            raise LivermodelError("a row has too few cells", source=str(p), line=line,
-                                  expected="4 cells: time_h,variable,value,sd") from None
+            raise LivermodelError(
+                "a row has too few cells",
+                source=str(p),
+                line=line,
+                expected="4 cells: time_h,variable,value,sd",
+            ) from None
         if cells["variable"] not in names:
-            raise LivermodelError(f"unknown variable '{cells['variable']}'", source=str(p), line=line,
-                                  expected="a trajectory variable such as liver_volume, "
-                                  "total_mass or alt_u_per_l",
-                                  suggestion=did_you_mean(cells["variable"], names))
+            raise LivermodelError(
+                f"unknown variable '{cells['variable']}'",
+                source=str(p),
+                line=line,
+                expected="a trajectory variable such as liver_volume, total_mass or alt_u_per_l",
+                suggestion=did_you_mean(cells["variable"], names),
+            )
         try:
             nums = [float(cells[c]) for c in ("time_h", "value", "sd")]
         except ValueError:
-            raise LivermodelError("time_h, value and sd must be numbers", source=str(p),
-                                  line=line, found=",".join(r)) from None
+            raise LivermodelError(
+                "time_h, value and sd must be numbers", source=str(p), line=line, found=",".join(r)
+            ) from None
         if not all(math.isfinite(x) for x in nums) or nums[0] < 0 or nums[2] <= 0:
-            raise LivermodelError("time_h must be >= 0 and sd > 0", source=str(p), line=line,
-                                  found=",".join(r))
+            raise LivermodelError(
+                "time_h must be >= 0 and sd > 0", source=str(p), line=line, found=",".join(r)
+            )
         t.append(nums[0])
         var.append(cells["variable"])
         val.append(nums[1])

@@ -36,8 +36,17 @@ import numpy as np
 from livermodel.errors import LivermodelError, check_count, check_seed
 from livermodel.studies.data import COLUMNS, FitData, data_path, read_data
 
-__all__ = ["FitData", "FitResult", "read_data", "fit", "calibrated_scenario",
-           "calibrated_scenarios", "reproduce_chi2", "data_path", "COLUMNS"]
+__all__ = [
+    "FitData",
+    "FitResult",
+    "read_data",
+    "fit",
+    "calibrated_scenario",
+    "calibrated_scenarios",
+    "reproduce_chi2",
+    "data_path",
+    "COLUMNS",
+]
 
 
 @dataclass
@@ -111,13 +120,16 @@ class FitResult:
                     f"{'further down' if side == 'lower' else 'further up'}, so the estimate and "
                     "its interval are set by the range, not by the data. Fix it at a literature "
                     "value (leave it out of the fitted parameters), narrow or justify its range "
-                    "in a problem file, or add data that constrain it.")
+                    "in a problem file, or add data that constrain it."
+                )
         if len(self.starts) > 1:
             good = [s for s in self.starts if s["chi2"] - self.chi2 <= 0.1]
             if len(good) < len(self.starts) / 2:
-                out.append(f"only {len(good)} of {len(self.starts)} starts reach the best optimum "
-                           "(within 0.1 in chi2): the objective has several minima or flat "
-                           "valleys; trust the profiles, not the point estimates.")
+                out.append(
+                    f"only {len(good)} of {len(self.starts)} starts reach the best optimum "
+                    "(within 0.1 in chi2): the objective has several minima or flat "
+                    "valleys; trust the profiles, not the point estimates."
+                )
         for p in self.profiles.values():
             if not p.identifiable:
                 out.append(f"{p.name}: {p.verdict}.")
@@ -126,25 +138,49 @@ class FitResult:
     def to_dict(self) -> dict:
         """The content of ``fit.json``."""
         pb = self.problem
-        exps = [] if pb is None else [
-            {"name": e.name, "scenario": e.scenario.name, "scenario_sha256": e.scenario.sha256,
-             "data": e.data.source, "n_points": len(e.data), "noise": e.noise,
-             **({"estimated_sd": float(self.noise_sd[i])} if e.noise == "estimated" else {})}
-            for i, e in enumerate(pb.experiments)]
+        exps = (
+            []
+            if pb is None
+            else [
+                {
+                    "name": e.name,
+                    "scenario": e.scenario.name,
+                    "scenario_sha256": e.scenario.sha256,
+                    "data": e.data.source,
+                    "n_points": len(e.data),
+                    "noise": e.noise,
+                    **({"estimated_sd": float(self.noise_sd[i])} if e.noise == "estimated" else {}),
+                }
+                for i, e in enumerate(pb.experiments)
+            ]
+        )
         params = []
         for j, (n, lg) in enumerate(zip(self.names, self.log, strict=True)):
-            entry = {"name": n, "start": self.start[n], "estimate": self.estimates[n],
-                     "ci_low": self.ci[n][0], "ci_high": self.ci[n][1],
-                     "se_fitted_space": self.se[n], "scale": "log" if lg else "linear",
-                     "range": list(self.bounds.get(n, (None, None))),
-                     "at_bound": self._at_bound(n), "bound": self.at_bound(n)}
+            entry = {
+                "name": n,
+                "start": self.start[n],
+                "estimate": self.estimates[n],
+                "ci_low": self.ci[n][0],
+                "ci_high": self.ci[n][1],
+                "se_fitted_space": self.se[n],
+                "scale": "log" if lg else "linear",
+                "range": list(self.bounds.get(n, (None, None))),
+                "at_bound": self._at_bound(n),
+                "bound": self.at_bound(n),
+            }
             if pb is not None:
                 entry["parameter"] = pb.parameters[j].parameter
                 entry["experiments"] = [pb.experiments[i].name for i in pb.parameters[j].experiments]
             if n in self.profiles:
                 p = self.profiles[n]
-                entry.update({"profile_low": p.low, "profile_high": p.high,
-                              "identifiable": p.identifiable, "verdict": p.verdict})
+                entry.update(
+                    {
+                        "profile_low": p.low,
+                        "profile_high": p.high,
+                        "identifiable": p.identifiable,
+                        "verdict": p.verdict,
+                    }
+                )
             if len(self.starts) > 1:
                 good = [s["estimates"][n] for s in self.starts if s["chi2"] - self.chi2 <= 0.1]
                 entry["starts_spread"] = [min(good), max(good)] if good else None
@@ -152,20 +188,29 @@ class FitResult:
         out = {
             "scenario": getattr(self.scenario, "name", None),
             "scenario_sha256": getattr(self.scenario, "sha256", None),
-            "data": self.data.source, "n_points": len(self.data), "experiments": exps,
-            "problem": None if pb is None else pb.source, "parameters": params,
+            "data": self.data.source,
+            "n_points": len(self.data),
+            "experiments": exps,
+            "problem": None if pb is None else pb.source,
+            "parameters": params,
             "correlation": {"names": self.names, "matrix": self.correlation},
-            "chi2": self.chi2, "dof": self.dof, "reduced_chi2": self.chi2 / self.dof if self.dof
-            else None, "covariance_scale": self.covariance_scale,
+            "chi2": self.chi2,
+            "dof": self.dof,
+            "reduced_chi2": self.chi2 / self.dof if self.dof else None,
+            "covariance_scale": self.covariance_scale,
             "points_within_sd": int(self.within_sd.sum()),
-            "success": self.success, "message": self.message,
-            "evaluations": self.evaluations, "solves": self.solves,
+            "success": self.success,
+            "message": self.message,
+            "evaluations": self.evaluations,
+            "solves": self.solves,
             "ci_method": "linearised: s^2 (J^T J)^-1 with s^2 = max(1, chi2/dof), t quantile, 95 %",
             "warnings": self.warnings(),
         }
         if self.profiles:
-            out["profile_method"] = ("profile likelihood: other parameters re-optimised at each "
-                                     "point; interval where delta chi2 <= 3.84 (95 %, 1 dof)")
+            out["profile_method"] = (
+                "profile likelihood: other parameters re-optimised at each "
+                "point; interval where delta chi2 <= 3.84 (95 %, 1 dof)"
+            )
             out["profiles"] = {n: p.to_dict() for n, p in self.profiles.items()}
         if self.starts:
             out["multistart"] = {"seed": self.seed, "starts": self.starts}
@@ -178,16 +223,31 @@ class FitResult:
         if pb is None:
             return []
         sd = pb.noise_sd(self.model_values[None, :])[0]
-        return [float(sd[sl][0]) if e.noise == "estimated" else float("nan")
-                for e, sl in zip(pb.experiments, pb.slices, strict=True)]
+        return [
+            float(sd[sl][0]) if e.noise == "estimated" else float("nan")
+            for e, sl in zip(pb.experiments, pb.slices, strict=True)
+        ]
 
     def points(self) -> tuple[list[str], list[list]]:
         """Header and rows of the per-point table (data, model, weighted residual)."""
         d = self.data
-        labels = (["" for _ in range(len(d))] if self.problem is None else
-                  [e.name for e in self.problem.experiments for _ in range(len(e.data))])
-        rows = [[labels[i], float(d.time_h[i]), d.variable[i], float(d.value[i]), float(d.sd[i]),
-                 float(self.model_values[i]), float(self.residuals[i])] for i in range(len(d))]
+        labels = (
+            ["" for _ in range(len(d))]
+            if self.problem is None
+            else [e.name for e in self.problem.experiments for _ in range(len(e.data))]
+        )
+        rows = [
+            [
+                labels[i],
+                float(d.time_h[i]),
+                d.variable[i],
+                float(d.value[i]),
+                float(d.sd[i]),
+                float(self.model_values[i]),
+                float(self.residuals[i]),
+            ]
+            for i in range(len(d))
+        ]
         return ["experiment", "time_h", "variable", "value", "sd", "model", "weighted_residual"], rows
 
 
@@ -228,8 +288,15 @@ def _least_squares(problem, x0, sd, max_evaluations):
             cache[key] = _residuals(problem, M, ok, sd)[0]
         return cache[key]
 
-    return least_squares(fun, x0, jac=lambda x: _jacobian(problem, x, sd), bounds=(lo, hi),
-                         method="trf", x_scale="jac", max_nfev=max_evaluations)
+    return least_squares(
+        fun,
+        x0,
+        jac=lambda x: _jacobian(problem, x, sd),
+        bounds=(lo, hi),
+        method="trf",
+        x_scale="jac",
+        max_nfev=max_evaluations,
+    )
 
 
 def _profile_steps(problem):
@@ -243,9 +310,18 @@ MAX_STARTS = 1_000
 MAX_EVALUATIONS = 100_000
 
 
-def fit(scenario, data=None, params: Sequence[str] = (), *, starts: int = 1, seed: int | None = None,
-        profile: bool = False, max_evaluations: int = 200, progress=None,
-        rtol: float = 1e-8) -> FitResult:
+def fit(
+    scenario,
+    data=None,
+    params: Sequence[str] = (),
+    *,
+    starts: int = 1,
+    seed: int | None = None,
+    profile: bool = False,
+    max_evaluations: int = 200,
+    progress=None,
+    rtol: float = 1e-8,
+) -> FitResult:
     """Fit ``params`` of ``scenario`` to ``data`` (a :class:`FitData` or a path) by least squares,
     or fit a :class:`~livermodel.studies.problem.FitProblem` (given as ``scenario``).
 
@@ -272,10 +348,15 @@ def fit(scenario, data=None, params: Sequence[str] = (), *, starts: int = 1, see
         if data is None:
             raise LivermodelError("a fit needs data", key="--data")
         problem = single_problem(scenario, data, params)
-    starts = check_count(starts, "--starts", MAX_STARTS, suggestion="A few dozen starts show "
-                         "whether the optimum is unique")
-    max_evaluations = check_count(max_evaluations, "--max-evaluations", MAX_EVALUATIONS,
-                                  suggestion="The optimiser usually stops after a few dozen")
+    starts = check_count(
+        starts, "--starts", MAX_STARTS, suggestion="A few dozen starts show whether the optimum is unique"
+    )
+    max_evaluations = check_count(
+        max_evaluations,
+        "--max-evaluations",
+        MAX_EVALUATIONS,
+        suggestion="The optimiser usually stops after a few dozen",
+    )
     seed = check_seed(seed)
     problem.progress = progress  # progress(model runs so far, None): a fit has no known total
     names = problem.names
@@ -288,8 +369,13 @@ def fit(scenario, data=None, params: Sequence[str] = (), *, starts: int = 1, see
         X0 = np.vstack([x0, lo + (hi - lo) * rng.uniform(0.02, 0.98, (starts - 1, len(x0)))])
         Xs, objs = minimise(problem, X0)
         for x, o in zip(Xs, objs, strict=True):
-            start_log.append({"start": problem.estimates(X0[len(start_log)]),
-                              "estimates": problem.estimates(x), "chi2": float(o)})
+            start_log.append(
+                {
+                    "start": problem.estimates(X0[len(start_log)]),
+                    "estimates": problem.estimates(x),
+                    "chi2": float(o),
+                }
+            )
         x0 = np.clip(Xs[int(np.argmin(objs))], lo + 1e-9 * (hi - lo), hi - 1e-9 * (hi - lo))
     else:
         seed_used = None
@@ -332,17 +418,40 @@ def fit(scenario, data=None, params: Sequence[str] = (), *, starts: int = 1, see
         data_all = first.data
     else:
         ds = [e.data for e in problem.experiments]
-        data_all = FitData(np.concatenate([d.time_h for d in ds]), [v for d in ds for v in d.variable],
-                           problem.values, problem.sd, ", ".join(d.source for d in ds))
+        data_all = FitData(
+            np.concatenate([d.time_h for d in ds]),
+            [v for d in ds for v in d.variable],
+            problem.values,
+            problem.sd,
+            ", ".join(d.source for d in ds),
+        )
     return FitResult(
-        names=names, log=problem.log, start={p.name: p.start for p in problem.parameters},
-        estimates=problem.estimates(x), ci=ci,
-        se={n: float(e) for n, e in zip(names, se, strict=True)}, correlation=corr, chi2=chi2,
-        dof=dof, residuals=r, success=bool(opt.success), message=str(opt.message),
-        evaluations=problem.evaluations, solves=problem.solves, data=data_all,
-        scenario=first.scenario, covariance_scale=scale, model_values=M[0],
-        bounds={p.name: p.bounds for p in problem.parameters}, problem=problem, x=np.array(x),
-        covariance=cov, profiles=profiles, starts=start_log, seed=seed_used)
+        names=names,
+        log=problem.log,
+        start={p.name: p.start for p in problem.parameters},
+        estimates=problem.estimates(x),
+        ci=ci,
+        se={n: float(e) for n, e in zip(names, se, strict=True)},
+        correlation=corr,
+        chi2=chi2,
+        dof=dof,
+        residuals=r,
+        success=bool(opt.success),
+        message=str(opt.message),
+        evaluations=problem.evaluations,
+        solves=problem.solves,
+        data=data_all,
+        scenario=first.scenario,
+        covariance_scale=scale,
+        model_values=M[0],
+        bounds={p.name: p.bounds for p in problem.parameters},
+        problem=problem,
+        x=np.array(x),
+        covariance=cov,
+        profiles=profiles,
+        starts=start_log,
+        seed=seed_used,
+    )
 
 
 def calibrated_scenarios(result: FitResult, *, name: str | None = None) -> list:
@@ -365,12 +474,15 @@ def calibrated_scenarios(result: FitResult, *, name: str | None = None) -> list:
         for k in ("expect", "sweep", "cohort"):
             doc.pop(k, None)
         doc["name"] = (f"{name}-{exp.name}" if name and many else name) or (
-            f"{exp.name}-calibrated" if many else f"{sc.name}-calibrated")
+            f"{exp.name}-calibrated" if many else f"{sc.name}-calibrated"
+        )
         mine = [p for p in pb.parameters if e in p.experiments]
         fitted = ", ".join(f"{p.parameter} = {result.estimates[p.name]:.4g}" for p in mine)
-        doc["description"] = (f"{(sc.description or '').strip()} Calibrated by 'livermodel fit' to "
-                              f"{Path(exp.data.source).name} ({len(exp.data)} points, "
-                              f"objective = {result.chi2:.6g}): {fitted}.").strip()
+        doc["description"] = (
+            f"{(sc.description or '').strip()} Calibrated by 'livermodel fit' to "
+            f"{Path(exp.data.source).name} ({len(exp.data)} points, "
+            f"objective = {result.chi2:.6g}): {fitted}."
+        ).strip()
         params = dict(doc.get("parameters") or {})
         params.update({p.parameter: float(result.estimates[p.name]) for p in mine})
         doc["parameters"] = {k: params[k] for k in sorted(params)}

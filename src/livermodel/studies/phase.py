@@ -108,23 +108,19 @@ def _varied_events(sc, values):
     if values is not None:
         values = [float(v) for v in values]
         if not values or any(not v > 0 or (isinstance(ev, Hepatectomy) and not v < 1) for v in values):
-            what = "resected fractions between 0 and 1" if isinstance(ev, Hepatectomy) else \
-                "positive sizes"
-            raise LivermodelError(f"impossible insult sizes {values}", key="--values",
-                                  expected=what)
+            what = "resected fractions between 0 and 1" if isinstance(ev, Hepatectomy) else "positive sizes"
+            raise LivermodelError(f"impossible insult sizes {values}", key="--values", expected=what)
     if isinstance(ev, Hepatectomy):
         field, original = "fraction", ev.fraction
         vals = values if values is not None else _around(np.linspace(0.5, 0.92, 8), original, 4)
         desc, labels = "resected fraction", [f"{v:.0%} resected" for v in vals]
     elif isinstance(ev, Dose):
         field, original = "dose", ev.dose
-        vals = values if values is not None else _around(original * np.geomspace(0.4, 2.0, 8),
-                                                         original, 1)
+        vals = values if values is not None else _around(original * np.geomspace(0.4, 2.0, 8), original, 1)
         desc, labels = ev.what, [f"{v:,.0f} mg/kg" for v in vals]
     else:
         field, original = "amount", ev.amount
-        vals = values if values is not None else _around(original * np.linspace(0.4, 2.0, 8),
-                                                         original, 3)
+        vals = values if values is not None else _around(original * np.linspace(0.4, 2.0, 8), original, 3)
         desc, labels = "inflammatory hit", [f"hit {v:.2g}" for v in vals]
     schedules = []
     for v in vals:
@@ -177,8 +173,7 @@ def steady_states(parameters: dict, chronic_rate: float = 0.0) -> list[SteadySta
         g0 = max(0.0, 1 - F0 / S)
         kp, kr = float(d["k_prime"][0]), float(d["k_rest"][0])
         p0 = kp * g0 / (kp * g0 + kr) if g0 > 0 else 0.0
-        z, _info, ier, _msg = fsolve(f, np.array([F0, 0.0, p0, g0, 0.0]), full_output=True,
-                                     xtol=1e-12)
+        z, _info, ier, _msg = fsolve(f, np.array([F0, 0.0, p0, g0, 0.0]), full_output=True, xtol=1e-12)
         if ier != 1 or np.max(np.abs(f(z))) > 1e-9:
             continue
         if z[0] < -1e-9 or z[0] > S * 1.0001 or z[1] < -1e-9 or z[4] < -1e-9 or not 0 <= z[2] <= 1:
@@ -198,8 +193,15 @@ def steady_states(parameters: dict, chronic_rate: float = 0.0) -> list[SteadySta
     return out
 
 
-def phase_portrait(scenario, *, y: str = "inflammation", values=None, overrides=(),
-                   grid: tuple[int, int] = (48, 36), y_max: float | None = None) -> PhasePortrait:
+def phase_portrait(
+    scenario,
+    *,
+    y: str = "inflammation",
+    values=None,
+    overrides=(),
+    grid: tuple[int, int] = (48, 36),
+    y_max: float | None = None,
+) -> PhasePortrait:
     """Trajectories, basins and steady states for ``scenario`` (a name, path or Scenario).
 
     ``y`` is the second variable of the plane (``inflammation`` or ``toxin``); ``values`` the sizes
@@ -212,9 +214,13 @@ def phase_portrait(scenario, *, y: str = "inflammation", values=None, overrides=
     if y not in PLANES:
         from livermodel.errors import did_you_mean
 
-        raise LivermodelError(f"unknown phase-plane variable '{y}'", key="--y",
-                              expected=f"one of {', '.join(PLANES)}", found=repr(y),
-                              suggestion=did_you_mean(y, PLANES))
+        raise LivermodelError(
+            f"unknown phase-plane variable '{y}'",
+            key="--y",
+            expected=f"one of {', '.join(PLANES)}",
+            found=repr(y),
+            suggestion=did_you_mean(y, PLANES),
+        )
     sc = scenario if isinstance(scenario, Scenario) else load_scenario(scenario, overrides)
     params = dict(sc.parameters)
     crit = failure_level(params)
@@ -224,22 +230,39 @@ def phase_portrait(scenario, *, y: str = "inflammation", values=None, overrides=
         if not isinstance(main, Toxin):
             what = "none" if main is None else getattr(main, "noun", f"a {main.kind}")
             raise LivermodelError(
-                "the toxin plane is for the lumped toxin (type: toxin)", key="--y",
+                "the toxin plane is for the lumped toxin (type: toxin)",
+                key="--y",
                 expected="a scenario whose main insult is a toxin dose",
                 found=f"{sc.name}: its main insult is {what}",
-                suggestion="Use --y inflammation (the default)")
+                suggestion="Use --y inflammation (the default)",
+            )
     vals, labels, schedules, desc, original = _varied_events(sc, values)
     step = min(sc.output_step_h, sc.duration_h / 800)  # smooth curves also for long runs
     init = sc.initial or None
 
     # trajectories: one batch (the scenario's own value is among them)
-    batch = simulate_batch([params] * len(vals), schedules, duration=sc.duration_h,
-                           output_step=step, settings=sc.settings, initial=init)
+    batch = simulate_batch(
+        [params] * len(vals),
+        schedules,
+        duration=sc.duration_h,
+        output_step=step,
+        settings=sc.settings,
+        initial=init,
+    )
     trajs = []
     for v, lab, run in zip(vals, labels, batch, strict=True):
         F = run["functional_mass"]
-        trajs.append(Trajectory(v, lab, run.time_h, F, run[y], bool(F[-1] < crit),
-                                is_scenario=abs(v - original) <= 1e-9 * max(1.0, abs(original))))
+        trajs.append(
+            Trajectory(
+                v,
+                lab,
+                run.time_h,
+                F,
+                run[y],
+                bool(F[-1] < crit),
+                is_scenario=abs(v - original) <= 1e-9 * max(1.0, abs(original)),
+            )
+        )
 
     # basins: one batch over the grid
     F_start = float((sc.initial or {}).get("functional_mass", S))
@@ -263,14 +286,22 @@ def phase_portrait(scenario, *, y: str = "inflammation", values=None, overrides=
                 evs.append(InflammatoryHit(0.0, yv) if y == "inflammation" else Toxin(0.0, yv))
             grid_schedules.append(Schedule(evs))
     # therapy-free: the shading shows the untreated system
-    gbatch = simulate_batch([params] * len(grid_schedules), grid_schedules, duration=sc.duration_h,
-                            output_step=sc.duration_h / 4, settings=sc.settings, initial=init)
+    gbatch = simulate_batch(
+        [params] * len(grid_schedules),
+        grid_schedules,
+        duration=sc.duration_h,
+        output_step=sc.duration_h / 4,
+        settings=sc.settings,
+        initial=init,
+    )
     final_F = gbatch.variable("functional_mass")[:, -1]
     failure = (final_F < crit).reshape(ny, nx)
 
-    notes = [f"trajectories: {sc.name} with its {desc} from {labels[0]} to {labels[-1]}",
-             "shading: where a liver starting at that point ends, without therapy"
-             + (" or toxin" if y == "inflammation" else "")]
+    notes = [
+        f"trajectories: {sc.name} with its {desc} from {labels[0]} to {labels[-1]}",
+        "shading: where a liver starting at that point ends, without therapy"
+        + (" or toxin" if y == "inflammation" else ""),
+    ]
     states = steady_states(params, chronic)
     if y == "toxin":  # steady states carry no toxin
         states = [dataclasses.replace(s, y=0.0) for s in states]

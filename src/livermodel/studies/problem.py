@@ -102,8 +102,9 @@ class FitProblem:
         self.settings = []
         for e in self.experiments:
             s = e.scenario.settings
-            self.settings.append(SolverSettings(s.method, min(s.rtol, rtol), min(s.atol, rtol * 1e-2),
-                                                s.max_step, s.max_steps))
+            self.settings.append(
+                SolverSettings(s.method, min(s.rtol, rtol), min(s.atol, rtol * 1e-2), s.max_step, s.max_steps)
+            )
         self.slices = []
         n = 0
         for e in self.experiments:
@@ -171,9 +172,14 @@ class FitProblem:
             return out, ok
         for e, (exp, sl) in enumerate(zip(self.experiments, self.slices, strict=True)):
             sc = exp.scenario
-            batch = simulate_batch([self.parameter_set(e, x) for x in X], sc.schedule,
-                                   duration=sc.duration_h, output_step=sc.output_step_h,
-                                   settings=self.settings[e], initial=sc.initial or None)
+            batch = simulate_batch(
+                [self.parameter_set(e, x) for x in X],
+                sc.schedule,
+                duration=sc.duration_h,
+                output_step=sc.output_step_h,
+                settings=self.settings[e],
+                initial=sc.initial or None,
+            )
             self.solves += 1
             self.evaluations += len(X)
             if self.progress is not None:
@@ -201,8 +207,9 @@ class FitProblem:
                 sd[:, sl] = np.sqrt(np.maximum(rss / (sl.stop - sl.start), 1e-24))[:, None]
         return sd
 
-    def objective(self, model: np.ndarray, values: np.ndarray | None = None,
-                  ok: np.ndarray | None = None) -> np.ndarray:
+    def objective(
+        self, model: np.ndarray, values: np.ndarray | None = None, ok: np.ndarray | None = None
+    ) -> np.ndarray:
         """``-2 ln L`` (up to a constant) of each model row; see the module docstring."""
         values = self.values if values is None else values
         model = np.atleast_2d(model)
@@ -222,13 +229,20 @@ class FitProblem:
 
 # --- building problems ---------------------------------------------------------------------------
 
-def _fit_parameter(name, parameter, experiments, bounds, start, *, key="--params", source=None,
-                   line=None) -> FitParameter:
+
+def _fit_parameter(
+    name, parameter, experiments, bounds, start, *, key="--params", source=None, line=None
+) -> FitParameter:
     lo, hi = (float(b) for b in bounds)
     if not (math.isfinite(lo) and math.isfinite(hi) and hi > lo):
-        raise LivermodelError(f"parameter '{parameter}' has no range to fit in", key=key,
-                              source=source, line=line, found=f"[{lo:g}, {hi:g}]",
-                              expected="a range [low, high] with low < high")
+        raise LivermodelError(
+            f"parameter '{parameter}' has no range to fit in",
+            key=key,
+            source=source,
+            line=line,
+            found=f"[{lo:g}, {hi:g}]",
+            expected="a range [low, high] with low < high",
+        )
     return FitParameter(name, parameter, list(experiments), (lo, hi), lo > 0, float(start))
 
 
@@ -251,19 +265,23 @@ def check_problem(problem: FitProblem, key: str = "--params") -> None:
     """Enough data for the parameters, and no data after the end of a run."""
     k = len(problem.parameters) + problem.n_noise
     if k > problem.n_points:
-        raise LivermodelError(f"{k} parameters cannot be fitted to {problem.n_points} points",
-                              key=key, source=problem.source,
-                              suggestion="Fit fewer parameters, or add data")
+        raise LivermodelError(
+            f"{k} parameters cannot be fitted to {problem.n_points} points",
+            key=key,
+            source=problem.source,
+            suggestion="Fit fewer parameters, or add data",
+        )
     for exp in problem.experiments:
         sc, d = exp.scenario, exp.data
         late = d.time_h > sc.duration_h + 1e-9
         if late.any():
-            raise LivermodelError("the data go beyond the end of the run", key="--data",
-                                  source=d.source,
-                                  found=f"time {d.time_h[late].max():g} h > {sc.duration_h:g} h "
-                                  f"(scenario {sc.name})",
-                                  suggestion="Lengthen the run with --set duration=... (or set: "
-                                  "in the problem file)")
+            raise LivermodelError(
+                "the data go beyond the end of the run",
+                key="--data",
+                source=d.source,
+                found=f"time {d.time_h[late].max():g} h > {sc.duration_h:g} h (scenario {sc.name})",
+                suggestion="Lengthen the run with --set duration=... (or set: in the problem file)",
+            )
 
 
 _EXPERIMENT_KEYS = ("name", "scenario", "data", "noise", "set")
@@ -283,26 +301,40 @@ def read_problem(path) -> FitProblem:
 
     p = Path(path)
     if not p.exists():
-        raise LivermodelError(f"problem file '{path}' not found", key="--problem",
-                              suggestion="Give a YAML file with 'experiments:' and 'parameters:' "
-                              "(see docs/analyses.md)")
+        raise LivermodelError(
+            f"problem file '{path}' not found",
+            key="--problem",
+            suggestion="Give a YAML file with 'experiments:' and 'parameters:' (see docs/analyses.md)",
+        )
     src = str(p)
     doc, locs = _read_text(read_text_file(p, src, what="problem file"), src)
 
     def err(message, keypath, **kw):
         loc = locs.get(tuple(keypath))
-        return LivermodelError(message, source=src, line=loc.line if loc else None,
-                               column=loc.column if loc else None,
-                               key=".".join(map(str, keypath)) or None, **kw)
+        return LivermodelError(
+            message,
+            source=src,
+            line=loc.line if loc else None,
+            column=loc.column if loc else None,
+            key=".".join(map(str, keypath)) or None,
+            **kw,
+        )
 
     for k in doc:
         if k not in ("experiments", "parameters", "description"):
-            raise err(f"unknown key '{k}'", (k,), expected="experiments, parameters, description",
-                      suggestion=did_you_mean(str(k), ["experiments", "parameters", "description"]))
+            raise err(
+                f"unknown key '{k}'",
+                (k,),
+                expected="experiments, parameters, description",
+                suggestion=did_you_mean(str(k), ["experiments", "parameters", "description"]),
+            )
     exps_doc = doc.get("experiments")
     if not isinstance(exps_doc, list) or not exps_doc:
-        raise err("the problem needs a list 'experiments:'", ("experiments",) if exps_doc is not None
-                  else (), expected="a list of entries with scenario: and data:")
+        raise err(
+            "the problem needs a list 'experiments:'",
+            ("experiments",) if exps_doc is not None else (),
+            expected="a list of entries with scenario: and data:",
+        )
     experiments: list[Experiment] = []
     for i, e in enumerate(exps_doc):
         where = ("experiments", i)
@@ -310,26 +342,42 @@ def read_problem(path) -> FitProblem:
             raise err("an experiment must be a mapping", where, expected="keys scenario:, data:")
         for k in e:
             if k not in _EXPERIMENT_KEYS:
-                raise err(f"unknown key '{k}'", (*where, k), expected=", ".join(_EXPERIMENT_KEYS),
-                          suggestion=did_you_mean(str(k), _EXPERIMENT_KEYS))
+                raise err(
+                    f"unknown key '{k}'",
+                    (*where, k),
+                    expected=", ".join(_EXPERIMENT_KEYS),
+                    suggestion=did_you_mean(str(k), _EXPERIMENT_KEYS),
+                )
         for k in ("scenario", "data"):
             if not isinstance(e.get(k), str):
-                raise err(f"experiment {i + 1} needs '{k}:'", (*where, k) if k in e else where,
-                          expected="a name or a path")
+                raise err(
+                    f"experiment {i + 1} needs '{k}:'",
+                    (*where, k) if k in e else where,
+                    expected="a name or a path",
+                )
         name = str(e.get("name", f"e{i + 1}"))
         if not _ID.fullmatch(name) or name in [x.name for x in experiments]:
-            raise err(f"bad or repeated experiment name '{name}'", (*where, "name"),
-                      expected="a unique id of letters, digits and _")
+            raise err(
+                f"bad or repeated experiment name '{name}'",
+                (*where, "name"),
+                expected="a unique id of letters, digits and _",
+            )
         noise = e.get("noise", "given")
         if noise not in NOISE:
-            raise err(f"unknown noise model '{noise}'", (*where, "noise"),
-                      expected="given (the sd column) or estimated (one unknown SD)")
+            raise err(
+                f"unknown noise model '{noise}'",
+                (*where, "noise"),
+                expected="given (the sd column) or estimated (one unknown SD)",
+            )
         overrides = e.get("set", [])
         if isinstance(overrides, str):
             overrides = [overrides]
         if not isinstance(overrides, list) or not all(isinstance(o, str) for o in overrides):
-            raise err("'set:' takes a list of KEY=VALUE", (*where, "set"),
-                      expected="e.g. [duration=10 d, parameters.division_rate=0.08]")
+            raise err(
+                "'set:' takes a list of KEY=VALUE",
+                (*where, "set"),
+                expected="e.g. [duration=10 d, parameters.division_rate=0.08]",
+            )
         scen = e["scenario"]
         rel = p.parent / scen
         try:
@@ -337,20 +385,30 @@ def read_problem(path) -> FitProblem:
                 warnings.simplefilter("ignore", ScenarioWarning)
                 sc = load_scenario(rel if rel.is_file() else scen, overrides)
         except LivermodelError as exc:
-            raise err(f"experiment '{name}': {exc.message}", (*where, "scenario"),
-                      found=exc.found, suggestion=exc.suggestion) from None
+            raise err(
+                f"experiment '{name}': {exc.message}",
+                (*where, "scenario"),
+                found=exc.found,
+                suggestion=exc.suggestion,
+            ) from None
         dpath = p.parent / e["data"]
         shipped = Path(e["data"]).name + ("" if Path(e["data"]).suffix else ".csv")
         if not dpath.is_file() and not data_path(shipped).is_file():
-            raise err(f"data file '{e['data']}' not found", (*where, "data"),
-                      expected="a CSV relative to the problem file, or a shipped table")
+            raise err(
+                f"data file '{e['data']}' not found",
+                (*where, "data"),
+                expected="a CSV relative to the problem file, or a shipped table",
+            )
         data = read_data(dpath if dpath.is_file() else e["data"])
         experiments.append(Experiment(name, sc, data, noise))
 
     pars_doc = doc.get("parameters")
     if not isinstance(pars_doc, list) or not pars_doc:
-        raise err("the problem needs a list 'parameters:'", ("parameters",) if pars_doc is not None
-                  else (), expected="entries such as '- name: division_rate'")
+        raise err(
+            "the problem needs a list 'parameters:'",
+            ("parameters",) if pars_doc is not None else (),
+            expected="entries such as '- name: division_rate'",
+        )
     params: list[FitParameter] = []
     for i, q in enumerate(pars_doc):
         where = ("parameters", i)
@@ -360,29 +418,45 @@ def read_problem(path) -> FitProblem:
             raise err("a parameter entry needs 'name:'", where, expected="- name: division_rate")
         for k in q:
             if k not in _PARAMETER_KEYS:
-                raise err(f"unknown key '{k}'", (*where, k), expected=", ".join(_PARAMETER_KEYS),
-                          suggestion=did_you_mean(str(k), _PARAMETER_KEYS))
+                raise err(
+                    f"unknown key '{k}'",
+                    (*where, k),
+                    expected=", ".join(_PARAMETER_KEYS),
+                    suggestion=did_you_mean(str(k), _PARAMETER_KEYS),
+                )
         n = q["name"]
         if n not in BY_NAME:
-            raise err(f"unknown parameter '{n}'", (*where, "name"),
-                      suggestion=did_you_mean(n, NAMES))
+            raise err(f"unknown parameter '{n}'", (*where, "name"), suggestion=did_you_mean(n, NAMES))
         if n in [x.parameter for x in params]:
             raise err(f"parameter '{n}' is listed twice", (*where, "name"))
         bounds = BY_NAME[n].bounds
         if "range" in q:
             r = q["range"]
-            ok = (isinstance(r, list) and len(r) == 2
-                  and all(isinstance(v, int | float) and not isinstance(v, bool) for v in r))
+            ok = (
+                isinstance(r, list)
+                and len(r) == 2
+                and all(isinstance(v, int | float) and not isinstance(v, bool) for v in r)
+            )
             if not ok or not (bounds[0] <= r[0] < r[1] <= bounds[1]):
-                raise err(f"bad range for '{n}'", (*where, "range"), found=repr(r),
-                          expected=f"[low, high] inside the plausible range [{bounds[0]:g}, "
-                          f"{bounds[1]:g}]")
+                raise err(
+                    f"bad range for '{n}'",
+                    (*where, "range"),
+                    found=repr(r),
+                    expected=f"[low, high] inside the plausible range [{bounds[0]:g}, {bounds[1]:g}]",
+                )
             bounds = (float(r[0]), float(r[1]))
         start = q.get("start")
-        if start is not None and (not isinstance(start, int | float) or isinstance(start, bool)
-                                  or not bounds[0] <= start <= bounds[1]):
-            raise err(f"bad start for '{n}'", (*where, "start"), found=repr(start),
-                      expected=f"a number in [{bounds[0]:g}, {bounds[1]:g}]")
+        if start is not None and (
+            not isinstance(start, int | float)
+            or isinstance(start, bool)
+            or not bounds[0] <= start <= bounds[1]
+        ):
+            raise err(
+                f"bad start for '{n}'",
+                (*where, "start"),
+                found=repr(start),
+                expected=f"a number in [{bounds[0]:g}, {bounds[1]:g}]",
+            )
         per = q.get("per_experiment", False)
         if not isinstance(per, bool):
             raise err("'per_experiment:' is true or false", (*where, "per_experiment"))
@@ -391,8 +465,9 @@ def read_problem(path) -> FitProblem:
         for g in groups:
             label = f"{n}[{experiments[g[0]].name}]" if per else n
             s = start if start is not None else experiments[g[0]].scenario.parameters[n]
-            params.append(_fit_parameter(label, n, g, bounds, s, key=".".join(map(str, where)),
-                                         source=src, line=line))
+            params.append(
+                _fit_parameter(label, n, g, bounds, s, key=".".join(map(str, where)), source=src, line=line)
+            )
     problem = FitProblem(experiments, params, source=src)
     check_problem(problem, key="parameters")
     return problem

@@ -35,8 +35,7 @@ def _steps(problem) -> np.ndarray:
     return np.where(np.array(problem.log), 1e-4, 1e-4 * np.maximum(np.abs(hi - lo), 1e-12))
 
 
-def minimise(problem, starts, *, values=None, fixed=None, iterations: int = 40,
-             tol: float = 1e-10):
+def minimise(problem, starts, *, values=None, fixed=None, iterations: int = 40, tol: float = 1e-10):
     """Minimise the objective from each row of ``starts`` (tasks in lockstep).
 
     ``values``: per-task data values (rows; default: the problem's data); ``fixed``: per task
@@ -45,8 +44,9 @@ def minimise(problem, starts, *, values=None, fixed=None, iterations: int = 40,
     """
     X = np.array(starts, dtype=float, ndmin=2).copy()
     m, k = X.shape
-    V = np.broadcast_to(problem.values if values is None else np.asarray(values, float),
-                        (m, problem.n_points))
+    V = np.broadcast_to(
+        problem.values if values is None else np.asarray(values, float), (m, problem.n_points)
+    )
     fixed = [None] * m if fixed is None else list(fixed)
     lo, hi = problem.x_bounds
     X = np.clip(X, lo, hi)
@@ -152,28 +152,44 @@ class Profile:
     @property
     def interval(self) -> tuple[float, float]:
         """The interval, with an open side replaced by the end of the range."""
-        return (self.bounds[0] if self.low is None else self.low,
-                self.bounds[1] if self.high is None else self.high)
+        return (
+            self.bounds[0] if self.low is None else self.low,
+            self.bounds[1] if self.high is None else self.high,
+        )
 
     @property
     def verdict(self) -> str:
         lo, hi = self.bounds
         if self.low is None and self.high is None:
-            return (f"not identifiable from these data: the profile stays below "
-                    f"{self.threshold:.2f} over the whole plausible range {lo:.3g} to {hi:.3g}")
+            return (
+                f"not identifiable from these data: the profile stays below "
+                f"{self.threshold:.2f} over the whole plausible range {lo:.3g} to {hi:.3g}"
+            )
         if self.high is None:
-            return (f"no upper limit within the plausible range (Δχ² stays below "
-                    f"{self.threshold:.2f} up to {hi:.3g}); lower limit {self.low:.3g}")
+            return (
+                f"no upper limit within the plausible range (Δχ² stays below "
+                f"{self.threshold:.2f} up to {hi:.3g}); lower limit {self.low:.3g}"
+            )
         if self.low is None:
-            return (f"no lower limit within the plausible range (Δχ² stays below "
-                    f"{self.threshold:.2f} down to {lo:.3g}); upper limit {self.high:.3g}")
+            return (
+                f"no lower limit within the plausible range (Δχ² stays below "
+                f"{self.threshold:.2f} down to {lo:.3g}); upper limit {self.high:.3g}"
+            )
         return f"identifiable: 95 % profile interval {self.low:.4g} to {self.high:.4g}"
 
     def to_dict(self) -> dict:
-        return {"name": self.name, "estimate": self.estimate, "low": self.low, "high": self.high,
-                "identifiable": self.identifiable, "verdict": self.verdict,
-                "threshold": self.threshold, "range": list(self.bounds),
-                "grid": self.grid.tolist(), "delta": self.delta.tolist()}
+        return {
+            "name": self.name,
+            "estimate": self.estimate,
+            "low": self.low,
+            "high": self.high,
+            "identifiable": self.identifiable,
+            "verdict": self.verdict,
+            "threshold": self.threshold,
+            "range": list(self.bounds),
+            "grid": self.grid.tolist(),
+            "delta": self.delta.tolist(),
+        }
 
 
 def _grid(lo, hi, xj, width, n):
@@ -184,8 +200,18 @@ def _grid(lo, hi, xj, width, n):
     return pts
 
 
-def profile(problem, x_hat, obj_min, *, covariance=None, values=None, points: int = 17,
-            refine: int = 5, threshold: float = THRESHOLD_95, params=None) -> list:
+def profile(
+    problem,
+    x_hat,
+    obj_min,
+    *,
+    covariance=None,
+    values=None,
+    points: int = 17,
+    refine: int = 5,
+    threshold: float = THRESHOLD_95,
+    params=None,
+) -> list:
     """Profiles of the parameters (indices ``params``, default all) around the optimum ``x_hat``
     (fitted space) with objective ``obj_min``.
 
@@ -198,8 +224,9 @@ def profile(problem, x_hat, obj_min, *, covariance=None, values=None, points: in
     Xh = np.array(x_hat, dtype=float, ndmin=2)
     R, k = Xh.shape
     omin = np.array(obj_min, dtype=float, ndmin=1).copy()
-    V = np.broadcast_to(problem.values if values is None else np.asarray(values, float),
-                        (R, problem.n_points))
+    V = np.broadcast_to(
+        problem.values if values is None else np.asarray(values, float), (R, problem.n_points)
+    )
     params = list(range(k)) if params is None else list(params)
     lo, hi = problem.x_bounds
     cov = None if covariance is None else np.array(covariance, dtype=float, ndmin=3)
@@ -242,8 +269,11 @@ def profile(problem, x_hat, obj_min, *, covariance=None, values=None, points: in
     tasks = []
     for r in range(R):
         for j in params:
-            width = math.sqrt(threshold * cov[r, j, j]) if cov is not None and cov[r, j, j] > 0 \
+            width = (
+                math.sqrt(threshold * cov[r, j, j])
+                if cov is not None and cov[r, j, j] > 0
                 else (hi[j] - lo[j]) / 8
+            )
             g = _grid(lo[j], hi[j], Xh[r, j], min(width, hi[j] - lo[j]), points)
             grids[r, j] = g
             tasks += [(r, j, float(x), []) for x in g]
@@ -295,9 +325,19 @@ def profile(problem, x_hat, obj_min, *, covariance=None, values=None, points: in
             for side, (xa, da, xb, db, _, _) in brackets(r, j).items():
                 f = (threshold - da) / (db - da) if db > da else 0.5
                 ends[side] = float(par.from_x(xa + f * (xb - xa)))
-            others = np.array([[float(problem.parameters[c].from_x(t[2][c])) for c in range(k)]
-                               for t in p])
-            row.append(Profile(par.name, float(par.from_x(Xh[r, j])), par.from_x(xs), d, others,
-                               ends.get("low"), ends.get("high"), tuple(par.bounds), threshold))
+            others = np.array([[float(problem.parameters[c].from_x(t[2][c])) for c in range(k)] for t in p])
+            row.append(
+                Profile(
+                    par.name,
+                    float(par.from_x(Xh[r, j])),
+                    par.from_x(xs),
+                    d,
+                    others,
+                    ends.get("low"),
+                    ends.get("high"),
+                    tuple(par.bounds),
+                    threshold,
+                )
+            )
         out.append(row)
     return out[0] if single else out

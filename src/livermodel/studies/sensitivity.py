@@ -45,9 +45,19 @@ import numpy as np
 from livermodel.errors import LivermodelError, check_seed, count_text, did_you_mean
 from livermodel.studies.common import check_metric, evaluate, metric_value
 
-__all__ = ["Problem", "ModelEvaluator", "SensitivityResult", "parameter_problem",
-           "default_parameters", "local_sensitivity", "morris", "sobol", "sensitivity",
-           "METHODS", "require_salib"]
+__all__ = [
+    "Problem",
+    "ModelEvaluator",
+    "SensitivityResult",
+    "parameter_problem",
+    "default_parameters",
+    "local_sensitivity",
+    "morris",
+    "sobol",
+    "sensitivity",
+    "METHODS",
+    "require_salib",
+]
 
 METHODS = ("local", "morris", "sobol")
 #: A positive range at least this wide (high / low) is sampled on a log scale.
@@ -59,8 +69,10 @@ def require_salib():
     try:
         import SALib  # noqa: F401
     except ImportError:
-        raise LivermodelError("Morris and Sobol analyses need SALib, which is not installed",
-                              suggestion='pip install "livermodel[analysis]"') from None
+        raise LivermodelError(
+            "Morris and Sobol analyses need SALib, which is not installed",
+            suggestion='pip install "livermodel[analysis]"',
+        ) from None
 
 
 @dataclass(frozen=True)
@@ -80,16 +92,17 @@ class Problem:
         return len(self.names)
 
     def salib(self) -> dict:
-        return {"num_vars": self.d, "names": list(self.names),
-                "bounds": [list(b) for b in self.bounds]}
+        return {"num_vars": self.d, "names": list(self.names), "bounds": [list(b) for b in self.bounds]}
 
     def values(self, X: np.ndarray) -> np.ndarray:
         X = np.asarray(X, dtype=float)
-        return np.where(np.array(self.log), 10.0 ** X, X)
+        return np.where(np.array(self.log), 10.0**X, X)
 
     def ranges(self) -> list[tuple[float, float]]:
-        return [(10.0 ** lo, 10.0 ** hi) if lg else (lo, hi)
-                for (lo, hi), lg in zip(self.bounds, self.log, strict=True)]
+        return [
+            (10.0**lo, 10.0**hi) if lg else (lo, hi)
+            for (lo, hi), lg in zip(self.bounds, self.log, strict=True)
+        ]
 
 
 def _check_names(names: Sequence[str]) -> list[str]:
@@ -101,15 +114,22 @@ def _check_names(names: Sequence[str]) -> list[str]:
         if not n:
             continue
         if n not in BY_NAME:
-            raise LivermodelError(f"unknown parameter '{n}'", key="--params",
-                                  expected="names from 'livermodel params', comma-separated",
-                                  found=repr(n), suggestion=did_you_mean(n, NAMES))
+            raise LivermodelError(
+                f"unknown parameter '{n}'",
+                key="--params",
+                expected="names from 'livermodel params', comma-separated",
+                found=repr(n),
+                suggestion=did_you_mean(n, NAMES),
+            )
         if n in out:
             raise LivermodelError(f"parameter '{n}' is named twice", key="--params")
         out.append(n)
     if not out:
-        raise LivermodelError("no parameters given", key="--params",
-                              expected="comma-separated names such as death_rate,division_rate")
+        raise LivermodelError(
+            "no parameters given",
+            key="--params",
+            expected="comma-separated names such as death_rate,division_rate",
+        )
     return out
 
 
@@ -122,8 +142,9 @@ def parameter_problem(names: Sequence[str]) -> Problem:
     for n in names:
         lo, hi = BY_NAME[n].bounds
         if not hi > lo:
-            raise LivermodelError(f"parameter '{n}' has no range to sample", key="--params",
-                                  found=f"{lo:g} to {hi:g}")
+            raise LivermodelError(
+                f"parameter '{n}' has no range to sample", key="--params", found=f"{lo:g} to {hi:g}"
+            )
         lg = lo > 0 and hi / lo >= LOG_RATIO
         bounds.append((math.log10(lo), math.log10(hi)) if lg else (lo, hi))
         log.append(lg)
@@ -175,13 +196,15 @@ class ModelEvaluator:
     def parameter_sets(self, X: np.ndarray) -> list[dict]:
         values = self.problem.values(X)
         base = self.scenario.parameters
-        return [{**base, **dict(zip(self.problem.names, map(float, row), strict=True))}
-                for row in values]
+        return [{**base, **dict(zip(self.problem.names, map(float, row), strict=True))} for row in values]
 
     def __call__(self, X: np.ndarray) -> np.ndarray:
         sets = self.parameter_sets(X)
-        step = None if self.progress is None else (
-            lambda done, total, before=self.runs: self.progress(before + done, before + total))
+        step = (
+            None
+            if self.progress is None
+            else (lambda done, total, before=self.runs: self.progress(before + done, before + total))
+        )
         metrics = evaluate(self.scenario, sets, progress=step)
         self.runs += len(sets)
         self.failed += sum(1 for m in metrics if "solver_message" in m)
@@ -211,14 +234,23 @@ class SensitivityResult:
     failed_runs: int = 0
 
     def to_dict(self) -> dict:
-        out = {"method": self.method, "metric": self.metric, "runs": self.runs,
-               "failed_runs": self.failed_runs, "samples": self.samples, "seed": self.seed,
-               "baseline": self.baseline, "scenario": getattr(self.scenario, "name", None),
-               "scenario_sha256": getattr(self.scenario, "sha256", None), "parameters": self.rows}
+        out = {
+            "method": self.method,
+            "metric": self.metric,
+            "runs": self.runs,
+            "failed_runs": self.failed_runs,
+            "samples": self.samples,
+            "seed": self.seed,
+            "baseline": self.baseline,
+            "scenario": getattr(self.scenario, "name", None),
+            "scenario_sha256": getattr(self.scenario, "sha256", None),
+            "parameters": self.rows,
+        }
         if self.problem is not None:
-            out["ranges"] = {n: {"low": r[0], "high": r[1], "scale": "log" if lg else "linear"}
-                             for n, r, lg in zip(self.problem.names, self.problem.ranges(),
-                                                 self.problem.log, strict=True)}
+            out["ranges"] = {
+                n: {"low": r[0], "high": r[1], "scale": "log" if lg else "linear"}
+                for n, r, lg in zip(self.problem.names, self.problem.ranges(), self.problem.log, strict=True)
+            }
         out.update(self.extra)
         return out
 
@@ -230,8 +262,10 @@ class SensitivityResult:
 # local
 # --------------------------------------------------------------------------------------------
 
-def local_sensitivity(scenario, metric: str, params: Sequence[str] | None = None, *,
-                      step: float = 0.01, progress=None) -> SensitivityResult:
+
+def local_sensitivity(
+    scenario, metric: str, params: Sequence[str] | None = None, *, step: float = 0.01, progress=None
+) -> SensitivityResult:
     """Elasticities of ``metric`` to each of ``params`` at the scenario's values (one batch).
 
     ``step`` is the relative change ``h``.  Rows hold ``value``, ``elasticity`` (NaN where the
@@ -251,8 +285,11 @@ def local_sensitivity(scenario, metric: str, params: Sequence[str] | None = None
     for n in names:
         p = base[n]
         if p == 0:
-            raise LivermodelError(f"parameter '{n}' is 0 in this scenario: it has no elasticity",
-                                  key="--params", suggestion="Leave it out, or use --method morris")
+            raise LivermodelError(
+                f"parameter '{n}' is 0 in this scenario: it has no elasticity",
+                key="--params",
+                suggestion="Leave it out, or use --method morris",
+            )
         lo, hi = BY_NAME[n].limits
         up, down = p * (1 + step), p * (1 - step)
         if p > 0:
@@ -271,18 +308,44 @@ def local_sensitivity(scenario, metric: str, params: Sequence[str] | None = None
         rel = (up - down) / p
         scaled = (yp - ym) / rel if rel != 0 else math.nan
         elasticity = scaled / y0 if (y0 != 0 and math.isfinite(y0)) else math.nan
-        rows.append({"name": n, "value": p, "elasticity": elasticity, "scaled": scaled,
-                     "y_minus": ym, "y_plus": yp, "p_minus": down, "p_plus": up})
-    rows.sort(key=lambda r: -abs(r["elasticity"]) if math.isfinite(r["elasticity"])
-              else -abs(r["scaled"]) if math.isfinite(r["scaled"]) else 0.0)
+        rows.append(
+            {
+                "name": n,
+                "value": p,
+                "elasticity": elasticity,
+                "scaled": scaled,
+                "y_minus": ym,
+                "y_plus": yp,
+                "p_minus": down,
+                "p_plus": up,
+            }
+        )
+    rows.sort(
+        key=lambda r: (
+            -abs(r["elasticity"])
+            if math.isfinite(r["elasticity"])
+            else -abs(r["scaled"])
+            if math.isfinite(r["scaled"])
+            else 0.0
+        )
+    )
     failed = sum(1 for m in metrics if "solver_message" in m)
-    return SensitivityResult("local", metric, rows, len(sets), baseline=y0, scenario=scenario,
-                             failed_runs=failed, extra={"step": step})
+    return SensitivityResult(
+        "local",
+        metric,
+        rows,
+        len(sets),
+        baseline=y0,
+        scenario=scenario,
+        failed_runs=failed,
+        extra={"step": step},
+    )
 
 
 # --------------------------------------------------------------------------------------------
 # global
 # --------------------------------------------------------------------------------------------
+
 
 def _seed(seed) -> int:
     seed = check_seed(seed)
@@ -300,13 +363,21 @@ def _finite(y: np.ndarray, evaluator) -> np.ndarray:
             f"{int(bad.sum())} of {y.size} evaluations gave no value for the metric (a failed "
             f"solve, or a metric that is undefined for some runs)",
             suggestion="Choose a metric defined for every run (final_mass, nadir_mass, "
-            "survival_probability, alt_peak_u_per_l, failed, recovery_time_h), or narrow the ranges")
+            "survival_probability, alt_peak_u_per_l, failed, recovery_time_h), or narrow the ranges",
+        )
     return y
 
 
-def morris(problem: Problem, evaluate_fn: Callable[[np.ndarray], np.ndarray], *, samples: int = 20,
-           levels: int = 4, seed=None, conf_level: float = 0.95,
-           resamples: int = 1000) -> SensitivityResult:
+def morris(
+    problem: Problem,
+    evaluate_fn: Callable[[np.ndarray], np.ndarray],
+    *,
+    samples: int = 20,
+    levels: int = 4,
+    seed=None,
+    conf_level: float = 0.95,
+    resamples: int = 1000,
+) -> SensitivityResult:
     """Morris elementary effects: ``samples`` trajectories (``samples`` x (D + 1) evaluations).
 
     Returns rows with ``mu``, ``mu_star``, ``mu_star_conf`` (half-width of the bootstrap
@@ -317,21 +388,35 @@ def morris(problem: Problem, evaluate_fn: Callable[[np.ndarray], np.ndarray], *,
     from SALib.sample import morris as sample
 
     if samples < 2:
-        raise LivermodelError("Morris needs at least 2 trajectories", key="--samples",
-                              found=str(samples))
+        raise LivermodelError("Morris needs at least 2 trajectories", key="--samples", found=str(samples))
     _check_runs(samples, len(problem.names) + 1)
     seed = _seed(seed)
     X = sample.sample(problem.salib(), samples, num_levels=levels, seed=seed)
     y = _finite(np.asarray(evaluate_fn(X), dtype=float), evaluate_fn)
-    res = analyze.analyze(problem.salib(), X, y, num_resamples=resamples, conf_level=conf_level,
-                          num_levels=levels, seed=seed)
-    rows = [{"name": n, "mu": float(res["mu"][i]), "mu_star": float(res["mu_star"][i]),
-             "mu_star_conf": float(res["mu_star_conf"][i]), "sigma": float(res["sigma"][i])}
-            for i, n in enumerate(problem.names)]
+    res = analyze.analyze(
+        problem.salib(), X, y, num_resamples=resamples, conf_level=conf_level, num_levels=levels, seed=seed
+    )
+    rows = [
+        {
+            "name": n,
+            "mu": float(res["mu"][i]),
+            "mu_star": float(res["mu_star"][i]),
+            "mu_star_conf": float(res["mu_star_conf"][i]),
+            "sigma": float(res["sigma"][i]),
+        }
+        for i, n in enumerate(problem.names)
+    ]
     rows.sort(key=lambda r: -r["mu_star"] if math.isfinite(r["mu_star"]) else 0.0)
-    return SensitivityResult("morris", getattr(evaluate_fn, "metric", ""), rows, int(len(y)),
-                             samples=samples, seed=seed, problem=problem,
-                             extra={"levels": levels, "conf_level": conf_level})
+    return SensitivityResult(
+        "morris",
+        getattr(evaluate_fn, "metric", ""),
+        rows,
+        int(len(y)),
+        samples=samples,
+        seed=seed,
+        problem=problem,
+        extra={"levels": levels, "conf_level": conf_level},
+    )
 
 
 #: The most model runs one sensitivity analysis may ask for (bounded work, checked up front).
@@ -341,16 +426,26 @@ MAX_RUNS = 1_000_000
 def _check_runs(samples: int, per_sample: int) -> None:
     """Refuse ``samples`` whose ``samples x per_sample`` runs exceed :data:`MAX_RUNS`."""
     if samples * per_sample > MAX_RUNS:
-        raise LivermodelError(f"--samples {count_text(samples)} would need {per_sample} runs each; "
-                              f"at most {MAX_RUNS:,} runs are allowed", key="--samples",
-                              expected=f"a sample count giving at most {MAX_RUNS:,} runs",
-                              found=count_text(samples), suggestion="Morris with 20 trajectories "
-                              "or Sobol with 256 base samples is usually enough")
+        raise LivermodelError(
+            f"--samples {count_text(samples)} would need {per_sample} runs each; "
+            f"at most {MAX_RUNS:,} runs are allowed",
+            key="--samples",
+            expected=f"a sample count giving at most {MAX_RUNS:,} runs",
+            found=count_text(samples),
+            suggestion="Morris with 20 trajectories or Sobol with 256 base samples is usually enough",
+        )
 
 
-def sobol(problem: Problem, evaluate_fn: Callable[[np.ndarray], np.ndarray], *, samples: int = 256,
-          seed=None, second_order: bool = True, conf_level: float = 0.95,
-          resamples: int = 200) -> SensitivityResult:
+def sobol(
+    problem: Problem,
+    evaluate_fn: Callable[[np.ndarray], np.ndarray],
+    *,
+    samples: int = 256,
+    seed=None,
+    second_order: bool = True,
+    conf_level: float = 0.95,
+    resamples: int = 200,
+) -> SensitivityResult:
     """Sobol indices from ``samples`` x (2 D + 2) evaluations (x (D + 2) without second order).
 
     ``samples`` must be a power of 2 (the balance of the Sobol sequence).  Returns rows with
@@ -362,36 +457,75 @@ def sobol(problem: Problem, evaluate_fn: Callable[[np.ndarray], np.ndarray], *, 
     from SALib.sample import sobol as sample
 
     if samples < 2 or samples & (samples - 1):
-        raise LivermodelError("Sobol needs a power of 2 as the number of base samples",
-                              key="--samples", found=str(samples),
-                              expected="e.g. 64, 256, 1024",
-                              suggestion=f"Use --samples {1 << max(1, int(samples).bit_length())}"
-                              if samples > 0 else None)
+        raise LivermodelError(
+            "Sobol needs a power of 2 as the number of base samples",
+            key="--samples",
+            found=str(samples),
+            expected="e.g. 64, 256, 1024",
+            suggestion=f"Use --samples {1 << max(1, int(samples).bit_length())}" if samples > 0 else None,
+        )
     d = len(problem.names)
     _check_runs(samples, 2 * d + 2 if second_order else d + 2)
     seed = _seed(seed)
     X = sample.sample(problem.salib(), samples, calc_second_order=second_order, seed=seed)
     y = _finite(np.asarray(evaluate_fn(X), dtype=float), evaluate_fn)
     if np.ptp(y) == 0:
-        raise LivermodelError("the metric has the same value in every run: no variance to share out",
-                              suggestion="Choose another metric or wider parameters")
-    res = analyze.analyze(problem.salib(), y, calc_second_order=second_order,
-                          num_resamples=resamples, conf_level=conf_level, seed=seed)
-    rows = [{"name": n, "S1": float(res["S1"][i]), "S1_conf": float(res["S1_conf"][i]),
-             "ST": float(res["ST"][i]), "ST_conf": float(res["ST_conf"][i])}
-            for i, n in enumerate(problem.names)]
+        raise LivermodelError(
+            "the metric has the same value in every run: no variance to share out",
+            suggestion="Choose another metric or wider parameters",
+        )
+    res = analyze.analyze(
+        problem.salib(),
+        y,
+        calc_second_order=second_order,
+        num_resamples=resamples,
+        conf_level=conf_level,
+        seed=seed,
+    )
+    rows = [
+        {
+            "name": n,
+            "S1": float(res["S1"][i]),
+            "S1_conf": float(res["S1_conf"][i]),
+            "ST": float(res["ST"][i]),
+            "ST_conf": float(res["ST_conf"][i]),
+        }
+        for i, n in enumerate(problem.names)
+    ]
     rows.sort(key=lambda r: -r["ST"] if math.isfinite(r["ST"]) else 0.0)
-    extra = {"second_order": second_order, "conf_level": conf_level, "resamples": resamples,
-             "variance": float(np.var(y)), "mean": float(np.mean(y))}
+    extra = {
+        "second_order": second_order,
+        "conf_level": conf_level,
+        "resamples": resamples,
+        "variance": float(np.var(y)),
+        "mean": float(np.mean(y)),
+    }
     if second_order:
         extra["S2"] = {"names": list(problem.names), "S2": res["S2"], "S2_conf": res["S2_conf"]}
-    return SensitivityResult("sobol", getattr(evaluate_fn, "metric", ""), rows, int(len(y)),
-                             samples=samples, seed=seed, problem=problem, extra=extra)
+    return SensitivityResult(
+        "sobol",
+        getattr(evaluate_fn, "metric", ""),
+        rows,
+        int(len(y)),
+        samples=samples,
+        seed=seed,
+        problem=problem,
+        extra=extra,
+    )
 
 
-def sensitivity(scenario, metric: str, *, method: str = "local", params: Sequence[str] | None = None,
-                samples: int | None = None, seed=None, step: float = 0.01,
-                second_order: bool = True, progress=None) -> SensitivityResult:
+def sensitivity(
+    scenario,
+    metric: str,
+    *,
+    method: str = "local",
+    params: Sequence[str] | None = None,
+    samples: int | None = None,
+    seed=None,
+    step: float = 0.01,
+    second_order: bool = True,
+    progress=None,
+) -> SensitivityResult:
     """Run one sensitivity analysis of ``metric`` for ``scenario`` (see the module docstring).
 
     ``scenario``: a :class:`~livermodel.scenario.Scenario`, a file or a library name.
@@ -403,9 +537,13 @@ def sensitivity(scenario, metric: str, *, method: str = "local", params: Sequenc
     if not isinstance(scenario, Scenario):
         scenario = load_scenario(scenario)
     if method not in METHODS:
-        raise LivermodelError(f"unknown method '{method}'", key="--method",
-                              expected=", ".join(METHODS), found=repr(method),
-                              suggestion=did_you_mean(method, METHODS))
+        raise LivermodelError(
+            f"unknown method '{method}'",
+            key="--method",
+            expected=", ".join(METHODS),
+            found=repr(method),
+            suggestion=did_you_mean(method, METHODS),
+        )
     check_metric(metric, numeric=True)
     if method == "local":
         if samples is not None:
@@ -418,7 +556,12 @@ def sensitivity(scenario, metric: str, *, method: str = "local", params: Sequenc
     if method == "morris":
         res = morris(problem, evaluator, samples=20 if samples is None else int(samples), seed=seed)
     else:
-        res = sobol(problem, evaluator, samples=256 if samples is None else int(samples), seed=seed,
-                    second_order=second_order)
+        res = sobol(
+            problem,
+            evaluator,
+            samples=256 if samples is None else int(samples),
+            seed=seed,
+            second_order=second_order,
+        )
     res.metric, res.scenario, res.failed_runs = metric, scenario, evaluator.failed
     return res

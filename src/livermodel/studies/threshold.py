@@ -84,10 +84,15 @@ class CurvePoint:
     non_monotone: bool = False
 
     def to_dict(self) -> dict:
-        return {"along_value": self.along_value, "critical_value": self.critical_value,
-                "bracket": list(self.bracket) if self.bracket else None,
-                "outcome_low": self.outcome_low, "outcome_high": self.outcome_high,
-                "status": self.status, "non_monotone": self.non_monotone}
+        return {
+            "along_value": self.along_value,
+            "critical_value": self.critical_value,
+            "bracket": list(self.bracket) if self.bracket else None,
+            "outcome_low": self.outcome_low,
+            "outcome_high": self.outcome_high,
+            "status": self.status,
+            "non_monotone": self.non_monotone,
+        }
 
 
 @dataclass
@@ -133,12 +138,21 @@ class ThresholdResult:
     def to_dict(self) -> dict:
         """The content of ``threshold.json``."""
         out = {
-            "key": self.key, "unit": self.unit, "critical_value": self.critical_value,
-            "bracket": list(self.bracket) if self.bracket else None, "metric": self.metric,
-            "level": self.level, "outcome_low": self.outcome_low,
-            "outcome_high": self.outcome_high, "status": self.status,
-            "non_monotone": self.non_monotone, "range": [self.low, self.high],
-            "log": self.log, "tol": self.tol, "rounds": self.rounds, "runs": self.runs,
+            "key": self.key,
+            "unit": self.unit,
+            "critical_value": self.critical_value,
+            "bracket": list(self.bracket) if self.bracket else None,
+            "metric": self.metric,
+            "level": self.level,
+            "outcome_low": self.outcome_low,
+            "outcome_high": self.outcome_high,
+            "status": self.status,
+            "non_monotone": self.non_monotone,
+            "range": [self.low, self.high],
+            "log": self.log,
+            "tol": self.tol,
+            "rounds": self.rounds,
+            "runs": self.runs,
             "scenario": getattr(self.scenario, "name", None),
             "scenario_sha256": getattr(self.scenario, "sha256", None),
         }
@@ -167,9 +181,15 @@ def _metrics_rows(scenario, overrides: Sequence[Mapping]) -> list[tuple[str, str
     """Evaluate ``scenario`` under each overrides mapping (one batched solve)."""
     from livermodel.studies.sweep.execute import run_chunk
 
-    task = {"index": 0, "runs": list(range(len(overrides))), "scenario": scenario.to_dict(),
-            "source": str(scenario.source or "<scenario>"), "name": scenario.name,
-            "overrides": [dict(o) for o in overrides], "trajectories": []}
+    task = {
+        "index": 0,
+        "runs": list(range(len(overrides))),
+        "scenario": scenario.to_dict(),
+        "source": str(scenario.source or "<scenario>"),
+        "name": scenario.name,
+        "overrides": [dict(o) for o in overrides],
+        "trajectories": [],
+    }
     rows = run_chunk(task)["rows"]
     return [(r[0], r[1], dict(zip(METRICS, r[2:], strict=True))) for r in rows]
 
@@ -180,10 +200,22 @@ def _interior(lo: float, hi: float, k: int, log: bool) -> list[float]:
     return [float(v) for v in np.linspace(lo, hi, k + 2)[1:-1]]
 
 
-def find_threshold(scenario, key: str, low=None, high=None, *, spec: str | None = None,
-                   metric: str = "failed", level: float | None = None, tol: float | None = None,
-                   log: bool = False, unit: str = "", along: tuple[str, object] | None = None,
-                   points: int = POINTS, progress=None) -> ThresholdResult:
+def find_threshold(
+    scenario,
+    key: str,
+    low=None,
+    high=None,
+    *,
+    spec: str | None = None,
+    metric: str = "failed",
+    level: float | None = None,
+    tol: float | None = None,
+    log: bool = False,
+    unit: str = "",
+    along: tuple[str, object] | None = None,
+    points: int = POINTS,
+    progress=None,
+) -> ThresholdResult:
     """Find the critical value of ``key`` between ``low`` and ``high`` (see the module docstring).
 
     ``scenario`` is a :class:`~livermodel.scenario.Scenario`, a file or a library name.  Give
@@ -205,20 +237,27 @@ def find_threshold(scenario, key: str, low=None, high=None, *, spec: str | None 
     key = normalise_key(key)
     check_metric(metric)
     if metric in LABELS:
-        raise LivermodelError("a threshold needs 'failed' or a numeric metric with --level",
-                              key="--metric", found=repr(metric))
+        raise LivermodelError(
+            "a threshold needs 'failed' or a numeric metric with --level", key="--metric", found=repr(metric)
+        )
     if metric != "failed" and level is None:
-        raise LivermodelError(f"the numeric metric '{metric}' needs a level to cross", key="--level",
-                              expected="e.g. --metric final_mass --level 0.9",
-                              suggestion="Or use --metric failed (the default)")
+        raise LivermodelError(
+            f"the numeric metric '{metric}' needs a level to cross",
+            key="--level",
+            expected="e.g. --metric final_mass --level 0.9",
+            suggestion="Or use --metric failed (the default)",
+        )
     if metric == "failed" and level is not None:
-        raise LivermodelError("--level is for numeric metrics; 'failed' is already true/false",
-                              key="--level")
+        raise LivermodelError("--level is for numeric metrics; 'failed' is already true/false", key="--level")
     if spec is not None:
         s = parse_spec(spec, key=key, sampled=True)
         if s.kind != "range":
-            raise LivermodelError("a threshold needs a range LOW:HIGH", key=key, found=repr(spec),
-                                  expected="LOW:HIGH or LOW:HIGH:log, e.g. 0.6:0.95 or 0:48h")
+            raise LivermodelError(
+                "a threshold needs a range LOW:HIGH",
+                key=key,
+                found=repr(spec),
+                expected="LOW:HIGH or LOW:HIGH:log, e.g. 0.6:0.95 or 0:48h",
+            )
         low, high, log, unit = s.low, s.high, s.log, s.unit
     if low is None or high is None:
         raise LivermodelError("a threshold needs a range", key=key, expected="LOW:HIGH")
@@ -230,8 +269,9 @@ def find_threshold(scenario, key: str, low=None, high=None, *, spec: str | None 
     tol = (high - low) * 1e-3 if tol is None else float(tol)
     if not (tol > 0 and math.isfinite(tol)):
         raise LivermodelError("the tolerance must be > 0", key="--tol", found=repr(tol))
-    points = check_count(points, "--points", MAX_POINTS, suggestion="7 points narrow the "
-                         "bracket 8-fold per round")
+    points = check_count(
+        points, "--points", MAX_POINTS, suggestion="7 points narrow the bracket 8-fold per round"
+    )
     key_spec = Spec(key, "range", spec or f"{low!r}:{high!r}", low=low, high=high, log=log, unit=unit)
     unit = key_unit(scenario, key_spec)
     label = key_label(scenario, key_spec)
@@ -241,18 +281,21 @@ def find_threshold(scenario, key: str, low=None, high=None, *, spec: str | None 
     if along is not None:
         along_key = normalise_key(along[0])
         if along_key == key:
-            raise LivermodelError("--along must name another key than --vary", key="--along",
-                                  found=repr(along_key))
+            raise LivermodelError(
+                "--along must name another key than --vary", key="--along", found=repr(along_key)
+            )
         along_spec = parse_spec(along[1], key=along_key)
         n_along = len(along_spec.values) if along_spec.kind == "list" else int(along_spec.n or 1)
         if (n_along + 1) * (points + 2) > MAX_ROUND_RUNS:
             raise LivermodelError(
                 f"{count_text(n_along)} values of --along with --points {points} make "
                 f"{count_text((n_along + 1) * (points + 2))} runs a round; at most "
-                f"{MAX_ROUND_RUNS:,} are allowed", key="--along",
+                f"{MAX_ROUND_RUNS:,} are allowed",
+                key="--along",
                 expected=f"(values + 1) x (points + 2) <= {MAX_ROUND_RUNS:,}",
-                found=count_text(n_along), suggestion="Use fewer values along the curve (a few "
-                "dozen draw it), or fewer --points")
+                found=count_text(n_along),
+                suggestion="Use fewer values along the curve (a few dozen draw it), or fewer --points",
+            )
         for v in along_spec.grid_values():
             brackets.append(_Bracket(v, {along_key: along_spec.override(v)}, low, high))
     check = brackets[0].overrides
@@ -281,49 +324,88 @@ def find_threshold(scenario, key: str, low=None, high=None, *, spec: str | None 
         for b in brackets:
             if b.done:
                 continue
-            xs = ([b.lo] if first else []) + _interior(b.lo, b.hi, points, log) + \
-                ([b.hi] if first else [])
+            xs = ([b.lo] if first else []) + _interior(b.lo, b.hi, points, log) + ([b.hi] if first else [])
             todo += [(b, x) for x in xs]
         rows = _metrics_rows(scenario, [{**b.overrides, key: key_spec.override(x)} for b, x in todo])
         runs += len(todo)
         for (b, x), (status, message, m) in zip(todo, rows, strict=True):
             out, value = outcome(m) if status == "ok" else (None, math.nan)
             b.xs[x] = (out, value)
-            records.append({"along_value": b.along, "value": x, "outcome": out,
-                            "metric_value": value, "round": rounds, "status": status,
-                            "message": message})
+            records.append(
+                {
+                    "along_value": b.along,
+                    "value": x,
+                    "outcome": out,
+                    "metric_value": value,
+                    "round": rounds,
+                    "status": status,
+                    "message": message,
+                }
+            )
         for b in brackets:
             if b.done:
                 continue
             if first:
                 b.out_lo, b.out_hi = b.xs[b.lo][0], b.xs[b.hi][0]
                 if b.out_lo is None or b.out_hi is None:
-                    bad = [r["message"] for r in records if r["along_value"] == b.along
-                           and r["value"] in (b.lo, b.hi) and r["status"] != "ok"]
+                    bad = [
+                        r["message"]
+                        for r in records
+                        if r["along_value"] == b.along and r["value"] in (b.lo, b.hi) and r["status"] != "ok"
+                    ]
                     raise LivermodelError(
                         f"the run at an end of the range could not be evaluated: "
-                        f"{bad[0] if bad else 'no value for the metric'}", key=key,
-                        found=f"{low:g}:{high:g}")
+                        f"{bad[0] if bad else 'no value for the metric'}",
+                        key=key,
+                        found=f"{low:g}:{high:g}",
+                    )
             _narrow(b, tol)
         first = False
         if progress is not None:
             progress(runs, runs + _runs_left(brackets, tol, points))
 
-    curve = [CurvePoint(b.along, _critical(b, metric, level, log), (b.lo, b.hi) if b.status == "ok"
-                        else None, b.out_lo, b.out_hi, b.status, b.non_monotone)
-             for b in brackets]
+    curve = [
+        CurvePoint(
+            b.along,
+            _critical(b, metric, level, log),
+            (b.lo, b.hi) if b.status == "ok" else None,
+            b.out_lo,
+            b.out_hi,
+            b.status,
+            b.non_monotone,
+        )
+        for b in brackets
+    ]
     base = curve[0]
     along_label = along_unit = None
     if along_spec is not None:
         along_unit = key_unit(scenario, along_spec)
         along_label = key_label(scenario, along_spec)
     return ThresholdResult(
-        key=key, metric=metric, level=level, low=low, high=high, log=log, tol=tol, unit=unit,
-        label=label, critical_value=base.critical_value, bracket=base.bracket,
-        outcome_low=base.outcome_low, outcome_high=base.outcome_high, status=base.status,
-        non_monotone=base.non_monotone, along_key=along_key, along_label=along_label,
-        along_unit=along_unit, curve=curve[1:], points=records, rounds=rounds, runs=runs,
-        scenario=scenario)
+        key=key,
+        metric=metric,
+        level=level,
+        low=low,
+        high=high,
+        log=log,
+        tol=tol,
+        unit=unit,
+        label=label,
+        critical_value=base.critical_value,
+        bracket=base.bracket,
+        outcome_low=base.outcome_low,
+        outcome_high=base.outcome_high,
+        status=base.status,
+        non_monotone=base.non_monotone,
+        along_key=along_key,
+        along_label=along_label,
+        along_unit=along_unit,
+        curve=curve[1:],
+        points=records,
+        rounds=rounds,
+        runs=runs,
+        scenario=scenario,
+    )
 
 
 def _runs_left(brackets, tol: float, points: int) -> int:
@@ -343,8 +425,7 @@ def _narrow(b: _Bracket, tol: float) -> None:
     flips = [j for j in range(1, len(xs)) if outs[j] != outs[j - 1]]
     if not flips:
         b.done = True
-        b.status = (f"no flip in the range: the outcome is "
-                    f"{'true' if b.out_lo else 'false'} everywhere")
+        b.status = f"no flip in the range: the outcome is {'true' if b.out_lo else 'false'} everywhere"
         return
     if len(flips) > 1:
         b.non_monotone = True

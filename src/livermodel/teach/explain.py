@@ -46,19 +46,39 @@ from livermodel.units import unit_in_label
 
 #: The lookups of :mod:`livermodel.teach.lexicon` are part of this module's interface too.
 __all__ = [
-    "EQUATIONS", "MECHANISMS", "OTHER_PARAMETERS", "RAISING", "all_equations", "check_mechanism",
-    "equation", "equations_using", "mechanisms_using", "parameters_in_equations", "equation_text",
-    "equations_text", "formulas_text", "parameter_text", "parameter_demo", "demo_text",
-    "mechanism_text", "overview_text",
+    "EQUATIONS",
+    "MECHANISMS",
+    "OTHER_PARAMETERS",
+    "RAISING",
+    "all_equations",
+    "check_mechanism",
+    "equation",
+    "equations_using",
+    "mechanisms_using",
+    "parameters_in_equations",
+    "equation_text",
+    "equations_text",
+    "formulas_text",
+    "parameter_text",
+    "parameter_demo",
+    "demo_text",
+    "mechanism_text",
+    "overview_text",
 ]
 
 # ---------------------------------------------------------------------------------------------
 # text
 # ---------------------------------------------------------------------------------------------
 
+
 def _wrap(text: str, indent: str = "", first: str | None = None) -> str:
-    return textwrap.fill(text, WIDTH, initial_indent=first if first is not None else indent,
-                         subsequent_indent=indent, break_on_hyphens=False)
+    return textwrap.fill(
+        text,
+        WIDTH,
+        initial_indent=first if first is not None else indent,
+        subsequent_indent=indent,
+        break_on_hyphens=False,
+    )
 
 
 def _fmt(v: float) -> str:
@@ -139,8 +159,9 @@ def parameter_text(name: str, *, demo: dict | None = None) -> str:
         lines += ["  acts:", _wrap(OTHER_PARAMETERS[name], "    ")]
     mechs = mechanisms_using(name)
     if mechs:
-        lines.append("  mechanisms: " + ", ".join(m.name for m in mechs)
-                     + "  (livermodel explain --mechanism NAME)")
+        lines.append(
+            "  mechanisms: " + ", ".join(m.name for m in mechs) + "  (livermodel explain --mechanism NAME)"
+        )
     lines += ["", "  source:", _wrap(par.source, "    "), ""]
     if demo:
         lines.append(demo_text(demo))
@@ -164,8 +185,14 @@ def parameter_demo(name: str, *, scenario: str | None = None) -> dict:
     values = sorted({lo, base, hi})
     sets = [{**sc.parameters, name: v} for v in values]
     init = sc.initial or None
-    batch = simulate_batch(sets, sc.schedule, duration=sc.duration_h, output_step=sc.output_step_h,
-                           settings=sc.settings, initial=init)
+    batch = simulate_batch(
+        sets,
+        sc.schedule,
+        duration=sc.duration_h,
+        output_step=sc.output_step_h,
+        settings=sc.settings,
+        initial=init,
+    )
     return {"scenario": sc.name, "values": values, "base": base, "metrics": batch.metrics()}
 
 
@@ -173,13 +200,19 @@ def demo_text(demo: dict) -> str:
     from livermodel.output.text import SUMMARY, format_metric, table
 
     labels = dict(SUMMARY)
-    header = ["in " + demo["scenario"], *(
-        f"{_fmt(v)}{' (scenario)' if v == demo['base'] else ''}" for v in demo["values"])]
-    rows = [[labels.get(m, m), *(format_metric(m, mt.get(m), mt) for mt in demo["metrics"])]
-            for m in DEMO_METRICS]
+    header = [
+        "in " + demo["scenario"],
+        *(f"{_fmt(v)}{' (scenario)' if v == demo['base'] else ''}" for v in demo["values"]),
+    ]
+    rows = [
+        [labels.get(m, m), *(format_metric(m, mt.get(m), mt) for mt in demo["metrics"])] for m in DEMO_METRICS
+    ]
     body = table(rows, header)
-    return "  simulated (low end, scenario value, high end of the plausible range):\n" + \
-        textwrap.indent(body, "    ") + "\n"
+    return (
+        "  simulated (low end, scenario value, high end of the plausible range):\n"
+        + textwrap.indent(body, "    ")
+        + "\n"
+    )
 
 
 def mechanism_text(name: str) -> str:
@@ -190,18 +223,29 @@ def mechanism_text(name: str) -> str:
         lines.append(_wrap(equation(e).formula(), "      ", "    "))
     lines += ["", "Parameters:"]
     for p in m.parameters:
-        lines.append(_wrap(f"{p} ({unit_in_label(BY_NAME[p].unit)}, default {_fmt(BY_NAME[p].default)}): "
-                           f"raising it {RAISING[p]}", "      ", "    "))
+        lines.append(
+            _wrap(
+                f"{p} ({unit_in_label(BY_NAME[p].unit)}, default {_fmt(BY_NAME[p].default)}): "
+                f"raising it {RAISING[p]}",
+                "      ",
+                "    ",
+            )
+        )
     lines += ["", "Sources: " + m.sources, "", "Try: " + m.try_it]
     return "\n".join(lines) + "\n"
 
 
 def overview_text() -> str:
     """What ``livermodel explain`` can explain."""
-    lines = ["livermodel explain: the model in words.", "",
-             "  livermodel explain --equations          every equation, term by term",
-             "  livermodel explain PARAM                a parameter's full story",
-             "  livermodel explain --mechanism NAME     one mechanism", "", "Mechanisms:"]
+    lines = [
+        "livermodel explain: the model in words.",
+        "",
+        "  livermodel explain --equations          every equation, term by term",
+        "  livermodel explain PARAM                a parameter's full story",
+        "  livermodel explain --mechanism NAME     one mechanism",
+        "",
+        "Mechanisms:",
+    ]
     for m in MECHANISMS.values():
         lines.append(f"  {m.name:<14} {m.title}")
     lines += ["", "Parameters (" + str(len(NAMES)) + "):"]

@@ -40,12 +40,20 @@ from livermodel.model.schedule import (
 from livermodel.units import unit_in_label
 
 #: Parameters shown as sliders for every scenario.
-CORE_PARAMETERS = ("critical_mass", "metabolic_load", "death_sensitivity", "regeneration_capacity",
-                   "inflammation_production")
+CORE_PARAMETERS = (
+    "critical_mass",
+    "metabolic_load",
+    "death_sensitivity",
+    "regeneration_capacity",
+    "inflammation_production",
+)
 #: Therapy effect channels shown as check boxes.
 SWITCHES = ("anti_inflammatory_on", "anti_death_on", "pro_regenerative_on")
-SWITCH_LABELS = {"anti_inflammatory_on": "anti-inflammatory", "anti_death_on": "anti-death",
-                 "pro_regenerative_on": "pro-regenerative"}
+SWITCH_LABELS = {
+    "anti_inflammatory_on": "anti-inflammatory",
+    "anti_death_on": "anti-death",
+    "pro_regenerative_on": "pro-regenerative",
+}
 MAX_EVENT_SLIDERS = 4
 
 #: Which field of each event kind is its size: the slider's field, label, unit, range rule and
@@ -91,16 +99,18 @@ def _event_controls(sc) -> list[tuple[Control, int, str]]:
             name = label or ev.what
             v = float(getattr(ev, fieldname))
             lo, hi = rule(v)
-            out.append((Control(f"{group}.{j}.{fieldname}", name, lo, hi, v, log=log, unit=unit),
-                        i, fieldname))
+            out.append(
+                (Control(f"{group}.{j}.{fieldname}", name, lo, hi, v, log=log, unit=unit), i, fieldname)
+            )
         else:
             name = _TIME_ONLY[kind]
         tfield = "start" if isinstance(ev, Chronic) else "at"
         t = float(getattr(ev, tfield))
         scale = float(sc.parameters["time_scale"])
         hi = min(sc.duration_h * 0.75, max(2.0 * t, 24.0 * scale, t + 12.0))
-        out.append((Control(f"{group}.{j}.{tfield}", f"{name}: time", 0.0, max(hi, t), t, unit="h"),
-                    i, tfield))
+        out.append(
+            (Control(f"{group}.{j}.{tfield}", f"{name}: time", 0.0, max(hi, t), t, unit="h"), i, tfield)
+        )
     return out
 
 
@@ -125,8 +135,7 @@ class Explorer:
     def __init__(self, scenario, *, overrides=(), fig=None, style: str = "paper"):
         from livermodel.scenario.scenario import Scenario, load_scenario
 
-        self.scenario = (scenario if isinstance(scenario, Scenario)
-                         else load_scenario(scenario, overrides))
+        self.scenario = scenario if isinstance(scenario, Scenario) else load_scenario(scenario, overrides)
         self.style = style
         sc = self.scenario
         self.params = dict(sc.parameters)
@@ -142,8 +151,9 @@ class Explorer:
             par = BY_NAME[n]
             v = float(self.params[n])
             lo, hi = min(par.bounds[0], v), max(par.bounds[1], v)
-            self.controls.append(Control(f"parameters.{n}", n, lo, hi, v,
-                                         log=hi / max(lo, 1e-12) > 30, unit=""))
+            self.controls.append(
+                Control(f"parameters.{n}", n, lo, hi, v, log=hi / max(lo, 1e-12) > 30, unit="")
+            )
         for c, i, f in _event_controls(sc):
             self.controls.append(c)
             self._event_field[c.key] = (i, f)
@@ -165,8 +175,11 @@ class Explorer:
         for c in self.controls:
             if c.key == key:
                 return c
-        raise LivermodelError(f"the explorer has no slider '{key}'", expected=", ".join(
-            c.key for c in self.controls), suggestion=did_you_mean(key, [c.key for c in self.controls]))
+        raise LivermodelError(
+            f"the explorer has no slider '{key}'",
+            expected=", ".join(c.key for c in self.controls),
+            suggestion=did_you_mean(key, [c.key for c in self.controls]),
+        )
 
     def values(self) -> tuple[dict, Schedule]:
         """The parameters and schedule for the current slider and switch positions."""
@@ -188,9 +201,14 @@ class Explorer:
 
         params, schedule = self.values()
         sc = self.scenario
-        return simulate_batch([params], schedule, duration=sc.duration_h,
-                              output_step=sc.output_step_h, settings=sc.settings,
-                              initial=sc.initial or None)[0]
+        return simulate_batch(
+            [params],
+            schedule,
+            duration=sc.duration_h,
+            output_step=sc.output_step_h,
+            settings=sc.settings,
+            initial=sc.initial or None,
+        )[0]
 
     def set(self, key: str, value: float) -> None:
         """Move slider ``key`` to ``value`` (clipped to its range) and redraw."""
@@ -206,8 +224,7 @@ class Explorer:
     def toggle(self, switch: str) -> None:
         """Flip therapy channel ``switch`` (one of :data:`SWITCHES`) and redraw."""
         if switch not in SWITCHES:
-            raise LivermodelError(f"unknown therapy channel '{switch}'",
-                                  expected=", ".join(SWITCHES))
+            raise LivermodelError(f"unknown therapy channel '{switch}'", expected=", ".join(SWITCHES))
         self._checks.set_active(SWITCHES.index(switch))  # calls _on_check
 
     # -- drawing ---------------------------------------------------------------------------
@@ -224,11 +241,11 @@ class Explorer:
             FigureCanvasAgg(fig)
         self.figure = fig
         with style_context(self.style):
-            gs = fig.add_gridspec(2, 2, left=0.06, right=0.62, top=0.9, bottom=0.08,
-                                  hspace=0.42, wspace=0.32)
+            gs = fig.add_gridspec(2, 2, left=0.06, right=0.62, top=0.9, bottom=0.08, hspace=0.42, wspace=0.32)
             self.axes = [fig.add_subplot(gs[k // 2, k % 2]) for k in range(4)]
-            fig.suptitle(f"livermodel explore: {self.scenario.name}", x=0.06, ha="left",
-                         fontweight="bold", fontsize=11)
+            fig.suptitle(
+                f"livermodel explore: {self.scenario.name}", x=0.06, ha="left", fontweight="bold", fontsize=11
+            )
             n = len(self.controls)
             top, bottom = 0.93, 0.30
             h = min(0.045, (top - bottom) / max(n, 1))
@@ -236,8 +253,7 @@ class Explorer:
                 ax = fig.add_axes((0.80, top - (k + 1) * h + h * 0.25, 0.15, h * 0.5))
                 label = c.label + (f" ({unit_in_label(c.unit)})" if c.unit else "")
                 if c.log:
-                    s = Slider(ax, label, math.log10(c.lo), math.log10(c.hi),
-                               valinit=math.log10(c.value))
+                    s = Slider(ax, label, math.log10(c.lo), math.log10(c.hi), valinit=math.log10(c.value))
                     s.valtext.set_text(f"{c.value:.4g}")
                 else:
                     s = Slider(ax, label, c.lo, c.hi, valinit=c.value)
@@ -248,8 +264,9 @@ class Explorer:
                 self._sliders[c.key] = s
             cax = fig.add_axes((0.865, 0.09, 0.13, 0.13))
             cax.set_title("therapy effect channels", fontsize=8, loc="left")
-            self._checks = CheckButtons(cax, [SWITCH_LABELS[s] for s in SWITCHES],
-                                        [self.switches[s] for s in SWITCHES])
+            self._checks = CheckButtons(
+                cax, [SWITCH_LABELS[s] for s in SWITCHES], [self.switches[s] for s in SWITCHES]
+            )
             for t in self._checks.labels:
                 t.set_fontsize(8)
             self._checks.on_clicked(self._on_check)
@@ -257,11 +274,10 @@ class Explorer:
             self._reset = Button(bax, "reset")
             self._reset.label.set_fontsize(8)
             self._reset.on_clicked(lambda _e: self.reset())
-            self._summary = fig.text(0.645, 0.25, "", va="top", ha="left", fontsize=8,
-                                     family="monospace")
+            self._summary = fig.text(0.645, 0.25, "", va="top", ha="left", fontsize=8, family="monospace")
 
     def _on_slider(self, c: Control, s, v: float) -> None:
-        c.value = 10 ** v if c.log else float(v)
+        c.value = 10**v if c.log else float(v)
         s.valtext.set_text(f"{c.value:.4g}")
         if not self._building:
             self.update()
@@ -306,24 +322,34 @@ class Explorer:
         self.result = run
         unit = time_axis(self.scenario.duration_h)[0]
         last = plot_therapy_effect if self.has_therapy else plot_turnover
-        titles = ("A  Hepatocyte mass", "B  Signals", "C  Serum ALT",
-                  "D  Therapy effect" if self.has_therapy else "D  Cell turnover")
+        titles = (
+            "A  Hepatocyte mass",
+            "B  Signals",
+            "C  Serum ALT",
+            "D  Therapy effect" if self.has_therapy else "D  Cell turnover",
+        )
         with style_context(self.style):
-            for ax, func, title in zip(self.axes, (plot_mass, plot_signals, plot_alt, last), titles,
-                                       strict=True):
+            for ax, func, title in zip(
+                self.axes, (plot_mass, plot_signals, plot_alt, last), titles, strict=True
+            ):
                 ax.clear()
                 func(ax, run, unit=unit)
                 mark_events(ax, run, unit=unit)
                 ax.set_title(title)
                 handles, labels = ax.get_legend_handles_labels()
-                keep = [(h, lab) for h, lab in zip(handles, labels, strict=True)
-                        if lab not in ("set point", "failure level", "failure")]
+                keep = [
+                    (h, lab)
+                    for h, lab in zip(handles, labels, strict=True)
+                    if lab not in ("set point", "failure level", "failure")
+                ]
                 if len(keep) > 1:
                     ax.legend(*zip(*keep, strict=True), loc="best", fontsize=7)
             if run.success:
                 m = run.metrics()
-                lines = [f"{label.split(' (')[0]:<21} {format_metric(name, m.get(name), m)}"
-                         for name, label in SUMMARY]
+                lines = [
+                    f"{label.split(' (')[0]:<21} {format_metric(name, m.get(name), m)}"
+                    for name, label in SUMMARY
+                ]
             else:
                 lines = ["the simulation failed:", run.message[:60]]
             self._summary.set_text("outcome\n" + "\n".join(lines))
@@ -363,7 +389,8 @@ def show(scenario, *, overrides=()) -> Explorer:
         raise LivermodelError(
             f"no interactive window is available (matplotlib backend '{backend}')",
             suggestion="Run on a machine with a display (or set MPLBACKEND=TkAgg or QtAgg), or "
-            "use --snapshot FILE.png to save the initial window as an image")
+            "use --snapshot FILE.png to save the initial window as an image",
+        )
     fig = plt.figure(figsize=Explorer.FIGSIZE)
     ex = Explorer(scenario, overrides=overrides, fig=fig)
     fig._livermodel_explorer = ex  # keep the widgets alive while the window is open

@@ -18,8 +18,9 @@ from livermodel.teach.lexicon_types import Equation, Mechanism, Term
 WIDTH = 96
 
 
-
 #: Auxiliary quantities used by the state equations, in order of use.
+# Tables: one entry per row reads better than one argument per line.
+# fmt: off
 DEFINITIONS: tuple[Equation, ...] = (
     Equation("signal", "signal", (
         Term("msc_liver_potency * msc_liver", "paracrine signal of MSCs resident in the liver",
@@ -536,14 +537,23 @@ DEMO_FOR: dict[str, str] = {
     name: "human-aclf-msc" for name in ("systemic_injury_rate", "systemic_injury_half",
                                         "systemic_injury_half_life", "hazard_systemic")
 }
+# fmt: on
 
-DEMO_METRICS = ("mode", "nadir_mass", "recovery_time_h", "failure_time_h", "alt_peak_u_per_l",
-                "proliferation_peak_time_h", "survival_probability")
+DEMO_METRICS = (
+    "mode",
+    "nadir_mass",
+    "recovery_time_h",
+    "failure_time_h",
+    "alt_peak_u_per_l",
+    "proliferation_peak_time_h",
+    "survival_probability",
+)
 
 
 # ---------------------------------------------------------------------------------------------
 # lookups
 # ---------------------------------------------------------------------------------------------
+
 
 def all_equations() -> tuple[Equation, ...]:
     """Definitions first, then one equation per state."""
@@ -555,8 +565,9 @@ def equation(name: str) -> Equation:
     for eq in all_equations():
         if eq.name == name:
             return eq
-    raise LivermodelError(f"no equation called '{name}'",
-                          suggestion=did_you_mean(name, [e.name for e in all_equations()]))
+    raise LivermodelError(
+        f"no equation called '{name}'", suggestion=did_you_mean(name, [e.name for e in all_equations()])
+    )
 
 
 def parameters_in_equations() -> set[str]:
@@ -575,13 +586,27 @@ def mechanisms_using(name: str) -> list[Mechanism]:
 
 def check_mechanism(name: str) -> Mechanism:
     key = name.strip().lower().replace(" ", "-")
-    aliases = {"failure": "overload", "threshold": "overload", "failure-threshold": "overload",
-               "overload-death": "overload", "hazard": "survival", "survival-hazard": "survival",
-               "alt": "enzymes", "ast": "enzymes", "mscs": "msc", "evs": "ev", "exosomes": "ev",
-               "inflammation-loop": "inflammation"}
+    aliases = {
+        "failure": "overload",
+        "threshold": "overload",
+        "failure-threshold": "overload",
+        "overload-death": "overload",
+        "hazard": "survival",
+        "survival-hazard": "survival",
+        "alt": "enzymes",
+        "ast": "enzymes",
+        "mscs": "msc",
+        "evs": "ev",
+        "exosomes": "ev",
+        "inflammation-loop": "inflammation",
+    }
     key = aliases.get(key, key)
     if key not in MECHANISMS:
-        raise LivermodelError(f"unknown mechanism '{name}'", key="--mechanism",
-                              expected=f"one of {', '.join(MECHANISMS)}", found=repr(name),
-                              suggestion=did_you_mean(key, MECHANISMS))
+        raise LivermodelError(
+            f"unknown mechanism '{name}'",
+            key="--mechanism",
+            expected=f"one of {', '.join(MECHANISMS)}",
+            found=repr(name),
+            suggestion=did_you_mean(key, MECHANISMS),
+        )
     return MECHANISMS[key]

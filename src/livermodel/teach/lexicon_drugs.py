@@ -10,6 +10,8 @@ from livermodel.teach.lexicon_types import Equation, Mechanism, Term
 _BS = "Ben-Shachar et al. 2012 (structure)"
 
 #: Auxiliary quantities of the drug equations.
+# Tables: one entry per row reads better than one argument per line.
+# fmt: off
 DRUG_DEFINITIONS: tuple[Equation, ...] = (
     Equation("apap_liver_factor", "L", (
         Term("(1 - apap_liver_dependence) + apap_liver_dependence * min(Phi, 1.5)",
@@ -214,3 +216,4 @@ DRUG_MECHANISMS: tuple[Mechanism, ...] = (
         "Keppler et al. 1970; Farber et al. 1973; Galanos et al. 1979",
         "livermodel run fulminant"),
 )
+# fmt: on

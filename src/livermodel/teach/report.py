@@ -22,8 +22,10 @@ from dataclasses import dataclass, field
 
 from livermodel.errors import LivermodelError
 
-CSP = ("default-src 'none'; style-src 'unsafe-inline'; img-src data:; font-src 'none'; "
-       "script-src 'none'; connect-src 'none'; form-action 'none'; base-uri 'none'")
+CSP = (
+    "default-src 'none'; style-src 'unsafe-inline'; img-src data:; font-src 'none'; "
+    "script-src 'none'; connect-src 'none'; form-action 'none'; base-uri 'none'"
+)
 
 CSS = """
 body { font-family: "DejaVu Sans", Arial, Helvetica, sans-serif; color: #222; margin: 0 auto;
@@ -84,8 +86,10 @@ def svg_data_uri(fig) -> str:
 
 
 def _figure(fig, alt: str, caption: str) -> str:
-    return (f'<figure><img src="{svg_data_uri(fig)}" alt="{_e(alt)}">'
-            f"<figcaption>{_e(caption)}</figcaption></figure>")
+    return (
+        f'<figure><img src="{svg_data_uri(fig)}" alt="{_e(alt)}">'
+        f"<figcaption>{_e(caption)}</figcaption></figure>"
+    )
 
 
 def _table(header: Sequence[str] | None, rows: Sequence[str], *, cls: str = "") -> str:
@@ -106,8 +110,7 @@ def _metric_cell(name: str, value, metrics: dict, *, arm: str | None = None) -> 
     if name == "mode" and value:
         inner = f'<span class="mode-{_e(value)}">{inner}</span>'
     arm_attr = f' data-arm="{_e(arm)}"' if arm is not None else ""
-    return (f'<td class="{cls}" data-metric="{_e(name)}" data-value="{_e(raw)}"{arm_attr}>'
-            f"{inner}</td>")
+    return f'<td class="{cls}" data-metric="{_e(name)}" data-value="{_e(raw)}"{arm_attr}>{inner}</td>'
 
 
 def _describe_events(sc) -> str:
@@ -125,15 +128,22 @@ def _overview(sc) -> str:
     over = sc.parameter_overrides
     changed = ", ".join(f"{k} = {v:g}" for k, v in over.items()) if over else "none"
     init = ", ".join(f"{k} = {v:g}" for k, v in (sc.initial or {}).items()) or "the healthy state"
-    return (f'<p class="lead">{_e(sc.description)}</p>'
-            + _table(None, [
+    return (
+        f'<p class="lead">{_e(sc.description)}</p>'
+        + _table(
+            None,
+            [
                 f"<tr><td>species</td><td>{_e(sc.species)}</td></tr>",
                 f"<tr><td>duration</td><td>{sc.duration_h:g} h ({sc.duration_h / 24:g} d), "
                 f"output every {sc.output_step_h:g} h</td></tr>",
                 f"<tr><td>parameters changed from the {_e(sc.species)} preset</td>"
                 f"<td>{_e(changed)}</td></tr>",
                 f"<tr><td>starting state</td><td>{_e(init)}</td></tr>",
-            ]) + "<h3>Insults and interventions</h3>" + _describe_events(sc))
+            ],
+        )
+        + "<h3>Insults and interventions</h3>"
+        + _describe_events(sc)
+    )
 
 
 def _outcomes(metrics: dict) -> str:
@@ -144,11 +154,15 @@ def _outcomes(metrics: dict) -> str:
     rows = []
     for name in METRICS:
         label = shown.get(name, METRICS[name][1])
-        rows.append(f"<tr><td>{_e(label)}</td>{_metric_cell(name, metrics.get(name), metrics)}"
-                    f"<td>{_e(METRICS[name][1])}</td></tr>")
-    return (_table(["outcome", "value", "definition"], rows, cls="outcomes")
-            + '<p class="note">Definitions in docs/model.md ("Outcome metrics"); the same values '
-              "as metrics.json of <code>livermodel run</code>.</p>")
+        rows.append(
+            f"<tr><td>{_e(label)}</td>{_metric_cell(name, metrics.get(name), metrics)}"
+            f"<td>{_e(METRICS[name][1])}</td></tr>"
+        )
+    return (
+        _table(["outcome", "value", "definition"], rows, cls="outcomes")
+        + '<p class="note">Definitions in docs/model.md ("Outcome metrics"); the same values '
+        "as metrics.json of <code>livermodel run</code>.</p>"
+    )
 
 
 def _comparison(results, labels) -> str:
@@ -168,11 +182,13 @@ def _comparison(results, labels) -> str:
         diffs = table["differences"]
         rows = []
         for name in METRICS:
-            cells = "".join(f"<td>{_e(format_difference(name, diffs[lab].get(name)))}</td>"
-                            for lab in labels[1:])
+            cells = "".join(
+                f"<td>{_e(format_difference(name, diffs[lab].get(name)))}</td>" for lab in labels[1:]
+            )
             rows.append(f"<tr><td>{_e(shown.get(name, name))}</td>{cells}</tr>")
-        body += (f"<h3>Difference against {_e(labels[0])}</h3>"
-                 + _table(["metric", *labels[1:]], rows, cls="differences"))
+        body += f"<h3>Difference against {_e(labels[0])}</h3>" + _table(
+            ["metric", *labels[1:]], rows, cls="differences"
+        )
     return body
 
 
@@ -188,22 +204,26 @@ def _parameters(sc) -> str:
         preset = float(SPECIES[sc.species].get(p.name, p.default))
         cls = ' class="changed"' if used != preset else ""
         scaled = " Divided by time_scale." if p.scales_with_time else ""
-        rows.append(f"<tr{cls}><td><code>{_e(p.name)}</code></td><td class=\"num\">{used:.4g}</td>"
-                    f"<td>{_e(p.unit)}</td><td>{p.bounds[0]:.4g} to {p.bounds[1]:.4g}</td>"
-                    f"<td>{_e(p.description + scaled)}</td><td>{_e(p.source)}</td></tr>")
-    return ('<p>Values used in this run; rows changed from the species preset are highlighted.</p>'
-            + _table(["name", "value", "unit", "plausible range", "meaning", "source"], rows,
-                     cls="parameters"))
+        rows.append(
+            f'<tr{cls}><td><code>{_e(p.name)}</code></td><td class="num">{used:.4g}</td>'
+            f"<td>{_e(p.unit)}</td><td>{p.bounds[0]:.4g} to {p.bounds[1]:.4g}</td>"
+            f"<td>{_e(p.description + scaled)}</td><td>{_e(p.source)}</td></tr>"
+        )
+    return "<p>Values used in this run; rows changed from the species preset are highlighted.</p>" + _table(
+        ["name", "value", "unit", "plausible range", "meaning", "source"], rows, cls="parameters"
+    )
 
 
 def _equations() -> str:
     from livermodel.teach.explain import equations_text, formulas_text
 
-    return ("<p>Time in hours; masses as fractions of a normal liver. F functional mass, I injured "
-            "mass, p primed fraction, g growth signal, X inflammation, T toxin.</p>"
-            f"<pre>{_e(formulas_text())}</pre>"
-            "<h3>Every term explained, with its source</h3>"
-            f"<pre>{_e(equations_text())}</pre>")
+    return (
+        "<p>Time in hours; masses as fractions of a normal liver. F functional mass, I injured "
+        "mass, p primed fraction, g growth signal, X inflammation, T toxin.</p>"
+        f"<pre>{_e(formulas_text())}</pre>"
+        "<h3>Every term explained, with its source</h3>"
+        f"<pre>{_e(equations_text())}</pre>"
+    )
 
 
 def _provenance(sc, result, command: str | None) -> str:
@@ -214,9 +234,11 @@ def _provenance(sc, result, command: str | None) -> str:
     run = rec.get("run", {})
     run.pop("parameters", None)  # in the parameter table above
     text = json.dumps(rec, indent=2, default=str)
-    return ("<p>What made this report (the same record as provenance.json of "
-            "<code>livermodel run</code>, without the parameter values shown above).</p>"
-            f"<pre>{_e(text)}</pre>")
+    return (
+        "<p>What made this report (the same record as provenance.json of "
+        "<code>livermodel run</code>, without the parameter values shown above).</p>"
+        f"<pre>{_e(text)}</pre>"
+    )
 
 
 def check_threshold(sc, spec: str) -> tuple[str, str]:
@@ -228,13 +250,20 @@ def check_threshold(sc, spec: str) -> tuple[str, str]:
     key, sep, rng = spec.partition("=")
     key, rng = key.strip(), rng.strip()
     if not sep or not key or not rng:
-        raise LivermodelError("--threshold needs KEY=LOW:HIGH", key="--threshold", found=repr(spec),
-                              expected="e.g. insults.0.fraction=0.5:0.95")
+        raise LivermodelError(
+            "--threshold needs KEY=LOW:HIGH",
+            key="--threshold",
+            found=repr(spec),
+            expected="e.g. insults.0.fraction=0.5:0.95",
+        )
     s = parse_spec(rng, key="--threshold", sampled=True)
     if s.kind != "range" or s.low is None or s.high is None or not float(s.low) < float(s.high):
-        raise LivermodelError("--threshold needs a range LOW:HIGH with LOW < HIGH",
-                              key="--threshold", found=repr(spec),
-                              expected="e.g. insults.0.fraction=0.5:0.95")
+        raise LivermodelError(
+            "--threshold needs a range LOW:HIGH with LOW < HIGH",
+            key="--threshold",
+            found=repr(spec),
+            expected="e.g. insults.0.fraction=0.5:0.95",
+        )
     sc.with_overrides([f"{key}={float(s.low)!r}"])  # an unknown or misspelt KEY fails here
     return key, rng
 
@@ -250,16 +279,19 @@ def _threshold(sc, spec: str, style: str) -> str:
 
     unit = unit_after_number(res.unit)
     crit = "none in the range" if res.critical_value is None else f"{res.critical_value:.4g} {unit}"
-    rows = [f"<tr><td>key</td><td><code>{_e(res.key)}</code> ({_e(res.label)})</td></tr>",
-            f"<tr><td>range searched</td><td>{res.low:g} to {res.high:g} {_e(unit)}</td></tr>",
-            f'<tr><td>critical value</td><td data-threshold="{_e(json.dumps(res.critical_value))}">'
-            f"{_e(crit)}</td></tr>",
-            f"<tr><td>outcome below / above</td><td>{_e(words[bool(res.outcome_low)])} / "
-            f"{_e(words[bool(res.outcome_high)])}</td></tr>",
-            f"<tr><td>status</td><td>{_e(res.status)} ({res.runs} runs, {res.rounds} rounds)</td></tr>"]
+    rows = [
+        f"<tr><td>key</td><td><code>{_e(res.key)}</code> ({_e(res.label)})</td></tr>",
+        f"<tr><td>range searched</td><td>{res.low:g} to {res.high:g} {_e(unit)}</td></tr>",
+        f'<tr><td>critical value</td><td data-threshold="{_e(json.dumps(res.critical_value))}">'
+        f"{_e(crit)}</td></tr>",
+        f"<tr><td>outcome below / above</td><td>{_e(words[bool(res.outcome_low)])} / "
+        f"{_e(words[bool(res.outcome_high)])}</td></tr>",
+        f"<tr><td>status</td><td>{_e(res.status)} ({res.runs} runs, {res.rounds} rounds)</td></tr>",
+    ]
     body = _table(None, rows)
-    body += _figure(threshold_figure(res, style=style), "threshold",
-                    f"Outcome against {res.key}: the tipping point.")
+    body += _figure(
+        threshold_figure(res, style=style), "threshold", f"Outcome against {res.key}: the tipping point."
+    )
     return body
 
 
@@ -279,18 +311,23 @@ def parse_cohort_spec(spec: str) -> dict:
         if key not in COHORT_KEYS:
             from livermodel.errors import did_you_mean
 
-            raise LivermodelError(f"unknown cohort setting '{key}'", key="--cohort",
-                                  expected=", ".join(COHORT_KEYS), found=repr(part),
-                                  suggestion=did_you_mean(key, COHORT_KEYS))
+            raise LivermodelError(
+                f"unknown cohort setting '{key}'",
+                key="--cohort",
+                expected=", ".join(COHORT_KEYS),
+                found=repr(part),
+                suggestion=did_you_mean(key, COHORT_KEYS),
+            )
         try:
-            out[key] = value.strip() if key == "control" else (
-                float(value) if key == "variability" else int(value))
+            out[key] = (
+                value.strip() if key == "control" else (float(value) if key == "variability" else int(value))
+            )
         except ValueError:
-            raise LivermodelError(f"cohort {key} needs a number", key="--cohort",
-                                  found=repr(value)) from None
+            raise LivermodelError(f"cohort {key} needs a number", key="--cohort", found=repr(value)) from None
     if out.get("size", 1) < 2:
-        raise LivermodelError("a cohort needs at least 2 individuals", key="--cohort",
-                              found=str(out.get("size")))
+        raise LivermodelError(
+            "a cohort needs at least 2 individuals", key="--cohort", found=str(out.get("size"))
+        )
     return out
 
 
@@ -303,28 +340,46 @@ def _cohort(sc, kwargs: dict, style: str, window_h=None) -> str:
     for arm in res.arms:
         s = arm.summary(res.conf)
         frac = "-" if s["survival_fraction"] is None else f"{s['survival_fraction']:.0%}"
-        rows.append(f"<tr><td>{_e(s['label'])}</td><td class=\"num\">{s['n']}</td>"
-                    f"<td class=\"num\">{s['survivors']}</td>"
-                    f'<td class="num" data-cohort-survival="{_e(json.dumps(s["survival_fraction"]))}">'
-                    f"{frac}</td><td class=\"num\">{s['ci_low']:.0%} to {s['ci_high']:.0%}</td></tr>")
-    body = (f"<p>{res.size} virtual individuals (seed {res.seed}): each varied parameter is the "
-            f"preset times a log-normal multiplier (log-SD {res.variability:g}); every arm runs on "
-            f"the same individuals. Varied: {_e(', '.join(res.names))}.</p>"
-            + _table(["arm", "n", "survivors", "survival", "95 % CI (Wilson)"], rows, cls="cohort"))
+        rows.append(
+            f'<tr><td>{_e(s["label"])}</td><td class="num">{s["n"]}</td>'
+            f'<td class="num">{s["survivors"]}</td>'
+            f'<td class="num" data-cohort-survival="{_e(json.dumps(s["survival_fraction"]))}">'
+            f'{frac}</td><td class="num">{s["ci_low"]:.0%} to {s["ci_high"]:.0%}</td></tr>'
+        )
+    body = (
+        f"<p>{res.size} virtual individuals (seed {res.seed}): each varied parameter is the "
+        f"preset times a log-normal multiplier (log-SD {res.variability:g}); every arm runs on "
+        f"the same individuals. Varied: {_e(', '.join(res.names))}.</p>"
+        + _table(["arm", "n", "survivors", "survival", "95 % CI (Wilson)"], rows, cls="cohort")
+    )
     if len(res.arms) > 1:
         p = res.paired(0, 1)
-        body += (f"<p>Paired against {_e(p['control'])}: {p['saved']} individuals survive only in "
-                 f"{_e(p['arm'])}, {p['lost']} only in {_e(p['control'])} "
-                 f"(exact McNemar p = {p['mcnemar_p']:.3g}).</p>")
-    body += _figure(cohort_figure(res, style=style, window_h=window_h), "cohort",
-                    "Survival (Kaplan-Meier) and outcome distributions of the virtual cohort.")
+        body += (
+            f"<p>Paired against {_e(p['control'])}: {p['saved']} individuals survive only in "
+            f"{_e(p['arm'])}, {p['lost']} only in {_e(p['control'])} "
+            f"(exact McNemar p = {p['mcnemar_p']:.3g}).</p>"
+        )
+    body += _figure(
+        cohort_figure(res, style=style, window_h=window_h),
+        "cohort",
+        "Survival (Kaplan-Meier) and outcome distributions of the virtual cohort.",
+    )
     return body
 
 
-def build_report(scenario, *, compare: Sequence = (), labels: Sequence[str] | None = None,
-                 overrides: Sequence[str] = (), phase: bool = True, threshold: str | None = None,
-                 cohort: str | None = None, style: str = "paper", command: str | None = None,
-                 window: str | float | None = None) -> Report:
+def build_report(
+    scenario,
+    *,
+    compare: Sequence = (),
+    labels: Sequence[str] | None = None,
+    overrides: Sequence[str] = (),
+    phase: bool = True,
+    threshold: str | None = None,
+    cohort: str | None = None,
+    style: str = "paper",
+    command: str | None = None,
+    window: str | float | None = None,
+) -> Report:
     """Simulate ``scenario`` (and each ``compare`` scenario) and build the HTML report.
 
     ``overrides`` apply to every scenario.  ``threshold`` is ``KEY=LOW:HIGH`` for a tipping-point
@@ -349,8 +404,12 @@ def build_report(scenario, *, compare: Sequence = (), labels: Sequence[str] | No
     names = [sc.name, *(o.name for o in others)]
     labels = list(labels) if labels else names
     if len(labels) != len(names):
-        raise LivermodelError("one label per scenario is needed", key="--labels",
-                              expected=str(len(names)), found=str(len(labels)))
+        raise LivermodelError(
+            "one label per scenario is needed",
+            key="--labels",
+            expected=str(len(names)),
+            found=str(len(labels)),
+        )
     if threshold is not None:
         check_threshold(sc, threshold)  # refused before the simulations and figures
     results = []
@@ -365,12 +424,18 @@ def build_report(scenario, *, compare: Sequence = (), labels: Sequence[str] | No
     sections = [
         Section("scenario", "The scenario", _overview(sc)),
         Section("outcomes", "Key outcomes", _outcomes(metrics)),
-        Section("timecourse", "Time course", _figure(
-            timecourse_figure(result, style=style, title=with_overrides(sc.name, overrides),
-                              window_h=window_h),
-            f"time course of {sc.name}",
-            "Hepatocyte mass, turnover, signals and serum ALT (and therapy, if any) over time. "
-            "Vertical lines mark insults and doses.")),
+        Section(
+            "timecourse",
+            "Time course",
+            _figure(
+                timecourse_figure(
+                    result, style=style, title=with_overrides(sc.name, overrides), window_h=window_h
+                ),
+                f"time course of {sc.name}",
+                "Hepatocyte mass, turnover, signals and serum ALT (and therapy, if any) over time. "
+                "Vertical lines mark insults and doses.",
+            ),
+        ),
     ]
     if phase:
         try:
@@ -378,16 +443,32 @@ def build_report(scenario, *, compare: Sequence = (), labels: Sequence[str] | No
         except LivermodelError:
             portrait = None
         if portrait is not None:
-            sections.append(Section("phase", "Tipping point: phase portrait", _figure(
-                phase_figure(portrait, style=style, overrides=overrides),
-                f"phase portrait of {sc.name}",
-                "Trajectories for a range of insult sizes in the plane of functional mass and "
-                "inflammation; shading: recovery (blue) and failure (orange) basins of the "
-                "untreated, toxin-free liver; dots: steady states.")))
+            sections.append(
+                Section(
+                    "phase",
+                    "Tipping point: phase portrait",
+                    _figure(
+                        phase_figure(portrait, style=style, overrides=overrides),
+                        f"phase portrait of {sc.name}",
+                        "Trajectories for a range of insult sizes in the plane of functional mass and "
+                        "inflammation; shading: recovery (blue) and failure (orange) basins of the "
+                        "untreated, toxin-free liver; dots: steady states.",
+                    ),
+                )
+            )
     if others:
-        sections.append(Section("comparison", "Comparison", _figure(
-            comparison_figure(results, labels, style=style, window_h=window_h), "comparison",
-            "Every scenario on shared axes, one colour each.") + _comparison(results, labels)))
+        sections.append(
+            Section(
+                "comparison",
+                "Comparison",
+                _figure(
+                    comparison_figure(results, labels, style=style, window_h=window_h),
+                    "comparison",
+                    "Every scenario on shared axes, one colour each.",
+                )
+                + _comparison(results, labels),
+            )
+        )
     if threshold:
         sections.append(Section("threshold", "Threshold", _threshold(sc, threshold, style)))
     if cohort:
@@ -398,10 +479,9 @@ def build_report(scenario, *, compare: Sequence = (), labels: Sequence[str] | No
         Section("provenance", "Provenance", _provenance(sc, result, command)),
     ]
     nav = "".join(f'<li><a href="#{s.id}">{_e(s.title)}</a></li>' for s in sections)
-    body = "".join(f'<section id="{s.id}"><h2>{_e(s.title)}</h2>{s.body}</section>'
-                   for s in sections)
+    body = "".join(f'<section id="{s.id}"><h2>{_e(s.title)}</h2>{s.body}</section>' for s in sections)
     text = (
-        "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">"
+        '<!DOCTYPE html>\n<html lang="en"><head><meta charset="utf-8">'
         f'<meta http-equiv="Content-Security-Policy" content="{CSP}">'
         '<meta name="viewport" content="width=device-width, initial-scale=1">'
         f'<meta name="generator" content="livermodel {_e(__version__)}">'
@@ -410,7 +490,8 @@ def build_report(scenario, *, compare: Sequence = (), labels: Sequence[str] | No
         f'<p class="note">{_e(note_text())}</p>'
         f"<nav><ol>{nav}</ol></nav>{body}"
         f'<p class="note">Made by livermodel {_e(__version__)}. This file is self-contained: it '
-        "loads nothing from the network.</p></body></html>\n")
+        "loads nothing from the network.</p></body></html>\n"
+    )
     return Report(text, sc, result, metrics, labels, [s.id for s in sections])
 
 
@@ -423,7 +504,9 @@ def write_report(path, scenario, **kwargs) -> Report:
     try:
         atomic_write(path, rep.html)
     except OSError as err:
-        raise LivermodelError(f"cannot write the report '{path}': {err.strerror or err}",
-                              key="--output", suggestion="Check free disk space and "
-                              "permissions; nothing was written") from None
+        raise LivermodelError(
+            f"cannot write the report '{path}': {err.strerror or err}",
+            key="--output",
+            suggestion="Check free disk space and permissions; nothing was written",
+        ) from None
     return rep

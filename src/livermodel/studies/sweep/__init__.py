@@ -21,7 +21,20 @@ from livermodel.studies.sweep.plan import (
 from livermodel.studies.sweep.table import read_table
 
 __all__ = [
-    "Spec", "Plan", "parse_spec", "parse_vary", "plan_sweep", "estimate_sweep", "read_table",
-    "key_label", "key_unit", "run_chunk", "format_bytes", "format_seconds", "DESIGNS", "EXECUTORS",
-    "STATUS_OK", "STATUS_FAILED",
+    "Spec",
+    "Plan",
+    "parse_spec",
+    "parse_vary",
+    "plan_sweep",
+    "estimate_sweep",
+    "read_table",
+    "key_label",
+    "key_unit",
+    "run_chunk",
+    "format_bytes",
+    "format_seconds",
+    "DESIGNS",
+    "EXECUTORS",
+    "STATUS_OK",
+    "STATUS_FAILED",
 ]

@@ -1,5 +1,4 @@
-"""Dry runs: an estimate of a sweep's time and disk use from a short probe of its plan.
-"""
+"""Dry runs: an estimate of a sweep's time and disk use from a short probe of its plan."""
 
 from __future__ import annotations
 
@@ -16,8 +15,10 @@ from livermodel.studies.sweep.table import _chunk_csv
 # dry run
 # --------------------------------------------------------------------------------------------
 
-def estimate_sweep(plan: Plan, *, jobs: int = 1, save_trajectories: Sequence[str] = (),
-                   probe_runs: int = 64) -> dict:
+
+def estimate_sweep(
+    plan: Plan, *, jobs: int = 1, save_trajectories: Sequence[str] = (), probe_runs: int = 64
+) -> dict:
     """The size and an estimated duration of ``plan``, from a short probe (nothing written).
 
     A warm-up of two runs (imports, the scenario's caches) and, with numba, the loading of the
@@ -37,9 +38,15 @@ def estimate_sweep(plan: Plan, *, jobs: int = 1, save_trajectories: Sequence[str
     picks = sorted({int(round(x)) for x in np.linspace(0, n - 1, k)})
 
     def task(runs):
-        return {"index": 0, "runs": runs, "scenario": plan.scenario.to_dict(),
-                "source": str(plan.scenario.source or "<scenario>"), "name": plan.scenario.name,
-                "overrides": [plan.overrides(i) for i in runs], "trajectories": traj}
+        return {
+            "index": 0,
+            "runs": runs,
+            "scenario": plan.scenario.to_dict(),
+            "source": str(plan.scenario.source or "<scenario>"),
+            "name": plan.scenario.name,
+            "overrides": [plan.overrides(i) for i in runs],
+            "trajectories": traj,
+        }
 
     t0 = time.perf_counter()
     run_chunk(task(picks[:2]))  # warm-up: stands for the sweep's fixed costs too
@@ -53,9 +60,14 @@ def estimate_sweep(plan: Plan, *, jobs: int = 1, save_trajectories: Sequence[str
     row_bytes = len(_chunk_csv(plan, out).encode()) / max(len(picks), 1)
     points = output_grid(plan.scenario.duration_h, plan.scenario.output_step_h).size
     return {
-        "runs": n, "chunks": plan.n_chunks, "chunk_size": plan.chunk_size,
-        "probe_runs": len(picks), "probe_s": dt, "startup_s": startup,
-        "runs_per_s": rate * max(1, jobs), "estimated_s": startup + n / (rate * max(1, jobs)),
+        "runs": n,
+        "chunks": plan.n_chunks,
+        "chunk_size": plan.chunk_size,
+        "probe_runs": len(picks),
+        "probe_s": dt,
+        "startup_s": startup,
+        "runs_per_s": rate * max(1, jobs),
+        "estimated_s": startup + n / (rate * max(1, jobs)),
         "table_bytes": int(row_bytes * n),
         "trajectory_bytes": int(n * len(traj) * points * 4),
         "probe_failed": sum(r[0] != STATUS_OK for r in out["rows"]),

@@ -19,6 +19,7 @@ from livermodel.studies.sweep.plan import STATUS_FAILED, STATUS_OK, Plan
 # running one chunk (top-level, picklable: runs in worker processes and on Dask workers)
 # --------------------------------------------------------------------------------------------
 
+
 def run_chunk(task: dict) -> dict:
     """Simulate one chunk; the unit of work sent to a worker.
 
@@ -60,20 +61,33 @@ def run_chunk(task: dict) -> dict:
         grid = output_grid(base.duration_h, base.output_step_h)
         traj = {v: np.full((n, grid.size), np.nan, dtype=np.float32) for v in traj_vars}
     for (duration, step, settings, initial), members in groups.items():
-        batch = simulate_batch([scenarios[i].parameters for i in members],
-                               [scenarios[i].schedule for i in members], duration=duration,
-                               output_step=step, settings=settings, initial=dict(initial) or None,
-                               variables=(*METRIC_NEEDS, *traj_vars))
+        batch = simulate_batch(
+            [scenarios[i].parameters for i in members],
+            [scenarios[i].schedule for i in members],
+            duration=duration,
+            output_step=step,
+            settings=settings,
+            initial=dict(initial) or None,
+            variables=(*METRIC_NEEDS, *traj_vars),
+        )
         for j, (i, m) in enumerate(zip(members, batch.metrics(), strict=True)):
             ok = bool(batch.success[j])
             msg = batch.messages[j]
-            rows[i] = [STATUS_OK if ok else STATUS_FAILED, "" if msg == "ok" else msg,
-                       *[m[k] for k in METRICS]]
+            rows[i] = [
+                STATUS_OK if ok else STATUS_FAILED,
+                "" if msg == "ok" else msg,
+                *[m[k] for k in METRICS],
+            ]
         for v in traj_vars:
             if grid is not None and batch.time_h.size == grid.size:
                 traj[v][members] = batch.variable(v).astype(np.float32)
-    return {"index": task["index"], "runs": list(task["runs"]), "rows": rows,
-            "time_h": grid, "trajectories": traj}
+    return {
+        "index": task["index"],
+        "runs": list(task["runs"]),
+        "rows": rows,
+        "time_h": grid,
+        "trajectories": traj,
+    }
 
 
 def _tasks(plan: Plan, indices: Iterable[int], trajectories: Sequence[str]):
@@ -82,14 +96,21 @@ def _tasks(plan: Plan, indices: Iterable[int], trajectories: Sequence[str]):
     chunks = plan.chunks()
     for k in indices:
         runs = chunks[k]
-        yield {"index": k, "runs": list(runs), "scenario": doc, "source": source,
-               "name": plan.scenario.name, "overrides": [plan.overrides(i) for i in runs],
-               "trajectories": list(trajectories)}
+        yield {
+            "index": k,
+            "runs": list(runs),
+            "scenario": doc,
+            "source": source,
+            "name": plan.scenario.name,
+            "overrides": [plan.overrides(i) for i in runs],
+            "trajectories": list(trajectories),
+        }
 
 
 # --------------------------------------------------------------------------------------------
 # executors
 # --------------------------------------------------------------------------------------------
+
 
 def usable_cores() -> int:
     """The cores this process may run on (its CPU affinity where known)."""
@@ -106,9 +127,11 @@ def cap_jobs(jobs: int) -> tuple[int, str | None]:
     cores = usable_cores()
     if jobs > cores:
         shown = f"{jobs:,}" if len(str(jobs)) <= 20 else f"a {len(str(jobs))}-digit number"
-        return cores, (f"--jobs {shown} is more than the {cores} core(s) this process may use; "
-                       f"running {cores} worker(s)")
+        return cores, (
+            f"--jobs {shown} is more than the {cores} core(s) this process may use; running {cores} worker(s)"
+        )
     return jobs, None
+
 
 def _mp_context():
     """How worker processes start.
@@ -127,8 +150,9 @@ def _mp_context():
     if sys.platform.startswith("linux") and "forkserver" in methods:
         ctx = mp.get_context("forkserver")
         # workers start with the model and the solver (scipy is imported lazily) already loaded
-        ctx.set_forkserver_preload([
-            "livermodel.studies.sweep.execute", "livermodel.scenario", "scipy.integrate"])
+        ctx.set_forkserver_preload(
+            ["livermodel.studies.sweep.execute", "livermodel.scenario", "scipy.integrate"]
+        )
         return ctx
     return mp.get_context("spawn")
 
@@ -154,6 +178,7 @@ def _die_with_parent(parent: int) -> None:
             libc.prctl(1, int(signal.SIGKILL), 0, 0, 0)  # PR_SET_PDEATHSIG = 1
         except (OSError, AttributeError):  # pragma: no cover - no libc prctl
             pass
+
     def alive() -> bool:
         if os.getppid() == 1:
             return False
@@ -176,8 +201,9 @@ def _die_with_parent(parent: int) -> None:
     threading.Thread(target=watch, name="livermodel-parent-watch", daemon=True).start()
 
 
-def _execute(tasks, on_done: Callable[[dict], None], *, jobs: int, executor: str, scheduler=None,
-             chunk_runs: int = 0):
+def _execute(
+    tasks, on_done: Callable[[dict], None], *, jobs: int, executor: str, scheduler=None, chunk_runs: int = 0
+):
     """Run ``tasks`` and hand each result to ``on_done`` as soon as it is finished."""
     if executor == "dask":
         _execute_dask(tasks, on_done, scheduler)
@@ -195,8 +221,9 @@ def _execute(tasks, on_done: Callable[[dict], None], *, jobs: int, executor: str
 
     import os
 
-    pool = ProcessPoolExecutor(max_workers=jobs, mp_context=_mp_context(),
-                               initializer=_die_with_parent, initargs=(os.getpid(),))
+    pool = ProcessPoolExecutor(
+        max_workers=jobs, mp_context=_mp_context(), initializer=_die_with_parent, initargs=(os.getpid(),)
+    )
     pending: set = set()
     tasks = iter(tasks)
     try:
@@ -223,31 +250,39 @@ def _execute_dask(tasks, on_done, scheduler):
     try:
         from distributed import Client, as_completed
     except ImportError:
-        raise LivermodelError("the dask executor needs the optional extra 'dask'",
-                              key="--executor",
-                              suggestion='pip install "livermodel[dask]"') from None
+        raise LivermodelError(
+            "the dask executor needs the optional extra 'dask'",
+            key="--executor",
+            suggestion='pip install "livermodel[dask]"',
+        ) from None
     own = not isinstance(scheduler, Client)
     if own and not scheduler:
-        raise LivermodelError("the dask executor needs the address of a scheduler",
-                              key="--scheduler", expected="e.g. tcp://10.0.0.5:8786")
+        raise LivermodelError(
+            "the dask executor needs the address of a scheduler",
+            key="--scheduler",
+            expected="e.g. tcp://10.0.0.5:8786",
+        )
     quiet = _quiet_dask_log()
     try:
         client = Client(scheduler, timeout="20s") if own else scheduler
     except (OSError, TimeoutError, ValueError) as err:
         quiet()
-        raise LivermodelError(f"cannot reach the Dask scheduler at {scheduler!r}: {err}",
-                              key="--scheduler",
-                              suggestion="Start one with 'dask scheduler' or check the address") from None
+        raise LivermodelError(
+            f"cannot reach the Dask scheduler at {scheduler!r}: {err}",
+            key="--scheduler",
+            suggestion="Start one with 'dask scheduler' or check the address",
+        ) from None
 
     def lost(err: BaseException) -> ExecutionError:
         for fut in futures:
             with contextlib.suppress(Exception):
                 fut.cancel()
         why = (str(err).splitlines() or [""])[0][:200].rstrip(". ")
-        return ExecutionError(f"the Dask cluster at {address!r} failed during the sweep: "
-                              f"{type(err).__name__}: {why}", key="--scheduler",
-                              suggestion="Finished chunks are kept; restart the cluster and "
-                              "finish with --resume DIR")
+        return ExecutionError(
+            f"the Dask cluster at {address!r} failed during the sweep: {type(err).__name__}: {why}",
+            key="--scheduler",
+            suggestion="Finished chunks are kept; restart the cluster and finish with --resume DIR",
+        )
 
     address = scheduler if own else getattr(getattr(client, "scheduler", None), "address", None)
     futures: list = []
@@ -293,8 +328,10 @@ def _quiet_dask_log():
     function that restores the previous levels."""
     import logging
 
-    loggers = [logging.getLogger(n) for n in ("distributed", "distributed.client",
-                                              "distributed.comm", "tornado", "asyncio")]
+    loggers = [
+        logging.getLogger(n)
+        for n in ("distributed", "distributed.client", "distributed.comm", "tornado", "asyncio")
+    ]
     levels = [lg.level for lg in loggers]
     for lg in loggers:
         lg.setLevel(logging.CRITICAL + 1)

@@ -95,8 +95,7 @@ class GridColumns(Mapping):
         sizes = [len(v) for v in values]
         self.n = sizes[0] if zipped else math.prod(sizes)
         # run i holds value (i // stride[j]) % size[j] of key j: the first key varies slowest
-        self._strides = [1] * len(sizes) if zipped else [math.prod(sizes[j + 1:]) for j in
-                                                         range(len(sizes))]
+        self._strides = [1] * len(sizes) if zipped else [math.prod(sizes[j + 1 :]) for j in range(len(sizes))]
         self._cache: dict[str, np.ndarray] = {}
 
     def __len__(self) -> int:
@@ -112,8 +111,7 @@ class GridColumns(Mapping):
             if self._zip:
                 col = vals
             else:
-                col = np.tile(np.repeat(vals, self._strides[j]), self.n // (len(vals) *
-                                                                         self._strides[j]))
+                col = np.tile(np.repeat(vals, self._strides[j]), self.n // (len(vals) * self._strides[j]))
             self._cache[key] = col
         return self._cache[key]
 
@@ -126,6 +124,7 @@ class GridColumns(Mapping):
 # --------------------------------------------------------------------------------------------
 # the plan
 # --------------------------------------------------------------------------------------------
+
 
 def _rng(seed) -> np.random.Generator:
     return seed if isinstance(seed, np.random.Generator) else np.random.default_rng(seed)
@@ -193,8 +192,9 @@ class Plan:
         return -(-self.n_runs // self.chunk_size)
 
     def chunks(self) -> list[range]:
-        return [range(s, min(s + self.chunk_size, self.n_runs))
-                for s in range(0, self.n_runs, self.chunk_size)]
+        return [
+            range(s, min(s + self.chunk_size, self.n_runs)) for s in range(0, self.n_runs, self.chunk_size)
+        ]
 
     def point(self, i: int) -> dict:
         """The varied values of run ``i`` (in each SPEC's unit)."""
@@ -232,14 +232,21 @@ class Plan:
 
     def describe(self) -> str:
         """One paragraph for people: runs, design, keys."""
-        how = {"grid": "full grid" if not self.zip else "paired (zip)",
-               "random": "uniform random", "lhs": "Latin hypercube", "sobol": "scrambled Sobol"}
+        how = {
+            "grid": "full grid" if not self.zip else "paired (zip)",
+            "random": "uniform random",
+            "lhs": "Latin hypercube",
+            "sobol": "scrambled Sobol",
+        }
         keys = "; ".join(
-            f"{s.key} = {s.text}" + (f" ({len(self.unique(s.key))} values)" if self.design == "grid"
-                                     else "") for s in self.specs)
+            f"{s.key} = {s.text}" + (f" ({len(self.unique(s.key))} values)" if self.design == "grid" else "")
+            for s in self.specs
+        )
         seed = f", seed {self.seed}" if self.design != "grid" else ""
-        return (f"{self.n_runs:,} runs of '{self.scenario.name}' ({how[self.design]}{seed}) in "
-                f"{self.n_chunks} chunks of up to {self.chunk_size}: {keys}")
+        return (
+            f"{self.n_runs:,} runs of '{self.scenario.name}' ({how[self.design]}{seed}) in "
+            f"{self.n_chunks} chunks of up to {self.chunk_size}: {keys}"
+        )
 
     def unique(self, key: str) -> list:
         if isinstance(self.columns, GridColumns):
@@ -262,10 +269,18 @@ def _default_chunk_size(n: int) -> int:
     return int(min(CHUNK_MAX, max(CHUNK_MIN, math.ceil(n / 8))))
 
 
-def plan_sweep(scenario, vary=None, *, zip: bool | None = None, design: str | None = None,
-               samples: int | None = None, seed: int | np.random.Generator | None = None,
-               chunk_size: int | None = None, metric: str | None = None,
-               overrides: Iterable[str] | Mapping[str, Any] = ()) -> Plan:
+def plan_sweep(
+    scenario,
+    vary=None,
+    *,
+    zip: bool | None = None,
+    design: str | None = None,
+    samples: int | None = None,
+    seed: int | np.random.Generator | None = None,
+    chunk_size: int | None = None,
+    metric: str | None = None,
+    overrides: Iterable[str] | Mapping[str, Any] = (),
+) -> Plan:
     """Plan a sweep of ``scenario`` (a :class:`~livermodel.scenario.Scenario`, a file or a
     library name).
 
@@ -302,28 +317,43 @@ def plan_sweep(scenario, vary=None, *, zip: bool | None = None, design: str | No
     design = design or "grid"
     zip = bool(zip)
     if design not in DESIGNS:
-        raise LivermodelError(f"unknown design '{design}'", key="--design",
-                              expected=f"one of {', '.join(DESIGNS)}", found=repr(design),
-                              suggestion=did_you_mean(design, DESIGNS))
+        raise LivermodelError(
+            f"unknown design '{design}'",
+            key="--design",
+            expected=f"one of {', '.join(DESIGNS)}",
+            found=repr(design),
+            suggestion=did_you_mean(design, DESIGNS),
+        )
     if metric not in METRICS:
-        raise LivermodelError(f"unknown metric '{metric}'", key="--metric",
-                              expected=f"one of {', '.join(METRICS)}", found=repr(metric),
-                              suggestion=did_you_mean(metric, METRICS))
+        raise LivermodelError(
+            f"unknown metric '{metric}'",
+            key="--metric",
+            expected=f"one of {', '.join(METRICS)}",
+            found=repr(metric),
+            suggestion=did_you_mean(metric, METRICS),
+        )
     sampled = design != "grid"
     specs = parse_vary(vary or [], sampled=sampled)
     if sampled:
         if zip:
-            raise LivermodelError("--zip pairs grid values; a sampling design has no grid",
-                                  key="--zip", suggestion="Drop --zip, or use --design grid")
+            raise LivermodelError(
+                "--zip pairs grid values; a sampling design has no grid",
+                key="--zip",
+                suggestion="Drop --zip, or use --design grid",
+            )
         if samples is None or isinstance(samples, bool) or int(samples) < 1:
-            raise LivermodelError(f"a {design} design needs --samples N (N >= 1)", key="--samples",
-                                  found=repr(samples))
+            raise LivermodelError(
+                f"a {design} design needs --samples N (N >= 1)", key="--samples", found=repr(samples)
+            )
         samples = int(samples)
         if samples > MAX_RUNS:
-            raise LivermodelError(f"--samples must be at most {MAX_RUNS:,}", key="--samples",
-                                  expected=f"N from 1 to {MAX_RUNS:,}", found=count_text(samples),
-                                  suggestion="Ask for fewer samples, or split the sweep by "
-                                  "--seed into several folders")
+            raise LivermodelError(
+                f"--samples must be at most {MAX_RUNS:,}",
+                key="--samples",
+                expected=f"N from 1 to {MAX_RUNS:,}",
+                found=count_text(samples),
+                suggestion="Ask for fewer samples, or split the sweep by --seed into several folders",
+            )
         seed = check_seed(seed)
         if seed is None:
             seed = int(np.random.default_rng().integers(MAX_SEED))
@@ -333,37 +363,47 @@ def plan_sweep(scenario, vary=None, *, zip: bool | None = None, design: str | No
         columns = {s.key: s.from_unit(u[:, j]) for j, s in enumerate(specs)}
     else:
         if samples is not None:
-            raise LivermodelError("--samples is for random, lhs and sobol designs", key="--samples",
-                                  suggestion="A grid's size follows from its SPECs; drop --samples")
+            raise LivermodelError(
+                "--samples is for random, lhs and sobol designs",
+                key="--samples",
+                suggestion="A grid's size follows from its SPECs; drop --samples",
+            )
         seed = None
         counts = [len(s.values) if s.kind == "list" else int(s.n) for s in specs]
         if zip:
             if len(set(counts)) > 1:
-                raise LivermodelError("--zip needs the same number of values for every key",
-                                      key="--zip", found=", ".join(f"{s.key}: {count_text(c)}" for s, c
-                                                                    in zip_(specs, counts)))
+                raise LivermodelError(
+                    "--zip needs the same number of values for every key",
+                    key="--zip",
+                    found=", ".join(f"{s.key}: {count_text(c)}" for s, c in zip_(specs, counts)),
+                )
             size = counts[0]
         else:
             size = math.prod(counts)
         if size > MAX_RUNS:
             shape = " x ".join(count_text(c) for c in counts)
-            raise LivermodelError(f"the design has {count_text(size)} runs ({shape}); at most "
-                                  f"{MAX_RUNS:,} are allowed", key="--vary",
-                                  expected=f"a grid of at most {MAX_RUNS:,} runs",
-                                  found=count_text(size), suggestion="Use fewer values per key, or "
-                                  "a sampling design (--design lhs --samples N)")
+            raise LivermodelError(
+                f"the design has {count_text(size)} runs ({shape}); at most {MAX_RUNS:,} are allowed",
+                key="--vary",
+                expected=f"a grid of at most {MAX_RUNS:,} runs",
+                found=count_text(size),
+                suggestion="Use fewer values per key, or a sampling design (--design lhs --samples N)",
+            )
         lists = [np.array(s.grid_values(), dtype=float if s.numeric else object) for s in specs]
         columns = GridColumns([s.key for s in specs], lists, zip)
     n = columns.n if isinstance(columns, GridColumns) else len(next(iter(columns.values())))
     if chunk_size is None:
         chunk_size = _default_chunk_size(n)
     if isinstance(chunk_size, bool) or int(chunk_size) < 1:
-        raise LivermodelError("the chunk size must be at least 1", key="--chunk-size",
-                              found=repr(chunk_size))
+        raise LivermodelError("the chunk size must be at least 1", key="--chunk-size", found=repr(chunk_size))
     if int(chunk_size) > MAX_CHUNK:
-        raise LivermodelError(f"the chunk size must be at most {MAX_CHUNK:,}", key="--chunk-size",
-                              expected=f"N from 1 to {MAX_CHUNK:,}", found=count_text(chunk_size),
-                              suggestion="Leave --chunk-size out for the automatic size")
+        raise LivermodelError(
+            f"the chunk size must be at most {MAX_CHUNK:,}",
+            key="--chunk-size",
+            expected=f"N from 1 to {MAX_CHUNK:,}",
+            found=count_text(chunk_size),
+            suggestion="Leave --chunk-size out for the automatic size",
+        )
     plan = Plan(scenario, specs, design, zip, samples, seed, columns, int(chunk_size), metric)
     # validate: every list value and both ends of every range alone, then the first run whole
     with warnings.catch_warnings(record=True) as caught:
@@ -384,9 +424,19 @@ zip_ = zip  # the builtin, since plan_sweep has a parameter called zip
 # labels and units of varied keys
 # --------------------------------------------------------------------------------------------
 
-_FIELD_WORDS = {"at": "time", "dose": "dose", "fraction": "fraction removed", "every": "interval",
-                "count": "number of doses", "amount": "amount", "start": "start", "end": "end",
-                "rate": "rate", "route": "route", "pulse": "pulse length"}
+_FIELD_WORDS = {
+    "at": "time",
+    "dose": "dose",
+    "fraction": "fraction removed",
+    "every": "interval",
+    "count": "number of doses",
+    "amount": "amount",
+    "start": "start",
+    "end": "end",
+    "rate": "rate",
+    "route": "route",
+    "pulse": "pulse length",
+}
 
 
 def _event_field(scenario, key: str):
@@ -452,13 +502,18 @@ def _check_trajectories(plan: Plan, names: Sequence[str]) -> list[str]:
                 continue
             if v not in VARIABLES or v == "time_h":
                 choices = [k for k in VARIABLES if k != "time_h"]
-                raise LivermodelError(f"unknown trajectory variable '{v}'",
-                                      key="--save-trajectories", expected=", ".join(choices),
-                                      suggestion=did_you_mean(v, choices))
+                raise LivermodelError(
+                    f"unknown trajectory variable '{v}'",
+                    key="--save-trajectories",
+                    expected=", ".join(choices),
+                    suggestion=did_you_mean(v, choices),
+                )
             if v not in out:
                 out.append(v)
     if out and any(k.split(".")[0] in ("duration", "output_step") for k in plan.keys):
-        raise LivermodelError("trajectories need one output grid, but the sweep varies "
-                              "duration or output_step", key="--save-trajectories",
-                              suggestion="Save trajectories from a sweep with a fixed duration")
+        raise LivermodelError(
+            "trajectories need one output grid, but the sweep varies duration or output_step",
+            key="--save-trajectories",
+            suggestion="Save trajectories from a sweep with a fixed duration",
+        )
     return out

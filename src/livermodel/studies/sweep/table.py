@@ -1,5 +1,4 @@
-"""The sweep table: one CSV row per run (chunk files and ``metrics.csv``), written and read back.
-"""
+"""The sweep table: one CSV row per run (chunk files and ``metrics.csv``), written and read back."""
 
 from __future__ import annotations
 
@@ -17,6 +16,7 @@ from livermodel.studies.sweep.plan import Plan, _plain, zip_
 # --------------------------------------------------------------------------------------------
 # the table
 # --------------------------------------------------------------------------------------------
+
 
 def _cell(v) -> str:
     if v is None:
@@ -86,10 +86,14 @@ def read_table(path: str | Path) -> list[dict]:
         reader = csv.reader(fh)
         header = next(reader, None)
         if not header or header[0] != "run":
-            raise LivermodelError(f"'{path}' is not a livermodel sweep table",
-                                  expected="a CSV file whose first column is run")
+            raise LivermodelError(
+                f"'{path}' is not a livermodel sweep table", expected="a CSV file whose first column is run"
+            )
         raw = list(reader)
-    keys = header[1:header.index("status")]
-    numeric = {k for j, k in enumerate(keys, start=1)
-               if all(r[j] == "" or _num_unit(r[j]) is not None and _num_unit(r[j])[1] == "" for r in raw)}
+    keys = header[1 : header.index("status")]
+    numeric = {
+        k
+        for j, k in enumerate(keys, start=1)
+        if all(r[j] == "" or _num_unit(r[j]) is not None and _num_unit(r[j])[1] == "" for r in raw)
+    }
     return [{name: _convert(name, cell, numeric) for name, cell in zip_(header, r)} for r in raw]
