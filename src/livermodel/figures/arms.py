@@ -14,6 +14,7 @@ from collections.abc import Sequence
 
 import numpy as np
 
+from livermodel.figures.canvas import caller_axes, new_figure, root_of
 from livermodel.figures.panels import (
     _DIV,
     DASHDOT,
@@ -62,11 +63,14 @@ def arms_figure(
     style: str = "paper",
     title: str | None = None,
     fig=None,
+    ax=None,
 ):
     """One pair of panels per arm: liver mass (function, volume, injured, the failure mark) above,
     serum ALT below, in the arm's colour; the control arm (index ``control``, default the first)
     faintly behind the others.  ``runs`` may be windowed (:mod:`livermodel.figures.window`).
-    Returns the ``Figure``.
+    ``fig`` a figure or sub-figure to lay the panels out in; ``ax`` the caller's axes instead, two
+    per arm (the liver panel, then the ALT panel, of each arm in turn; see
+    :mod:`livermodel.figures.canvas`).  Returns the ``Figure``.
     """
     from matplotlib.lines import Line2D
 
@@ -77,23 +81,26 @@ def arms_figure(
     with style_context(style) as layout:
         cols = 3
         pairs = -(-len(runs) // cols)
-        if fig is None:
-            from matplotlib.backends.backend_agg import FigureCanvasAgg
-            from matplotlib.figure import Figure
-
-            fig = Figure(
-                figsize=(layout["width"], layout["row_height"] * 1.55 * pairs + 0.6 * layout["row_height"]),
-                layout="constrained",
-            )
-            FigureCanvasAgg(fig)
-        grid = fig.add_gridspec(2 * pairs, cols, height_ratios=[1.25, 0.8] * pairs)
+        owned = ax is None
+        if owned:
+            size = (layout["width"], layout["row_height"] * 1.55 * pairs + 0.6 * layout["row_height"])
+            fig = new_figure(size, fig)
+            grid = fig.add_gridspec(2 * pairs, cols, height_ratios=[1.25, 0.8] * pairs)
+        else:
+            if fig is not None:
+                raise ValueError("arms_figure: give ax= or fig=, not both")
+            given = caller_axes(ax, 2 * len(runs), "arms_figure")
+            fig = root_of(given[0])
         unit = _unit_for(runs)
         end = max(float(r.duration_h) for r in runs) / _DIV[unit]
         livers, alts = [], []
         for k, (run, label) in enumerate(zip(runs, labels, strict=True)):
             row, col = 2 * (k // cols), k % cols
-            ax = fig.add_subplot(grid[row, col])
-            bx = fig.add_subplot(grid[row + 1, col], sharex=ax)
+            if owned:
+                ax = fig.add_subplot(grid[row, col])
+                bx = fig.add_subplot(grid[row + 1, col], sharex=ax)
+            else:
+                ax, bx = given[2 * k], given[2 * k + 1]
             ax.set_xlim(0, end)
             if k != ref:  # the control behind, in grey and thin
                 back = runs[ref]
@@ -126,7 +133,7 @@ def arms_figure(
                 fontsize="medium",
                 loc="left",
             )
-            if col == 0:
+            if col == 0 or not owned:
                 ax.set_ylabel("liver (normal = 1)")
                 bx.set_ylabel("ALT (U/L)")
             else:
@@ -157,6 +164,9 @@ def arms_figure(
             "failure",
             f"{labels[ref]} ({'control' if control is not None else 'first arm'})",
         ]
+        if not owned:  # the caller's figure: the key goes in the first liver panel
+            livers[0].legend(handles, names, loc="best", fontsize="x-small", handlelength=2.2)
+            return fig
         legend = fig.legend(
             handles, names, loc="outside upper center", ncols=6, handlelength=2.2, title=title
         )

@@ -11,7 +11,8 @@ from pathlib import Path
 
 import numpy as np
 
-from livermodel.figures.studies import new_figure, note
+from livermodel.figures.canvas import caller_axes, new_figure, root_of, size_in
+from livermodel.figures.studies import note
 
 __all__ = ["fit_figure", "profile_axes"]
 
@@ -23,7 +24,7 @@ def _fill(text: str, ax, fontsize) -> str:
 
     from matplotlib.font_manager import FontProperties
 
-    width_pt = ax.figure.get_figwidth() * ax.get_position().width * 72
+    width_pt = size_in(ax)[0] * 72
     chars = max(20, int(width_pt / (0.62 * FontProperties(size=fontsize).get_size_in_points())))
     return "\n".join(textwrap.fill(line, chars) for line in text.split("\n"))
 
@@ -73,11 +74,13 @@ def profile_axes(ax, prof, *, at_bound: str | None = None):
     return ax
 
 
-def fit_figure(result, *, style: str = "paper", overrides=()):
+def fit_figure(result, *, style: str = "paper", overrides=(), fig=None, ax=None):
     """Data (points with SD error bars) and the model at the start values (dashed) and at the
     estimates (solid), one panel per experiment and variable; then one profile panel per
     parameter if ``result.profiles``.  ``overrides`` (the ``--set`` values of the scenario) are
-    named under each data panel's title.  Returns a ``Figure``."""
+    named under each data panel's title.  ``fig`` a figure or sub-figure to lay the panels out
+    in; ``ax`` the caller's axes instead, one per panel, data panels first (see
+    :mod:`livermodel.figures.canvas`).  Returns a ``Figure``."""
     from livermodel.figures.style import (
         LAYOUT,
         OKABE_ITO,
@@ -98,9 +101,21 @@ def fit_figure(result, *, style: str = "paper", overrides=()):
     rows_prof = math.ceil(n_prof / cols)
     with style_context(style):
         width = layout["width"] if cols > 1 else layout["width"] * (0.62 if style == "paper" else 0.75)
-        fig, _ = new_figure(width, layout["row_height"] * 1.45 * (rows_data + rows_prof), 1)
-        fig.clear()
-        grid = fig.add_gridspec(rows_data + rows_prof, cols)
+        if ax is None:
+            size = (width, layout["row_height"] * 1.45 * (rows_data + rows_prof))
+            fig = new_figure(size, fig)
+            grid = fig.add_gridspec(rows_data + rows_prof, cols)
+            if len(panels) == 1:
+                cells = [grid[0, :]]
+            else:
+                cells = [grid[c // cols, c % cols] for c in range(len(panels))]
+            cells += [grid[rows_data + c // cols, c % cols] for c in range(n_prof)]
+            given = [fig.add_subplot(cell) for cell in cells]
+        else:
+            if fig is not None:
+                raise ValueError("fit_figure: give ax= or fig=, not both")
+            given = caller_axes(ax, len(panels) + n_prof, "fit_figure")
+            fig = root_of(given[0])
         start_x = np.array([p.to_x(min(max(p.start, p.bounds[0]), p.bounds[1])) for p in pb.parameters])
         curves = {}
         for e, exp in enumerate(pb.experiments):
@@ -116,7 +131,7 @@ def fit_figure(result, *, style: str = "paper", overrides=()):
             )
         axes = []
         for c, (e, v) in enumerate(panels):
-            ax = fig.add_subplot(grid[0, :] if len(panels) == 1 else grid[c // cols, c % cols])
+            ax = given[c]
             axes.append(ax)
             exp, batch = pb.experiments[e], curves[e]
             sc, d = exp.scenario, exp.data
@@ -201,7 +216,7 @@ def fit_figure(result, *, style: str = "paper", overrides=()):
             bbox={"facecolor": "white", "alpha": 0.85, "edgecolor": "none"},
         )
         for c, (name, prof) in enumerate(result.profiles.items()):
-            ax = fig.add_subplot(grid[rows_data + c // cols, c % cols])
-            profile_axes(ax, prof, at_bound=result.at_bound(name))
-        note(fig, layout)
+            profile_axes(given[len(panels) + c], prof, at_bound=result.at_bound(name))
+        if ax is None:
+            note(fig, layout)
     return fig

@@ -11,6 +11,7 @@ import math
 
 import numpy as np
 
+from livermodel.figures.canvas import size_in, sub_figure_note
 from livermodel.figures.style import (
     FAILURE_COLOR,
     OKABE_ITO,
@@ -429,9 +430,8 @@ def label_events(ax, items, *, unit: str) -> int:
 
     if not items:
         return 0
-    fig = ax.get_figure()
     size = matplotlib.font_manager.FontProperties(size="small").get_size_in_points()
-    width_pt = ax.get_position().width * fig.get_figwidth() * 72
+    width_pt = size_in(ax)[0] * 72
     lo, hi = ax.get_xlim()
     ends: list[float] = []  # right end (points) of the last label in each row
     trans = mtransforms.blended_transform_factory(ax.transData, ax.transAxes)
@@ -458,6 +458,8 @@ def label_events(ax, items, *, unit: str) -> int:
 
 
 def _note(fig, layout, extra: str = ""):
+    if sub_figure_note(fig, note_text() + extra, layout["note_size"]):
+        return
     fig.text(
         0.995,
         0.002,

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from livermodel.figures.canvas import caller_axes, is_root, new_figure, root_of, sub_figure_note
 from livermodel.studies.phase import Y_LABELS, PhasePortrait
 
 #: A leading eigenvalue smaller than this (1/h) in size is neither stable nor unstable: neutral
@@ -21,9 +22,11 @@ def boundary_at_top(portrait: PhasePortrait) -> float | None:
     return float(0.5 * (portrait.grid_x[i] + portrait.grid_x[i + 1]))
 
 
-def phase_figure(portrait: PhasePortrait, *, style: str = "paper", fig=None, overrides=()):
+def phase_figure(portrait: PhasePortrait, *, style: str = "paper", fig=None, overrides=(), ax=None):
     """Draw ``portrait``: the phase plane (left) and functional mass over time (right), titled
-    with the scenario and the ``--set`` values it was changed by (``overrides``)."""
+    with the scenario and the ``--set`` values it was changed by (``overrides``).  ``fig`` a
+    figure or sub-figure to draw into; ``ax`` the caller's two axes instead (phase plane, time
+    course; see :mod:`livermodel.figures.canvas`).  Returns the ``Figure``."""
     from matplotlib.colors import ListedColormap
     from matplotlib.lines import Line2D
     from matplotlib.patches import Patch
@@ -40,13 +43,15 @@ def phase_figure(portrait: PhasePortrait, *, style: str = "paper", fig=None, ove
 
     recover_c, fail_c = OKABE_ITO["blue"], FAILURE_COLOR
     with style_context(style) as layout:
-        if fig is None:
-            from matplotlib.backends.backend_agg import FigureCanvasAgg
-            from matplotlib.figure import Figure
-
-            fig = Figure(figsize=(layout["width"], layout["width"] * 0.46), layout="constrained")
-            FigureCanvasAgg(fig)
-        ax, axt = fig.subplots(1, 2, width_ratios=(1.25, 1))
+        owned = ax is None
+        if owned:
+            fig = new_figure((layout["width"], layout["width"] * 0.46), fig)
+            ax, axt = fig.subplots(1, 2, width_ratios=(1.25, 1))
+        else:
+            if fig is not None:
+                raise ValueError("phase_figure: give ax= or fig=, not both")
+            ax, axt = caller_axes(ax, 2, "phase_figure")
+            fig = root_of(ax)
         p = portrait
         cmap = ListedColormap(["#d6e9f5", "#f8dccb"])
         ax.pcolormesh(
@@ -229,22 +234,26 @@ def phase_figure(portrait: PhasePortrait, *, style: str = "paper", fig=None, ove
         axt.set_xlabel({"h": "time (h)", "d": "time (days)", "wk": "time (weeks)"}[unit])
         axt.set_ylabel("functional mass F")
         axt.set_title("B  Functional mass over time")
-        fig.text(
-            0.995,
-            0.002,
-            "; ".join(p.notes) + ". " + note_text(),
-            ha="right",
-            va="bottom",
-            fontsize=layout["note_size"] * 0.9,
-            color="#666666",
-            style="italic",
-            wrap=True,
-        )
+        if not owned:  # the caller's figure: no note, title or layout change
+            return fig
+        notes = "; ".join(p.notes) + ". " + note_text()
+        if not sub_figure_note(fig, notes, layout["note_size"] * 0.9):
+            fig.text(
+                0.995,
+                0.002,
+                notes,
+                ha="right",
+                va="bottom",
+                fontsize=layout["note_size"] * 0.9,
+                color="#666666",
+                style="italic",
+                wrap=True,
+            )
         fig.suptitle(
             with_overrides(f"{p.scenario}: tipping point between recovery and failure", overrides),
             fontweight="bold",
         )
         engine = fig.get_layout_engine()
-        if engine is not None:
+        if engine is not None and is_root(fig):  # a sub-figure's layout belongs to its parent
             engine.set(rect=(0, 0.05, 1, 0.95))
     return fig

@@ -9,21 +9,11 @@ import math
 
 import numpy as np
 
+from livermodel.figures.canvas import grid_axes, size_in, sub_figure_note
 from livermodel.studies.cohort import CohortResult
 from livermodel.studies.common import metric_label
 from livermodel.studies.sensitivity import SensitivityResult
 from livermodel.studies.threshold import ThresholdResult
-
-
-def new_figure(width_in: float, height_in: float, ncols: int = 1):
-    """A constrained-layout Agg figure with ``ncols`` axes side by side (no pyplot)."""
-    from matplotlib.backends.backend_agg import FigureCanvasAgg
-    from matplotlib.figure import Figure
-
-    fig = Figure(figsize=(width_in, height_in), layout="constrained")
-    FigureCanvasAgg(fig)
-    axes = fig.subplots(1, ncols, squeeze=False).ravel()
-    return fig, list(axes)
 
 
 def note(fig, layout) -> None:
@@ -31,8 +21,10 @@ def note(fig, layout) -> None:
     from livermodel.figures.style import note_text
 
     text = note_text()
-    if fig.get_figwidth() < 6.5:
+    if size_in(fig)[0] < 6.5:
         text = text.replace(" model. ", " model.\n", 1)
+    if sub_figure_note(fig, text, layout["note_size"]):
+        return
     fig.text(
         0.995,
         0.002,
@@ -46,7 +38,7 @@ def note(fig, layout) -> None:
     engine = fig.get_layout_engine()
     if engine is not None:
         lines = text.count("\n") + 1
-        height = lines * 1.3 * layout["note_size"] / 72 / fig.get_figheight()
+        height = lines * 1.3 * layout["note_size"] / 72 / size_in(fig)[1]
         engine.set(rect=(0, height + 0.005, 1, 1 - height - 0.005))
 
 
@@ -63,24 +55,26 @@ def _basin_color(outcome: bool, metric: str) -> str:
     return BASIN_COLORS[bool(bad)]
 
 
-def threshold_figure(result: ThresholdResult, *, style: str = "paper", overrides=()):
+def threshold_figure(result: ThresholdResult, *, style: str = "paper", overrides=(), fig=None, ax=None):
     """The threshold figure: the outcome along the key with both basins shaded, or (with
     ``along``) the boundary curve between the two basins.  ``overrides`` (the ``--set`` values
-    of the scenario, as for every study figure) are named under the title.  Returns a
+    of the scenario, as for every study figure) are named under the title.  ``fig`` a figure or sub-figure to
+    draw into; ``ax`` the caller's axes instead (one Axes; see :mod:`livermodel.figures.canvas`). Returns a
     matplotlib ``Figure``."""
     from livermodel.figures.style import LAYOUT, REFERENCE_COLOR, style_context, with_overrides
 
     with style_context(style):
         layout = LAYOUT[style]
         width = layout["width"] * (0.62 if style == "paper" else 0.75)
-        fig, (ax,) = new_figure(width, width * 0.68)
+        fig, (ax,), owned = grid_axes(1, 1, 1, (width, width * 0.68), ax=ax, fig=fig, what="threshold_figure")
         if result.along_key is None:
             _draw_1d(ax, result, REFERENCE_COLOR)
         else:
             _draw_curve(ax, result, REFERENCE_COLOR)
         name = getattr(result.scenario, "name", "")
         ax.set_title(with_overrides(f"Tipping point of {name}" if name else "Tipping point", overrides))
-        note(fig, layout)
+        if owned:
+            note(fig, layout)
     return fig
 
 
@@ -315,9 +309,13 @@ def _base_along(r: ThresholdResult):
 # --------------------------------------------------------------------------------------------
 
 
-def sensitivity_figure(result: SensitivityResult, *, style: str = "paper", top: int = 15, overrides=()):
+def sensitivity_figure(
+    result: SensitivityResult, *, style: str = "paper", top: int = 15, overrides=(), fig=None, ax=None
+):
     """Tornado chart (local), mu*-sigma plane and mu* bars (Morris), or S1/ST bars with their
-    intervals (Sobol), for the ``top`` most important parameters.  Returns a ``Figure``."""
+    intervals (Sobol), for the ``top`` most important parameters.  ``fig`` a figure or sub-figure to draw
+    into; ``ax`` the caller's axes instead (two for Morris, else one; see :mod:`livermodel.figures.canvas`).
+    Returns a ``Figure``."""
     from livermodel.figures.style import LAYOUT, OKABE_ITO, style_context, with_overrides
 
     rows = result.rows[:top]
@@ -327,7 +325,9 @@ def sensitivity_figure(result: SensitivityResult, *, style: str = "paper", top: 
         height = max(2.6, 0.75 + 0.2 * n) if style == "paper" else max(5.0, 1.5 + 0.38 * n)
         ncols = 2 if result.method == "morris" else 1
         width = layout["width"] if ncols == 2 else layout["width"] * (0.7 if style == "paper" else 0.8)
-        fig, axes = new_figure(width, height, ncols)
+        fig, axes, owned = grid_axes(
+            ncols, 1, ncols, (width, height), ax=ax, fig=fig, what=f"sensitivity_figure ({result.method})"
+        )
         names = [r["name"] for r in rows][::-1]
         ypos = np.arange(len(names))
         label = metric_label(result.metric)
@@ -422,11 +422,12 @@ def sensitivity_figure(result: SensitivityResult, *, style: str = "paper", top: 
             ax.legend(loc="lower right")
             ax.grid(axis="y", visible=False)
         name = getattr(result.scenario, "name", None)
-        if name:
+        if name and owned:
             fig.suptitle(
                 with_overrides(f"{name}: sensitivity of {result.metric}", overrides), fontweight="bold"
             )
-        note(fig, layout)
+        if owned:
+            note(fig, layout)
     return fig
 
 
@@ -443,10 +444,20 @@ def _color_index(i: int, paired: bool) -> int:
     return {0: 1, 1: 0}.get(i, i)
 
 
-def cohort_figure(result: CohortResult, *, style: str = "paper", window_h: float | None = None, overrides=()):
+def cohort_figure(
+    result: CohortResult,
+    *,
+    style: str = "paper",
+    window_h: float | None = None,
+    overrides=(),
+    fig=None,
+    ax=None,
+):
     """Kaplan-Meier curves, the distribution of each shown metric per arm, and (with a control)
     the paired differences.  ``window_h`` limits the time axis of the survival panel (hours; the
-    counts in its legend are of the whole run).  Returns a ``Figure``."""
+    counts in its legend are of the whole run).  ``fig`` a figure or sub-figure to draw into; ``ax`` the
+    caller's axes instead (survival, one per shown metric, then the paired panel with a control; see
+    :mod:`livermodel.figures.canvas`). Returns a ``Figure``."""
     from livermodel.figures.window import check_window
 
     window_h = check_window(window_h, key="window_h")
@@ -465,16 +476,8 @@ def cohort_figure(result: CohortResult, *, style: str = "paper", window_h: float
         layout = LAYOUT[style]
         cols = min(n_panels, 2 if style == "paper" else 3)
         rows = math.ceil(n_panels / cols)
-        from matplotlib.backends.backend_agg import FigureCanvasAgg
-        from matplotlib.figure import Figure
-
-        fig = Figure(
-            figsize=(layout["width"], layout["row_height"] * rows * 1.15 + 0.5), layout="constrained"
-        )
-        FigureCanvasAgg(fig)
-        axes = list(fig.subplots(rows, cols, squeeze=False).ravel())
-        for ax in axes[n_panels:]:
-            ax.set_visible(False)
+        size = (layout["width"], layout["row_height"] * rows * 1.15 + 0.5)
+        fig, axes, owned = grid_axes(n_panels, rows, cols, size, ax=ax, fig=fig, what="cohort_figure")
         data = result.to_dict()
         horizon = max(a.scenario.duration_h for a in result.arms)
         shown = horizon if window_h is None else min(horizon, window_h)
@@ -566,22 +569,24 @@ def cohort_figure(result: CohortResult, *, style: str = "paper", window_h: float
                     title_fontsize="x-small",
                 )
             ax.set_title(f"{chr(65 + n_panels - 1)}  Paired: first arm minus control")
-        fig.suptitle(
-            with_overrides(
-                f"{result.arms[0].scenario.name}: virtual cohort of "
-                f"{result.size} (variability {result.variability:g})",
-                overrides,
-            ),
-            fontweight="bold",
-        )
-        note(fig, layout)
+        if owned:
+            fig.suptitle(
+                with_overrides(
+                    f"{result.arms[0].scenario.name}: virtual cohort of "
+                    f"{result.size} (variability {result.variability:g})",
+                    overrides,
+                ),
+                fontweight="bold",
+            )
+            note(fig, layout)
     return fig
 
 
-def check_figure(result, *, style: str = "paper"):
+def check_figure(result, *, style: str = "paper", fig=None, ax=None):
     """Model against data: one panel per shipped data set, the data as points (mean ± SD where
     the data give one) and the model curve; calibration data sets are marked as such, so a
-    reader sees at once which agreement is evidence.  Returns a ``Figure``."""
+    reader sees at once which agreement is evidence.  ``fig`` a figure or sub-figure to draw into; ``ax`` the
+    caller's axes instead (one per data set; see :mod:`livermodel.figures.canvas`). Returns a ``Figure``."""
     from livermodel.figures.style import LAYOUT, OKABE_ITO, style_context, time_axis
 
     curves = result.curves
@@ -591,15 +596,9 @@ def check_figure(result, *, style: str = "paper"):
         layout = LAYOUT[style]
         ncols = min(3, len(curves))
         nrows = -(-len(curves) // ncols)
-        from matplotlib.backends.backend_agg import FigureCanvasAgg
-        from matplotlib.figure import Figure
-
-        fig = Figure(figsize=(layout["width"], layout["row_height"] * 1.25 * nrows), layout="constrained")
-        FigureCanvasAgg(fig)
-        axes = fig.subplots(nrows, ncols, squeeze=False).ravel()
-        for ax in axes[len(curves) :]:
-            ax.set_visible(False)
-        for ax, c in zip(axes, curves, strict=False):
+        size = (layout["width"], layout["row_height"] * 1.25 * nrows)
+        fig, axes, owned = grid_axes(len(curves), nrows, ncols, size, ax=ax, fig=fig, what="check_figure")
+        for ax, c in zip(axes, curves, strict=True):
             import textwrap
 
             horizon = float(c.times_h.max()) * 1.05
@@ -642,5 +641,6 @@ def check_figure(result, *, style: str = "paper"):
                 ax.set_xlabel(f"time ({unit})")
             ax.set_ylim(0, 1.1)
             ax.legend(loc="lower right", fontsize="x-small")
-        note(fig, layout)
+        if owned:
+            note(fig, layout)
     return fig

@@ -345,22 +345,21 @@ def _lw(ax) -> float:
 # --------------------------------------------------------------------------------------------
 
 
-def _figure(layout, rows: int, cols: int, height_rows: float | None = None):
-    from matplotlib.backends.backend_agg import FigureCanvasAgg
-    from matplotlib.figure import Figure
+def _figure(layout, n: int, rows: int, cols: int, height_rows: float | None = None, *, ax, fig, what):
+    """``(figure, axes, owned)`` for ``n`` panels (see :mod:`livermodel.figures.canvas`)."""
+    from livermodel.figures.canvas import grid_axes
 
     width = layout["width"] if cols > 1 else layout["width"] * 0.8
     height = layout["row_height"] * (height_rows or rows) * (1.25 if cols > 1 else 1.4) + 0.3
-    fig = Figure(figsize=(width, height), layout="constrained")
-    FigureCanvasAgg(fig)
-    axes = fig.subplots(rows, cols, squeeze=False)
-    return fig, axes
+    return grid_axes(n, rows, cols, (width, height), ax=ax, fig=fig, what=what)
 
 
-def _finish(fig, layout, title, overrides=()):
+def _finish(fig, layout, title, overrides=(), owned: bool = True):
     from livermodel.figures.panels import _note
     from livermodel.figures.style import with_overrides
 
+    if not owned:  # the caller's axes: no title, note or layout change on their figure
+        return fig
     if title:
         fig.suptitle(with_overrides(title, overrides), fontweight="bold")
     _note(fig, layout)
@@ -374,19 +373,22 @@ def response_figure(
     style: str = "paper",
     title: str | None = None,
     overrides=(),
+    fig=None,
+    ax=None,
 ):
     """One varied key: the chosen metric and three others against the key's values.
 
     With several keys: one panel per key, the chosen metric against it (every run a point).
     ``overrides`` (the ``--set`` values of the swept scenario, as in every sweep figure) are
-    named under the title.
+    named under the title.  ``fig`` a figure or sub-figure to draw into; ``ax`` the caller's
+    axes instead (four for one key, else one per key; see :mod:`livermodel.figures.canvas`).
     """
     plan = result.plan
     with style_context(style) as layout:
         if len(plan.specs) == 1:
             metrics = [metric] + [m for m in RESPONSE_PANELS if m != metric][:3]
-            fig, axes = _figure(layout, 2, 2)
-            for k, (ax, m) in enumerate(zip(axes.ravel(), metrics, strict=True)):
+            fig, axes, owned = _figure(layout, 4, 2, 2, ax=ax, fig=fig, what="response_figure")
+            for k, (ax, m) in enumerate(zip(axes, metrics, strict=True)):
                 plot_response(ax, result, plan.keys[0], m)
                 ax.set_title(f"{chr(65 + k)}  {metric_label(m).split(' (')[0]}")
                 if k == 0:
@@ -395,10 +397,8 @@ def response_figure(
             n = len(plan.specs)
             cols = min(n, 3)
             rows = -(-n // cols)
-            fig, axes = _figure(layout, rows, cols)
-            for ax in axes.ravel()[n:]:
-                ax.set_visible(False)
-            for k, (ax, spec) in enumerate(zip(axes.ravel(), plan.specs, strict=False)):
+            fig, axes, owned = _figure(layout, n, rows, cols, ax=ax, fig=fig, what="response_figure")
+            for k, (ax, spec) in enumerate(zip(axes, plan.specs, strict=True)):
                 plot_response(ax, result, spec.key, metric)
                 ax.set_title(f"{chr(65 + k)}  {metric_label(metric).split(' (')[0]}")
                 if k == 0:
@@ -408,6 +408,7 @@ def response_figure(
             layout,
             title or f"{plan.scenario.name}: sweep of {', '.join(plan.keys)} ({plan.n_runs} runs)",
             overrides,
+            owned,
         )
 
 
@@ -425,16 +426,19 @@ def map_figure(
     title: str | None = None,
     keys: Sequence[str] | None = None,
     overrides=(),
+    fig=None,
+    ax=None,
 ):
-    """Two varied keys: a map of ``metric`` with the failure boundary."""
+    """Two varied keys: a map of ``metric`` with the failure boundary.  ``fig`` a figure or
+    sub-figure to draw into; ``ax`` the caller's Axes instead (see :mod:`livermodel.figures.canvas`)."""
     plan = result.plan
     xkey, ykey = keys or plan.keys[:2]
     with style_context(style) as layout:
-        fig, axes = _figure(layout, 1, 1, height_rows=1.3)
-        ax = axes[0, 0]
+        fig, (ax,), owned = _figure(layout, 1, 1, 1, height_rows=1.3, ax=ax, fig=fig, what="map_figure")
         plot_map(ax, result, xkey, ykey, metric)
         _boundary_legend(ax, result)
-        return _finish(fig, layout, title or f"{plan.scenario.name}: {metric_label(metric)}", overrides)
+        title = title or f"{plan.scenario.name}: {metric_label(metric)}"
+        return _finish(fig, layout, title, overrides, owned)
 
 
 def _boundary_legend(ax, result):
@@ -463,18 +467,22 @@ def is_timing_map(plan) -> tuple[str, str] | None:
     return None
 
 
-def timing_map_figure(result, *, style: str = "paper", title: str | None = None, overrides=()):
-    """Treatment timing: intervention time x dose -> survival (A) and recovery time (B)."""
+def timing_map_figure(
+    result, *, style: str = "paper", title: str | None = None, overrides=(), fig=None, ax=None
+):
+    """Treatment timing: intervention time x dose -> survival (A) and recovery time (B).  ``fig``
+    a figure or sub-figure to draw into; ``ax`` the caller's two axes instead."""
     plan = result.plan
     tkey, dkey = is_timing_map(plan) or plan.keys[:2]
     with style_context(style) as layout:
-        fig, axes = _figure(layout, 1, 2, height_rows=1.3)
-        for k, (ax, m) in enumerate(zip(axes[0], ("survival_probability", "recovery_time_h"), strict=True)):
+        fig, axes, owned = _figure(layout, 2, 1, 2, height_rows=1.3, ax=ax, fig=fig, what="timing_map_figure")
+        for k, (ax, m) in enumerate(zip(axes, ("survival_probability", "recovery_time_h"), strict=True)):
             plot_map(ax, result, tkey, dkey, m)
             ax.set_title(f"{chr(65 + k)}  {metric_label(m).split(' (')[0]}")
             if k == 0:
                 _boundary_legend(ax, result)
-        return _finish(fig, layout, title or f"{plan.scenario.name}: treatment timing and dose", overrides)
+        title = title or f"{plan.scenario.name}: treatment timing and dose"
+        return _finish(fig, layout, title, overrides, owned)
 
 
 def pick_points(plan, k: int = 6) -> list[int]:
@@ -512,13 +520,16 @@ def trajectories_figure(
     batch=None,
     window_h: float | None = None,
     overrides=(),
+    fig=None,
+    ax=None,
 ):
     """Small multiples: ``variable`` over time in a handful of runs, one panel each.
 
     ``batch`` holds one :class:`livermodel.solve.simulate.Result` per run (default: they are simulated
     again, grouped as in the sweep's chunks).  The set point and the failure
     threshold are drawn in each panel of functional mass.  ``window_h`` draws only the first
-    ``window_h`` hours.
+    ``window_h`` hours.  ``fig`` a figure or sub-figure to draw into; ``ax`` the caller's axes
+    instead, one per run (see :mod:`livermodel.figures.canvas`).
     """
     from livermodel.figures.style import time_axis
     from livermodel.figures.timecourse import _time_ticks, mark_events
@@ -535,11 +546,18 @@ def trajectories_figure(
     with style_context(style) as layout:
         cols = min(3, len(runs))
         nrows = -(-len(runs) // cols)
-        fig, axes = _figure(layout, nrows, cols, height_rows=0.8 * nrows)
+        fig, axes, owned = _figure(
+            layout,
+            len(runs),
+            nrows,
+            cols,
+            height_rows=0.8 * nrows,
+            ax=ax,
+            fig=fig,
+            what="trajectories_figure",
+        )
         unit, div = time_axis(max(float(b.duration_h) for b in batch))
-        for ax in axes.ravel()[len(runs) :]:
-            ax.set_visible(False)
-        for k, (ax, i) in enumerate(zip(axes.ravel(), runs, strict=False)):
+        for k, (ax, i) in enumerate(zip(axes, runs, strict=True)):
             run = batch[k]
             row = rows_by_run.get(i, {})
             color = FAILURE_COLOR if row.get("failed") else OKABE_ITO["blue"]
@@ -575,6 +593,7 @@ def trajectories_figure(
             "(vermillion: the liver fails, blue: it does not; dotted: set point; "
             "dash-dot: failure threshold)",
             overrides,
+            owned,
         )
 
 

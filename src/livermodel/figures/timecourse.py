@@ -33,6 +33,7 @@ from pathlib import Path
 
 import numpy as np
 
+from livermodel.figures.canvas import is_root
 from livermodel.figures.panels import (  # noqa: F401  (the panels are public here too)
     _DIV,
     DASHDOT,
@@ -78,21 +79,15 @@ PANELS = (
 )
 
 
-def _new_figure(n_panels: int, layout: dict, fig=None):
-    from matplotlib.figure import Figure
+def _new_figure(n_panels: int, layout: dict, fig=None, ax=None, what: str = "timecourse_figure"):
+    """``(figure, axes, columns, owned)``: see :mod:`livermodel.figures.canvas`."""
+    from livermodel.figures.canvas import grid_axes
 
     columns = int(layout["columns"]) if n_panels > 4 else 2
     rows = int(np.ceil(n_panels / columns))
     size = (layout["width"], layout["row_height"] * rows + 0.35 * layout["row_height"])
-    if fig is None:
-        fig = Figure(figsize=size, layout="constrained")
-        from matplotlib.backends.backend_agg import FigureCanvasAgg
-
-        FigureCanvasAgg(fig)
-    axes = fig.subplots(rows, columns, squeeze=False).ravel()
-    for ax in axes[n_panels:]:
-        ax.set_visible(False)
-    return fig, list(axes[:n_panels]), columns
+    fig, axes, owned = grid_axes(n_panels, rows, columns, size, ax=ax, fig=fig, what=what)
+    return fig, axes, (columns if owned else 1), owned
 
 
 def _panel_legend(ax, handles_labels):
@@ -104,16 +99,24 @@ def _panel_legend(ax, handles_labels):
 
 
 def timecourse_figure(
-    run, *, style: str = "paper", title: str | None = None, fig=None, window_h: float | None = None
+    run,
+    *,
+    style: str = "paper",
+    title: str | None = None,
+    fig=None,
+    window_h: float | None = None,
+    ax=None,
 ):
     """The time-course panel figure of one run; returns the matplotlib ``Figure``.
 
-    ``style`` is ``paper`` or ``slides`` (see :mod:`livermodel.figures.style`); ``fig`` an empty figure to
-    draw into (default: a new Agg figure sized for the style); ``window_h`` draws only the first
-    ``window_h`` hours (see :mod:`livermodel.figures.window`; the axes' ranges, the failure mark
-    and the event labels follow the window).
+    ``style`` is ``paper`` or ``slides`` (see :mod:`livermodel.figures.style`); ``fig`` an empty
+    figure or sub-figure to draw into (default: a new Agg figure sized for the style); ``ax`` the
+    caller's axes instead, one per panel (4 panels, 6 with therapy; see
+    :mod:`livermodel.figures.canvas`); ``window_h`` draws only the first ``window_h`` hours (see
+    :mod:`livermodel.figures.window`; the axes' ranges, the failure mark and the event labels
+    follow the window).
     """
-    return _panel_figure([run], None, style=style, title=title, fig=fig, window_h=window_h)
+    return _panel_figure([run], None, style=style, title=title, fig=fig, window_h=window_h, ax=ax)
 
 
 def comparison_figure(
@@ -125,6 +128,7 @@ def comparison_figure(
     fig=None,
     window_h: float | None = None,
     control: int | None = None,
+    ax=None,
 ):
     """Overlay several runs on the panels of :func:`timecourse_figure`, one colour per arm.
 
@@ -133,6 +137,7 @@ def comparison_figure(
     same as another's shows as a thin line inside a wide one instead of hiding it.  Above
     :data:`livermodel.figures.arms.MAX_OVERLAID` arms the figure is small multiples instead
     (:func:`livermodel.figures.arms.arms_figure`, ``control`` drawn faintly behind each arm).
+    ``fig`` and ``ax`` as for :func:`timecourse_figure` (small multiples take two axes per arm).
     Returns the ``Figure``.
     """
     runs = list(runs)
@@ -153,11 +158,12 @@ def comparison_figure(
             style=style,
             title=title,
             fig=fig,
+            ax=ax,
         )
-    return _panel_figure(runs, labels, style=style, title=title, fig=fig, window_h=window_h)
+    return _panel_figure(runs, labels, style=style, title=title, fig=fig, window_h=window_h, ax=ax)
 
 
-def _panel_figure(runs, labels, *, style, title, fig, window_h=None):
+def _panel_figure(runs, labels, *, style, title, fig, window_h=None, ax=None):
     from livermodel.figures.window import check_window, windowed
 
     compare = labels is not None
@@ -165,7 +171,8 @@ def _panel_figure(runs, labels, *, style, title, fig, window_h=None):
     with style_context(style) as layout:
         therapy = any(has_therapy(r) for r in runs)
         panels = PANELS if therapy else PANELS[:4]
-        fig, axes, columns = _new_figure(len(panels), layout, fig)
+        what = "comparison_figure" if compare else "timecourse_figure"
+        fig, axes, columns, owned = _new_figure(len(panels), layout, fig, ax, what)
         unit = _unit_for(runs)
         end = max(float(r.duration_h) for r in runs) / _DIV[unit]
         for ax in axes:
@@ -207,7 +214,7 @@ def _panel_figure(runs, labels, *, style, title, fig, window_h=None):
             size = ax.title.get_fontsize()
             pad = 4 + (rows * 1.25 * 0.83 * size if k < columns else 0)
             ax.set_title(f"{chr(65 + k)}  {name}", pad=pad)
-            if k + columns < len(panels):
+            if owned and k + columns < len(panels):
                 ax.set_xlabel("")  # x label only on the bottom panel of each column
         legends = [
             (ax, _style_legend(ax, func, compare)) for (_name, func), ax in zip(panels, axes, strict=True)
@@ -218,24 +225,35 @@ def _panel_figure(runs, labels, *, style, title, fig, window_h=None):
             handles = [
                 Line2D([], [], color=arm_color(i), linewidth=2 * _lw(axes[0])) for i in range(len(runs))
             ]
-            legend = fig.legend(
+            # on the caller's axes the arms are named in the last panel, away from its curves
+            legend = (fig if owned else axes[-1]).legend(
                 handles,
                 labels,
-                loc="outside upper center",
-                ncols=min(len(runs), 4),
+                loc="outside upper center" if owned else "best",
+                ncols=min(len(runs), 4) if owned else 1,
                 handlelength=2.0,
                 title=title,
             )
+            if not owned:
+                axes[-1].add_artist(legend)  # the panel's own legend must not replace it
+                arm_legend = legend
             if title:  # a suptitle would sit on top of this legend: the title heads it instead
                 legend.get_title().set_fontweight("bold")
-        elif title:
+        elif title and owned:
             fig.suptitle(title, fontweight="bold")
-        _note(fig, layout)
+        if owned:
+            _note(fig, layout)
         engine = fig.get_layout_engine()
-        if engine is not None:  # the final sizes of the axes, so legends are placed for them
+        if (
+            engine is not None and owned and is_root(fig)
+        ):  # the final sizes of the axes, so legends are placed for them
             engine.execute(fig)
         for ax, entries in legends:
             _panel_legend(ax, entries)
+        if compare and not owned:
+            from livermodel.figures.panels import place_legend
+
+            place_legend(axes[-1], arm_legend)
     return fig
 
 
