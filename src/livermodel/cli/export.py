@@ -67,6 +67,15 @@ def export(
             help="petab: a fit problem file (instead of SCENARIO, --data and --params).",
         ),
     ] = None,
+    steady_state: Annotated[
+        bool,
+        typer.Option(
+            "--steady-state",
+            help="sbml: leave out the two cumulative hazards and survival (path integrals, whose "
+            "zero Jacobian columns stop a steady-state solver) and write the hazard rates instead; "
+            "for steady-state analysis in COPASI or libRoadRunner (docs/interop.md).",
+        ),
+    ] = False,
     overrides: Annotated[
         list[str] | None,
         typer.Option(
@@ -89,6 +98,7 @@ def export(
     Examples:
       livermodel export rat-phx-70 --format sbml -o rat-phx-70.xml
       livermodel export my-scenario.yaml -o mine.xml --set parameters.toxin_ec50=200
+      livermodel export healthy --steady-state -o healthy-steady.xml
       livermodel export rat-phx-70 --format petab --data rat_phx70_volume --params division_rate -o petab/
       livermodel export --format petab --problem data/rat_phx70_two_experiments.yaml -o petab2/
     """
@@ -113,6 +123,13 @@ def export(
             )
         if format == "petab":
             from livermodel.interop.petab import export_petab
+
+            if steady_state:
+                raise LivermodelError(
+                    "--steady-state is for an SBML export",
+                    key="--steady-state",
+                    suggestion="A fit compares time courses; leave --steady-state out",
+                )
 
             if str(output) == "-":
                 raise LivermodelError(
@@ -148,11 +165,11 @@ def export(
         if str(output) == "-":  # the SBML on standard output, for a pipe; no provenance file
             from livermodel.interop.sbml import sbml_text
 
-            sys.stdout.write(sbml_text(sc))
+            sys.stdout.write(sbml_text(sc, steady_state=steady_state))
             sys.stdout.flush()
             return
         output_file(output)
-        path = export_sbml(sc, output)
+        path = export_sbml(sc, output, steady_state=steady_state)
         side = write_sidecar(
             path,
             kind="export",
@@ -160,7 +177,7 @@ def export(
             overrides=overrides or (),
             command=command_line(ctx),
             started=started,
-            extra={"format": format},
+            extra={"format": format, "steady_state": steady_state},
         )
     typer.echo(
         f"wrote {path} ({FORMATS[format].split(' (')[0]}) for scenario '{sc.name}': "

@@ -45,6 +45,8 @@ from livermodel.interop.sbml_terms import (
     INPUT_NOTES,
     INPUT_UNITS,
     RATE_RULES,
+    READOUT_ASSIGNMENTS,
+    READOUT_RATES,
     SBML_LEVEL,
     SBML_VERSION,
     UNIT_DEFINITIONS,
@@ -135,6 +137,7 @@ def to_sbml(
     name: str = "livermodel",
     description: str | None = None,
     initial: Mapping[str, float] | None = None,
+    steady_state: bool = False,
 ) -> str:
     """The SBML Level 3 Version 2 document of one run, as a string.
 
@@ -142,6 +145,12 @@ def to_sbml(
     ``schedule`` the run's :class:`~livermodel.model.schedule.Schedule`, ``duration_h`` the length of
     the run in hours (schedule actions at or after it are not exported), ``initial`` overrides of
     the healthy initial state by state name, as in :func:`livermodel.solve.simulate.simulate`.
+    ``steady_state`` leaves out the two path integrals (``cumulative_hazard``,
+    ``systemic_hazard``) and ``survival_probability``, and writes the hazards' rates
+    (``hazard_rate``, ``systemic_hazard_rate``) as assignment rules instead, so the remaining
+    states have a regular Jacobian and a steady-state solver (libRoadRunner's ``steadyState()``,
+    COPASI's steady-state task) can solve them (see
+    :data:`~livermodel.interop.sbml_terms.READOUT_RATES`).
     Raises :class:`LivermodelError` for anything the export cannot express.
     """
     libsbml = _libsbml()
@@ -154,6 +163,13 @@ def to_sbml(
             "the duration must be positive", key="duration", expected="a time > 0 h", found=repr(duration_h)
         )
     dose_params, actions = _dose_parameters(schedule)
+    states = [s for s in STATES if not (steady_state and s in READOUT_RATES)]
+    assignments = {
+        aid: rule for aid, rule in ASSIGNMENTS.items() if not (steady_state and aid in READOUT_ASSIGNMENTS)
+    }
+    if steady_state:
+        for s, rate in READOUT_RATES.items():
+            assignments[rate] = ("per_hour", RATE_RULES[s], f"rate of {s} (hazard per hour)")
 
     doc = libsbml.SBMLDocument(SBML_LEVEL, SBML_VERSION)
     model = doc.createModel()
@@ -179,6 +195,16 @@ def to_sbml(
             f"This file describes a run of {_fmt(duration_h)} h.  Schedule actions at or after "
             f"{_fmt(duration_h)} h are not included ({len(omitted)} omitted); simulating past the "
             "end keeps the inputs in force at the end.",
+            *(
+                [
+                    "Steady-state variant: cumulative_hazard and systemic_hazard (path integrals "
+                    "that nothing depends on, whose Jacobian columns are zero) and "
+                    "survival_probability are left out; hazard_rate and systemic_hazard_rate "
+                    "give the hazards per hour instead.  Use the full export for time courses."
+                ]
+                if steady_state
+                else []
+            ),
         )
     )
 
@@ -251,7 +277,7 @@ def to_sbml(
     start = {s: (_num(init[s]) if s in init else INITIAL_STATE.get(s, "0")) for s in STATES}
     start = {s: f"{e} {_state_unit(s)}" if _is_number(e) else e for s, e in start.items()}
     start_expr = _compose(start, steps[0].actions)
-    for s in STATES:
+    for s in states:
         unit, meaning = VARIABLES[s]
         value = _evaluate(libsbml, start_expr[s], values, dose_params)
         _add_parameter(
@@ -268,7 +294,7 @@ def to_sbml(
             ia.setSymbol(s)
             _check(ia.setMath(_math(libsbml, start_expr[s], f"initial {s}")), f"initial {s}")
 
-    for aid, (unit, formula, meaning) in ASSIGNMENTS.items():
+    for aid, (unit, formula, meaning) in assignments.items():
         _add_parameter(
             libsbml,
             model,
@@ -286,12 +312,12 @@ def to_sbml(
         rule.setVariable(aid)
         _check(rule.setMath(_math(libsbml, formula, aid)), f"the rule of {aid}")
 
-    for s in STATES:
+    for s in states:
         rule = model.createRateRule()
         rule.setVariable(s)
         _check(rule.setMath(_math(libsbml, RATE_RULES[s], f"d{s}/dt")), f"the rate rule of {s}")
 
-    _add_events(libsbml, model, steps)
+    _add_events(libsbml, model, steps, states)
 
     text = libsbml.writeSBMLToString(doc)
     return text
@@ -342,7 +368,7 @@ def _sbml_id(name: str) -> str:
     return out if (out[0].isalpha() or out[0] == "_") else "m_" + out
 
 
-def _add_events(libsbml, model, steps: list[_Step]) -> None:
+def _add_events(libsbml, model, steps: list[_Step], states: list[str]) -> None:
     """One event per restart after 0 h: the boluses there and the inputs that switch there."""
     previous = steps[0].inputs
     n = 0
@@ -364,7 +390,7 @@ def _add_events(libsbml, model, steps: list[_Step]) -> None:
         trig.setPersistent(True)
         _check(trig.setMath(_math(libsbml, f"time >= {_num(t)} hour", f"event at {t} h")), "an event trigger")
         composed = _compose({s: s for s in STATES}, step.actions)
-        for s in STATES:
+        for s in states:
             if composed[s] != s:
                 ea = ev.createEventAssignment()
                 ea.setVariable(s)
@@ -398,12 +424,13 @@ def sbml_text(
     duration_h: float | None = None,
     name: str | None = None,
     initial: Mapping[str, float] | None = None,
+    steady_state: bool = False,
 ) -> str:
     """The SBML document of a scenario, or of a parameter dict and schedule, as a string.
 
     ``source`` is a :class:`livermodel.scenario.Scenario` (its resolved parameters, schedule,
     duration, name, description and initial state are used) or a full parameter dict, in which
-    case ``schedule`` and ``duration_h`` are needed.
+    case ``schedule`` and ``duration_h`` are needed.  ``steady_state`` as for :func:`to_sbml`.
     """
     if hasattr(source, "parameters") and hasattr(source, "schedule"):
         params = source.parameters
@@ -426,6 +453,7 @@ def sbml_text(
         name=name or "livermodel",
         description=description if isinstance(description, str) else None,
         initial=initial,
+        steady_state=steady_state,
     )
 
 
@@ -437,13 +465,22 @@ def export_sbml(
     duration_h: float | None = None,
     name: str | None = None,
     initial: Mapping[str, float] | None = None,
+    steady_state: bool = False,
 ) -> Path:
     """Write :func:`sbml_text` of ``source`` (a scenario, or a parameter dict with ``schedule``
-    and ``duration_h``) to ``path``; returns the path written."""
+    and ``duration_h``) to ``path``; returns the path written.  ``steady_state`` as for
+    :func:`to_sbml`."""
     from livermodel.files import atomic_write, check_target_file
 
     path = check_target_file(path, "--output")  # a new name or a regular file, never a device
-    text = sbml_text(source, schedule=schedule, duration_h=duration_h, name=name, initial=initial)
+    text = sbml_text(
+        source,
+        schedule=schedule,
+        duration_h=duration_h,
+        name=name,
+        initial=initial,
+        steady_state=steady_state,
+    )
     try:
         atomic_write(path, text)  # never leave a half-written file behind
     except OSError as err:

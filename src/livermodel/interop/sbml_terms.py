@@ -306,6 +306,19 @@ ASSIGNMENTS: dict[str, tuple[str, str, str]] = {
     ),
 }
 
+#: The path integrals among the states, and the id of their rate in a steady-state export.  Their
+#: derivative does not depend on their own value and nothing depends on them (they only read out
+#: the run: survival = exp(-cumulative_hazard)), so every Jacobian of the full system has a zero
+#: column for each and no Newton method finds a steady state; where the liver has failed the
+#: hazard keeps growing and the full system has no steady state at all.  ``to_sbml(...,
+#: steady_state=True)`` leaves them out and writes their rates instead.
+READOUT_RATES: dict[str, str] = {
+    "cumulative_hazard": "hazard_rate",
+    "systemic_hazard": "systemic_hazard_rate",
+}
+#: Assignment rules that need a path integral (left out of a steady-state export).
+READOUT_ASSIGNMENTS = ("survival_probability",)
+
 #: Right-hand side of every state (rate rules), in the order of :data:`livermodel.model.STATES`.
 RATE_RULES: dict[str, str] = {
     "functional_mass": (
