@@ -190,3 +190,25 @@ def test_output_and_cli(tmp_path, fulminant):
     assert "survive" in r.output
     r = CliRunner().invoke(app, ["cohort", "rat-phx-70", "--size", "3", "--metrics", "modee"])
     assert r.exit_code == 2 and "unknown metric" in r.output
+
+
+def test_cli_set_changes_both_arms_and_names_the_control_when_it_cannot(tmp_path):
+    """Paired arms differ only in what the scenarios differ in: --set reaches the control too
+    (as in compare), and a key only the treated arm has is refused with the control named."""
+    from livermodel.cli.app import app
+
+    out = tmp_path / "c"
+    args = ["cohort", "fulminant-msc-early", "--control", "fulminant", "--size", "2", "--seed", "1"]
+    r = CliRunner().invoke(app, [*args, "--set", "duration=30h", "--format", "none", "--out", str(out)])
+    assert r.exit_code == 0, r.output
+    curves = json.loads((out / "cohort.json").read_text())["survival_curves"]
+    assert {label: c["horizon_h"] for label, c in curves.items()} == {
+        "fulminant-msc-early": 30.0,
+        "fulminant": 30.0,
+    }
+    r = CliRunner().invoke(
+        app, [*args, "--set", "interventions.0.dose=2e6cells/kg", "--out", str(tmp_path / "d")]
+    )
+    assert r.exit_code == 2
+    assert "--control fulminant" in r.output and "--set changes both arms" in r.output
+    assert not (tmp_path / "d").exists()

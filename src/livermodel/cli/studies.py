@@ -55,6 +55,29 @@ def _load(scenario: str, overrides):
         return load_scenario(scenario, overrides or ())
 
 
+def _load_control(control: str, overrides):
+    """The --control arm with the same --set changes as the scenario (as in compare); a change
+    it cannot take is reported as the control's."""
+    from livermodel.errors import LivermodelError
+
+    try:
+        return _load(control, overrides)
+    except LivermodelError as err:
+        if not overrides:
+            raise
+        arm = f"--control {control}"
+        raise type(err)(
+            err.message,
+            source=f"{arm}, {err.source}" if err.source else arm,
+            line=err.line,
+            column=err.column,
+            key=err.key,
+            expected=err.expected,
+            found=err.found,
+            suggestion="--set changes both arms; give a key that both scenarios have",
+        ) from None
+
+
 def _pair(text: str, option: str) -> tuple[str, str]:
     from livermodel.errors import LivermodelError
 
@@ -348,7 +371,8 @@ def cohort(
 ) -> None:
     """Simulate a virtual cohort: N animals or patients with parameters varied around the preset.
 
-    Each arm (the scenario, and --control) runs on the same individuals (paired design). Writes
+    Each arm (the scenario, and --control) runs on the same individuals (paired design), and --set
+    changes both arms. Writes
     cohort.json (per arm survival_fraction, ci_low, ci_high as a 95 % Wilson interval, n,
     deaths_by_cause; the Kaplan-Meier curves; the paired comparison), individuals.csv (every
     individual's parameters and metrics) and cohort.<format>. Per-parameter distributions may be
@@ -371,7 +395,7 @@ def cohort(
         window_h = check_window(window)
         sc = _load(scenario, set_)
         folder = _folder(out, sc, set_, "cohort", force, None)
-        ctrl = _load(control, ()) if control else None
+        ctrl = _load_control(control, set_) if control else None
         with ProgressBar(quiet, "cohort", "runs") as update:
             res = run_cohort(
                 sc,

@@ -168,6 +168,18 @@ def explore(
         show(scenario, overrides=set_ or ())
 
 
+def _check_image_name(path: Path) -> str:
+    """The image format of ``path`` (png, svg or pdf), or a user error."""
+    from livermodel.errors import LivermodelError
+
+    fmt = path.suffix.lower().lstrip(".")
+    if fmt not in ("png", "svg", "pdf"):
+        raise LivermodelError(
+            "the output needs a .png, .svg or .pdf name", key="--output", found=repr(str(path))
+        )
+    return fmt
+
+
 def phase(
     ctx: typer.Context,
     scenario: ScenarioArg,
@@ -232,14 +244,14 @@ def phase(
                 raise LivermodelError(
                     "--values needs numbers separated by commas", key="--values", found=repr(values)
                 ) from None
+        if output is not None:  # a wrong name or an unwritable folder is refused before the work
+            _check_image_name(output)
+            output_file(output)
         p = phase_portrait(scenario, y=y, values=vals, overrides=set_ or ())
         out = output or default_folder(p.scenario, set_ or (), "-phase.png")
-        fmt = out.suffix.lower().lstrip(".")
-        if fmt not in ("png", "svg", "pdf"):
-            raise LivermodelError(
-                "the output needs a .png, .svg or .pdf name", key="--output", found=repr(str(out))
-            )
-        output_file(out)
+        fmt = _check_image_name(out)
+        if output is None:
+            output_file(out)
         fig = phase_figure(p, style=style, overrides=set_ or ())
         (path,) = save_figure(fig, out.with_suffix(""), [fmt])
         side = write_sidecar(
