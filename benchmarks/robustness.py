@@ -120,6 +120,8 @@ def main() -> int:
         f"{_cure(base['rescue'])} % (untreated / early / late); every headline holds: "
         f"{all(base[k] for k in ('threshold', 'recovery', 'modes', 'therapy'))}."
     )
+    if fragile:
+        print()  # a Markdown list needs a blank line after the paragraph
     for key, which in fragile.items():
         print(f"- {key} breaks with: {', '.join(which)}")
     print(f"\n({time.process_time() - started:.0f} s of CPU)", file=sys.stderr)
