@@ -66,8 +66,10 @@ def export(
         typer.Option(
             "--format",
             "-f",
-            metavar="sbml|petab|sedml|omex",
-            help="Output format: " + ", ".join(FORMATS) + ".",
+            metavar="sbml|sedml|omex|petab",
+            help="sbml: the model (one .xml); sedml: the model and a SED-ML simulation of the "
+            "scenario (NAME.sedml + NAME.xml); omex: both in one COMBINE archive (.omex) that "
+            "tellurium runs; petab: a fit problem (a folder).",
         ),
     ] = "sbml",
     data: Annotated[
