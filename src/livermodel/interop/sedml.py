@@ -65,7 +65,16 @@ MODEL_ID, TASK_ID, SWEEP_ID = "model", "task", "sweep"
 #: Quantities drawn in the plot.
 PLOTTED = ("liver_function", "liver_volume", "survival_probability")
 
-__all__ = ["SedmlExport", "sedml_export", "export_sedml", "export_omex", "check_sedml", "manifest_text"]
+__all__ = [
+    "SedmlExport",
+    "sedml_export",
+    "export_sedml",
+    "export_omex",
+    "check_sedml",
+    "manifest_text",
+    "model_path",
+    "omex_bytes",
+]
 
 
 @dataclass
