@@ -23,6 +23,21 @@ FORMATS = {
     "sbml": "SBML Level 3 Version 2 (COPASI, Tellurium, libRoadRunner, ...)",
     "petab": "PEtab 1 fit problem (SBML + measurement, observable, condition and parameter "
     "tables + YAML; pyPESTO, AMICI, COPASI, ...)",
+    "sedml": "SED-ML Level 1 Version 4 simulation (FILE.sedml, with the SBML next to it as FILE.xml; "
+    "tellurium, BioSimulators, ...)",
+    "omex": "COMBINE archive (one zip: the SBML, the SED-ML and a manifest; tellurium, BioSimulators, ...)",
+}
+#: Formats that are more than one stream of text, so never written to standard output.
+NOT_STREAMS = {
+    "petab": ("a PEtab problem is a folder of files, not one stream", "Give a folder, e.g. -o petab/"),
+    "sedml": (
+        "a SED-ML export is two files (the SED-ML and the SBML it runs), not one stream",
+        "Give a file name, e.g. -o sim.sedml, or use --format omex for one file",
+    ),
+    "omex": (
+        "a COMBINE archive is a binary zip file, not a text stream",
+        "Give a file name, e.g. -o sim.omex",
+    ),
 }
 
 
@@ -41,7 +56,7 @@ def export(
             "--output",
             "-o",
             metavar="FILE",
-            help="File to write (sbml; its folder is created if "
+            help="File to write (sbml, sedml, omex; its folder is created if "
             "needed and FILE.provenance.json goes next to it; '-' writes the SBML to standard "
             "output), or folder (petab).",
         ),
@@ -49,7 +64,12 @@ def export(
     format: Annotated[
         str,
         typer.Option(
-            "--format", "-f", metavar="sbml|petab", help="Output format: " + ", ".join(FORMATS) + "."
+            "--format",
+            "-f",
+            metavar="sbml|sedml|omex|petab",
+            help="sbml: the model (one .xml); sedml: the model and a SED-ML simulation of the "
+            "scenario (NAME.sedml + NAME.xml); omex: both in one COMBINE archive (.omex) that "
+            "tellurium runs; petab: a fit problem (a folder).",
         ),
     ] = "sbml",
     data: Annotated[
@@ -86,19 +106,24 @@ def export(
         ),
     ] = None,
 ) -> None:
-    """Export a scenario as SBML, or a fit problem as PEtab.
+    """Export a scenario as SBML, SED-ML or a COMBINE archive, or a fit problem as PEtab.
 
     Writes one SBML Level 3 Version 2 file that COPASI, Tellurium or libRoadRunner can open; ids
     are livermodel's names (functional_mass, alt_u_per_l, toxin_ec50, ...).  See docs/interop.md.
-    With --format petab, writes a folder: the SBML model, measurement, observable, condition and
-    parameter tables and problem.yaml, for the fit SCENARIO --data --params (or --problem).
-    Needs the optional extra: pip install "livermodel[sbml]".
+    With --format sedml or omex, also the simulation: the scenario's time course (and its sweep:
+    block as a repeated task) as SED-ML, next to the SBML or with it in one .omex archive that
+    tellurium runs.  With --format petab, writes a folder: the SBML model, measurement,
+    observable, condition and parameter tables and problem.yaml, for the fit SCENARIO --data
+    --params (or --problem).  Needs the optional extra: pip install "livermodel[sbml]" (and
+    "livermodel[sedml]" for sedml and omex).
 
     \b
     Examples:
       livermodel export rat-phx-70 --format sbml -o rat-phx-70.xml
       livermodel export my-scenario.yaml -o mine.xml --set parameters.toxin_ec50=200
       livermodel export healthy --steady-state -o healthy-steady.xml
+      livermodel export rat-phx-70 --format omex -o rat-phx-70.omex
+      livermodel export rat-phx-70 --format sedml -o rat-phx-70.sedml
       livermodel export rat-phx-70 --format petab --data rat_phx70_volume --params division_rate -o petab/
       livermodel export --format petab --problem data/rat_phx70_two_experiments.yaml -o petab2/
     """
@@ -119,25 +144,20 @@ def export(
             raise LivermodelError(
                 "export needs --output",
                 key="--output",
-                suggestion="e.g. -o model.xml (sbml) or -o folder/ (petab)",
+                suggestion="e.g. -o model.xml (sbml), -o sim.omex (omex) or -o folder/ (petab)",
+            )
+        if str(output) == "-" and format in NOT_STREAMS:
+            message, suggestion = NOT_STREAMS[format]
+            raise LivermodelError(message, key="--output", found="'-'", suggestion=suggestion)
+        if steady_state and format != "sbml":
+            raise LivermodelError(
+                "--steady-state is for an SBML export",
+                key="--steady-state",
+                found=f"--format {format}",
+                suggestion="Time courses, sweeps and fits need the hazards; leave --steady-state out",
             )
         if format == "petab":
             from livermodel.interop.petab import export_petab
-
-            if steady_state:
-                raise LivermodelError(
-                    "--steady-state is for an SBML export",
-                    key="--steady-state",
-                    suggestion="A fit compares time courses; leave --steady-state out",
-                )
-
-            if str(output) == "-":
-                raise LivermodelError(
-                    "a PEtab problem is a folder of files, not one stream",
-                    key="--output",
-                    found="'-'",
-                    suggestion="Give a folder, e.g. -o petab/",
-                )
             from livermodel.studies.problem import read_problem, single_problem
 
             if problem is not None:
@@ -169,7 +189,11 @@ def export(
             sys.stdout.flush()
             return
         output_file(output)
-        path = export_sbml(sc, output, steady_state=steady_state)
+        others, what = [], ""
+        if format == "sbml":
+            path = export_sbml(sc, output, steady_state=steady_state)
+        else:
+            path, what, others = _simulation(format, sc, output)
         side = write_sidecar(
             path,
             kind="export",
@@ -178,11 +202,38 @@ def export(
             command=command_line(ctx),
             started=started,
             extra={"format": format, "steady_state": steady_state},
+            others=others,
         )
     typer.echo(
         f"wrote {path} ({FORMATS[format].split(' (')[0]}) for scenario '{sc.name}': "
-        f"{sc.duration_h:g} h, species {sc.species}; provenance in {side.name}"
+        f"{sc.duration_h:g} h, species {sc.species}{what}; provenance in {side.name}"
     )
+
+
+def _simulation(format: str, sc, output: Path) -> tuple[Path, str, list[Path]]:
+    """Write the SED-ML (and SBML) or the COMBINE archive; returns the main file, a description
+    for the message and the other files written."""
+    from livermodel.interop.sedml import MODEL_FILE, SEDML_FILE, export_omex, export_sedml, model_path
+
+    existed = [
+        p.name for p in (output, model_path(output) if format == "sedml" else None) if p and p.exists()
+    ]
+    if format == "sedml":
+        path, model, export = export_sedml(sc, output)
+        others, what = [model], f", the SBML it runs in {model.name}"
+    else:
+        path, export = export_omex(sc, output)
+        others, what = [], f", archive holding {MODEL_FILE}, {SEDML_FILE} and manifest.xml"
+    what += f"; time course of {export.n_points} points"
+    if export.sweep_runs:
+        what += (
+            f" and the sweep as a repeated task of {export.sweep_runs} runs changing "
+            f"{', '.join(export.sweep_changes[:6]) or 'nothing'}"
+            + (f" and {len(export.sweep_changes) - 6} more" if len(export.sweep_changes) > 6 else "")
+        )
+    if existed:
+        what += f" (replaced the existing {' and '.join(existed)})"
+    return path, what, others
 
 
 def register(app: typer.Typer) -> None:

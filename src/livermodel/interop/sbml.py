@@ -33,8 +33,11 @@ an export is made.
 
 from __future__ import annotations
 
+import ast as pyast
 import math
+import re
 from collections.abc import Mapping
+from dataclasses import dataclass
 from pathlib import Path
 from xml.sax.saxutils import escape
 
@@ -129,6 +132,82 @@ def _add_parameter(libsbml, model, pid, value, unit, *, constant=True, notes=Non
     return p
 
 
+@dataclass
+class _Run:
+    """What the SBML document of one run is made of (no libSBML object involved)."""
+
+    values: dict[str, float]  # the checked parameter table
+    dose_params: list[tuple[str, float, str, str]]
+    steps: list[_Step]
+    omitted: list
+    duration_h: float
+    start_expr: dict[str, str]  # initial formula of each state
+    state_values: dict[str, float]  # and its value
+    failure_level: float
+
+
+def _prepare(parameters, schedule, duration_h, initial) -> _Run:
+    values = _check_parameters(parameters)
+    init = _check_initial(initial)
+    schedule = schedule if isinstance(schedule, Schedule) else Schedule(schedule or ())
+    duration_h = float(duration_h)
+    if not (math.isfinite(duration_h) and duration_h > 0):
+        raise LivermodelError(
+            "the duration must be positive", key="duration", expected="a time > 0 h", found=repr(duration_h)
+        )
+    dose_params, actions = _dose_parameters(schedule)
+    steps = _steps(schedule, actions, duration_h)
+    applied = {id(a) for st in steps for a in st.actions}
+    omitted = [a for a in actions if id(a) not in applied]
+    omitted += [(a, b, n) for a, b, n, _ in schedule.intervals() if a >= duration_h]
+    start = {s: (_num(init[s]) if s in init else INITIAL_STATE.get(s, "0")) for s in STATES}
+    start = {s: f"{e} {_state_unit(s)}" if _is_number(e) else e for s, e in start.items()}
+    start_expr = _compose(start, steps[0].actions)
+    from livermodel.metrics import failure_level
+
+    return _Run(
+        values=values,
+        dose_params=dose_params,
+        steps=steps,
+        omitted=omitted,
+        duration_h=duration_h,
+        start_expr=start_expr,
+        state_values={s: _evaluate(start_expr[s], values, dose_params) for s in STATES},
+        failure_level=failure_level(values),
+    )
+
+
+def run_values(
+    parameters: Mapping[str, float],
+    schedule: Schedule | None = None,
+    *,
+    duration_h: float,
+    initial: Mapping[str, float] | None = None,
+) -> tuple[dict[str, float], tuple]:
+    """The ``value`` of every parameter of :func:`to_sbml`'s document, and a key of the rest.
+
+    Returns ``(values, structure)``: ``values`` maps each SBML parameter id (the parameter
+    table, ``failure_level``, the dose parameters, the inputs in force at 0 h and the states'
+    initial values) to its number; ``structure`` is a hashable description of everything else
+    that a simulator uses (event times and assignments, initial formulas, duration).  Two runs
+    with equal ``structure`` differ only in parameter values, so one document with changed
+    values simulates both (the SED-ML export writes a sweep that way).  Needs no libSBML.
+    """
+    run = _prepare(parameters, schedule, duration_h, initial)
+    values = {p.name: run.values[p.name] for p in PARAMETERS}
+    values["failure_level"] = run.failure_level
+    values.update({pid: float(v) for pid, v, _, _ in run.dose_params})
+    values.update(zip(INPUTS, (float(v) for v in run.steps[0].inputs), strict=True))
+    values.update(run.state_values)
+    structure = (
+        run.duration_h,
+        tuple((pid, unit) for pid, _, unit, _ in run.dose_params),
+        tuple(sorted(run.start_expr.items())),
+        tuple((st.time, tuple(st.inputs), tuple(tuple(a.jumps) for a in st.actions)) for st in run.steps[1:]),
+    )
+    return values, structure
+
+
 def to_sbml(
     parameters: Mapping[str, float],
     schedule: Schedule | None = None,
@@ -154,15 +233,9 @@ def to_sbml(
     Raises :class:`LivermodelError` for anything the export cannot express.
     """
     libsbml = _libsbml()
-    values = _check_parameters(parameters)
-    init = _check_initial(initial)
-    schedule = schedule if isinstance(schedule, Schedule) else Schedule(schedule or ())
-    duration_h = float(duration_h)
-    if not (math.isfinite(duration_h) and duration_h > 0):
-        raise LivermodelError(
-            "the duration must be positive", key="duration", expected="a time > 0 h", found=repr(duration_h)
-        )
-    dose_params, actions = _dose_parameters(schedule)
+    run = _prepare(parameters, schedule, duration_h, initial)
+    values, dose_params, steps, duration_h = run.values, run.dose_params, run.steps, run.duration_h
+    omitted = run.omitted
     states = [s for s in STATES if not (steady_state and s in READOUT_RATES)]
     assignments = {
         aid: rule for aid, rule in ASSIGNMENTS.items() if not (steady_state and aid in READOUT_ASSIGNMENTS)
@@ -176,10 +249,6 @@ def to_sbml(
     model.setId(_sbml_id(name))
     model.setName(name)
     model.setTimeUnits("hour")
-    steps = _steps(schedule, actions, duration_h)
-    applied = {id(a) for st in steps for a in st.actions}
-    omitted = [a for a in actions if id(a) not in applied]
-    omitted += [(a, b, n) for a, b, n, _ in schedule.intervals() if a >= duration_h]
     model.setNotes(
         _notes(
             description or "",
@@ -239,13 +308,11 @@ def to_sbml(
             ),
         )
     # the failure level: a constant of the parameter values (a root, not a formula)
-    from livermodel.metrics import failure_level
-
     _add_parameter(
         libsbml,
         model,
         "failure_level",
-        failure_level(values),
+        run.failure_level,
         "dimensionless",
         sbo=SBO_PARAMETER,
         notes=_notes(
@@ -274,25 +341,21 @@ def to_sbml(
         )
 
     # states: value before any dose, composed with the boluses at 0 h
-    start = {s: (_num(init[s]) if s in init else INITIAL_STATE.get(s, "0")) for s in STATES}
-    start = {s: f"{e} {_state_unit(s)}" if _is_number(e) else e for s, e in start.items()}
-    start_expr = _compose(start, steps[0].actions)
     for s in states:
         unit, meaning = VARIABLES[s]
-        value = _evaluate(libsbml, start_expr[s], values, dose_params)
         _add_parameter(
             libsbml,
             model,
             s,
-            value,
+            run.state_values[s],
             _state_unit(s),
             constant=False,
             notes=_notes(f"State variable: {meaning}.  Unit: {unit}."),
         )
-        if not libsbml.parseL3Formula(start_expr[s]).isNumber():
+        if not _is_number_formula(run.start_expr[s]):
             ia = model.createInitialAssignment()
             ia.setSymbol(s)
-            _check(ia.setMath(_math(libsbml, start_expr[s], f"initial {s}")), f"initial {s}")
+            _check(ia.setMath(_math(libsbml, run.start_expr[s], f"initial {s}")), f"initial {s}")
 
     for aid, (unit, formula, meaning) in assignments.items():
         _add_parameter(
@@ -339,28 +402,43 @@ def _compose(current: dict[str, str], actions: list[_Action]) -> dict[str, str]:
     return out
 
 
-def _evaluate(libsbml, formula: str, values, dose_params) -> float:
+#: A number followed by its SBML unit in an L3 formula ("1 dimensionless", "0.5 hour").
+_NUMBER_WITH_UNIT = re.compile(r"(?<![\w.])((?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?)\s+[A-Za-z_]\w*")
+
+
+def _initial_ast(formula: str) -> pyast.expr:
+    """An initial formula (numbers with units, names, + - * and brackets) as a Python expression.
+
+    The initial formulas are evaluated in Python, not with libSBML's formula parser: once
+    libSEDML (which bundles its own libSBML) is loaded in the same process, the objects that
+    ``libsbml.parseL3Formula`` returns belong to libSEDML's copy, and their methods cannot be
+    relied on (the SED-ML export loads it).  The parsed math is only ever handed to ``setMath``.
+    """
+    return pyast.parse(_NUMBER_WITH_UNIT.sub(r"\1", formula), mode="eval").body
+
+
+def _is_number_formula(formula: str) -> bool:
+    return isinstance(_initial_ast(formula), pyast.Constant)
+
+
+def _evaluate(formula: str, values, dose_params) -> float:
     """Numerical value of an initial formula (for the ``value`` attribute, for readers only)."""
-    ast = libsbml.parseL3Formula(formula)
     env = dict(values)
     env.update({pid: v for pid, v, _, _ in dose_params})
-    return float(_eval_ast(libsbml, ast, env))
+    return float(_eval_node(_initial_ast(formula), env, formula))
 
 
-def _eval_ast(libsbml, ast, env):
-    t = ast.getType()
-    if ast.isNumber():
-        return ast.getValue()
-    if t == libsbml.AST_NAME:
-        return env[ast.getName()]
-    args = [_eval_ast(libsbml, ast.getChild(i), env) for i in range(ast.getNumChildren())]
-    if t == libsbml.AST_PLUS:
-        return sum(args)
-    if t == libsbml.AST_TIMES:
-        return math.prod(args)
-    if t == libsbml.AST_MINUS:
-        return -args[0] if len(args) == 1 else args[0] - args[1]
-    raise LivermodelError(f"internal error: cannot evaluate {libsbml.formulaToL3String(ast)}")
+def _eval_node(node, env, formula: str) -> float:
+    if isinstance(node, pyast.Constant) and isinstance(node.value, (int, float)):
+        return float(node.value)
+    if isinstance(node, pyast.Name) and node.id in env:
+        return float(env[node.id])
+    if isinstance(node, pyast.UnaryOp) and isinstance(node.op, pyast.USub):
+        return -_eval_node(node.operand, env, formula)
+    if isinstance(node, pyast.BinOp) and isinstance(node.op, (pyast.Add, pyast.Sub, pyast.Mult)):
+        a, b = _eval_node(node.left, env, formula), _eval_node(node.right, env, formula)
+        return a + b if isinstance(node.op, pyast.Add) else a - b if isinstance(node.op, pyast.Sub) else a * b
+    raise LivermodelError(f"internal error: cannot evaluate the initial formula {formula!r}")
 
 
 def _sbml_id(name: str) -> str:
@@ -492,4 +570,4 @@ def export_sbml(
     return path
 
 
-__all__ = ["to_sbml", "export_sbml", "check_document"]
+__all__ = ["to_sbml", "export_sbml", "check_document", "run_values", "sbml_text"]

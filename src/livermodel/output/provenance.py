@@ -218,11 +218,13 @@ def write_sidecar(
     command: str | None = None,
     started: str | None = None,
     extra: dict | None = None,
+    others: Sequence[str | Path] = (),
 ) -> Path:
     """Write the provenance of the single file ``path`` next to it, as ``<file>.provenance.json``.
 
     The record is that of an output folder (versions, command, scenario name and hash, the
-    ``--set`` values as ``output``) with ``files`` holding the SHA-256 of ``path``.  ``scenario``
+    ``--set`` values as ``output``) with ``files`` holding the SHA-256 of ``path`` (and of the
+    files ``others`` written with it, such as the SBML a SED-ML file refers to).  ``scenario``
     is a loaded scenario or just its name.  Returns the sidecar's path.
     """
     from livermodel.files import atomic_write, sha256_file
@@ -242,7 +244,7 @@ def write_sidecar(
     if isinstance(scenario, str):
         record["scenario"] = {"name": scenario}
     record.update(extra or {})
-    record["files"] = {path.name: sha256_file(path)}
+    record["files"] = {p.name: sha256_file(p) for p in (path, *map(Path, others))}
     out = sidecar_path(path)
     try:
         atomic_write(out, _json(record))
