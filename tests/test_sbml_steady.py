@@ -108,4 +108,4 @@ def test_steady_state_is_refused_for_petab(tmp_path):
         ],
     )
     assert out.exit_code == 2
-    assert "--steady-state is for an SBML export" in out.output
+    assert "only an SBML export has a steady-state variant" in out.output

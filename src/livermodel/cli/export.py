@@ -151,7 +151,7 @@ def export(
             raise LivermodelError(message, key="--output", found="'-'", suggestion=suggestion)
         if steady_state and format != "sbml":
             raise LivermodelError(
-                "--steady-state is for an SBML export",
+                "only an SBML export has a steady-state variant",
                 key="--steady-state",
                 found=f"--format {format}",
                 suggestion="Time courses, sweeps and fits need the hazards; leave --steady-state out",
