@@ -9,13 +9,13 @@ inside the commands so that ``livermodel --help`` stays fast.  A user's mistake
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 
 from livermodel.cli.common import ForceOption as FORCE
 from livermodel.cli.common import FormatOption as FORMAT
-from livermodel.cli.common import ProgressBar, out_option
+from livermodel.cli.common import ProgressBar, out_param
 from livermodel.cli.common import QuietOption as QUIET
 from livermodel.cli.common import ScenarioArg as SCENARIO_ARG
 from livermodel.cli.common import SetOption as SET
@@ -30,8 +30,8 @@ SEED = Annotated[
 ]
 
 
-def _out(kind: str):
-    return out_option(f"results/<scenario>-{kind}/ (<scenario>-set-<hash>-{kind}/ with --set)")
+def _out(kind: str) -> Any:
+    return out_param(f"results/<scenario>-{kind}/ (<scenario>-set-<hash>-{kind}/ with --set)")
 
 
 def _folder(out, sc, overrides, kind: str, force: bool, suffix: str | None = None):
@@ -124,7 +124,7 @@ def threshold(
         int, typer.Option("--points", metavar="K", help="Points evaluated per bracket and round (one batch).")
     ] = 7,
     set_: SET = None,
-    out: _out("threshold") = None,
+    out: Annotated[str | None, _out("threshold")] = None,
     format_: FORMAT = "png",
     style: STYLE = "paper",
     quiet: QUIET = False,
@@ -245,7 +245,7 @@ def sensitivity(
         ),
     ] = True,
     set_: SET = None,
-    out: _out("sensitivity-<method>") = None,
+    out: Annotated[str | None, _out("sensitivity-<method>")] = None,
     format_: FORMAT = "png",
     style: STYLE = "paper",
     quiet: QUIET = False,
@@ -339,7 +339,7 @@ def cohort(
         ),
     ] = "final_mass,alt_peak_u_per_l",
     set_: SET = None,
-    out: _out("cohort") = None,
+    out: Annotated[str | None, _out("cohort")] = None,
     format_: FORMAT = "png",
     style: STYLE = "paper",
     quiet: QUIET = False,
@@ -462,7 +462,7 @@ def fit(
         int, typer.Option("--max-evaluations", metavar="N", help="Most optimiser iterations.")
     ] = 200,
     set_: SET = None,
-    out: _out("fit") = None,
+    out: Annotated[str | None, _out("fit")] = None,
     format_: FORMAT = "png",
     style: STYLE = "paper",
     quiet: QUIET = False,

@@ -20,7 +20,7 @@ from livermodel.cli.common import (
     ProgressBar,
     WindowOption,
     command_line,
-    out_option,
+    out_param,
     user_errors,
 )
 
@@ -78,7 +78,9 @@ def sweep(
     jobs: Annotated[
         int, typer.Option("--jobs", "-j", metavar="N", help="Worker processes of the local executor.")
     ] = 1,
-    out: out_option("results/<scenario>-sweep/ (<scenario>-set-<hash>-sweep/ with --set)") = None,
+    out: Annotated[
+        str | None, out_param("results/<scenario>-sweep/ (<scenario>-set-<hash>-sweep/ with --set)")
+    ] = None,
     executor: Annotated[
         str,
         typer.Option(
