@@ -236,7 +236,8 @@ def _sweep(
     from livermodel.errors import LivermodelError
     from livermodel.figures.window import check_window
     from livermodel.output import sweep as sweep_folder
-    from livermodel.studies.sweep import estimate, execute, plan
+    from livermodel.studies.sweep import estimate, execute
+    from livermodel.studies.sweep.plan import plan_sweep
 
     traj = [v for v in (save_trajectories or "").split(",") if v.strip()]
     window_h = check_window(window)
@@ -248,7 +249,7 @@ def _sweep(
     if resume is not None:
         plan, rec = sweep_folder.load_plan(resume)
         if scenario is not None or vary:
-            given = plan.plan_sweep(
+            given = plan_sweep(
                 scenario or plan.scenario,
                 vary or None,
                 zip=zip_ or None,
@@ -281,7 +282,7 @@ def _sweep(
                 expected="a scenario file or library name (or --resume DIR)",
             )
         try:
-            plan = plan.plan_sweep(
+            plan = plan_sweep(
                 scenario,
                 vary or None,
                 zip=zip_ or None,
