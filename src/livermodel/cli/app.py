@@ -153,10 +153,11 @@ def run(
         )
         raise typer.Exit(EXIT_FAILED)
     if not quiet:
-        sc = report.scenario
+        sc, written = report.scenario, report.written
+        assert written is not None  # a successful run is written
         typer.echo(f"{sc.name} ({sc.species}, {text.format_time(sc.duration_h)})")
         typer.echo(text.summary_table(report.metrics))
-        typer.echo(f"\nwrote {report.written.folder}/: {', '.join(report.written.files)}")
+        typer.echo(f"\nwrote {written.folder}/: {', '.join(written.files)}")
 
 
 @app.command()
@@ -240,10 +241,11 @@ def compare(
         )
         raise typer.Exit(EXIT_FAILED)
     if not quiet:
+        written = report.written
+        assert written is not None  # a successful comparison is written
         typer.echo(runner.comparison_text(report))
         typer.echo(
-            f"\nwrote {report.written.folder}/: "
-            f"{', '.join(f for f in report.written.files if '/' not in f)} and arms/"
+            f"\nwrote {written.folder}/: {', '.join(f for f in written.files if '/' not in f)} and arms/"
         )
 
 
@@ -276,6 +278,7 @@ def validate(
         if v.ok:
             _say(quiet, f"ok: {v.path} ({v.name})")
         else:
+            assert v.error is not None  # not ok: the first error is set
             for err in v.errors or [v.error]:
                 typer.echo(f"error: {err}", err=True)
     bad = sum(not v.ok for v in results)

@@ -183,6 +183,7 @@ def threshold(
 
     unit = f" {unit_after_number(res.unit)}" if unit_after_number(res.unit) else ""
     if res.critical_value is not None:
+        assert res.bracket is not None  # a critical value is bracketed
         lo_w, hi_w = res.outcome_words
         _say(
             quiet,
@@ -523,6 +524,7 @@ def fit(
                         suggestion="e.g. livermodel fit rat-phx-70 --data "
                         "rat_phx70_volume --params division_rate",
                     )
+            assert scenario is not None and data is not None  # checked just above
             sc = _load(scenario, set_)
             folder = _folder(out, sc, set_, "fit", force, None)  # checked before fitting
             names = _names(params) or []
@@ -566,10 +568,12 @@ def fit(
                 f"  WARNING: on the {side} bound of its plausible range "
                 f"({res.bounds[n][0 if side == 'lower' else 1]:.4g}); see the advice below",
             )
-    for e, exp in enumerate(res.problem.experiments):
+    fitted = res.problem
+    assert fitted is not None  # fit() sets it
+    for e, exp in enumerate(fitted.experiments):
         if exp.noise == "estimated":
             _say(quiet, f"{exp.name}: estimated SD = {res.noise_sd[e]:.4g}")
-    what = "chi2" if not res.problem.n_noise else "-2 ln L (+ const)"
+    what = "chi2" if not fitted.n_noise else "-2 ln L (+ const)"
     _say(
         quiet,
         f"{what} = {res.chi2:.6g} on {res.dof} degrees of freedom; "
