@@ -464,7 +464,17 @@ def test_resume_with_the_sweep_options_repeated_checks_them_against_the_plan(tmp
     from livermodel.cli.app import app
 
     runner = CliRunner()
-    base = ["sweep", "rat-phx-70", "--set", "duration=2d", "--set", "output_step=6h", "-q", "--format", "none"]
+    base = [
+        "sweep",
+        "rat-phx-70",
+        "--set",
+        "duration=2d",
+        "--set",
+        "output_step=6h",
+        "-q",
+        "--format",
+        "none",
+    ]
     out = tmp_path / "s"
     first = runner.invoke(app, [*base, "--vary", "insults.0.fraction=0.5:0.9:2", "--out", str(out)])
     assert first.exit_code == 0, first.output
