@@ -162,7 +162,7 @@ def to_sbml(
     model.setTimeUnits("hour")
     steps = _steps(schedule, actions, duration_h)
     applied = {id(a) for st in steps for a in st.actions}
-    omitted = [a for a in actions if id(a) not in applied]
+    omitted: list[_Action | tuple[float, float, str]] = [a for a in actions if id(a) not in applied]
     omitted += [(a, b, n) for a, b, n, _ in schedule.intervals() if a >= duration_h]
     model.setNotes(
         _notes(
