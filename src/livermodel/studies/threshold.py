@@ -310,7 +310,10 @@ def find_threshold(
         value = metric_value(m, metric, horizon)
         if math.isnan(value):
             return None, value
-        return (value > 0.5 if metric == "failed" else value >= level), value
+        if metric == "failed":
+            return value > 0.5, value
+        assert level is not None  # checked above: a numeric metric has a level
+        return value >= level, value
 
     first = True
     while any(not b.done for b in brackets):
