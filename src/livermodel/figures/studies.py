@@ -116,6 +116,8 @@ def _draw_1d(ax, r: ThresholdResult, ref):
             color=ref,
         )
     if c is not None:
+        # a critical value lies in a bracket, between two known outcomes
+        assert r.outcome_low is not None and r.outcome_high is not None and r.bracket is not None
         for lo, hi, out in ((r.low, c, r.outcome_low), (c, r.high, r.outcome_high)):
             ax.axvspan(lo, hi, color=_basin_color(out, r.metric), alpha=0.13, linewidth=0)
             mid = math.sqrt(lo * hi) if r.log else 0.5 * (lo + hi)
@@ -533,9 +535,9 @@ def cohort_figure(result: CohortResult, *, style: str = "paper", window_h: float
         if paired:
             ax = axes[n_panels - 1]
             p = data["paired"][0]
-            m = result.metrics_shown[0] if result.metrics_shown else None
-            if m is not None:
-                d = result.arms[0].values(m) - result.arms[1].values(m)
+            first = result.metrics_shown[0] if result.metrics_shown else None
+            if first is not None:
+                d = result.arms[0].values(first) - result.arms[1].values(first)
                 sa, sc = result.arms[0].survived, result.arms[1].survived
                 groups = [
                     ("saved", sa & ~sc),
@@ -558,7 +560,7 @@ def cohort_figure(result: CohortResult, *, style: str = "paper", window_h: float
                         )
                 ax.axhline(0, color="#222222", linewidth=0.8)
                 ax.set_xlabel("individual")
-                ax.set_ylabel(f"difference in {metric_label(m)}")
+                ax.set_ylabel(f"difference in {metric_label(first)}")
                 ax.legend(
                     loc="best",
                     fontsize="x-small",
