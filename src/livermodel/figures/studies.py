@@ -6,6 +6,7 @@ a study result and returns a matplotlib ``Figure``.
 from __future__ import annotations
 
 import math
+from typing import Any
 
 import numpy as np
 
@@ -286,7 +287,7 @@ def _base_along(r: ThresholdResult):
     parts = r.along_key.split(".")
     if parts[0] == "parameters" and len(parts) == 2:
         return float(r.scenario.parameters.get(parts[1], math.nan))
-    node = r.scenario.to_dict()
+    node: Any = r.scenario.to_dict()  # then whatever the key path reaches
     for part in parts:
         if isinstance(node, list) and part.isdigit() and int(part) < len(node):
             node = node[int(part)]
