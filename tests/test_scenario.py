@@ -774,6 +774,17 @@ def test_validate_of_a_file_with_one_mistake_gives_one_error(tmp_path):
     assert [e.key for e in errors] == ["insults.0.fraction"]
 
 
+def test_validate_of_an_event_type_that_is_not_a_string_reports_it(tmp_path):
+    """A list or mapping as an event's ``type`` is reported, not a traceback (the stand-in
+    lookup once used it as a dict key: TypeError, unhashable type; found by mypy)."""
+    from livermodel.scenario.all_errors import all_errors
+
+    path = tmp_path / "listed.yaml"
+    path.write_text("name: listed\nspecies: rat\nduration: 2d\ninsults:\n  - type: [hepatectomy]\n")
+    _, errors = all_errors(path)
+    assert "insults.0.type" in [e.key for e in errors]
+
+
 def test_shipped_schema_is_the_generated_one():
     from importlib.resources import files
 

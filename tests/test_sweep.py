@@ -456,3 +456,29 @@ def test_trajectories_show_both_outcomes_when_the_sweep_has_both():
     picked = pick_both_outcomes(result)
     outcomes = {bool(result.rows[i]["failed"]) for i in picked}
     assert outcomes == {True, False} and len(picked) == 6
+
+
+def test_resume_with_the_sweep_options_repeated_checks_them_against_the_plan(tmp_path):
+    """``--resume DIR`` with SCENARIO/--vary given again compares them with DIR's plan (this path
+    once called a method the plan does not have and ended in a traceback; found by mypy)."""
+    from livermodel.cli.app import app
+
+    runner = CliRunner()
+    base = [
+        "sweep",
+        "rat-phx-70",
+        "--set",
+        "duration=2d",
+        "--set",
+        "output_step=6h",
+        "-q",
+        "--format",
+        "none",
+    ]
+    out = tmp_path / "s"
+    first = runner.invoke(app, [*base, "--vary", "insults.0.fraction=0.5:0.9:2", "--out", str(out)])
+    assert first.exit_code == 0, first.output
+    same = runner.invoke(app, [*base, "--vary", "insults.0.fraction=0.5:0.9:2", "--resume", str(out)])
+    assert same.exit_code == 0 and same.output == "", same.output
+    other = runner.invoke(app, [*base, "--vary", "insults.0.fraction=0.5:0.9:3", "--resume", str(out)])
+    assert other.exit_code == 2 and "has another plan than this command" in other.output, other.output

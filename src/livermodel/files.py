@@ -32,9 +32,9 @@ def atomic_path(path: str | Path):
     and ``path`` is left as it was: it never holds a half-written file.
     """
     path = Path(path)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    fd, tmp_name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
     os.close(fd)
-    tmp = Path(tmp)
+    tmp = Path(tmp_name)
     try:
         yield tmp
         os.chmod(tmp, _file_mode())  # mkstemp makes the file private; give it the usual mode

@@ -248,7 +248,7 @@ def compute_batch(batch) -> list[dict]:
     k = max(1, int(0.9 * (len(t) - 1)))
     rate = (F[:, -1] - F[:, k]) / max(t[-1] - t[k], 1e-12)
 
-    out = []
+    out: list[dict] = []
     for i in range(n):
         if not batch.success[i]:
             out.append({name: None for name in METRICS})

@@ -30,6 +30,7 @@ import warnings
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from livermodel.errors import LivermodelError
 from livermodel.files import atomic_write, check_formats
@@ -39,6 +40,10 @@ from livermodel.output.runs import Written, comparison_table, write_comparison, 
 from livermodel.output.tables import metrics_dict
 from livermodel.output.text import SUMMARY, format_difference, format_metric, table
 from livermodel.scenario.scenario import check_expectations
+
+if TYPE_CHECKING:
+    from livermodel.scenario.scenario import Scenario
+    from livermodel.solve.simulate import Result
 
 Progress = Callable[[str], None]
 
@@ -51,8 +56,8 @@ def _quiet(_message: str) -> None:
 class RunReport:
     """What :func:`run_scenario` did."""
 
-    scenario: object
-    result: object
+    scenario: Scenario
+    result: Result
     metrics: dict
     written: Written | None
     warnings: list[str] = field(default_factory=list)

@@ -29,11 +29,11 @@ from livermodel.cli.common import (
     ScenarioArg,
     StyleOption,
     WindowOption,
-    out_option,
+    out_param,
 )
 from livermodel.cli.common import command_line as _command_line
 from livermodel.cli.common import say as _say
-from livermodel.cli.common import set_option as _set_option
+from livermodel.cli.common import set_param as _set_param
 from livermodel.cli.common import user_errors as _user_errors
 
 app = typer.Typer(
@@ -104,8 +104,10 @@ def _status(quiet: bool):
 def run(
     ctx: typer.Context,
     scenario: ScenarioArg,
-    set_: _set_option() = None,
-    out: out_option("results/<scenario name>/, or results/<scenario name>-set-<hash>/ with --set") = None,
+    set_: Annotated[list[str] | None, _set_param()] = None,
+    out: Annotated[
+        str | None, out_param("results/<scenario name>/, or results/<scenario name>-set-<hash>/ with --set")
+    ] = None,
     format_: FormatOption = "png",
     style: StyleOption = "paper",
     quiet: QuietOption = False,
@@ -151,10 +153,11 @@ def run(
         )
         raise typer.Exit(EXIT_FAILED)
     if not quiet:
-        sc = report.scenario
+        sc, written = report.scenario, report.written
+        assert written is not None  # a successful run is written
         typer.echo(f"{sc.name} ({sc.species}, {text.format_time(sc.duration_h)})")
         typer.echo(text.summary_table(report.metrics))
-        typer.echo(f"\nwrote {report.written.folder}/: {', '.join(report.written.files)}")
+        typer.echo(f"\nwrote {written.folder}/: {', '.join(written.files)}")
 
 
 @app.command()
@@ -186,8 +189,8 @@ def compare(
             help="Control arm: drawn first, and every other arm is also shown as its difference against it.",
         ),
     ] = None,
-    set_: _set_option(" Applies to every arm.") = None,
-    out: out_option("results/compare-<names>/ (-set-<hash> added with --set)") = None,
+    set_: Annotated[list[str] | None, _set_param(" Applies to every arm.")] = None,
+    out: Annotated[str | None, out_param("results/compare-<names>/ (-set-<hash> added with --set)")] = None,
     format_: FormatOption = "png",
     style: StyleOption = "paper",
     quiet: QuietOption = False,
@@ -238,10 +241,11 @@ def compare(
         )
         raise typer.Exit(EXIT_FAILED)
     if not quiet:
+        written = report.written
+        assert written is not None  # a successful comparison is written
         typer.echo(runner.comparison_text(report))
         typer.echo(
-            f"\nwrote {report.written.folder}/: "
-            f"{', '.join(f for f in report.written.files if '/' not in f)} and arms/"
+            f"\nwrote {written.folder}/: {', '.join(f for f in written.files if '/' not in f)} and arms/"
         )
 
 
@@ -250,7 +254,7 @@ def validate(
     scenarios: Annotated[
         list[str], typer.Argument(metavar="SCENARIO", help="Scenario files or library names to check.")
     ],
-    set_: _set_option(" Checked together with each file.") = None,
+    set_: Annotated[list[str] | None, _set_param(" Checked together with each file.")] = None,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="Print only the problems.")] = False,
 ) -> None:
     """Check scenario files without simulating them.
@@ -274,6 +278,7 @@ def validate(
         if v.ok:
             _say(quiet, f"ok: {v.path} ({v.name})")
         else:
+            assert v.error is not None  # not ok: the first error is set
             for err in v.errors or [v.error]:
                 typer.echo(f"error: {err}", err=True)
     bad = sum(not v.ok for v in results)

@@ -8,9 +8,12 @@ from __future__ import annotations
 
 import shlex
 from contextlib import contextmanager
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
+
+if TYPE_CHECKING:
+    from rich.progress import Progress
 
 EXIT_OK, EXIT_FAILED, EXIT_BAD_INPUT, EXIT_INTERRUPTED = 0, 1, 2, 130
 
@@ -44,19 +47,24 @@ WINDOW_HELP = (
 WindowOption = Annotated[str | None, typer.Option("--window", "-w", metavar="TIME", help=WINDOW_HELP)]
 
 
-def out_option(default: str):
-    """The ``--out DIR`` option type; ``default`` names the folder used without it."""
-    return Annotated[
-        str | None,
-        typer.Option(
-            "--out", "-o", metavar="DIR", help=f"Output folder (created if needed). Default: {default}."
-        ),
-    ]
+# The two options whose help differs from command to command are made by a function returning the
+# ``typer.Option`` that goes inside ``Annotated``: ``out: Annotated[str | None, out_param("...")]``.
+# A call returning a whole ``Annotated[...]`` type works at run time but is not a type to a type
+# checker (an annotation must be a type expression, and a function's result is not one).
 
 
-def set_option(extra: str = ""):
-    """The ``--set`` option type, with ``extra`` added to its help."""
-    return Annotated[list[str] | None, typer.Option("--set", metavar="KEY=VALUE", help=SET_HELP + extra)]
+def out_param(default: str) -> Any:
+    """The ``--out DIR`` option, for ``Annotated[str | None, out_param(default)]``; ``default``
+    names the folder used without it."""
+    return typer.Option(
+        "--out", "-o", metavar="DIR", help=f"Output folder (created if needed). Default: {default}."
+    )
+
+
+def set_param(extra: str = "") -> Any:
+    """The ``--set`` option, for ``Annotated[list[str] | None, set_param(extra)]``, with ``extra``
+    added to its help (the same option as :data:`SetOption`)."""
+    return typer.Option("--set", metavar="KEY=VALUE", help=SET_HELP + extra)
 
 
 @contextmanager
@@ -136,7 +144,8 @@ class ProgressBar:
 
         self.stream = stream if stream is not None else sys.stderr
         self.active = not quiet and bool(getattr(self.stream, "isatty", lambda: False)())
-        self.label, self.unit, self.bar = label, unit, None
+        self.label, self.unit = label, unit
+        self.bar: Progress | None = None
 
     def __enter__(self):
         if not self.active:
@@ -151,7 +160,7 @@ class ProgressBar:
             TimeRemainingColumn,
         )
 
-        self.bar = Progress(
+        bar = self.bar = Progress(
             TextColumn(self.label),
             BarColumn(),
             MofNCompleteColumn(),
@@ -161,11 +170,11 @@ class ProgressBar:
             console=Console(file=self.stream, force_terminal=True),
             transient=True,
         )
-        self.bar.start()
-        task = self.bar.add_task(self.unit, total=None)
+        bar.start()
+        task = bar.add_task(self.unit, total=None)
 
         def update(done: int, total: int | None = None) -> None:
-            self.bar.update(task, completed=done, total=total)
+            bar.update(task, completed=done, total=total)
 
         return update
 

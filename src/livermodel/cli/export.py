@@ -168,6 +168,7 @@ def export(
                 for value, what in ((scenario, "SCENARIO"), (data, "--data"), (params, "--params")):
                     if value is None:
                         raise LivermodelError(f"a PEtab export needs {what} (or --problem)", key=what)
+                assert scenario is not None and params is not None  # checked just above
                 sc = load_scenario(scenario, overrides or ())
                 pb = single_problem(sc, data, [n.strip() for n in params.split(",") if n.strip()])
             paths = export_petab(pb, output, name=pb.experiments[0].scenario.name)
@@ -189,7 +190,8 @@ def export(
             sys.stdout.flush()
             return
         output_file(output)
-        others, what = [], ""
+        others: list[Path] = []
+        what = ""
         if format == "sbml":
             path = export_sbml(sc, output, steady_state=steady_state)
         else:

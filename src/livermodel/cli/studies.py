@@ -9,13 +9,13 @@ inside the commands so that ``livermodel --help`` stays fast.  A user's mistake
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 
 from livermodel.cli.common import ForceOption as FORCE
 from livermodel.cli.common import FormatOption as FORMAT
-from livermodel.cli.common import ProgressBar, out_option
+from livermodel.cli.common import ProgressBar, out_param
 from livermodel.cli.common import QuietOption as QUIET
 from livermodel.cli.common import ScenarioArg as SCENARIO_ARG
 from livermodel.cli.common import SetOption as SET
@@ -30,8 +30,8 @@ SEED = Annotated[
 ]
 
 
-def _out(kind: str):
-    return out_option(f"results/<scenario>-{kind}/ (<scenario>-set-<hash>-{kind}/ with --set)")
+def _out(kind: str) -> Any:
+    return out_param(f"results/<scenario>-{kind}/ (<scenario>-set-<hash>-{kind}/ with --set)")
 
 
 def _folder(out, sc, overrides, kind: str, force: bool, suffix: str | None = None):
@@ -147,7 +147,7 @@ def threshold(
         int, typer.Option("--points", metavar="K", help="Points evaluated per bracket and round (one batch).")
     ] = 7,
     set_: SET = None,
-    out: _out("threshold") = None,
+    out: Annotated[str | None, _out("threshold")] = None,
     format_: FORMAT = "png",
     style: STYLE = "paper",
     quiet: QUIET = False,
@@ -206,6 +206,7 @@ def threshold(
 
     unit = f" {unit_after_number(res.unit)}" if unit_after_number(res.unit) else ""
     if res.critical_value is not None:
+        assert res.bracket is not None  # a critical value is bracketed
         lo_w, hi_w = res.outcome_words
         _say(
             quiet,
@@ -268,7 +269,7 @@ def sensitivity(
         ),
     ] = True,
     set_: SET = None,
-    out: _out("sensitivity-<method>") = None,
+    out: Annotated[str | None, _out("sensitivity-<method>")] = None,
     format_: FORMAT = "png",
     style: STYLE = "paper",
     quiet: QUIET = False,
@@ -362,7 +363,7 @@ def cohort(
         ),
     ] = "final_mass,alt_peak_u_per_l",
     set_: SET = None,
-    out: _out("cohort") = None,
+    out: Annotated[str | None, _out("cohort")] = None,
     format_: FORMAT = "png",
     style: STYLE = "paper",
     quiet: QUIET = False,
@@ -486,7 +487,7 @@ def fit(
         int, typer.Option("--max-evaluations", metavar="N", help="Most optimiser iterations.")
     ] = 200,
     set_: SET = None,
-    out: _out("fit") = None,
+    out: Annotated[str | None, _out("fit")] = None,
     format_: FORMAT = "png",
     style: STYLE = "paper",
     quiet: QUIET = False,
@@ -547,6 +548,7 @@ def fit(
                         suggestion="e.g. livermodel fit rat-phx-70 --data "
                         "rat_phx70_volume --params division_rate",
                     )
+            assert scenario is not None and data is not None  # checked just above
             sc = _load(scenario, set_)
             folder = _folder(out, sc, set_, "fit", force, None)  # checked before fitting
             names = _names(params) or []
@@ -590,10 +592,12 @@ def fit(
                 f"  WARNING: on the {side} bound of its plausible range "
                 f"({res.bounds[n][0 if side == 'lower' else 1]:.4g}); see the advice below",
             )
-    for e, exp in enumerate(res.problem.experiments):
+    fitted = res.problem
+    assert fitted is not None  # fit() sets it
+    for e, exp in enumerate(fitted.experiments):
         if exp.noise == "estimated":
             _say(quiet, f"{exp.name}: estimated SD = {res.noise_sd[e]:.4g}")
-    what = "chi2" if not res.problem.n_noise else "-2 ln L (+ const)"
+    what = "chi2" if not fitted.n_noise else "-2 ln L (+ const)"
     _say(
         quiet,
         f"{what} = {res.chi2:.6g} on {res.dof} degrees of freedom; "

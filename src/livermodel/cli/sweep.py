@@ -20,7 +20,7 @@ from livermodel.cli.common import (
     ProgressBar,
     WindowOption,
     command_line,
-    out_option,
+    out_param,
     user_errors,
 )
 
@@ -78,7 +78,9 @@ def sweep(
     jobs: Annotated[
         int, typer.Option("--jobs", "-j", metavar="N", help="Worker processes of the local executor.")
     ] = 1,
-    out: out_option("results/<scenario>-sweep/ (<scenario>-set-<hash>-sweep/ with --set)") = None,
+    out: Annotated[
+        str | None, out_param("results/<scenario>-sweep/ (<scenario>-set-<hash>-sweep/ with --set)")
+    ] = None,
     executor: Annotated[
         str,
         typer.Option(
@@ -234,7 +236,8 @@ def _sweep(
     from livermodel.errors import LivermodelError
     from livermodel.figures.window import check_window
     from livermodel.output import sweep as sweep_folder
-    from livermodel.studies.sweep import estimate, execute, plan
+    from livermodel.studies.sweep import estimate, execute
+    from livermodel.studies.sweep.plan import plan_sweep
 
     traj = [v for v in (save_trajectories or "").split(",") if v.strip()]
     window_h = check_window(window)
@@ -246,7 +249,7 @@ def _sweep(
     if resume is not None:
         plan, rec = sweep_folder.load_plan(resume)
         if scenario is not None or vary:
-            given = plan.plan_sweep(
+            given = plan_sweep(
                 scenario or plan.scenario,
                 vary or None,
                 zip=zip_ or None,
@@ -279,7 +282,7 @@ def _sweep(
                 expected="a scenario file or library name (or --resume DIR)",
             )
         try:
-            plan = plan.plan_sweep(
+            plan = plan_sweep(
                 scenario,
                 vary or None,
                 zip=zip_ or None,

@@ -65,7 +65,7 @@ def explain(
     from livermodel.teach import explain as ex
 
     with user_errors():
-        given = sum(x is not None and x is not False for x in (param, equations or None, mechanism))
+        given = sum(x is not None for x in (param, equations or None, mechanism))
         if given > 1:
             raise LivermodelError(
                 "give one of PARAM, --equations or --mechanism", key="--equations", found="more than one"

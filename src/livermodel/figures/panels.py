@@ -8,6 +8,7 @@ draws on it and returns it; :func:`mark_events` and :func:`label_events` mark in
 from __future__ import annotations
 
 import math
+from typing import Final
 
 import numpy as np
 
@@ -39,7 +40,8 @@ VARIABLE_COLORS: dict[str, str] = {
     "therapy_effect": OKABE_ITO["bluish_green"],
 }
 
-SOLID, DASHED, DOTTED, DASHDOT = "-", (0, (4, 2)), (0, (1, 1.5)), (0, (5, 2, 1, 2))
+SOLID: Final = "-"  # Final: the literal "-", the type of a line style to matplotlib's stubs
+DASHED, DOTTED, DASHDOT = (0, (4, 2)), (0, (1, 1.5)), (0, (5, 2, 1, 2))
 
 
 # --------------------------------------------------------------------------------------------
@@ -552,6 +554,7 @@ def place_legend(ax, legend):
             key = (int(np.count_nonzero(inside)), -round(corner, 6), -cy)  # then corners, then top
             if best is None or key < best[0]:
                 best = (key, (float(cx), float(cy)))
+    assert best is not None  # LEGEND_GRID x LEGEND_GRID candidates
     legend.set_bbox_to_anchor(best[1], transform=ax.transAxes)
     if hasattr(legend, "set_loc"):
         legend.set_loc("center")

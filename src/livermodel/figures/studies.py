@@ -6,6 +6,7 @@ a study result and returns a matplotlib ``Figure``.
 from __future__ import annotations
 
 import math
+from typing import Any
 
 import numpy as np
 
@@ -110,6 +111,8 @@ def _draw_1d(ax, r: ThresholdResult, ref):
             color=ref,
         )
     if c is not None:
+        # a critical value lies in a bracket, between two known outcomes
+        assert r.outcome_low is not None and r.outcome_high is not None and r.bracket is not None
         for lo, hi, out in ((r.low, c, r.outcome_low), (c, r.high, r.outcome_high)):
             ax.axvspan(lo, hi, color=_basin_color(out, r.metric), alpha=0.13, linewidth=0)
             mid = math.sqrt(lo * hi) if r.log else 0.5 * (lo + hi)
@@ -278,7 +281,7 @@ def _base_along(r: ThresholdResult):
     parts = r.along_key.split(".")
     if parts[0] == "parameters" and len(parts) == 2:
         return float(r.scenario.parameters.get(parts[1], math.nan))
-    node = r.scenario.to_dict()
+    node: Any = r.scenario.to_dict()  # then whatever the key path reaches
     for part in parts:
         if isinstance(node, list) and part.isdigit() and int(part) < len(node):
             node = node[int(part)]
@@ -536,9 +539,9 @@ def cohort_figure(
         if paired:
             ax = axes[n_panels - 1]
             p = data["paired"][0]
-            m = result.metrics_shown[0] if result.metrics_shown else None
-            if m is not None:
-                d = result.arms[0].values(m) - result.arms[1].values(m)
+            first = result.metrics_shown[0] if result.metrics_shown else None
+            if first is not None:
+                d = result.arms[0].values(first) - result.arms[1].values(first)
                 sa, sc = result.arms[0].survived, result.arms[1].survived
                 groups = [
                     ("saved", sa & ~sc),
@@ -561,7 +564,7 @@ def cohort_figure(
                         )
                 ax.axhline(0, color="#222222", linewidth=0.8)
                 ax.set_xlabel("individual")
-                ax.set_ylabel(f"difference in {metric_label(m)}")
+                ax.set_ylabel(f"difference in {metric_label(first)}")
                 ax.legend(
                     loc="best",
                     fontsize="x-small",

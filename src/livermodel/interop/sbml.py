@@ -158,7 +158,7 @@ def _prepare(parameters, schedule, duration_h, initial) -> _Run:
     dose_params, actions = _dose_parameters(schedule)
     steps = _steps(schedule, actions, duration_h)
     applied = {id(a) for st in steps for a in st.actions}
-    omitted = [a for a in actions if id(a) not in applied]
+    omitted: list[_Action | tuple[float, float, str]] = [a for a in actions if id(a) not in applied]
     omitted += [(a, b, n) for a, b, n, _ in schedule.intervals() if a >= duration_h]
     start = {s: (_num(init[s]) if s in init else INITIAL_STATE.get(s, "0")) for s in STATES}
     start = {s: f"{e} {_state_unit(s)}" if _is_number(e) else e for s, e in start.items()}

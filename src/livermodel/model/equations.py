@@ -305,6 +305,9 @@ def rhs(y: np.ndarray, d: dict, u: np.ndarray) -> np.ndarray:
     total = F + I
     fn = q * hy * F
     dy = np.empty_like(y)
+    galn: float | np.ndarray  # a float while no drug acts, else one value per run
+    sens: float | np.ndarray
+    arrest: float | np.ndarray
     if _drug_idle(y, u):
         dy[AG_:] = 0.0
         galn = necrosis = arrest = 0.0

@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass, field
+from typing import Any, ClassVar, Protocol
 
 import numpy as np
 
@@ -464,11 +465,21 @@ Event = (
 )
 
 
+class Bolus(Protocol):
+    """An event that jumps the state at an instant (what :meth:`Schedule.boluses` lists)."""
+
+    kind: str
+
+    def apply(self, y: np.ndarray, params: dict) -> None: ...
+
+
 @dataclass(frozen=True)
 class Schedule:
     """The timed insults and interventions of one run."""
 
     events: tuple = field(default_factory=tuple)
+    # per instance, set in __init__; declared ClassVar only so that it is not a dataclass field
+    _memo: ClassVar[dict[Any, Any]]
 
     def __init__(self, events=()):
         object.__setattr__(self, "events", tuple(events))
@@ -483,7 +494,7 @@ class Schedule:
             value = self._memo[key] = compute()
             return value
 
-    def boluses(self) -> list[tuple[float, object]]:
+    def boluses(self) -> list[tuple[float, Bolus]]:
         """``(time, event)`` for every jump, sorted by time (stable: listing order at ties)."""
         return list(
             self._once(

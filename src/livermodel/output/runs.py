@@ -172,7 +172,7 @@ def metric_differences(arm: Mapping, control: Mapping) -> dict:
     ``"<control> -> <arm>"``, and so does a number that only one side has (``"never -> 100 h"``
     for a recovery time the control never reached); ``None`` when neither has one.
     """
-    out = {}
+    out: dict[str, str | float | None] = {}
     for name, a in arm.items():
         c = control.get(name)
         if isinstance(a, bool) or isinstance(c, bool) or isinstance(a, str) or isinstance(c, str):

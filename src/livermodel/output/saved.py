@@ -260,7 +260,7 @@ def _record_figures(
     for p in paths:
         files[p.relative_to(folder).as_posix()] = sha256_file(p)
     record["files"] = files
-    entry = {"at": now_iso(), "formats": list(formats), "style": style}
+    entry: dict[str, object] = {"at": now_iso(), "formats": list(formats), "style": style}
     if stale:
         entry["replaced_stale"] = sorted(stale)
     record.setdefault("redrawn", []).append(entry)

@@ -62,6 +62,7 @@ class SweepResult:
     @property
     def rows(self) -> list[dict]:
         if self._rows is None:
+            assert self.folder is not None, "a sweep result without rows is read from its folder"
             self._rows = read_table(self.folder / TABLE)
         return self._rows
 
@@ -137,7 +138,8 @@ def load_trajectories(folder: str | Path, variables: Sequence[str] | None = None
             f"'{folder}' holds no saved trajectories",
             suggestion="Run the sweep with --save-trajectories VAR,...",
         )
-    runs, time_h, data = [], None, {}
+    runs, time_h = [], None
+    data: dict[str, list[np.ndarray]] = {}
     for p in parts:
         with np.load(p) as z:
             runs.append(z["run"])
@@ -382,7 +384,9 @@ def run_sweep(
             if progress:
                 progress(len(rows), total)
 
-        todo = range(plan.n_chunks) if max_chunks is None else range(min(max_chunks, plan.n_chunks))
+        todo: Sequence[int] = (
+            range(plan.n_chunks) if max_chunks is None else range(min(max_chunks, plan.n_chunks))
+        )
         _execute(
             _tasks(plan, todo, traj),
             keep,
@@ -394,7 +398,7 @@ def run_sweep(
         numeric = {s.key for s in plan.specs if s.numeric}
         table = []
         for i in sorted(rows):
-            cells = [i, *[_cell(plan.point(i)[k]) for k in plan.keys], *[_cell(c) for c in rows[i]]]
+            cells = [str(i), *[_cell(plan.point(i)[k]) for k in plan.keys], *[_cell(c) for c in rows[i]]]
             table.append({n: _convert(n, c, numeric) for n, c in zip_(_header(plan), cells)})
         result = SweepResult(plan, None, [], time.perf_counter() - started, len(rows), _rows=table)
         if traj and trajs:

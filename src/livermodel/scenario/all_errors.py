@@ -51,7 +51,8 @@ def _stand_in(data, path) -> object | None:
         item = _get(data, path[:-1])
     except (KeyError, IndexError, TypeError):
         return None
-    entry = EVENTS.get(item.get("type")) if isinstance(item, dict) else None
+    kind = item.get("type") if isinstance(item, dict) else None
+    entry = EVENTS.get(kind) if isinstance(kind, str) else None
     for f in entry[1] if entry else ():
         if f.name == path[-1] and f.required:
             return _STAND_IN.get(f.kind)

@@ -51,21 +51,29 @@ class Spec:
         """The values of a grid or zip design."""
         if self.kind == "list":
             return list(self.values)
+        lo, hi = self._range()
+        assert self.n is not None, "a grid or zip range has a count"
         if self.n == 1:
-            return [float(self.low)]
+            return [float(lo)]
         if self.log:
-            return [float(v) for v in np.geomspace(self.low, self.high, self.n)]
-        return [float(v) for v in np.linspace(self.low, self.high, self.n)]
+            return [float(v) for v in np.geomspace(lo, hi, self.n)]
+        return [float(v) for v in np.linspace(lo, hi, self.n)]
+
+    def _range(self) -> tuple[float, float]:
+        """``(low, high)`` of a range (every kind but ``list`` has them)."""
+        assert self.low is not None and self.high is not None, "a range has both ends"
+        return self.low, self.high
 
     def from_unit(self, u: np.ndarray) -> np.ndarray:
         """Map points ``u`` of [0, 1) onto this key's values (a sampling design)."""
         if self.kind == "list":
             idx = np.minimum((u * len(self.values)).astype(int), len(self.values) - 1)
             return np.array(self.values, dtype=object if not self.numeric else float)[idx]
+        low, high = self._range()
         if self.log:
-            lo, hi = math.log(self.low), math.log(self.high)
+            lo, hi = math.log(low), math.log(high)
             return np.exp(lo + u * (hi - lo))
-        return self.low + u * (self.high - self.low)
+        return low + u * (high - low)
 
     def override(self, value) -> Any:
         """The value as a scenario override (a number, or text with the unit)."""

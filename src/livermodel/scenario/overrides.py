@@ -116,7 +116,8 @@ def apply_overrides(
                 key="extends",
                 suggestion="Load the other scenario instead.",
             )
-        target, path = out, ()
+        target: Any = out  # a mapping or a list, then whatever the path reaches
+        path: tuple = ()
         for i, part in enumerate(parts):
             last = i == len(parts) - 1
             if isinstance(target, list):

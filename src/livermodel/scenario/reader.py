@@ -516,7 +516,7 @@ def _load_chain(path: Path, seen: tuple[Path, ...], roots=None) -> tuple[dict, d
     if ext is None:
         return data, locs
     loc = locs.get(("extends",))
-    where = {
+    where: dict[str, Any] = {
         "source": str(path),
         "line": loc.line if loc else None,
         "column": loc.column if loc else None,

@@ -123,7 +123,7 @@ class Scenario:
         Returns the :class:`livermodel.solve.simulate.Result`, with ``result.info["scenario"]`` set to
         the scenario name and ``result.info["scenario_sha256"]`` to its hash.
         """
-        args = {
+        args: dict[str, Any] = {
             "species": self.species,
             "duration": self.duration_h,
             "output_step": self.output_step_h,
@@ -356,8 +356,9 @@ def check_expectations(expect: Mapping[str, Any], metrics: Mapping[str, Any]) ->
 _OPS = {"eq": "==", "le": "<=", "ge": ">=", "gt_or_none": "> (or never)"}
 
 
-def _restarts(event) -> int:
-    """How many times ``event`` restarts the solver (its doses, or its pulses' starts and ends)."""
+def _restarts(event) -> float:
+    """How many times ``event`` restarts the solver (its doses, or its pulses' starts and ends;
+    ``inf`` for pulses too close to count, see :func:`livermodel.model.schedule.pulse_count`)."""
     from livermodel.model.schedule import Chronic, pulse_count
 
     if isinstance(event, Chronic):
@@ -464,7 +465,8 @@ def _build(data: dict, locs: dict[Path_, Location], source: str, default_name: s
         initial[k] = v.value(Field(k, "number", "", minimum=0.0), val, ("initial", k))
 
     # events
-    events, resolved_events = [], {"insults": [], "interventions": []}
+    events: list = []
+    resolved_events: dict[str, list] = {"insults": [], "interventions": []}
     for group in ("insults", "interventions"):
         items = data.get(group) or []
         if not isinstance(items, list):

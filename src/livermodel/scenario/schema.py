@@ -85,7 +85,7 @@ def _field_schema(f: Field) -> dict:
 
 def _object(fields: Iterable[Field], extra: dict | None = None) -> dict:
     fields = list(fields)
-    out = {
+    out: dict[str, Any] = {
         "type": "object",
         "properties": {f.name: _field_schema(f) for f in fields},
         "additionalProperties": False,
@@ -171,10 +171,10 @@ def json_schema() -> dict:
     params = {}
     for p in BY_NAME.values():
         kind = _PARAM_UNIT_KINDS.get(p.unit)
-        number = {"type": "number", "minimum": p.limits[0]}
+        number: dict[str, Any] = {"type": "number", "minimum": p.limits[0]}
         if math.isfinite(p.limits[1]):
             number["maximum"] = p.limits[1]
-        entry = {
+        entry: dict[str, Any] = {
             "description": f"{p.description} [{p.unit}; plausible {p.bounds[0]:g} to "
             f"{p.bounds[1]:g}; default {p.default:g}]"
         }

@@ -8,6 +8,7 @@ from __future__ import annotations
 import math
 import re
 from collections.abc import Iterable
+from typing import NoReturn
 
 from livermodel.errors import (
     LivermodelError,
@@ -55,10 +56,10 @@ class _Validator:
         line, col = (loc.key_line, loc.key_column) if at_key else (loc.line, loc.column)
         return {"source": loc.source, "line": line, "column": col, "key": _dotted(path) or None}
 
-    def fail(self, cls, message, path, *, at_key=False, **kw):
+    def fail(self, cls, message, path, *, at_key=False, **kw) -> NoReturn:
         raise cls(message, **self.where(path, at_key), **kw)
 
-    def relocate(self, err: LivermodelError, path: Path_):
+    def relocate(self, err: LivermodelError, path: Path_) -> NoReturn:
         """Re-raise ``err`` (raised without a location) at ``path``."""
         raise type(err)(
             err.message, **self.where(path), expected=err.expected, found=err.found, suggestion=err.suggestion

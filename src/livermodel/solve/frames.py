@@ -107,15 +107,15 @@ def batch_dataset(batch, *, metrics: bool = False):
 
         rows = batch.metrics()
         for name, (unit, meaning) in METRICS.items():
-            values = [r.get(name) for r in rows]
+            metric = [r.get(name) for r in rows]
             if name in LABELS:  # a label per run ('' where it has none, e.g. no failure)
                 data[f"metric_{name}"] = (
                     "run",
-                    np.array(["" if v is None else str(v) for v in values], dtype=object),
+                    np.array(["" if v is None else str(v) for v in metric], dtype=object),
                     {"description": meaning},
                 )
-            elif all(v is None or isinstance(v, (bool, int, float)) for v in values):
-                arr = np.array([math.nan if v is None else float(v) for v in values])
+            elif all(v is None or isinstance(v, (bool, int, float)) for v in metric):
+                arr = np.array([math.nan if v is None else float(v) for v in metric])
                 data[f"metric_{name}"] = ("run", arr, {"units": unit, "description": meaning})
     return xr.Dataset(
         data,

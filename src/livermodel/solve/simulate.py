@@ -22,6 +22,7 @@ import math
 import warnings
 from collections.abc import Mapping, Sequence
 from dataclasses import asdict, dataclass, field
+from typing import Any
 
 import numpy as np
 
@@ -29,7 +30,7 @@ from livermodel import model
 from livermodel.errors import LivermodelError
 from livermodel.model.layout import ORDER, POS
 from livermodel.model.parameters import PARAMETERS, resolve
-from livermodel.model.schedule import Schedule
+from livermodel.model.schedule import Bolus, Schedule
 
 METHODS = ("LSODA", "BDF", "Radau")
 
@@ -349,7 +350,7 @@ def simulate_batch(
             ok[c] = ok_
             for j, i in enumerate(chunk):
                 msgs[i] = m_[j]
-        for i in np.flatnonzero(~ok):
+        for i in np.flatnonzero(~ok).tolist():
             # retry the run alone with an implicit Runge-Kutta method and tighter tolerances
             tight = SolverSettings(
                 "Radau", settings.rtol / 10, settings.atol / 10, settings.max_step, settings.max_steps
@@ -431,7 +432,9 @@ def _chunks(schedules, duration) -> list[list[int]]:
     """Indices of runs grouped into calls of at most CHUNK_RUNS runs and CHUNK_BREAKPOINTS restarts."""
     bps = [tuple(s.breakpoints(duration)) for s in schedules]
     order = sorted(range(len(schedules)), key=lambda i: (len(bps[i]), bps[i]))
-    chunks, current, union = [], [], set()
+    chunks: list[list[int]] = []
+    current: list[int] = []
+    union: set[float] = set()
     for i in order:
         new = union | set(bps[i])
         if current and (len(current) >= CHUNK_RUNS or len(new) > max(CHUNK_BREAKPOINTS, len(bps[i]))):
@@ -460,7 +463,7 @@ def _segments(schedules, duration):
     return merged
 
 
-def _boluses_by_segment(schedules, bps) -> list[list[tuple[int, object]]]:
+def _boluses_by_segment(schedules, bps) -> list[list[tuple[int, Bolus]]]:
     """For each segment ``[bps[k], bps[k+1])``, the boluses ``(run, event)`` applied at its start.
 
     A bolus belongs to the segment whose start it lies at or after (less ``MERGE_H``: a bolus
@@ -470,7 +473,7 @@ def _boluses_by_segment(schedules, bps) -> list[list[tuple[int, object]]]:
     they are listed.
     """
     starts = [t - MERGE_H for t in bps[:-1]]
-    out: list[list[tuple[int, object]]] = [[] for _ in starts]
+    out: list[list[tuple[int, Bolus]]] = [[] for _ in starts]
     for i, s in enumerate(schedules):
         for tb, ev in s.boluses():
             k = bisect.bisect_right(starts, tb) - 1
@@ -574,6 +577,8 @@ def _integrate_lsoda(params, schedules, grid, duration, settings, init=None, kee
                 band[r, c::ns] = v
             return band
 
+        sol: np.ndarray | None
+        info: Mapping[str, Any]  # odeint's full_output, or just the message of an exception
         with warnings.catch_warnings(), np.errstate(all="ignore"):
             warnings.simplefilter("ignore")
             try:
@@ -606,6 +611,7 @@ def _integrate_lsoda(params, schedules, grid, duration, settings, init=None, kee
             msgs[0] = f"solver failed between {a:g} h and {b:g} h: {info['message'].strip()}"
             traj[grid >= a] = np.nan
             return traj, ok, msgs
+        assert sol is not None  # good
         sol = sol.reshape(len(tt), n, ns)
         idx = np.flatnonzero(mask)
         if idx.size:
@@ -684,6 +690,7 @@ def _integrate_ivp(params, schedule, grid, duration, settings, init=None):
         if not sol.success:
             return states, False, f"solver failed between {a:g} h and {b:g} h: {sol.message}"
         if mask.any():
+            assert sol.sol is not None  # dense_output=True
             states[:, mask] = sol.sol(grid[mask])
         y = sol.y[:, -1].copy()
         if not np.all(np.isfinite(y)):

@@ -21,7 +21,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from livermodel.model.parameters import resolve
-from livermodel.model.schedule import NAC, Acetaminophen
+from livermodel.model.schedule import NAC, Acetaminophen, Schedule
 from livermodel.solve.simulate import simulate_batch
 from livermodel.studies.cohort import wilson_interval
 
@@ -102,7 +102,7 @@ def nac_trial(
     people, dose = patients(n, seed, overrides)
     rng = np.random.default_rng(seed + 1)
     base = simulate_batch(
-        people, [[Acetaminophen(0, float(d))] for d in dose], duration=DURATION_H, output_step=1.0
+        people, [Schedule([Acetaminophen(0, float(d))]) for d in dose], duration=DURATION_H, output_step=1.0
     )
     t = base.time_h
     level4 = np.array([np.interp(4.0, t, row) for row in base.variable("apap_plasma")])
@@ -113,7 +113,7 @@ def nac_trial(
         batch = simulate_batch(
             [people[i] for i in enrolled],
             [
-                [Acetaminophen(0, float(dose[i])), NAC(float(s), regimen)]
+                Schedule([Acetaminophen(0, float(dose[i])), NAC(float(s), regimen)])
                 for i, s in zip(enrolled, starts, strict=True)
             ],
             duration=DURATION_H,
@@ -122,5 +122,8 @@ def nac_trial(
         toxic[label] = _toxic(batch)
     m = enrolled.size
     rates = {k: 100.0 * float(v.mean()) if m else float("nan") for k, v in toxic.items()}
-    intervals = {k: tuple(100.0 * x for x in wilson_interval(int(v.sum()), m)) for k, v in toxic.items()}
+    intervals: dict[str, tuple[float, float]] = {}
+    for k, v in toxic.items():
+        lo, hi = wilson_interval(int(v.sum()), m)
+        intervals[k] = (100.0 * lo, 100.0 * hi)
     return Trial(rates, intervals, m, n, dose[enrolled], regimen)

@@ -202,7 +202,8 @@ def read_table(name: str) -> tuple[list[dict], list[str]]:
         raise LivermodelError(
             f"no shipped data table '{name}'", key="--data", expected=f"a file in {data_dir()}"
         )
-    header, lines = [], []
+    header: list[str] = []
+    lines: list[str] = []
     with open(path, newline="", encoding="utf-8") as fh:
         for line in fh:
             (header if line.startswith("#") else lines).append(line)
@@ -318,7 +319,11 @@ def check_dataset(ds: DataSet) -> tuple[list[Row], Curve]:
             continue
         if ds.times_h is not None and not any(abs(ti - x) < 1e-9 for x in ds.times_h):
             continue
-        tol = float(sd[i]) if ds.tolerance == "sd" else float(ds.tolerance)
+        if ds.tolerance == "sd":
+            assert sd is not None, f"data set '{ds.name}': tolerance 'sd' needs an sd column"
+            tol = float(sd[i])
+        else:
+            tol = float(ds.tolerance)
         ok = abs(at[i] - mean[i]) <= tol
         n = f", n = {sel[i]['n']}" if "n" in sel[i] else ""
         out.append(

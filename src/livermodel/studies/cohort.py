@@ -40,6 +40,7 @@ from __future__ import annotations
 import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
@@ -47,6 +48,9 @@ from livermodel.errors import LivermodelError, check_seed, count_text
 from livermodel.metrics import LABELS
 from livermodel.scenario.blocks import MAX_COHORT_SIZE, _parse_distribution, parse_cohort_block
 from livermodel.studies.common import check_metric, evaluate, metric_value, rng
+
+if TYPE_CHECKING:
+    from livermodel.scenario.scenario import Scenario
 
 COHORT_GROUPS = (
     "regeneration",
@@ -103,7 +107,9 @@ def kaplan_meier(times: Sequence[float | None], horizon: float, conf: float = 0.
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", RuntimeWarning)  # Greenwood's 0/0 where survival is 0
         res = ecdf(CensoredData(uncensored=events, right=censored))
-        band = res.sf.confidence_interval(conf)
+        # Any: scipy-stubs type the band's ends as float64; they are empirical functions with
+        # .probabilities, like res.sf
+        band: Any = res.sf.confidence_interval(conf)
     t = res.sf.quantiles
     at_event = np.isin(t, events)  # the quantiles include the censoring time
     s = res.sf.probabilities[at_event]
@@ -219,7 +225,7 @@ class Arm:
     """One arm of a cohort: its scenario, label, the individuals' parameters and metrics."""
 
     label: str
-    scenario: object
+    scenario: Scenario
     parameters: list[dict]
     metrics: list[dict]
 
@@ -317,7 +323,7 @@ class CohortResult:
 
     def to_dict(self) -> dict:
         """The content of ``cohort.json``."""
-        out = {
+        out: dict[str, Any] = {
             "size": self.size,
             "seed": self.seed,
             "variability": self.variability,

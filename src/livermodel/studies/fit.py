@@ -30,11 +30,16 @@ import math
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
 from livermodel.errors import LivermodelError, check_count, check_seed
 from livermodel.studies.data import COLUMNS, FitData, data_path, read_data
+
+if TYPE_CHECKING:
+    from livermodel.scenario.scenario import Scenario
+    from livermodel.studies.problem import FitProblem
 
 __all__ = [
     "FitData",
@@ -78,11 +83,11 @@ class FitResult:
     evaluations: int
     solves: int
     data: FitData
-    scenario: object = None
+    scenario: Scenario | None = None
     covariance_scale: float = 1.0
     model_values: np.ndarray = field(default_factory=lambda: np.empty(0))
     bounds: dict[str, tuple[float, float]] = field(default_factory=dict)
-    problem: object = None
+    problem: FitProblem | None = None
     x: np.ndarray = field(default_factory=lambda: np.empty(0))
     covariance: np.ndarray = field(default_factory=lambda: np.empty((0, 0)))
     profiles: dict = field(default_factory=dict)
@@ -288,10 +293,13 @@ def _least_squares(problem, x0, sd, max_evaluations):
             cache[key] = _residuals(problem, M, ok, sd)[0]
         return cache[key]
 
+    def jac(x: np.ndarray) -> np.ndarray:
+        return _jacobian(problem, x, sd)
+
     return least_squares(
         fun,
         x0,
-        jac=lambda x: _jacobian(problem, x, sd),
+        jac=jac,
         bounds=(lo, hi),
         method="trf",
         x_scale="jac",
@@ -362,7 +370,7 @@ def fit(
     names = problem.names
     lo, hi = problem.x_bounds
     x0 = problem.x_start()
-    start_log = []
+    start_log: list[dict] = []
     if starts > 1:
         rng = np.random.default_rng(seed)
         seed_used = seed
@@ -381,7 +389,7 @@ def fit(
         seed_used = None
     # given SDs: one least-squares fit; estimated SDs: alternate (SD at its ML value, refit)
     sd = problem.sd
-    best = None
+    best: tuple[Any, float] | None = None
     for _round in range(20 if problem.n_noise else 1):
         opt = _least_squares(problem, x0, sd, max_evaluations)
         M, ok = problem.model_values([opt.x])
@@ -391,6 +399,7 @@ def fit(
         best = (opt, obj)
         x0 = np.clip(opt.x, lo + 1e-9 * (hi - lo), hi - 1e-9 * (hi - lo))
         sd = problem.noise_sd(M)[0]
+    assert best is not None  # the first round always sets it
     opt = best[0]
     x = opt.x
     M, ok = problem.model_values([x])
@@ -466,6 +475,7 @@ def calibrated_scenarios(result: FitResult, *, name: str | None = None) -> list:
     from livermodel.scenario.scenario import build_scenario
 
     pb = result.problem
+    assert pb is not None, "a FitResult made by fit() carries its problem"
     out = []
     many = len(pb.experiments) > 1
     for e, exp in enumerate(pb.experiments):
@@ -509,6 +519,7 @@ def reproduce_chi2(result: FitResult, texts: Sequence[str]) -> float:
     from livermodel.scenario.scenario import parse_scenario
 
     pb = result.problem
+    assert pb is not None, "a FitResult made by fit() carries its problem"
     clone = copy.copy(pb)
     clone.experiments = []
     for exp, text in zip(pb.experiments, texts, strict=True):

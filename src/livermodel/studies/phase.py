@@ -279,7 +279,7 @@ def phase_portrait(
     grid_schedules = []
     for yv in gy:
         for xv in gx:
-            evs = list(base)
+            evs: list[object] = list(base)
             if xv < F_start * (1 - 1e-9):
                 evs.append(Hepatectomy(0.0, 1.0 - xv / F_start))
             if yv > 0:

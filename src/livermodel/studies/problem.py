@@ -32,13 +32,18 @@ from __future__ import annotations
 
 import math
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 
 from livermodel.errors import LivermodelError, did_you_mean
+
+if TYPE_CHECKING:
+    from livermodel.scenario.scenario import Scenario
+    from livermodel.studies.data import FitData
 
 __all__ = ["Experiment", "FitParameter", "FitProblem", "single_problem", "read_problem"]
 
@@ -52,8 +57,8 @@ class Experiment:
     model (``"given"``: the sd column; ``"estimated"``: one unknown SD)."""
 
     name: str
-    scenario: object
-    data: object
+    scenario: Scenario
+    data: FitData
     noise: str = "given"
 
 
@@ -93,7 +98,7 @@ class FitProblem:
     evaluations: int = 0
     solves: int = 0
     #: ``progress(evaluations, None)`` after every solve (a fit does not know its total)
-    progress: object = None
+    progress: Callable[[int, int | None], object] | None = None
 
     def __post_init__(self):
         from livermodel.solve.simulate import SolverSettings
@@ -105,7 +110,7 @@ class FitProblem:
             self.settings.append(
                 SolverSettings(s.method, min(s.rtol, rtol), min(s.atol, rtol * 1e-2), s.max_step, s.max_steps)
             )
-        self.slices = []
+        self.slices: list[slice] = []
         n = 0
         for e in self.experiments:
             self.slices.append(slice(n, n + len(e.data)))
@@ -460,7 +465,8 @@ def read_problem(path) -> FitProblem:
         per = q.get("per_experiment", False)
         if not isinstance(per, bool):
             raise err("'per_experiment:' is true or false", (*where, "per_experiment"))
-        line = locs.get(where).line if locs.get(where) else None
+        loc = locs.get(where)
+        line = loc.line if loc else None
         groups = [[j] for j in range(len(experiments))] if per else [list(range(len(experiments)))]
         for g in groups:
             label = f"{n}[{experiments[g[0]].name}]" if per else n

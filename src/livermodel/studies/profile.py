@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 
@@ -62,15 +63,15 @@ def minimise(problem, starts, *, values=None, fixed=None, iterations: int = 40, 
     lam = np.full(m, 1e-3)
     active = np.array([len(f) > 0 for f in free])
     need_jac = active.copy()
-    J = [None] * m
-    g = [None] * m
-    H = [None] * m
+    J: list[Any] = [None] * m
+    g: list[Any] = [None] * m
+    H: list[Any] = [None] * m
     for _ in range(iterations):
         if not active.any():
             break
         # Jacobians of the tasks that moved, in one batch
         rows, owners = [], []
-        for i in np.flatnonzero(need_jac):
+        for i in np.flatnonzero(need_jac).tolist():
             for j in free[i]:
                 up, down = X[i].copy(), X[i].copy()
                 up[j] = min(X[i, j] + h[j], hi[j])
@@ -196,8 +197,7 @@ def _grid(lo, hi, xj, width, n):
     pts = list(np.linspace(lo, hi, n))
     for f in (0.5, 1.0, 1.5, 2.5):
         pts += [xj - f * width, xj + f * width]
-    pts = np.unique(np.clip(np.array(pts + [xj]), lo, hi))
-    return pts
+    return np.unique(np.clip(np.array(pts + [xj]), lo, hi))
 
 
 def profile(
@@ -265,8 +265,8 @@ def profile(
         return best_x, best_o
 
     # the coarse grids, all parameters and replicates at once
-    grids = {}
-    tasks = []
+    grids: dict[tuple[int, int], np.ndarray] = {}
+    tasks: list[tuple[int, int, float, list]] = []
     for r in range(R):
         for j in params:
             width = (
@@ -279,8 +279,8 @@ def profile(
             tasks += [(r, j, float(x), []) for x in g]
     bx, bo = solve(tasks)
     pts: dict = {}
-    for (r, j, xs, _), x, o in zip(tasks, bx, bo, strict=True):
-        pts.setdefault((r, j), []).append((xs, o, x))
+    for (r, j, at, _), x, o in zip(tasks, bx, bo, strict=True):
+        pts.setdefault((r, j), []).append((at, o, x))
     for r in range(R):  # a better optimum found along a profile lowers the reference
         found = min(o for j in params for _, o, _ in pts[r, j])
         omin[r] = min(omin[r], found)
@@ -310,8 +310,8 @@ def profile(
         if not tasks:
             break
         bx, bo = solve(tasks)
-        for (r, j, xs, _), x, o in zip(tasks, bx, bo, strict=True):
-            pts[r, j].append((xs, o, x))
+        for (r, j, at, _), x, o in zip(tasks, bx, bo, strict=True):
+            pts[r, j].append((at, o, x))
 
     out = []
     for r in range(R):

@@ -39,6 +39,7 @@ from __future__ import annotations
 import math
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
 
@@ -396,7 +397,7 @@ def morris(
     res = analyze.analyze(
         problem.salib(), X, y, num_resamples=resamples, conf_level=conf_level, num_levels=levels, seed=seed
     )
-    rows = [
+    rows: list[dict[str, Any]] = [
         {
             "name": n,
             "mu": float(res["mu"][i]),
@@ -482,7 +483,7 @@ def sobol(
         conf_level=conf_level,
         seed=seed,
     )
-    rows = [
+    rows: list[dict[str, Any]] = [
         {
             "name": n,
             "S1": float(res["S1"][i]),
@@ -493,7 +494,7 @@ def sobol(
         for i, n in enumerate(problem.names)
     ]
     rows.sort(key=lambda r: -r["ST"] if math.isfinite(r["ST"]) else 0.0)
-    extra = {
+    extra: dict[str, Any] = {
         "second_order": second_order,
         "conf_level": conf_level,
         "resamples": resamples,

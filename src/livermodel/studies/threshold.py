@@ -32,12 +32,16 @@ from __future__ import annotations
 import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 import numpy as np
 
 from livermodel.errors import LivermodelError, check_count, count_text
 from livermodel.metrics import LABELS, METRICS
 from livermodel.studies.common import check_metric, metric_value
+
+if TYPE_CHECKING:
+    from livermodel.scenario.scenario import Scenario
 
 __all__ = ["ThresholdResult", "CurvePoint", "find_threshold", "outcome_names", "normalise_key"]
 
@@ -129,7 +133,7 @@ class ThresholdResult:
     points: list[dict] = field(default_factory=list)
     rounds: int = 0
     runs: int = 0
-    scenario: object = None
+    scenario: Scenario | None = None
 
     @property
     def outcome_words(self) -> tuple[str, str]:
@@ -310,7 +314,10 @@ def find_threshold(
         value = metric_value(m, metric, horizon)
         if math.isnan(value):
             return None, value
-        return (value > 0.5 if metric == "failed" else value >= level), value
+        if metric == "failed":
+            return value > 0.5, value
+        assert level is not None  # checked above: a numeric metric has a level
+        return value >= level, value
 
     first = True
     while any(not b.done for b in brackets):

@@ -22,6 +22,7 @@ import dataclasses
 import math
 import time
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from livermodel.errors import LivermodelError, did_you_mean
 from livermodel.model.parameters import BY_NAME
@@ -38,6 +39,9 @@ from livermodel.model.schedule import (
     Toxin,
 )
 from livermodel.units import unit_in_label
+
+if TYPE_CHECKING:
+    from matplotlib.widgets import Slider
 
 #: Parameters shown as sliders for every scenario.
 CORE_PARAMETERS = (
@@ -160,7 +164,7 @@ class Explorer:
         self.switches = {s: bool(self.params[s] >= 0.5) for s in SWITCHES}
         self._initial = {c.key: c.value for c in self.controls}
         self.last_draw_s = 0.0
-        self._sliders: dict[str, object] = {}
+        self._sliders: dict[str, Slider] = {}
         self._building = True
         self._build(fig)
         self._building = False
@@ -260,7 +264,11 @@ class Explorer:
                     s.valtext.set_text(f"{c.value:.4g}")
                 s.label.set_fontsize(8)
                 s.valtext.set_fontsize(8)
-                s.on_changed(lambda v, c=c, s=s: self._on_slider(c, s, v))
+
+                def changed(v: float, c: Control = c, s: Slider = s) -> None:
+                    self._on_slider(c, s, v)
+
+                s.on_changed(changed)
                 self._sliders[c.key] = s
             cax = fig.add_axes((0.865, 0.09, 0.13, 0.13))
             cax.set_title("therapy effect channels", fontsize=8, loc="left")
@@ -393,6 +401,6 @@ def show(scenario, *, overrides=()) -> Explorer:
         )
     fig = plt.figure(figsize=Explorer.FIGSIZE)
     ex = Explorer(scenario, overrides=overrides, fig=fig)
-    fig._livermodel_explorer = ex  # keep the widgets alive while the window is open
+    vars(fig)["_livermodel_explorer"] = ex  # keep the widgets alive while the window is open
     plt.show()
     return ex

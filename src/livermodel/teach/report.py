@@ -471,7 +471,7 @@ def build_report(
         )
     if threshold:
         sections.append(Section("threshold", "Threshold", _threshold(sc, threshold, style)))
-    if cohort:
+    if cohort_kwargs is not None:  # cohort given
         sections.append(Section("cohort", "Cohort", _cohort(sc, cohort_kwargs, style, window_h)))
     sections += [
         Section("parameters", "Parameters and sources", _parameters(sc)),

@@ -167,7 +167,7 @@ class Plan:
     zip: bool
     samples: int | None
     seed: int | None
-    columns: dict[str, np.ndarray]
+    columns: Mapping[str, np.ndarray]  # a dict, or the lazy GridColumns of a grid or zip design
     chunk_size: int
     metric: str = "survival_probability"
     warnings: list[str] = field(default_factory=list)
@@ -269,6 +269,11 @@ def _default_chunk_size(n: int) -> int:
     return int(min(CHUNK_MAX, max(CHUNK_MIN, math.ceil(n / 8))))
 
 
+def _grid_count(spec: Spec) -> int:
+    assert spec.n is not None, "parse_spec gives a grid's range a count"
+    return int(spec.n)
+
+
 def plan_sweep(
     scenario,
     vary=None,
@@ -360,7 +365,7 @@ def plan_sweep(
         elif isinstance(seed, np.random.Generator):
             seed = int(seed.integers(MAX_SEED))
         u = _unit_cube(design, samples, len(specs), seed)
-        columns = {s.key: s.from_unit(u[:, j]) for j, s in enumerate(specs)}
+        columns: Mapping[str, np.ndarray] = {s.key: s.from_unit(u[:, j]) for j, s in enumerate(specs)}
     else:
         if samples is not None:
             raise LivermodelError(
@@ -369,7 +374,7 @@ def plan_sweep(
                 suggestion="A grid's size follows from its SPECs; drop --samples",
             )
         seed = None
-        counts = [len(s.values) if s.kind == "list" else int(s.n) for s in specs]
+        counts = [len(s.values) if s.kind == "list" else _grid_count(s) for s in specs]
         if zip:
             if len(set(counts)) > 1:
                 raise LivermodelError(
