@@ -1,6 +1,7 @@
 """A steady state of the exported model (``export --steady-state``): without the two path
-integrals (which have no steady state of their own) COPASI finds the regenerated liver's
-equilibrium where the equations put it (docs/interop.md, "Steady states")."""
+integrals (which have no steady state of their own) libRoadRunner's Newton solver finds both
+basins and COPASI the regenerated liver's equilibrium where the equations put it
+(docs/interop.md, "Steady states")."""
 
 from __future__ import annotations
 
@@ -57,6 +58,36 @@ def test_leaving_out_the_hazards_changes_no_other_trajectory():
         assert np.max(np.abs(full[name] - steady[name])) < 1e-8 * scale
     slope = np.gradient(full["cumulative_hazard"], full["time"])
     assert np.max(np.abs(slope[5:-5] - steady["hazard_rate"][5:-5])) < 1e-3 * float(np.max(slope))
+
+
+def test_roadrunner_newton_solves_both_basins_of_the_steady_state_export():
+    """libRoadRunner's KINSOL Newton solver ("newton") from the model's own start: after a 90 %
+    resection it finds the failed liver (function 0, the hazard at its ceiling, the rate livermodel's
+    cumulative hazard grows at), which the full export cannot have as a steady state because its
+    hazard keeps growing; a healthy liver rests inside the hepatostat's band, between
+    S (1 - threshold / M) and the set point S, with every rate below 1e-8 per hour."""
+    roadrunner = pytest.importorskip("roadrunner")
+    sc = load_scenario("rat-phx-90", ["duration=400h", "output_step=1h"])
+    full = roadrunner.RoadRunner(sbml_text(sc))
+    full.setSteadyStateSolver("newton")
+    with pytest.raises(RuntimeError):
+        full.steadyState()
+    rr = roadrunner.RoadRunner(sbml_text(sc, steady_state=True))
+    rr.setSteadyStateSolver("newton")
+    assert rr.steadyState() < 1e-9  # the norm of the rates at the solution
+    ours = sc.run()
+    slope = ours["cumulative_hazard"][-1] - ours["cumulative_hazard"][-2]  # per 1 h step
+    assert rr["liver_function"] == pytest.approx(0.0, abs=1e-9)
+    assert rr["hazard_rate"] == pytest.approx(slope, rel=1e-5)  # livermodel's rtol 1e-6, one step
+
+    healthy = load_scenario("healthy")
+    p = healthy.parameters
+    rr = roadrunner.RoadRunner(sbml_text(healthy, steady_state=True))
+    rr.setSteadyStateSolver("newton")
+    rr.steadyState()
+    low = p["set_point"] * (1.0 - p["priming_threshold"] / p["metabolic_load"])
+    assert low - 1e-9 <= rr["liver_function"] <= p["set_point"] + 1e-9
+    assert np.max(np.abs(rr.getRatesOfChange())) < 1e-8
 
 
 def test_copasi_finds_the_hepatostat_equilibrium_of_a_healthy_liver():
