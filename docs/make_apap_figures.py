@@ -20,7 +20,8 @@ from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 
 from livermodel import NAC, Acetaminophen, resolve_parameters, simulate_batch
-from livermodel.figures.studies import new_figure, note
+from livermodel.figures.canvas import grid_axes
+from livermodel.figures.studies import note
 from livermodel.figures.style import LAYOUT, OKABE_ITO, style_context
 from livermodel.figures.timecourse import save_figure
 from livermodel.studies.apap import nac_trial
@@ -99,7 +100,9 @@ def nac_window_figure(style: str = "paper"):
     rates, n, doses = trial.rates, trial.enrolled, trial.doses
     with style_context(style):
         layout = LAYOUT[style]
-        fig, (ax,) = new_figure(layout["width"] * 0.62, layout["row_height"] * 1.4)
+        fig, (ax,), _ = grid_axes(
+            1, 1, 1, (layout["width"] * 0.62, layout["row_height"] * 1.4), what="figure"
+        )
         labels = ["0-4 h", "4-8 h", "8-10 h", "0-10 h", "10-24 h", "none"]
         x = np.arange(len(labels))
         lo = [rates[k] - trial.intervals[k][0] for k in labels]

@@ -11,7 +11,8 @@ from pathlib import Path
 import numpy as np
 
 from livermodel import Hepatectomy, Schedule, resolve_parameters, simulate_batch
-from livermodel.figures.studies import check_figure, new_figure, note
+from livermodel.figures.canvas import grid_axes
+from livermodel.figures.studies import check_figure, note
 from livermodel.figures.style import LAYOUT, OKABE_ITO, style_context
 from livermodel.figures.timecourse import save_figure
 from livermodel.studies.check import run_check
@@ -39,7 +40,9 @@ def modes_figure(style: str = "paper"):
     codes = np.array([MODES.index(m["mode"]) for m in batch.metrics()]).reshape(len(loads), -1)
     with style_context(style):
         layout = LAYOUT[style]
-        fig, (ax,) = new_figure(layout["width"] * 0.62, layout["row_height"] * 1.6)
+        fig, (ax,), _ = grid_axes(
+            1, 1, 1, (layout["width"] * 0.62, layout["row_height"] * 1.6), what="figure"
+        )
         ax.pcolormesh(
             remnants, loads, codes, cmap=ListedColormap(COLORS), vmin=-0.5, vmax=2.5, shading="nearest"
         )

@@ -195,8 +195,8 @@ def test_a_long_verdict_stays_over_its_own_profile_panel():
     """Two profile panels side by side (the paper layout of a two-parameter fit): the title of
     a not-identifiable parameter is wrapped inside the figure, clear of its neighbour, and a
     parameter on its bound is flagged in red."""
+    from livermodel.figures.canvas import grid_axes
     from livermodel.figures.fit import profile_axes
-    from livermodel.figures.studies import new_figure
     from livermodel.figures.style import LAYOUT, OKABE_ITO, style_context
     from livermodel.studies.profile import Profile
 
@@ -209,7 +209,7 @@ def test_a_long_verdict_stays_over_its_own_profile_panel():
     )
     with style_context("paper") as layout:
         assert layout is LAYOUT["paper"]
-        fig, (left, right) = new_figure(layout["width"], 2 * layout["row_height"], 2)
+        fig, (left, right), _ = grid_axes(2, 1, 2, (layout["width"], 2 * layout["row_height"]), what="test")
         profile_axes(left, closed, at_bound="upper")
         profile_axes(right, flat)
         fig.canvas.draw()
