@@ -22,11 +22,16 @@ REASONS = {1: "stiff", 2: "step size too small", 3: "non-finite state", 4: "step
 
 
 def compiled_integrator(n: int):
-    """The compiled integrator for a batch of ``n`` runs, or None (small batches, no numba,
-    ``LIVERMODEL_COMPILED=0`` or ``rhs``)."""
+    """The compiled integrator for a batch of ``n`` runs, or None (no numba,
+    ``LIVERMODEL_COMPILED=0`` or ``rhs``, or a batch under
+    :data:`livermodel.solve.compiled.MIN_RUNS` runs in a process that has not loaded it yet:
+    single runs and small cohorts do not pay for loading numba, while a sweep that has loaded it
+    integrates its last, smaller chunk with it too)."""
     from livermodel.solve import compiled
 
-    if n < compiled.MIN_RUNS or compiled.mode() != "integrator":
+    if compiled.mode() != "integrator":
+        return None
+    if n < compiled.MIN_RUNS and not compiled.integrator.cache_info().currsize:
         return None
     return compiled.integrator()
 

@@ -322,11 +322,11 @@ def simulate_batch(
     ok = np.zeros(n, dtype=bool)
     msgs = [""] * n
     if settings.method == "LSODA":
-        fast = compiled_rhs(n)  # decided for the whole batch, then used by every chunk of it
         redo = list(range(n))  # runs for LSODA: all, or those the compiled integrator hands back
         if (integrator := compiled_integrator(n)) is not None:
             args = (params, schedules, grid, duration, settings, init, where, ok, msgs)
             redo = integrate_into(integrator, *args)
+        fast = compiled_rhs(n) if redo else None  # decided for the whole batch, used by each chunk
         for part in _chunks([schedules[i] for i in redo], duration):
             chunk, keep = [redo[j] for j in part], list(where)
             traj, ok_, m_ = _integrate_lsoda(
