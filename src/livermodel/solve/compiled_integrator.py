@@ -49,41 +49,46 @@ def segments(params, schedules, duration):
     from livermodel.solve.segments import _boluses_by_segment, _segments
 
     ns = model.N_STATES
-    order = np.asarray(ORDER)
+    no_inputs = [0.0] * len(model.INPUTS)
     seg_ptr = np.zeros(len(schedules) + 1, dtype=np.int64)
     rows_t, rows_u, rows_a, rows_b = [], [], [], []
     memo: dict = {}
     for r, (p, s) in enumerate(zip(params, schedules, strict=True)):
         key = (id(s), tuple(p.values()))
-        if key not in memo:
+        part = memo.get(key)
+        if part is None:
             bps = _segments([s], duration)
             bol = _boluses_by_segment([s], bps)
             has_inputs = bool(s.intervals())
             part = []
             for k in range(len(bps) - 1):
                 a, b = bps[k], bps[k + 1]
-                ja, jb = np.ones(ns), np.zeros(ns)
+                ja, jb = [1.0] * ns, [0.0] * ns
                 for _, ev in bol[k]:
-                    zero, one = np.zeros(ns), np.ones(ns)
+                    zero, one = [0.0] * ns, [1.0] * ns  # plain lists: events index and add
                     ev.apply(zero, p)
                     ev.apply(one, p)
-                    ja, jb = ja * (one - zero), jb * (one - zero) + zero
-                u = s.inputs_at(0.5 * (a + b)) if has_inputs else np.zeros(len(model.INPUTS))
-                part.append(((a, b), u, ja[order], jb[order]))
-            memo[key] = (part, s)  # the schedule kept alive, so that its id stays its own
-        part = memo[key][0]
+                    for i in range(ns):
+                        if zero[i] != 0.0 or one[i] != 1.0:
+                            scale = one[i] - zero[i]
+                            ja[i], jb[i] = ja[i] * scale, jb[i] * scale + zero[i]
+                u = s.inputs_at(0.5 * (a + b)).tolist() if has_inputs else no_inputs
+                part.append(((a, b), u, ja, jb))
+            memo[key] = part
+            memo[id(s), "keep"] = s  # the schedule kept alive, so that its id stays its own
         seg_ptr[r + 1] = seg_ptr[r] + len(part)
         for t, u, ja, jb in part:
             rows_t.append(t)
             rows_u.append(u)
             rows_a.append(ja)
             rows_b.append(jb)
+    order = np.asarray(ORDER)
     return (
         seg_ptr,
         np.array(rows_t, dtype=float).reshape(-1, 2),
-        np.ascontiguousarray(np.array(rows_u, dtype=float).reshape(-1, len(model.INPUTS))),
-        np.ascontiguousarray(np.array(rows_a, dtype=float).reshape(-1, ns)),
-        np.ascontiguousarray(np.array(rows_b, dtype=float).reshape(-1, ns)),
+        np.array(rows_u, dtype=float).reshape(-1, len(model.INPUTS)),
+        np.ascontiguousarray(np.array(rows_a, dtype=float).reshape(-1, ns)[:, order]),
+        np.ascontiguousarray(np.array(rows_b, dtype=float).reshape(-1, ns)[:, order]),
     )
 
 

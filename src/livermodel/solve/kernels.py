@@ -67,6 +67,13 @@ from livermodel.solve.kernel_constants import (
 
 
 @register_jitable
+def _step(x, width):
+    """The smooth step 1/2 [1 + tanh(x / width)] of the model (``equations._switch``), written
+    as 1 / (1 + exp(-2 x / width)): the same function, one exponential instead of a tanh."""
+    return 1.0 / (1.0 + math.exp(-2.0 * x / width))
+
+
+@register_jitable
 def rhs_one(yf, b, q, u, out):
     """d/dt of one run's states ``yf[b:b + NS]`` into ``out[b:b + NS]`` (the solver's order):
     ``q`` its derived constants (a row of :func:`livermodel.solve.compiled.pack`), ``u`` its
@@ -144,7 +151,7 @@ def rhs_one(yf, b, q, u, out):
             out[b + k] = 0.0
     injury = (tox + q[8] * X2 / (X2 + q[9]) * sens + u[0] + galn) * F
     die_inj = q[10] * (1.0 + q[11] * X) * anti_death * I
-    s_od = 0.5 * (1.0 + np.tanh((q[13] - fn) / q[14]))
+    s_od = _step(q[13] - fn, q[14])
     overload = q[12] * s_od * anti_death
     death = die_inj + overload * total + necrosis
     repair = q[15] * (1.0 - arrest) * I
@@ -178,7 +185,7 @@ def rhs_one(yf, b, q, u, out):
     X4 = X2 * X2
     out[b + P15] = q[92] * X4 / (X4 + q[93]) * (1.0 - z) - q[94] * z
     out[b + P16] = q[95] * max(z, 0.0)
-    out[b + P12] = q[43] * (0.5 * (1.0 + np.tanh((q[54] - fn) / q[44]))) + out[b + P16]
+    out[b + P12] = q[43] * _step(q[54] - fn, q[44]) + out[b + P16]
     out[b + P13] = q[49] * (1.0 + q[50] * demand - hy)
     out[b + P14] = q[51] * demand * (q[52] - cq) - q[53] * (cq - 1.0)
 
