@@ -147,3 +147,21 @@ def test_switches(integrator, monkeypatch):
     assert compiled.mode() == "rhs" and "LSODA with a compiled" in compiled.description()
     monkeypatch.setenv("LIVERMODEL_COMPILED", "0")
     assert compiled_integrator(10_000) is None and compiled.mode() == "off"
+
+
+def test_single_runs_and_the_command_line_do_not_load_numba():
+    # interactive commands never pay numba's import: the CLI at start-up, a single run, a small
+    # batch (checked in a fresh interpreter, where nothing has loaded the kernels yet)
+    import subprocess
+    import sys
+
+    code = (
+        "import sys, livermodel.cli\n"
+        "from livermodel import simulate, resolve_parameters\n"
+        "from livermodel.solve.simulate import simulate_batch\n"
+        "simulate(duration=24)\n"
+        "simulate_batch([resolve_parameters('rat')] * 8, duration=24)\n"
+        "print('numba' in sys.modules)\n"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "False"

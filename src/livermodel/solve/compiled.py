@@ -1,17 +1,18 @@
-"""A compiled right-hand side for large batches (optional: needs the ``fast`` extra, numba).
+"""Loading the compiled kernels (numba) for large batches, and the switch between paths.
 
-The batched solver (:func:`livermodel.solve.simulate.simulate_batch`) calls the right-hand side about
-a thousand times per batch.  :func:`livermodel.model.rhs` evaluates it with numpy, one array
-operation per term over all runs: for a batch of 1,000 runs each call costs about 90 us, mostly
-numpy's per-operation overhead.  The function here computes exactly the same terms, one run at a
-time in a compiled loop, straight from and into the solver's flat vector (run-major, states in
-:data:`livermodel.model.layout.ORDER`), in about 35 us.
+The kernels live in :mod:`livermodel.solve.kernels`: a right-hand side for one run computing
+exactly the terms of :func:`livermodel.model.rhs` (``tests/test_compiled.py`` checks it term by
+term on random states and parameter sets), its batched loop for LSODA, and the batched
+integrator (:func:`livermodel.solve.kernels.integrate_runs`).  They are compiled once per
+installation into numba's disk cache (``cache=True``) and loaded when a batch of at least
+:data:`MIN_RUNS` runs first needs them (numba's import and the load cost about half a second,
+which single runs, ``explain``, ``sensitivity --method local`` and small cohorts never pay).
+Each loaded kernel is probed against :func:`livermodel.model.rhs` and compiled afresh if the
+cached one no longer matches (numba's cache does not see a change of the state layout).
 
-It is used only when numba is installed, the batch has at least :data:`MIN_RUNS` runs, and the
-environment variable ``LIVERMODEL_COMPILED`` is not ``0``.  It is compiled once per installation
-(numba's cache; about half a second) and loaded in about 0.2 s afterwards, which is why single
-runs and small batches keep to numpy.  ``tests/test_compiled.py`` checks it against
-:func:`livermodel.model.rhs` term by term, so the two cannot drift apart.
+``LIVERMODEL_COMPILED`` (see :func:`mode`): unset or ``1``, the compiled integrator; ``rhs``,
+batched LSODA with the compiled right-hand side (the reference path); ``0``, numpy only.
+Without numba everything runs in numpy.
 """
 
 from __future__ import annotations
