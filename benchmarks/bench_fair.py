@@ -4,7 +4,8 @@ docs/performance.md ("Sweeps"):
 
     python benchmarks/bench_fair.py                  # 10,000-run sweeps, 5 interleaved repetitions
     python benchmarks/bench_fair.py --quick          # 1,000 runs, 3 repetitions (a smoke check)
-    python benchmarks/bench_fair.py --memory 1000000 # also: peak RSS of a metrics-only sweep
+    python benchmarks/bench_fair.py --memory 1000000 --workloads none
+                                                     # peak RSS of a metrics-only sweep alone
 
 Workloads (issue 6): a two-key grid, death sensitivity (0.5 to 2) x therapy dose (log-spaced),
 over ``fulminant-msc-early`` (MSCs IV at 2 h, 1e5 to 1e8 cells/kg) and ``fulminant-ev-single``
@@ -247,6 +248,15 @@ def main():
         c, w, n, j, r = args.child
         child(argparse.Namespace(contender=c, workload=w, n=int(n), jobs=int(j), rtol=float(r)))
         return
+    if args.memory:  # first, so that the peak resident size is the sweep's alone
+        rss, rate = memory(args.memory, 2)
+        print(
+            f"memory: {args.memory:,}-run metrics-only sweep (3-day runs) on 2 jobs: peak RSS "
+            f"{rss:,.0f} MiB (largest single process), {rate:,.0f} runs/s"
+        )
+        print()
+    if args.workloads == "none":
+        return
     n = args.runs or (1000 if args.quick else 10_000)
     repeat = args.repeat or (3 if args.quick else 5)
     from importlib.metadata import version
@@ -305,13 +315,6 @@ def main():
             print()
             print("accuracy (largest error, every state and output point, relative to max(1, |state|), "
                   "against LSODA at rtol 1e-11): " + ", ".join(f"{k} {e:.1e}" for k, e in acc.items()))  # fmt: skip
-    if args.memory:
-        rss, rate = memory(args.memory, 2)
-        print()
-        print(
-            f"memory: {args.memory:,}-run metrics-only sweep (3-day runs) on 2 jobs: peak RSS "
-            f"{rss:,.0f} MiB (largest single process), {rate:,.0f} runs/s"
-        )
 
 
 if __name__ == "__main__":
