@@ -1,6 +1,11 @@
 """Sweep throughput: livermodel sweeps on 1 and 2 worker processes, against libRoadRunner and
 livermodel's own one-run-at-a-time path, in the same process on the same machine.
 
+The figures of docs/performance.md come from benchmarks/bench_fair.py (per core by CPU time of
+each process tree, equal process counts, matched accuracy); this older script times wall
+seconds in one process and sets two livermodel jobs against one libRoadRunner process, so its
+"on the machine" ratio is not a fair comparison.
+
 Run:  python benchmarks/bench_sweep.py              (1,000 and 10,000 runs; prints Markdown)
       python benchmarks/bench_sweep.py --quick      (smaller, a smoke check)
       python benchmarks/bench_sweep.py --memory 200000   (also: peak RSS of a metrics-only sweep)

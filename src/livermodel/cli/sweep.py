@@ -158,8 +158,8 @@ def sweep(
     an interrupted sweep (Ctrl-C, a kill) keeps them and --resume DIR completes it. Runs that fail
     numerically are rows with status 'failed' and a message. Writes metrics.csv, plan.json,
     scenario.resolved.yaml, figures (response, map, timing-map, trajectories) and provenance.json.
-    With numba installed (pip install "livermodel[fast]"), chunks of 64 runs or more use a
-    compiled right-hand side (1.2 to 4 times faster; LIVERMODEL_COMPILED=0 switches it off).
+    Chunks of 64 runs or more use a compiled integrator (numba) that hands stiff runs to LSODA
+    and says so in their message (LIVERMODEL_COMPILED=rhs keeps LSODA, =0 numpy only).
 
     \b
     Examples:

@@ -109,7 +109,7 @@ class Hepatectomy:
     def boluses(self):
         return [(self.at, self)]
 
-    def apply(self, y: np.ndarray, params: dict) -> None:
+    def apply(self, y: np.ndarray | list[float], params: dict) -> None:
         keep = 1.0 - self.fraction
         y[STATE_INDEX["functional_mass"]] *= keep
         y[STATE_INDEX["injured_mass"]] *= keep
@@ -470,7 +470,8 @@ class Bolus(Protocol):
 
     kind: str
 
-    def apply(self, y: np.ndarray, params: dict) -> None: ...
+    def apply(self, y: np.ndarray | list[float], params: dict) -> None:
+        """Jump the state ``y`` (one run's state vector, an array or a plain list) in place."""
 
 
 @dataclass(frozen=True)

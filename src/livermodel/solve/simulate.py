@@ -17,7 +17,6 @@ with the implicit Radau method at ten-fold tighter tolerances before being marke
 
 from __future__ import annotations
 
-import bisect
 import math
 import warnings
 from collections.abc import Mapping, Sequence
@@ -30,7 +29,9 @@ from livermodel import model
 from livermodel.errors import LivermodelError
 from livermodel.model.layout import ORDER, POS
 from livermodel.model.parameters import PARAMETERS, resolve
-from livermodel.model.schedule import Bolus, Schedule
+from livermodel.model.schedule import Schedule
+from livermodel.solve.compiled_integrator import compiled_integrator, integrate_into
+from livermodel.solve.segments import MERGE_H, _boluses_by_segment, _segments, _stack  # noqa: F401
 
 METHODS = ("LSODA", "BDF", "Radau")
 
@@ -225,14 +226,6 @@ def output_grid(duration: float, step: float) -> np.ndarray:
     return grid
 
 
-def _stack(parameter_sets: Sequence[Mapping[str, float]]) -> dict[str, np.ndarray]:
-    """Parameter dicts as one array per parameter (a matrix built in one call, then split)."""
-    names = list(parameter_sets[0].keys())
-    table = np.array([[ps[k] for k in names] for ps in parameter_sets], dtype=float)
-    columns = np.ascontiguousarray(table.T)  # each parameter contiguous over the runs
-    return {k: columns[j] for j, k in enumerate(names)}
-
-
 def simulate(
     parameters: Mapping[str, float] | None = None,
     schedule: Schedule | Sequence | None = None,
@@ -330,9 +323,13 @@ def simulate_batch(
     ok = np.zeros(n, dtype=bool)
     msgs = [""] * n
     if settings.method == "LSODA":
-        fast = compiled_rhs(n)  # decided for the whole batch, then used by every chunk of it
-        for chunk in _chunks(schedules, duration):
-            keep = list(where)
+        redo = list(range(n))  # runs for LSODA: all, or those the compiled integrator hands back
+        if (integrator := compiled_integrator(n)) is not None:
+            args = (params, schedules, grid, duration, settings, init, where, ok, msgs)
+            redo = integrate_into(integrator, *args)
+        fast = compiled_rhs(n) if redo else None  # decided for the whole batch, used by each chunk
+        for part in _chunks([schedules[i] for i in redo], duration):
+            chunk, keep = [redo[j] for j in part], list(where)
             traj, ok_, m_ = _integrate_lsoda(
                 [params[i] for i in chunk],
                 [schedules[i] for i in chunk],
@@ -349,7 +346,7 @@ def simulate_batch(
                 buf[sel, j, :] = traj[:, :, m].T
             ok[c] = ok_
             for j, i in enumerate(chunk):
-                msgs[i] = m_[j]
+                msgs[i] = f"{msgs[i]}: {m_[j]}" if msgs[i] else m_[j]
         for i in np.flatnonzero(~ok).tolist():
             # retry the run alone with an implicit Runge-Kutta method and tighter tolerances
             tight = SolverSettings(
@@ -445,41 +442,6 @@ def _chunks(schedules, duration) -> list[list[int]]:
     if current:
         chunks.append(current)
     return chunks
-
-
-#: Breakpoints closer than this (hours) are merged: events that close act together.
-MERGE_H = 1e-9
-
-
-def _segments(schedules, duration):
-    """Sorted restart times from 0 to ``duration``, with near-coincident times merged."""
-    times = sorted({0.0, duration, *(t for s in schedules for t in s.breakpoints(duration))})
-    merged = [times[0]]
-    for t in times[1:]:
-        if t - merged[-1] > MERGE_H:
-            merged.append(t)
-    if duration - merged[-1] <= MERGE_H:
-        merged[-1] = duration
-    return merged
-
-
-def _boluses_by_segment(schedules, bps) -> list[list[tuple[int, Bolus]]]:
-    """For each segment ``[bps[k], bps[k+1])``, the boluses ``(run, event)`` applied at its start.
-
-    A bolus belongs to the segment whose start it lies at or after (less ``MERGE_H``: a bolus
-    that close to a restart acts at it) and whose end it lies before (less ``MERGE_H``); boluses
-    at or after the end of the run are not applied.  Within a segment they come run by run and,
-    within a run, in time and listing order, so that boluses at the same time act in the order
-    they are listed.
-    """
-    starts = [t - MERGE_H for t in bps[:-1]]
-    out: list[list[tuple[int, Bolus]]] = [[] for _ in starts]
-    for i, s in enumerate(schedules):
-        for tb, ev in s.boluses():
-            k = bisect.bisect_right(starts, tb) - 1
-            if 0 <= k and tb < bps[k + 1] - MERGE_H:
-                out[k].append((i, ev))
-    return out
 
 
 def _bandwidths() -> tuple[int, int]:

@@ -215,9 +215,12 @@ def _execute(
     from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
 
     if chunk_runs:
+        from livermodel.solve.compiled_integrator import compiled_integrator
         from livermodel.solve.simulate import compiled_rhs
 
-        compiled_rhs(chunk_runs)  # loaded once here, so that forked workers start with it
+        # loaded once here, so that forked workers start with it
+        if compiled_integrator(chunk_runs) is None:
+            compiled_rhs(chunk_runs)
 
     import os
 

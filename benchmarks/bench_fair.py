@@ -1,0 +1,321 @@
+"""A fair sweep benchmark: livermodel against libRoadRunner per core, on the machine with equal
+process counts, and at matched accuracy.  One command reproduces every figure of
+docs/performance.md ("Sweeps"):
+
+    python benchmarks/bench_fair.py                  # 10,000-run sweeps, 5 interleaved repetitions
+    python benchmarks/bench_fair.py --quick          # 1,000 runs, 3 repetitions (a smoke check)
+    python benchmarks/bench_fair.py --memory 1000000 --workloads none
+                                                     # peak RSS of a metrics-only sweep alone
+
+Workloads (issue 6): a two-key grid, death sensitivity (0.5 to 2) x therapy dose (log-spaced),
+over ``fulminant-msc-early`` (MSCs IV at 2 h, 1e5 to 1e8 cells/kg) and ``fulminant-ev-single``
+(EVs IV, plasma half-life 3 min: the stiff compartment), 30 days, hourly output (721 points),
+rtol 1e-6, atol 1e-9.  A livermodel measurement is ``run_sweep`` into a folder (plan checked,
+chunks integrated, chunk files and ``metrics.csv`` written; no figures), numba's kernel load
+included.  libRoadRunner
+simulates the exported SBML of the same scenario (one model loaded per process, ``reset()``
+between runs, ``simulate(times=...)`` on the same 721 output times with only the selections it
+returns, CVODE at the same tolerances: the usage its documentation recommends for parameter
+scans), varying the death sensitivity.
+
+Contenders run one at a time, each in a fresh child process, interleaved repetition by
+repetition (livermodel default, livermodel's LSODA reference path, libRoadRunner); the figure is
+the median.  **Per core** = runs per CPU-second of the contender's whole process tree (user +
+system time of the child and of its workers, measured around the work only: start-up, imports
+are reported separately; libRoadRunner's model load is left out, livermodel's kernel load is
+not).  **On the machine** = runs per wall-second with
+both sides given the same number of processes (``--jobs 2`` against two libRoadRunner processes
+splitting the runs).  On a shared machine wall times are noisy; CPU times much less so.
+
+Accuracy: the largest difference over every state and output point of a sample of runs,
+relative to max(1, |state|), against livermodel's LSODA at rtol 1e-11; for every contender at
+rtol 1e-6 and 1e-8, so throughput can be compared at matched accuracy.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import numpy as np
+
+WORKLOADS = {
+    "msc": ("fulminant-msc-early", "1e5:1e8cells/kg"),
+    "ev": ("fulminant-ev-single", "10:1000ug/kg"),
+}
+BASE = ["duration=30d", "output_step=1h"]
+
+
+def overrides(rtol: float) -> list[str]:
+    return [*BASE, f"solver.rtol={rtol:g}", f"solver.atol={rtol * 1e-3:g}"]
+
+
+def grid(n: int, dose_range: str) -> list[str]:
+    a = int(round(np.sqrt(n)))
+    return [f"parameters.death_sensitivity=0.5:2:{a}", f"interventions.0.dose={dose_range}:{n // a}:log"]
+
+
+def cpu() -> float:
+    t = os.times()
+    return t.user + t.system + t.children_user + t.children_system
+
+
+# --------------------------------------------------------------------------------------------
+# one measurement (run in a child process)
+# --------------------------------------------------------------------------------------------
+
+
+def one_livermodel(workload: str, n: int, jobs: int, rtol: float) -> dict:
+    from livermodel.output.sweep import run_sweep
+    from livermodel.studies.sweep.plan import plan_sweep
+
+    name, doses = WORKLOADS[workload]
+    plan = plan_sweep(name, grid(n, doses), overrides=overrides(rtol))
+    with tempfile.TemporaryDirectory() as tmp:
+        c0, w0 = cpu(), time.perf_counter()
+        result = run_sweep(plan, Path(tmp) / "s", jobs=jobs, formats=())
+        c1, w1 = cpu(), time.perf_counter()
+        failed = result.n_failed
+        handed_back = sum(bool(r["message"]) for r in result.rows)
+    return {"runs": plan.n_runs, "cpu": c1 - c0, "wall": w1 - w0, "failed": failed, "lsoda": handed_back}
+
+
+def _rr_model(workload: str, rtol: float):
+    import roadrunner
+
+    from livermodel.interop.sbml import to_sbml
+    from livermodel.scenario.scenario import load_scenario
+
+    sc = load_scenario(WORKLOADS[workload][0], overrides(rtol))
+    rr = roadrunner.RoadRunner(to_sbml(sc.parameters, sc.schedule, duration_h=sc.duration_h, name=sc.name))
+    rr.setIntegrator("cvode")
+    rr.integrator.relative_tolerance = rtol
+    rr.integrator.absolute_tolerance = rtol * 1e-3
+    times = [float(t) for t in np.arange(0, sc.duration_h + 0.5, 1.0)]
+    return rr, times
+
+
+_RR = {}
+
+
+def _rr_runs(values) -> None:
+    rr, times = _RR["model"]
+    for v in values:
+        rr.reset()
+        rr["death_sensitivity"] = float(v)
+        rr.simulate(times=times, selections=["time", "functional_mass"])
+
+
+def one_roadrunner(workload: str, n: int, jobs: int, rtol: float) -> dict:
+    """libRoadRunner's runs; its model is loaded (SBML parsed, LLVM-compiled) before the clock
+    starts, once, and inherited by the forked processes: the best case for libRoadRunner."""
+    values = np.linspace(0.5, 2, n)
+    _RR["model"] = _rr_model(workload, rtol)
+    c0, w0 = cpu(), time.perf_counter()
+    if jobs == 1:
+        _rr_runs(values)
+    else:
+        import multiprocessing as mp
+
+        ctx = mp.get_context("fork")
+        procs = [ctx.Process(target=_rr_runs, args=(part,)) for part in np.array_split(values, jobs)]
+        for p in procs:
+            p.start()
+        for p in procs:
+            p.join()
+    return {"runs": n, "cpu": cpu() - c0, "wall": time.perf_counter() - w0, "failed": 0, "lsoda": 0}
+
+
+def child(args) -> None:
+    if args.contender == "lsoda":
+        os.environ["LIVERMODEL_COMPILED"] = "rhs"
+    fn = one_roadrunner if args.contender == "roadrunner" else one_livermodel
+    out = fn(args.workload, args.n, args.jobs, args.rtol)
+    print(json.dumps(out))
+
+
+def measure(contender: str, workload: str, n: int, jobs: int, rtol: float) -> dict:
+    cmd = [sys.executable, __file__, "--child", contender, workload, str(n), str(jobs), str(rtol)]
+    t0 = time.perf_counter()
+    done = subprocess.run(cmd, capture_output=True, text=True, check=True)
+    out = json.loads(done.stdout.strip().splitlines()[-1])
+    out["process_wall"] = time.perf_counter() - t0
+    return out
+
+
+# --------------------------------------------------------------------------------------------
+# accuracy
+# --------------------------------------------------------------------------------------------
+
+
+def accuracy(workload: str, rtol: float, sample: int = 8) -> dict:
+    """Largest error (relative to max(1, |state|)) of each contender against the reference."""
+    from livermodel.model.layout import STATES
+    from livermodel.scenario.scenario import load_scenario
+    from livermodel.solve.simulate import SolverSettings, simulate_batch
+    from livermodel.studies.sweep.plan import plan_sweep
+
+    name, doses = WORKLOADS[workload]
+    plan = plan_sweep(name, grid(1024, doses), overrides=overrides(rtol))
+    idx = np.linspace(0, plan.n_runs - 1, 64).astype(int)
+    scs = [plan.scenario_at(int(i)) for i in idx]
+    args = ([s.parameters for s in scs], [s.schedule for s in scs])
+    kw = {"duration": scs[0].duration_h, "output_step": 1.0, "variables": STATES}
+    os.environ["LIVERMODEL_COMPILED"] = "rhs"
+    ref = simulate_batch(*args, settings=SolverSettings(rtol=1e-11, atol=1e-14), **kw)
+    lsoda = simulate_batch(*args, settings=scs[0].settings, **kw)
+    os.environ.pop("LIVERMODEL_COMPILED")
+    fast = simulate_batch(*args, settings=scs[0].settings, **kw)
+    size = np.maximum(1.0, np.abs(ref.values).max(axis=2, keepdims=True))
+    out = {
+        "livermodel": float(np.max(np.abs(fast.values - ref.values) / size)),
+        "lsoda": float(np.max(np.abs(lsoda.values - ref.values) / size)),
+    }
+    try:
+        rr, times = _rr_model(workload, rtol)
+    except ImportError:
+        return out
+    # libRoadRunner's model carries the scenario's own dose: compare it at that dose
+    sc0 = load_scenario(name, overrides(rtol))
+    ds = np.linspace(0.5, 2, sample)
+    os.environ["LIVERMODEL_COMPILED"] = "rhs"
+    base = simulate_batch(
+        [dict(sc0.parameters, death_sensitivity=float(d)) for d in ds],
+        [sc0.schedule] * sample,
+        settings=SolverSettings(rtol=1e-11, atol=1e-14),
+        **kw,
+    )
+    os.environ.pop("LIVERMODEL_COMPILED")
+    bsize = np.maximum(1.0, np.abs(base.values).max(axis=2, keepdims=True))
+    worst = 0.0
+    for j, d in enumerate(ds):
+        rr.reset()
+        rr["death_sensitivity"] = float(d)
+        res = rr.simulate(times=times, selections=["time", *STATES])
+        for k in range(len(STATES)):
+            worst = max(worst, float(np.max(np.abs(res[:, k + 1] - base.values[j, k]) / bsize[j, k, 0])))
+    out["roadrunner"] = worst
+    return out
+
+
+# --------------------------------------------------------------------------------------------
+# memory
+# --------------------------------------------------------------------------------------------
+
+
+def memory(n: int, jobs: int) -> tuple[float, float]:
+    import resource
+
+    from livermodel.output.sweep import run_sweep
+    from livermodel.studies.sweep.plan import plan_sweep
+
+    plan = plan_sweep(
+        "fulminant-msc-early",
+        ["parameters.death_sensitivity=0.5:2", "interventions.0.dose=1e5:1e8cells/kg:log"],
+        overrides=["duration=3d"],
+        design="random",
+        samples=n,
+        seed=1,
+    )
+    with tempfile.TemporaryDirectory() as tmp:
+        t0 = time.perf_counter()
+        run_sweep(plan, Path(tmp) / "m", jobs=jobs, formats=())
+        dt = time.perf_counter() - t0
+    own = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    kids = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
+    return max(own, kids), n / dt
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--quick", action="store_true")
+    ap.add_argument("--repeat", type=int, default=0)
+    ap.add_argument("--runs", type=int, default=0)
+    ap.add_argument("--memory", type=int, default=0, metavar="N")
+    ap.add_argument("--workloads", default="msc,ev")
+    ap.add_argument("--rtols", default="1e-6,1e-8")
+    ap.add_argument("--child", nargs=5, metavar=("CONTENDER", "WORKLOAD", "N", "JOBS", "RTOL"))
+    args = ap.parse_args()
+    if args.child:
+        c, w, n, j, r = args.child
+        child(argparse.Namespace(contender=c, workload=w, n=int(n), jobs=int(j), rtol=float(r)))
+        return
+    if args.memory:  # first, so that the peak resident size is the sweep's alone
+        rss, rate = memory(args.memory, 2)
+        print(
+            f"memory: {args.memory:,}-run metrics-only sweep (3-day runs) on 2 jobs: peak RSS "
+            f"{rss:,.0f} MiB (largest single process), {rate:,.0f} runs/s"
+        )
+        print()
+    if args.workloads == "none":
+        return
+    n = args.runs or (1000 if args.quick else 10_000)
+    repeat = args.repeat or (3 if args.quick else 5)
+    from importlib.metadata import version
+
+    def v(pkg):
+        try:
+            return version(pkg)
+        except Exception:  # noqa: BLE001 - optional
+            return "not installed"
+
+    print(
+        f"machine: {platform.machine()}, {os.cpu_count()} cores, load average "
+        f"{os.getloadavg()[0]:.1f} at the start; Python {platform.python_version()}, numpy {np.__version__}, "
+        f"numba {v('numba')}, scipy {v('scipy')}, libroadrunner {v('libroadrunner')}; "
+        f"{n:,} runs per sweep, median of {repeat} interleaved repetitions"
+    )
+    have_rr = v("libroadrunner") != "not installed"
+    contenders = ["livermodel", "lsoda"] + (["roadrunner"] if have_rr else [])
+    rr_runs = max(200, n // 10)  # libRoadRunner is slower; its rate does not depend on the count
+    lsoda_runs = max(200, n // 20)
+    for workload in args.workloads.split(","):
+        for rtol in (float(r) for r in args.rtols.split(",")):
+            rows = {}
+            for _ in range(repeat):
+                for c in contenders:
+                    for jobs in (1, 2):
+                        size = {"roadrunner": rr_runs, "lsoda": lsoda_runs}.get(c, n)
+                        rows.setdefault((c, jobs), []).append(measure(c, workload, size, jobs, rtol))
+            print()
+            print(f"### {WORKLOADS[workload][0]}, rtol {rtol:g}")
+            print()
+            print("| contender | processes | runs | runs per CPU-second (per core) | runs per wall-second | "
+                  "start-up + imports (s) | failed | runs handed to LSODA |")  # fmt: skip
+            print("|---|---|---|---|---|---|---|---|")
+            med = {}
+            for (c, jobs), ms in rows.items():
+                per_core = statistics.median(m["runs"] / m["cpu"] for m in ms)
+                wall = statistics.median(m["runs"] / m["wall"] for m in ms)
+                start = statistics.median(m["process_wall"] - m["wall"] for m in ms)
+                med[c, jobs] = (per_core, wall)
+                label = {
+                    "livermodel": "`livermodel sweep` (compiled integrator)",
+                    "lsoda": "`livermodel sweep`, LSODA reference path (`LIVERMODEL_COMPILED=rhs`)",
+                    "roadrunner": "libRoadRunner, exported SBML, CVODE",
+                }[c]
+                print(f"| {label} | {jobs} | {ms[0]['runs']:,} | {per_core:,.0f} | {wall:,.0f} | {start:.2f} | "
+                      f"{ms[0]['failed']} | {ms[0]['lsoda']} |")  # fmt: skip
+            if have_rr:
+                print()
+                print(
+                    f"livermodel / libRoadRunner: {med['livermodel', 1][0] / med['roadrunner', 1][0]:.1f}x per core, "
+                    f"{med['livermodel', 2][1] / med['roadrunner', 2][1]:.1f}x on the machine (2 processes each); "
+                    f"livermodel / LSODA path: {med['livermodel', 1][0] / med['lsoda', 1][0]:.1f}x per core"
+                )
+            acc = accuracy(workload, rtol)
+            print()
+            print("accuracy (largest error, every state and output point, relative to max(1, |state|), "
+                  "against LSODA at rtol 1e-11): " + ", ".join(f"{k} {e:.1e}" for k, e in acc.items()))  # fmt: skip
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,140 @@
+"""The compiled batched integrator (:func:`livermodel.solve.kernels.integrate_runs`) behind
+:func:`livermodel.solve.simulate.simulate_batch`: its inputs built as arrays, its results put where
+the batch keeps them, and the runs it hands back (stiff, failed) named for the reference path.
+
+Each run is integrated on its own, in compiled code, with its own steps and only its own
+schedule breakpoints; the MSC and EV compartments are solved in closed form between doses, the
+rest with an explicit Dormand-Prince 5(4) pair whose stiffness test hands a run that turns stiff
+back to the caller, which integrates it with LSODA (the reference path) and says so in the run's
+message.  Used for batches of :data:`livermodel.solve.compiled.MIN_RUNS` runs or more when numba
+is installed and ``LIVERMODEL_COMPILED`` is neither ``0`` nor ``rhs``.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from livermodel import model
+from livermodel.model.layout import ORDER, POS
+
+#: Why a run was handed back, by status of :func:`livermodel.solve.kernels.integrate_runs`.
+REASONS = {1: "stiff", 2: "step size too small", 3: "non-finite state", 4: "step budget exhausted"}
+
+
+def compiled_integrator(n: int):
+    """The compiled integrator for a batch of ``n`` runs, or None (no numba,
+    ``LIVERMODEL_COMPILED=0`` or ``rhs``, or a batch under
+    :data:`livermodel.solve.compiled.MIN_RUNS` runs in a process that has not loaded it yet:
+    single runs and small cohorts do not pay for loading numba, while a sweep that has loaded it
+    integrates its last, smaller chunk with it too)."""
+    from livermodel.solve import compiled
+
+    if compiled.mode() != "integrator":
+        return None
+    if n < compiled.MIN_RUNS and not compiled.integrator.cache_info().currsize:
+        return None
+    return compiled.integrator()
+
+
+def segments(params, schedules, duration):
+    """The integrator's schedule arrays: ``seg_ptr`` (n + 1), ``seg_t`` (m, 2), ``seg_u`` (m, 3),
+    ``jump_a`` and ``jump_b`` (m, n_states, solver order) for every run's own segments.
+
+    A run's segments are those of :func:`livermodel.solve.segments._segments` for its schedule
+    alone, and its boluses those of ``_boluses_by_segment``; each bolus acts on the state as
+    ``y <- a y + b`` per state (every event of :mod:`livermodel.model.schedule` scales or adds),
+    read off by applying it to zeros and ones.  Runs sharing a schedule and the parameters its
+    boluses read (here: all of them) share the work.
+    """
+    from livermodel.solve.segments import _boluses_by_segment, _segments
+
+    ns = model.N_STATES
+    no_inputs = [0.0] * len(model.INPUTS)
+    seg_ptr = np.zeros(len(schedules) + 1, dtype=np.int64)
+    rows_t, rows_u, rows_a, rows_b = [], [], [], []
+    memo: dict = {}
+    for r, (p, s) in enumerate(zip(params, schedules, strict=True)):
+        key = (id(s), tuple(p.values()))
+        part = memo.get(key)
+        if part is None:
+            bps = _segments([s], duration)
+            bol = _boluses_by_segment([s], bps)
+            has_inputs = bool(s.intervals())
+            part = []
+            for k in range(len(bps) - 1):
+                a, b = bps[k], bps[k + 1]
+                ja, jb = [1.0] * ns, [0.0] * ns
+                for _, ev in bol[k]:
+                    zero, one = [0.0] * ns, [1.0] * ns  # plain lists: events index and add
+                    ev.apply(zero, p)
+                    ev.apply(one, p)
+                    for i in range(ns):
+                        if zero[i] != 0.0 or one[i] != 1.0:
+                            scale = one[i] - zero[i]
+                            ja[i], jb[i] = ja[i] * scale, jb[i] * scale + zero[i]
+                u = s.inputs_at(0.5 * (a + b)).tolist() if has_inputs else no_inputs
+                part.append(((a, b), u, ja, jb))
+            memo[key] = part
+            memo[id(s), "keep"] = s  # the schedule kept alive, so that its id stays its own
+        seg_ptr[r + 1] = seg_ptr[r] + len(part)
+        for t, u, ja, jb in part:
+            rows_t.append(t)
+            rows_u.append(u)
+            rows_a.append(ja)
+            rows_b.append(jb)
+    order = np.asarray(ORDER)
+    return (
+        seg_ptr,
+        np.array(rows_t, dtype=float).reshape(-1, 2),
+        np.array(rows_u, dtype=float).reshape(-1, len(model.INPUTS)),
+        np.ascontiguousarray(np.array(rows_a, dtype=float).reshape(-1, ns)[:, order]),
+        np.ascontiguousarray(np.array(rows_b, dtype=float).reshape(-1, ns)[:, order]),
+    )
+
+
+def integrate(fn, params, schedules, grid, duration, settings, init, keep):
+    """Integrate the runs with the compiled integrator ``fn``.
+
+    ``keep``: public state numbers to return.  Returns ``traj`` (n, len(keep), len(grid)),
+    ``status`` (0 = ok; see :data:`REASONS`), the time each run reached, and its accepted steps.
+    """
+    from livermodel.solve.compiled import pack
+    from livermodel.solve.segments import _stack
+
+    n = len(params)
+    d = model.derived(_stack(params))
+    y = model.initial_state(d, n)
+    for i, v in (init or {}).items():
+        y[i] = v
+    Y0 = np.ascontiguousarray(y[np.asarray(ORDER)].T)
+    seg = segments(params, schedules, duration)
+    keep_pos = np.ascontiguousarray(POS[np.asarray(keep, dtype=np.int64)], dtype=np.int64)
+    traj = np.empty((n, len(keep), grid.size))
+    status = np.zeros(n, dtype=np.int64)
+    reached = np.zeros(n)
+    steps = np.zeros(n, dtype=np.int64)
+    with np.errstate(all="ignore"):
+        fn(Y0, pack(d, n), *seg, np.ascontiguousarray(grid, dtype=float), keep_pos, float(settings.rtol),
+           float(settings.atol), float(settings.max_step), int(settings.max_steps) * 20, traj, status,
+           reached, steps)  # fmt: skip
+    return traj, status, reached, steps
+
+
+def integrate_into(fn, params, schedules, grid, duration, settings, init, where, ok, msgs) -> list[int]:
+    """Integrate the batch with ``fn`` and store each run's kept states where ``where`` says
+    (``{state: (buffer, column)}``, buffers (n, columns, times)); set ``ok`` and ``msgs`` of the
+    runs that finished.  Returns the runs handed back for the reference path, whose message
+    says why."""
+    keep = list(where)
+    traj, status, reached, _ = integrate(fn, params, schedules, grid, duration, settings, init, keep)
+    for m, (buf, j) in enumerate(where.values()):
+        buf[:, j, :] = traj[:, m, :]
+    good = status == 0
+    ok[good] = True
+    redo = np.flatnonzero(~good).tolist()
+    for i in range(len(params)):
+        msgs[i] = "ok"
+    for i in redo:
+        why = REASONS.get(int(status[i]), f"status {int(status[i])}")
+        msgs[i] = f"compiled integrator stopped at {reached[i]:.4g} h ({why}); integrated with LSODA"
+    return redo
