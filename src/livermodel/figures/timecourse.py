@@ -28,8 +28,9 @@ are marked on every panel by thin vertical lines; the top panel names them.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
@@ -69,7 +70,9 @@ from livermodel.metrics import failure_level
 # whole figures
 # --------------------------------------------------------------------------------------------
 
-PANELS = (
+#: The panels of the time-course figure: title and the function that draws it on an Axes (typed as
+#: any callable: their keyword arguments differ, and an inferred join of them is not callable).
+PANELS: tuple[tuple[str, Callable[..., Any]], ...] = (
     ("Liver", plot_mass),
     ("Cell turnover", plot_turnover),
     ("Signals", plot_signals),
