@@ -135,12 +135,7 @@ def explore(
                     expected="e.g. parameters.critical_mass=0.25",
                 )
         if snapshot is not None:
-            if snapshot.suffix.lower() not in (".png", ".svg", ".pdf"):
-                raise LivermodelError(
-                    "--snapshot needs a .png, .svg or .pdf file name",
-                    key="--snapshot",
-                    found=repr(str(snapshot)),
-                )
+            _check_image_name(snapshot, "--snapshot")
             from livermodel.output.provenance import now_iso, output_file, write_sidecar
 
             started = now_iso()
@@ -168,14 +163,14 @@ def explore(
         show(scenario, overrides=set_ or ())
 
 
-def _check_image_name(path: Path) -> str:
-    """The image format of ``path`` (png, svg or pdf), or a user error."""
+def _check_image_name(path: Path, key: str = "--output") -> str:
+    """The image format of ``path`` (png, svg or pdf), or a user error naming ``key``."""
     from livermodel.errors import LivermodelError
 
     fmt = path.suffix.lower().lstrip(".")
     if fmt not in ("png", "svg", "pdf"):
         raise LivermodelError(
-            "the output needs a .png, .svg or .pdf name", key="--output", found=repr(str(path))
+            "the image needs a .png, .svg or .pdf file name", key=key, found=repr(str(path))
         )
     return fmt
 

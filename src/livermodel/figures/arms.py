@@ -14,7 +14,7 @@ from collections.abc import Sequence
 
 import numpy as np
 
-from livermodel.figures.canvas import caller_axes, new_figure, root_of
+from livermodel.figures.canvas import given_axes, new_figure
 from livermodel.figures.panels import (
     _DIV,
     DASHDOT,
@@ -87,10 +87,7 @@ def arms_figure(
             fig = new_figure(size, fig)
             grid = fig.add_gridspec(2 * pairs, cols, height_ratios=[1.25, 0.8] * pairs)
         else:
-            if fig is not None:
-                raise ValueError("arms_figure: give ax= or fig=, not both")
-            given = caller_axes(ax, 2 * len(runs), "arms_figure")
-            fig = root_of(given[0])
+            fig, given = given_axes(ax, fig, 2 * len(runs), "arms_figure")
         unit = _unit_for(runs)
         end = max(float(r.duration_h) for r in runs) / _DIV[unit]
         livers, alts = [], []

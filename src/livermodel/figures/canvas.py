@@ -23,13 +23,7 @@ def caller_axes(ax, n: int, what: str) -> list:
     """The caller's axes as a list of the first ``n``; a clear error when there are fewer."""
     from matplotlib.axes import Axes
 
-    if isinstance(ax, Axes):
-        axes = [ax]
-    else:
-        try:
-            axes = list(np.asarray(ax, dtype=object).ravel())
-        except TypeError as exc:  # pragma: no cover - np.asarray takes any object
-            raise TypeError(f"{what}: ax= must be an Axes or a sequence of Axes") from exc
+    axes = [ax] if isinstance(ax, Axes) else list(np.asarray(ax, dtype=object).ravel())
     bad = [type(a).__name__ for a in axes if not isinstance(a, Axes)]
     if bad:
         raise TypeError(f"{what}: ax= must be an Axes or a sequence of Axes, not {bad[0]}")
@@ -66,10 +60,7 @@ def grid_axes(n: int, rows: int, cols: int, size, *, ax=None, fig=None, what: st
     ``n`` hidden, and ``owned`` True.
     """
     if ax is not None:
-        if fig is not None:
-            raise ValueError(f"{what}: give ax= or fig=, not both")
-        axes = caller_axes(ax, n, what)
-        return root_of(axes[0]), axes, False
+        return *given_axes(ax, fig, n, what), False
     fig = new_figure(size, fig)
     axes = list(fig.subplots(rows, cols, squeeze=False, **subplots).ravel())
     for extra in axes[n:]:
@@ -77,9 +68,13 @@ def grid_axes(n: int, rows: int, cols: int, size, *, ax=None, fig=None, what: st
     return fig, axes[:n], True
 
 
-def root_of(ax):
-    """The figure (or sub-figure) an Axes belongs to."""
-    return ax.figure
+def given_axes(ax, fig, n: int, what: str) -> tuple:
+    """``(figure, axes)`` for a figure drawn on the caller's axes ``ax`` (the first ``n``; the
+    figure, or sub-figure, of the first); ``fig`` must then be None."""
+    if fig is not None:
+        raise ValueError(f"{what}: give ax= or fig=, not both")
+    axes = caller_axes(ax, n, what)
+    return axes[0].figure, axes
 
 
 def is_root(fig) -> bool:

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import numpy as np
 
-from livermodel.figures.canvas import caller_axes, new_figure, root_of, size_in
+from livermodel.figures.canvas import given_axes, new_figure, size_in
 from livermodel.figures.studies import note
 
 __all__ = ["fit_figure", "profile_axes"]
@@ -112,10 +112,7 @@ def fit_figure(result, *, style: str = "paper", overrides=(), fig=None, ax=None)
             cells += [grid[rows_data + c // cols, c % cols] for c in range(n_prof)]
             given = [fig.add_subplot(cell) for cell in cells]
         else:
-            if fig is not None:
-                raise ValueError("fit_figure: give ax= or fig=, not both")
-            given = caller_axes(ax, len(panels) + n_prof, "fit_figure")
-            fig = root_of(given[0])
+            fig, given = given_axes(ax, fig, len(panels) + n_prof, "fit_figure")
         start_x = np.array([p.to_x(min(max(p.start, p.bounds[0]), p.bounds[1])) for p in pb.parameters])
         curves = {}
         for e, exp in enumerate(pb.experiments):

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from livermodel.figures.canvas import caller_axes, is_root, new_figure, root_of, sub_figure_note
+from livermodel.figures.canvas import given_axes, is_root, new_figure, sub_figure_note
 from livermodel.studies.phase import Y_LABELS, PhasePortrait
 
 #: A leading eigenvalue smaller than this (1/h) in size is neither stable nor unstable: neutral
@@ -48,10 +48,7 @@ def phase_figure(portrait: PhasePortrait, *, style: str = "paper", fig=None, ove
             fig = new_figure((layout["width"], layout["width"] * 0.46), fig)
             ax, axt = fig.subplots(1, 2, width_ratios=(1.25, 1))
         else:
-            if fig is not None:
-                raise ValueError("phase_figure: give ax= or fig=, not both")
-            ax, axt = caller_axes(ax, 2, "phase_figure")
-            fig = root_of(ax)
+            fig, (ax, axt) = given_axes(ax, fig, 2, "phase_figure")
         p = portrait
         cmap = ListedColormap(["#d6e9f5", "#f8dccb"])
         ax.pcolormesh(
