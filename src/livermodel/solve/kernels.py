@@ -363,16 +363,20 @@ def _run(y, q, seg_t, seg_u, jump_a, jump_b, s0, s1, grid, keep, rtol, atol, hma
                     if n_nonstiff == NONSTIFF_RESET:
                         n_stiff = 0
                 while gi < nt and (grid[gi] < tn or (grid[gi] <= tn and (last or tn < b))):
+                    # the continuous extension of the kept states only (output is most of a
+                    # step's work when every state is evaluated at hourly points)
                     th = (grid[gi] - t) / h
                     th1 = 1.0 - th
-                    for i in range(NS):
+                    for j in range(nk):
+                        i = keep[j]
+                        if i == P10:  # EV plasma: its exact value
+                            _plasma(yd, q, m, grid[gi] - a)
+                            out[j, gi] = yd[P10]
+                            continue
                         dy = yn[i] - y[i]
                         bs = h * k1[i] - dy
                         r5 = h * (D1 * k1[i] + D3 * k3[i] + D4 * k4[i] + D5 * k5[i] + D6 * k6[i] + D7 * k7[i])
-                        yd[i] = y[i] + th * (dy + th1 * (bs + th * (dy - h * k7[i] - bs + th1 * r5)))
-                    _plasma(yd, q, m, grid[gi] - a)
-                    for j in range(nk):
-                        out[j, gi] = yd[keep[j]]
+                        out[j, gi] = y[i] + th * (dy + th1 * (bs + th * (dy - h * k7[i] - bs + th1 * r5)))
                     gi += 1
                 finite = True
                 for i in range(NS):
