@@ -165,3 +165,29 @@ def test_single_runs_and_the_command_line_do_not_load_numba():
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "False"
+
+
+def test_runs_share_schedule_work_only_where_their_boluses_read_the_same_values(monkeypatch):
+    """The schedule arrays are computed once per schedule and per value of the parameters its
+    boluses read: a run's death sensitivity (never read by a bolus) shares the work, a different
+    liver fraction of the MSC dose (read by the bolus) does not, and every run's jumps are its own."""
+    from livermodel.model.layout import POS, STATE_INDEX
+    from livermodel.solve import compiled_integrator as ci
+
+    calls = []
+    real = ci._schedule_part
+    monkeypatch.setattr(ci, "_schedule_part", lambda *a: calls.append(1) or real(*a))
+    base = resolve_parameters("rat")
+    dose = MSC(at=2.0, dose=5.0)
+    shared = Schedule([dose])
+    params = [dict(base, death_sensitivity=v) for v in (0.5, 1.0, 2.0)]
+    params += [dict(base, msc_liver_fraction_iv=f) for f in (0.05, 0.1)]
+    schedules = [shared] * 4 + [Schedule([dose])]
+    seg_ptr, seg_t, _, jump_a, jump_b = ci.segments(params, schedules, 100.0)
+    assert len(calls) == 3  # one part for the death sensitivities, one per liver fraction
+    liver = POS[STATE_INDEX["msc_liver"]]
+    added = [jump_b[seg_ptr[r] + 1, liver] for r in range(5)]  # the segment starting at 2 h
+    expected = [5.0 * p["msc_liver_fraction_iv"] for p in params]
+    np.testing.assert_allclose(added, expected, rtol=1e-15)
+    np.testing.assert_array_equal(seg_t[seg_ptr[0] : seg_ptr[1]], [[0.0, 2.0], [2.0, 100.0]])
+    np.testing.assert_array_equal(jump_a, 1.0)

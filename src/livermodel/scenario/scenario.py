@@ -253,7 +253,7 @@ class Scenario:
                 resolved[group][i] = dict(res)
                 new_events[i if group == "insults" else n_insults + i] = event
                 notes = [w for w in notes if f"{group}.{i}." not in w] + list(event_notes)
-            schedule = Schedule(new_events)
+            schedule = _schedule_cached(tuple(new_events))
         overrides_ = dict(self.parameter_overrides, **values)
         full = dict(self.parameters, **values)
         if light:
@@ -315,6 +315,14 @@ class RunInputs:
 
 #: Stability of the normal liver by (species, parameter overrides): sweeps ask again and again.
 _GROWTH: dict[tuple, float] = {}
+
+
+@functools.lru_cache(maxsize=4096)
+def _schedule_cached(events: tuple) -> Schedule:
+    """One schedule per distinct list of events: the points of a sweep that share a dose share
+    a schedule object, and with it its memo of boluses, breakpoints and inputs (events are
+    frozen, equal events act alike)."""
+    return Schedule(events)
 
 
 @functools.lru_cache(maxsize=4096)

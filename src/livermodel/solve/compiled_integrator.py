@@ -36,6 +36,49 @@ def compiled_integrator(n: int):
     return compiled.integrator()
 
 
+class _Reads(dict):
+    """A parameter dict that records which keys are read (to key the bolus memo below)."""
+
+    def __init__(self, params):
+        super().__init__(params)
+        self.read: dict[str, None] = {}
+
+    def __getitem__(self, key):
+        self.read[key] = None
+        return super().__getitem__(key)
+
+    def get(self, key, default=None):
+        self.read[key] = None
+        return super().get(key, default)
+
+
+def _schedule_part(s, p, duration):
+    """One run's segments as arrays (public state order) and the parameters its boluses read."""
+    from livermodel.solve.segments import _boluses_by_segment, _segments
+
+    ns = model.N_STATES
+    bps = _segments([s], duration)
+    bol = _boluses_by_segment([s], bps)
+    tracked = _Reads(p)
+    k = len(bps) - 1
+    t = np.array([bps[:-1], bps[1:]], dtype=float).T.reshape(k, 2)
+    u = np.zeros((k, len(model.INPUTS)))
+    ja, jb = np.ones((k, ns)), np.zeros((k, ns))
+    has_inputs = bool(s.intervals())
+    for j in range(k):
+        for _, ev in bol[j]:
+            zero, one = [0.0] * ns, [1.0] * ns  # plain lists: events index and add
+            ev.apply(zero, tracked)
+            ev.apply(one, tracked)
+            for i in range(ns):
+                if zero[i] != 0.0 or one[i] != 1.0:
+                    scale = one[i] - zero[i]
+                    ja[j, i], jb[j, i] = ja[j, i] * scale, jb[j, i] * scale + zero[i]
+        if has_inputs:
+            u[j] = s.inputs_at(0.5 * (t[j, 0] + t[j, 1]))
+    return (t, u, ja, jb), tuple(tracked.read)
+
+
 def segments(params, schedules, duration):
     """The integrator's schedule arrays: ``seg_ptr`` (n + 1), ``seg_t`` (m, 2), ``seg_u`` (m, 3),
     ``jump_a`` and ``jump_b`` (m, n_states, solver order) for every run's own segments.
@@ -43,52 +86,40 @@ def segments(params, schedules, duration):
     A run's segments are those of :func:`livermodel.solve.segments._segments` for its schedule
     alone, and its boluses those of ``_boluses_by_segment``; each bolus acts on the state as
     ``y <- a y + b`` per state (every event of :mod:`livermodel.model.schedule` scales or adds),
-    read off by applying it to zeros and ones.  Runs sharing a schedule and the parameters its
-    boluses read (here: all of them) share the work.
+    read off by applying it to zeros and ones.  Runs that share a schedule and the values of
+    the parameters its boluses read (recorded while they are applied: a bolus is a function of
+    the values it reads) share the work, so a sweep over a death rate and a dose computes one
+    part per dose.
     """
-    from livermodel.solve.segments import _boluses_by_segment, _segments
-
-    ns = model.N_STATES
-    no_inputs = [0.0] * len(model.INPUTS)
-    seg_ptr = np.zeros(len(schedules) + 1, dtype=np.int64)
-    rows_t, rows_u, rows_a, rows_b = [], [], [], []
-    memo: dict = {}
+    memo: dict = {}  # id(schedule) -> (schedule, {parameters read: {their values: part}})
+    parts: list = []
+    index = np.empty(len(schedules), dtype=np.int64)
     for r, (p, s) in enumerate(zip(params, schedules, strict=True)):
-        key = (id(s), tuple(p.values()))
-        part = memo.get(key)
-        if part is None:
-            bps = _segments([s], duration)
-            bol = _boluses_by_segment([s], bps)
-            has_inputs = bool(s.intervals())
-            part = []
-            for k in range(len(bps) - 1):
-                a, b = bps[k], bps[k + 1]
-                ja, jb = [1.0] * ns, [0.0] * ns
-                for _, ev in bol[k]:
-                    zero, one = [0.0] * ns, [1.0] * ns  # plain lists: events index and add
-                    ev.apply(zero, p)
-                    ev.apply(one, p)
-                    for i in range(ns):
-                        if zero[i] != 0.0 or one[i] != 1.0:
-                            scale = one[i] - zero[i]
-                            ja[i], jb[i] = ja[i] * scale, jb[i] * scale + zero[i]
-                u = s.inputs_at(0.5 * (a + b)).tolist() if has_inputs else no_inputs
-                part.append(((a, b), u, ja, jb))
-            memo[key] = part
-            memo[id(s), "keep"] = s  # the schedule kept alive, so that its id stays its own
-        seg_ptr[r + 1] = seg_ptr[r] + len(part)
-        for t, u, ja, jb in part:
-            rows_t.append(t)
-            rows_u.append(u)
-            rows_a.append(ja)
-            rows_b.append(jb)
+        entry = memo.get(id(s))
+        if entry is None:
+            entry = memo[id(s)] = (s, {})  # the schedule kept alive, so that its id stays its own
+        found = None
+        for reads, by_value in entry[1].items():
+            found = by_value.get(tuple(p.get(k) for k in reads))
+            if found is not None:
+                break
+        if found is None:
+            part, reads = _schedule_part(s, p, duration)
+            found = len(parts)
+            parts.append(part)
+            entry[1].setdefault(reads, {})[tuple(p.get(k) for k in reads)] = found
+        index[r] = found
+    sizes = np.array([len(part[0]) for part in parts], dtype=np.int64)[index]
+    seg_ptr = np.zeros(len(schedules) + 1, dtype=np.int64)
+    np.cumsum(sizes, out=seg_ptr[1:])
     order = np.asarray(ORDER)
+    picked = [parts[i] for i in index.tolist()]
     return (
         seg_ptr,
-        np.array(rows_t, dtype=float).reshape(-1, 2),
-        np.array(rows_u, dtype=float).reshape(-1, len(model.INPUTS)),
-        np.ascontiguousarray(np.array(rows_a, dtype=float).reshape(-1, ns)[:, order]),
-        np.ascontiguousarray(np.array(rows_b, dtype=float).reshape(-1, ns)[:, order]),
+        np.concatenate([q[0] for q in picked]),
+        np.concatenate([q[1] for q in picked]),
+        np.ascontiguousarray(np.concatenate([q[2] for q in picked])[:, order]),
+        np.ascontiguousarray(np.concatenate([q[3] for q in picked])[:, order]),
     )
 
 
