@@ -790,3 +790,31 @@ def test_shipped_schema_is_the_generated_one():
 
     shipped = files("livermodel").joinpath("scenario.schema.json").read_text(encoding="utf-8")
     assert shipped == json_schema_text(), "regenerate src/livermodel/scenario.schema.json as docs/ above"
+
+
+def test_runs_inputs_of_a_chunk_equal_each_point_s_own_inputs_or_error():
+    """The batched inputs of a sweep chunk equal :meth:`run_inputs` point by point, in order:
+    points sharing a dose share its schedule, a parameter outside its limits, a bad dose and a
+    key off the fast path (duration) each give what that point alone gives."""
+    base = load_scenario("fulminant-msc-early")
+    points = [
+        {"parameters.death_sensitivity": 0.5, "interventions.0.dose": "1e6 cells/kg"},
+        {"parameters.death_sensitivity": 1.5, "interventions.0.dose": "1e6 cells/kg"},
+        {"parameters.death_sensitivity": 1.5, "interventions.0.dose": "3e7 cells/kg"},
+        {"parameters.death_sensitivity": -1.0, "interventions.0.dose": "1e6 cells/kg"},
+        {"parameters.death_sensitivity": 1.0, "interventions.0.dose": "-1 cells/kg"},
+        {"parameters.death_sensitivity": 1.2, "duration": "3 d"},
+        {"parameters.death_sensitivity": True},
+        {},
+    ]
+    got = base.runs_inputs(points)
+    assert len(got) == len(points)
+    for point, inputs in zip(points, got, strict=True):
+        try:
+            alone = base.run_inputs(point)
+        except LivermodelError as err:
+            assert isinstance(inputs, LivermodelError) and str(inputs) == str(err)
+            continue
+        assert inputs == alone
+    assert got[0].schedule is got[1].schedule and got[0].schedule != got[2].schedule
+    assert got[1].parameters["death_sensitivity"] == 1.5 and got[5].duration_h == 72.0

@@ -184,6 +184,60 @@ class Scenario:
         sc = self.with_overrides(overrides)
         return RunInputs(sc.parameters, sc.schedule, sc.duration_h, sc.output_step_h, sc.settings, sc.initial)
 
+    def runs_inputs(self, overrides: Iterable[Mapping[str, Any]]) -> list[RunInputs | LivermodelError]:
+        """:meth:`run_inputs` for many points at once (a sweep chunk): the same inputs (a test
+        checks it), or the error of each point that is invalid, in point order.
+
+        Points that share the overrides of everything but plain parameter numbers share one
+        scenario built once (with its schedule); their parameter values are checked against
+        each parameter's limits and set into that scenario's parameters directly.  A point whose
+        value fails the check goes through :meth:`run_inputs`, which names the error.
+        """
+        out: list[RunInputs | LivermodelError] = []
+        groups: dict[tuple, Scenario | LivermodelError] = {}
+        for ov in overrides:
+            values: dict[str, float] = {}
+            rest = []
+            for key, raw in ov.items():
+                name = key[11:] if key.startswith("parameters.") else ""
+                par = BY_NAME.get(name)
+                if (
+                    par is not None
+                    and not name.endswith("_on")
+                    and raw.__class__ in (int, float)
+                    and math.isfinite(raw)
+                    and par.limits[0] <= raw <= par.limits[1]
+                ):
+                    values[name] = float(raw)
+                else:
+                    rest.append((key, raw))
+            group: tuple = tuple(rest)
+            try:
+                hash(group)
+            except TypeError:  # a list or mapping as a value: group by its text
+                group = ("text", json.dumps(rest, sort_keys=True, default=str))
+            try:
+                base = groups.get(group)
+                if base is None:
+                    base = groups[group] = self.with_overrides(dict(rest)) if rest else self
+            except LivermodelError as err:
+                base = groups[group] = err
+            if isinstance(base, LivermodelError):
+                out.append(base)
+                continue
+            parameters = dict(base.parameters, **values) if values else dict(base.parameters)
+            out.append(
+                RunInputs(
+                    parameters,
+                    base.schedule,
+                    base.duration_h,
+                    base.output_step_h,
+                    base.settings,
+                    base.initial,
+                )
+            )
+        return out
+
     def _with_parameter_values(self, overrides, light: bool = False):
         """The fast path of :meth:`with_overrides`, for the keys sweeps vary most.
 

@@ -36,12 +36,7 @@ def run_chunk(task: dict) -> dict:
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", ScenarioWarning)
         base = build_scenario(task["scenario"], source=task["source"], name=task["name"])
-        scenarios: list = []
-        for ov in task["overrides"]:
-            try:
-                scenarios.append(base.run_inputs(ov))
-            except LivermodelError as err:
-                scenarios.append(err)
+        scenarios: list = base.runs_inputs(task["overrides"])
     n = len(scenarios)
     none_metrics = [None] * len(METRICS)
     rows: list[list] = [[STATUS_FAILED, "", *none_metrics] for _ in range(n)]
