@@ -345,7 +345,7 @@ def test_dose_response_is_monotone_in_dose():
     assert surv[0] < 0.05 and surv[-1] > 0.9 and not math.isnan(surv[3])
 
 
-def test_cli_sweep_where_every_solve_fails_exits_1_with_one_line(tmp_path):
+def test_cli_sweep_where_every_solve_fails_exits_1_with_one_line(tmp_path, recwarn):
     from typer.testing import CliRunner
 
     from livermodel.cli.app import app
@@ -371,6 +371,9 @@ def test_cli_sweep_where_every_solve_fails_exits_1_with_one_line(tmp_path):
     lines = [line for line in res.output.splitlines() if line.strip()]
     assert len(lines) == 1 and lines[0].startswith("error: every one of the 2 runs failed to solve")
     assert "Traceback" not in res.output
+    # its figures still say what happened, laid out (no panel collapsed by an empty curve)
+    assert (tmp_path / "sw" / "response.png").exists() and (tmp_path / "sw" / "trajectories.png").exists()
+    assert not [w for w in recwarn if "constrained_layout not applied" in str(w.message)]
 
 
 def test_cli_sweep_always_says_how_many_runs_failed_to_solve(tmp_path):

@@ -184,3 +184,22 @@ def with_overrides(title: str, overrides=()) -> str:
 
     text = describe_overrides([str(o) for o in overrides or ()])
     return f"{title}\n({text})" if text else title
+
+
+#: Grey of runs whose solve failed (crosses, notes): not a model outcome.
+FAILED_RUN_COLOR = "#888888"
+
+
+def note_box(ax, note: str) -> None:
+    """A boxed note in the middle of a panel that has nothing (or little) to show."""
+    ax.text(
+        0.5,
+        0.5,
+        note,
+        transform=ax.transAxes,
+        ha="center",
+        va="center",
+        fontsize="small",
+        zorder=6,
+        bbox={"facecolor": "white", "edgecolor": FAILED_RUN_COLOR, "alpha": 0.9},
+    )

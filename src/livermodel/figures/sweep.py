@@ -16,6 +16,7 @@ from pathlib import Path
 
 import numpy as np
 
+from livermodel.figures import style as _style
 from livermodel.figures.style import FAILURE_COLOR, OKABE_ITO, REFERENCE_COLOR, style_context
 from livermodel.metrics import LABELS, METRICS
 
@@ -38,7 +39,6 @@ METRIC_LABELS = {
 _IN_DAYS = {"recovery_time_h"}
 #: Metrics drawn next to the chosen one in a one-key response figure.
 RESPONSE_PANELS = ("survival_probability", "final_mass", "nadir_mass", "recovery_time_h")
-FAILED_RUN_COLOR = "#888888"
 
 
 def metric_label(metric: str) -> str:
@@ -95,7 +95,7 @@ def plot_response(ax, result, key: str, metric: str = "survival_probability", *,
         _shade_failure(ax, xs, failed[order], spec)
     single = len(plan.specs) == 1
     good = oks & np.isfinite(ys)
-    if single:
+    if single and good.any():  # (an empty unclipped line has an unbounded extent for the layout)
         ax.plot(
             xs[good],
             ys[good],
@@ -105,15 +105,20 @@ def plot_response(ax, result, key: str, metric: str = "survival_probability", *,
             label=metric_label(metric),
             clip_on=False,
         )
-    else:
+    elif good.any():
         ax.scatter(xs[good], ys[good], s=8, color=OKABE_ITO["blue"], alpha=0.6, linewidths=0)
+    if not good.any():  # nothing to draw: say so, on an axis without made-up values
+        ax.set_ylim(0, 1)
+        ax.set_yticks([])
+        why = f"every one of the {oks.size} runs failed to solve" if not oks.any() else "no run has a value"
+        _style.note_box(ax, f"{why}:\nnothing to plot")
     if (~oks).any():
         y0 = ax.get_ylim()[0]
         ax.scatter(
             xs[~oks],
             np.full((~oks).sum(), y0),
             marker="x",
-            color=FAILED_RUN_COLOR,
+            color=_style.FAILED_RUN_COLOR,
             s=20,
             clip_on=False,
             zorder=5,
@@ -256,7 +261,9 @@ def plot_map(
             _log_ticks(ax.yaxis)
         x, y = tx, ty
     if (~ok).any():
-        ax.scatter(x[~ok], y[~ok], marker="x", color=FAILED_RUN_COLOR, s=18, zorder=5, label="solver failed")
+        ax.scatter(
+            x[~ok], y[~ok], marker="x", color=_style.FAILED_RUN_COLOR, s=18, zorder=5, label="solver failed"
+        )
     note = None
     if not ok.any():
         note = f"every one of the {ok.size} runs failed to solve:\nnothing to map"
@@ -265,17 +272,7 @@ def plot_map(
     elif np.nanmin(fail) == 1:
         note = "the liver fails in every run"
     if note:
-        ax.text(
-            0.5,
-            0.5,
-            note,
-            transform=ax.transAxes,
-            ha="center",
-            va="center",
-            fontsize="small",
-            zorder=6,
-            bbox={"facecolor": "white", "edgecolor": FAILED_RUN_COLOR, "alpha": 0.9},
-        )
+        _style.note_box(ax, note)
     if gridded:
         if sx.log:
             ax.set_xscale("log")
@@ -562,6 +559,8 @@ def trajectories_figure(
             row = rows_by_run.get(i, {})
             color = FAILURE_COLOR if row.get("failed") else OKABE_ITO["blue"]
             ax.plot(run.time_h / div, run[variable], color=color)
+            if not run.success:
+                _style.note_box(ax, "the solve failed:\nno trajectory")
             if variable in ("liver_function", "functional_mass"):
                 ax.axhline(
                     float(run.parameters["set_point"]),
