@@ -21,6 +21,16 @@ but solved in closed form between doses (:func:`_linear`), so the remaining equa
 non-stiff for the model's usual parameters.  A run whose stiffness test fires, whose step size
 collapses or whose state turns non-finite stops with a status and the time it stopped; the
 caller integrates it again on the reference path (LSODA) and reports it.
+
+The right-hand side has corners (``max(0, .)`` terms: the growth drive and the room to divide
+at the set point, the division demand at its threshold, lung MSCs at their signalling
+threshold; :func:`_switches`).  A step across one makes a local error that the embedded
+estimate does not see, so an accepted step inside which a switching function changes sign is
+taken again, shortened to the corner found by bisection on the continuous extension, and the
+integration goes on from the corner (the usual treatment of discontinuities in the derivative:
+Hairer, Norsett & Wanner 1993, sec. II.6, and Shampine & Thompson 2000, Appl Numer Math
+32:15): at rtol 1e-6 this takes the sweep workload's largest error from 1.4e-5 to 1.4e-6 for
+about three more steps per run.
 """
 
 from __future__ import annotations
@@ -269,6 +279,63 @@ def _first_step(t, y, f0, q, u, m, t0, rtol, atol, span, y1, f1):
     return min(100.0 * h0, h1, span)
 
 
+#: How many switching functions :func:`_switches` computes.
+N_SWITCHES = 4
+
+
+@register_jitable
+def _switches(y, q, out):
+    """The model's switching functions at ``y``: where one changes sign, a term of
+    :func:`rhs_one` has a corner (``max(0, .)``), which an explicit method steps across with a
+    local error its estimate does not see.  Growth drive ``max(0, 1 - fn/S)``, room to divide
+    ``max(0, 1 - cq hy (F + I)/S)``, division demand ``max(0, g - g_th)`` and lung MSCs above
+    their signalling threshold ``max(m_lung - threshold, 0)``."""
+    ch = y[P14] * y[P13]
+    F = max(y[P0], 0.0)
+    out[0] = q[17] - ch * F
+    out[1] = q[17] - ch * (F + max(y[P1], 0.0))
+    out[2] = y[P3] - q[45]
+    out[3] = y[P8] - q[91]
+
+
+@register_jitable
+def _dense(i, th, y, yn, k1, k3, k4, k5, k6, k7, h):
+    """State ``i`` at ``t + th h`` from the continuous extension of the step (Shampine 1986)."""
+    th1 = 1.0 - th
+    dy = yn[i] - y[i]
+    bs = h * k1[i] - dy
+    r5 = h * (D1 * k1[i] + D3 * k3[i] + D4 * k4[i] + D5 * k5[i] + D6 * k6[i] + D7 * k7[i])
+    return y[i] + th * (dy + th1 * (bs + th * (dy - h * k7[i] - bs + th1 * r5)))
+
+
+@register_jitable
+def _kink(y, yn, k1, k3, k4, k5, k6, k7, h, q, skip, sa, sb, yd):
+    """The first fraction of the step at which a switching function changes sign (bisection on
+    the continuous extension), and which one; (1.0, -1) if none does.  Switch ``skip`` (the one
+    the step starts on) is not looked at."""
+    _switches(y, q, sa)
+    _switches(yn, q, sb)
+    first = 1.0
+    which = -1
+    for j in range(N_SWITCHES):
+        if j == skip or (sa[j] > 0.0) == (sb[j] > 0.0):
+            continue
+        lo, hi = 0.0, 1.0
+        for _ in range(40):
+            mid = 0.5 * (lo + hi)
+            for i in (P0, P1, P3, P8, P13, P14):
+                yd[i] = _dense(i, mid, y, yn, k1, k3, k4, k5, k6, k7, h)
+            _switches(yd, q, sb)
+            if (sb[j] > 0.0) == (sa[j] > 0.0):
+                lo = mid
+            else:
+                hi = mid
+        if hi < first:
+            first = hi
+            which = j
+    return first, which
+
+
 @register_jitable
 def _run(y, q, seg_t, seg_u, jump_a, jump_b, s0, s1, grid, keep, rtol, atol, hmax, max_steps, out):
     """Integrate one run over its segments ``s0..s1-1``, writing the kept states at the output
@@ -284,6 +351,8 @@ def _run(y, q, seg_t, seg_u, jump_a, jump_b, s0, s1, grid, keep, rtol, atol, hma
     y6 = np.empty(NS)
     yn = np.empty(NS)
     yd = np.empty(NS)
+    sa = np.empty(N_SWITCHES)
+    sb = np.empty(N_SWITCHES)
     nt = grid.size
     nk = keep.size
     gi = 0
@@ -308,6 +377,8 @@ def _run(y, q, seg_t, seg_u, jump_a, jump_b, s0, s1, grid, keep, rtol, atol, hma
         rejected = False
         n_stiff = 0
         n_nonstiff = 0
+        redo = -1  # the switch this step was shortened to land on
+        skip = -1  # the switch the step starts on
         while t < b:
             if steps >= max_steps:
                 return BUDGET, t, steps
@@ -346,8 +417,18 @@ def _run(y, q, seg_t, seg_u, jump_a, jump_b, s0, s1, grid, keep, rtol, atol, hma
                 err = 1e10
             # step size: the PI controller of Hairer, Norsett & Wanner (1993, sec. II.4)
             fac11 = err**0.17
+            if err <= 1.0 and redo < 0:
+                # a corner of the right-hand side inside the step: step to it instead (its
+                # local error is not in the estimate), then go on from it
+                th, which = _kink(y, yn, k1, k3, k4, k5, k6, k7, h, q, skip, sa, sb, yd)
+                if which >= 0 and th < 0.999 and th * h > 1e-9 * max(1.0, abs(t)):
+                    h = th * h
+                    redo = which
+                    continue
             if err <= 1.0:
                 steps += 1
+                skip = redo
+                redo = -1
                 num = 0.0
                 den = 0.0
                 for i in range(NS):
@@ -396,6 +477,7 @@ def _run(y, q, seg_t, seg_u, jump_a, jump_b, s0, s1, grid, keep, rtol, atol, hma
                 h = hnew
             else:
                 rejected = True
+                redo = -1
                 h = h / min(5.0, fac11 / 0.9)
     return OK, t, steps
 
