@@ -120,3 +120,23 @@ def test_study_figures_take_ax(runs):
     assert cohort_figure(co, ax=axes) is fig
     assert all(_drawn(a) for a in axes)
     _untouched_at_figure_level(fig)
+
+
+def test_save_figure_draws_the_png_once_as_matplotlib_would(runs, tmp_path):
+    """save_figure lays the PNG out at its dpi beforehand and draws it once; the image is the one
+    matplotlib's own two-pass savefig writes, and the figure keeps its layout engine."""
+    import numpy as np
+    from matplotlib.image import imread
+
+    from livermodel.figures.style import DPI
+    from livermodel.figures.timecourse import save_figure
+
+    fig = timecourse_figure(runs[1])
+    engine = fig.get_layout_engine()
+    fig.savefig(tmp_path / "matplotlib.png", dpi=DPI)
+    draws = []
+    fig.canvas.mpl_connect("draw_event", lambda event: draws.append(event))
+    (path,) = save_figure(fig, tmp_path / "ours", ["png"])
+    assert len(draws) == 1
+    assert fig.get_layout_engine() is engine
+    assert np.array_equal(imread(path), imread(tmp_path / "matplotlib.png"))

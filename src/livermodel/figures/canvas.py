@@ -16,6 +16,8 @@ The function returns the figure it drew on (for ``ax=``, the figure of the first
 
 from __future__ import annotations
 
+from contextlib import contextmanager
+
 import numpy as np
 
 
@@ -105,3 +107,34 @@ def sub_figure_note(fig, text: str, size: float) -> bool:
         return False
     fig.supxlabel(text, x=0.995, ha="right", fontsize=size, color="#666666", style="italic")
     return True
+
+
+@contextmanager
+def frozen_layout(fig, dpi: float):
+    """Lay a whole figure out once with its text measured at ``dpi`` and keep that layout, with
+    the layout engine off, for the ``with`` block; the engine is put back afterwards.
+
+    matplotlib's ``savefig`` of a figure with a layout engine first draws the whole figure with
+    no output, to run the layout at the file's resolution, and then draws it again into the
+    file.  With the same layout run here beforehand, the file is the same image, drawn once.
+    A ``SubFigure`` or a figure without a layout engine is left as it is.
+    """
+    import matplotlib
+
+    engine = fig.get_layout_engine() if is_root(fig) else None
+    if engine is None:
+        yield fig
+        return
+    screen = fig.dpi
+    fig.set_dpi(dpi)
+    try:
+        engine.execute(fig)
+    finally:
+        fig.set_dpi(screen)
+    # no engine at all: matplotlib's 'none' placeholder would still make savefig draw twice
+    with matplotlib.rc_context({"figure.autolayout": False, "figure.constrained_layout.use": False}):
+        fig.set_layout_engine(None)
+    try:
+        yield fig
+    finally:
+        fig.set_layout_engine(engine)

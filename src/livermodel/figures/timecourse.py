@@ -34,7 +34,7 @@ from typing import Any
 
 import numpy as np
 
-from livermodel.figures.canvas import is_root
+from livermodel.figures.canvas import frozen_layout, is_root
 from livermodel.figures.panels import (  # noqa: F401  (the panels are public here too)
     _DIV,
     DASHDOT,
@@ -376,7 +376,10 @@ def save_figure(fig, stem: str | Path, formats: Sequence[str] = ("png",), *, dpi
     """Save ``fig`` as ``stem.<format>`` for each format (png, svg, pdf); PNG at ``dpi``.
 
     Each file is written to a temporary name in the same folder and renamed into place, so an
-    interrupted save never leaves a truncated figure under the final name.  Returns the paths.
+    interrupted save never leaves a truncated figure under the final name.  The PNG is laid out
+    at ``dpi`` first and then drawn once (:func:`livermodel.figures.canvas.frozen_layout`: the
+    same image as matplotlib's own save, which draws the figure twice); SVG and PDF are saved by
+    matplotlib as they are.  Returns the paths.
     """
     from livermodel.files import atomic_path, check_formats
 
@@ -384,7 +387,11 @@ def save_figure(fig, stem: str | Path, formats: Sequence[str] = ("png",), *, dpi
     for fmt in check_formats(formats):
         path = Path(f"{stem}.{fmt}")
         with atomic_path(path) as tmp:
-            fig.savefig(tmp, format=fmt, dpi=dpi, metadata=_metadata(fmt))
+            if fmt == "png":
+                with frozen_layout(fig, dpi):
+                    fig.savefig(tmp, format=fmt, dpi=dpi, metadata=_metadata(fmt))
+            else:
+                fig.savefig(tmp, format=fmt, dpi=dpi, metadata=_metadata(fmt))
         out.append(path)
     return out
 
