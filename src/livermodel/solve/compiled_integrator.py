@@ -91,7 +91,8 @@ def segments(params, schedules, duration):
     the values it reads) share the work, so a sweep over a death rate and a dose computes one
     part per dose.
     """
-    memo: dict = {}  # id(schedule) -> (schedule, {parameters read: {their values: part}})
+    # id(schedule) -> (schedule, {parameters read: {their values: part}})
+    memo: dict[int, tuple[object, dict[tuple, dict[tuple, int]]]] = {}
     parts: list = []
     index = np.empty(len(schedules), dtype=np.int64)
     for r, (p, s) in enumerate(zip(params, schedules, strict=True)):
