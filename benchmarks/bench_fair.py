@@ -40,6 +40,7 @@ rtol 1e-6 and 1e-8, so throughput can be compared at matched accuracy.
 from __future__ import annotations
 
 import argparse
+import functools
 import json
 import os
 import platform
@@ -169,6 +170,39 @@ def measure(contender: str, workload: str, n: int, jobs: int, rtol: float) -> di
 # --------------------------------------------------------------------------------------------
 
 
+@functools.cache
+def _reference(workload: str):
+    """64 runs spread over the 1,024-run grid, and LSODA's answer at rtol 1e-11."""
+    from livermodel.model.layout import STATES
+    from livermodel.solve.simulate import SolverSettings, simulate_batch
+    from livermodel.studies.sweep.plan import plan_sweep
+
+    name, doses = WORKLOADS[workload]
+    plan = plan_sweep(name, grid(1024, doses), overrides=overrides(1e-6))
+    idx = np.linspace(0, plan.n_runs - 1, 64).astype(int)
+    scs = [plan.scenario_at(int(i)) for i in idx]
+    args = ([s.parameters for s in scs], [s.schedule for s in scs])
+    kw = {"duration": scs[0].duration_h, "output_step": 1.0, "variables": STATES}
+    os.environ["LIVERMODEL_COMPILED"] = "rhs"
+    ref = simulate_batch(*args, settings=SolverSettings(rtol=1e-11, atol=1e-14), **kw)
+    os.environ.pop("LIVERMODEL_COMPILED")
+    return args, kw, ref
+
+
+def livermodel_error(workload: str, rtol: float) -> float:
+    """The compiled integrator's largest error at ``rtol`` (as :func:`accuracy`)."""
+    from livermodel.solve.simulate import SolverSettings, simulate_batch
+
+    args, kw, ref = _reference(workload)
+    fast = simulate_batch(*args, settings=SolverSettings(rtol=rtol, atol=rtol * 1e-3), **kw)
+    size = np.maximum(1.0, np.abs(ref.values).max(axis=2, keepdims=True))
+    return float(np.max(np.abs(fast.values - ref.values) / size))
+
+
+#: Tolerances tried for livermodel at matched accuracy, loosest first.
+LADDER = (1e-5, 3e-6, 1e-6, 3e-7, 1e-7, 3e-8, 1e-8)
+
+
 def accuracy(workload: str, rtol: float, sample: int = 8) -> dict:
     """Largest error (relative to max(1, |state|)) of each contender against the reference."""
     from livermodel.model.layout import STATES
@@ -290,6 +324,7 @@ def main():
     contenders = ["livermodel", "lsoda"] + (["roadrunner"] if have_rr else [])
     rr_runs = max(200, n // 10)  # libRoadRunner is slower; its rate does not depend on the count
     lsoda_runs = max(200, n // 20)
+    matched: list = []
     for workload in args.workloads.split(","):
         for rtol in (float(r) for r in args.rtols.split(",")):
             rows = {}
@@ -303,7 +338,8 @@ def main():
             print()
             print("| contender | processes | runs timed | per core: runs per CPU-second of the runs | "
                   f"per core: whole {n:,}-run sweep, runs per CPU-second | runs per wall-second | "
-                  "one-off CPU (s): start-up, imports, model or kernel load | failed | runs handed to LSODA |")  # fmt: skip
+                  "one-off CPU (s): start-up, imports, model or kernel load | failed | "
+                  "runs handed to LSODA |")  # fmt: skip
             print("|---|---|---|---|---|---|---|---|---|")
             med = {}
             for (c, jobs), ms in rows.items():
@@ -319,21 +355,54 @@ def main():
                     "lsoda": "`livermodel sweep`, LSODA reference path (`LIVERMODEL_COMPILED=rhs`)",
                     "roadrunner": "libRoadRunner, exported SBML, CVODE",
                 }[c]
-                print(f"| {label} | {jobs} | {ms[0]['runs']:,} | {per_core:,.0f} | {whole:,.0f} | {wall:,.0f} | "
-                      f"{once:.2f} | {ms[0]['failed']} | {ms[0]['lsoda']} |")  # fmt: skip
+                print(f"| {label} | {jobs} | {ms[0]['runs']:,} | {per_core:,.0f} | {whole:,.0f} | "
+                      f"{wall:,.0f} | {once:.2f} | {ms[0]['failed']} | {ms[0]['lsoda']} |")  # fmt: skip
             if have_rr:
                 lm, rr = med["livermodel", 1], med["roadrunner", 1]
                 print()
                 print(
                     f"livermodel / libRoadRunner: {lm[0] / rr[0]:.1f}x per core (the runs), "
                     f"{lm[2] / rr[2]:.1f}x per core (the whole {n:,}-run sweep), "
-                    f"{med['livermodel', 2][1] / med['roadrunner', 2][1]:.1f}x on the machine (2 processes each); "
+                    f"{med['livermodel', 2][1] / med['roadrunner', 2][1]:.1f}x on the machine "
+                    "(2 processes each); "
                     f"livermodel / LSODA path: {lm[0] / med['lsoda', 1][0]:.1f}x per core"
                 )
             acc = accuracy(workload, rtol)
             print()
             print("accuracy (largest error, every state and output point, relative to max(1, |state|), "
-                  "against LSODA at rtol 1e-11): " + ", ".join(f"{k} {e:.1e}" for k, e in acc.items()))  # fmt: skip
+                  "against LSODA at rtol 1e-11): "
+                  + ", ".join(f"{k} {e:.1e}" for k, e in acc.items()))  # fmt: skip
+            if have_rr:
+                matched.append(
+                    (workload, rtol, acc["roadrunner"], med["roadrunner", 1], med["roadrunner", 2])
+                )
+    if matched:
+        matched_accuracy(matched, n, repeat)
+
+
+def matched_accuracy(matched, n: int, repeat: int) -> None:
+    """livermodel at the loosest tolerance of :data:`LADDER` whose error is no larger than
+    libRoadRunner's at its tolerance, timed as above, against libRoadRunner's figures."""
+    print()
+    print("### At matched accuracy")
+    print()
+    print("| workload | libRoadRunner rtol | its error | livermodel rtol | its error | per core (the runs) | "
+          "per core (whole sweep) | on the machine (2 processes each) |")  # fmt: skip
+    print("|---|---|---|---|---|---|---|---|")
+    for workload, rr_rtol, rr_err, rr1, rr2 in matched:
+        errors = {r: livermodel_error(workload, r) for r in LADDER}
+        rtol = next((r for r in LADDER if errors[r] <= rr_err), LADDER[-1])
+        one = [measure("livermodel", workload, n, 1, rtol) for _ in range(repeat)]
+        two = [measure("livermodel", workload, n, 2, rtol) for _ in range(repeat)]
+        per_core = statistics.median(m["runs"] / m["cpu"] for m in one)
+        whole = statistics.median(n / m["total"] for m in one)
+        wall = statistics.median(m["runs"] / m["wall"] for m in two)
+        print(f"| {WORKLOADS[workload][0]} | {rr_rtol:g} | {rr_err:.1e} | {rtol:g} | {errors[rtol]:.1e} | "
+              f"{per_core / rr1[0]:.1f}x | {whole / rr1[2]:.1f}x | {wall / rr2[1]:.1f}x |")  # fmt: skip
+    print()
+    print("livermodel's error at each tolerance tried: " + "; ".join(
+        f"{WORKLOADS[w][0]} " + ", ".join(f"{r:g}: {livermodel_error(w, r):.1e}" for r in LADDER)
+        for w in dict.fromkeys(m[0] for m in matched)))  # fmt: skip
 
 
 if __name__ == "__main__":

@@ -40,9 +40,9 @@ def main() -> None:
 
     import multiprocessing as mp
 
+    import bench_fair as bf
     from numba import njit, prange, set_num_threads
 
-    import bench_fair as bf
     from livermodel import model
     from livermodel.model.layout import ORDER, POS
     from livermodel.solve import compiled, kernels
