@@ -59,6 +59,7 @@ from livermodel.scenario.fields import (
     ScenarioWarning,
 )
 from livermodel.scenario.overrides import apply_overrides, parse_override
+from livermodel.scenario.points import RunInputs
 from livermodel.scenario.reader import (
     EXTENDS_PATH_ENV,
     Location,
@@ -193,50 +194,9 @@ class Scenario:
         each parameter's limits and set into that scenario's parameters directly.  A point whose
         value fails the check goes through :meth:`run_inputs`, which names the error.
         """
-        out: list[RunInputs | LivermodelError] = []
-        groups: dict[tuple, Scenario | LivermodelError] = {}
-        for ov in overrides:
-            values: dict[str, float] = {}
-            rest = []
-            for key, raw in ov.items():
-                name = key[11:] if key.startswith("parameters.") else ""
-                par = BY_NAME.get(name)
-                if (
-                    par is not None
-                    and not name.endswith("_on")
-                    and raw.__class__ in (int, float)
-                    and math.isfinite(raw)
-                    and par.limits[0] <= raw <= par.limits[1]
-                ):
-                    values[name] = float(raw)
-                else:
-                    rest.append((key, raw))
-            group: tuple = tuple(rest)
-            try:
-                hash(group)
-            except TypeError:  # a list or mapping as a value: group by its text
-                group = ("text", json.dumps(rest, sort_keys=True, default=str))
-            try:
-                base = groups.get(group)
-                if base is None:
-                    base = groups[group] = self.with_overrides(dict(rest)) if rest else self
-            except LivermodelError as err:
-                base = groups[group] = err
-            if isinstance(base, LivermodelError):
-                out.append(base)
-                continue
-            parameters = dict(base.parameters, **values) if values else dict(base.parameters)
-            out.append(
-                RunInputs(
-                    parameters,
-                    base.schedule,
-                    base.duration_h,
-                    base.output_step_h,
-                    base.settings,
-                    base.initial,
-                )
-            )
-        return out
+        from livermodel.scenario.points import runs_inputs
+
+        return runs_inputs(self, overrides)
 
     def _with_parameter_values(self, overrides, light: bool = False):
         """The fast path of :meth:`with_overrides`, for the keys sweeps vary most.
@@ -353,18 +313,6 @@ class Scenario:
             sha256=digest,
             warnings=notes,
         )
-
-
-@dataclass(frozen=True)
-class RunInputs:
-    """The inputs of one simulation: see :meth:`Scenario.run_inputs`."""
-
-    parameters: dict[str, float]
-    schedule: Schedule
-    duration_h: float
-    output_step_h: float
-    settings: SolverSettings
-    initial: dict[str, float]
 
 
 #: Stability of the normal liver by (species, parameter overrides): sweeps ask again and again.
