@@ -189,3 +189,31 @@ def test_metrics_only_takes_no_variables():
     sets, schedules, kw = _batch("healthy", n=2)
     with pytest.raises(LivermodelError, match="metrics_only"):
         simulate_batch(sets, schedules, metrics_only=True, variables=("liver_function",), **kw)
+
+
+def test_a_later_deeper_nadir_restarts_the_recovery_and_failure_can_start_at_zero(integrator):
+    # two resections: the liver recovers from the first, then falls lower after the second, so
+    # the recovery crossing found after the first nadir is dropped and searched again; and a
+    # cumulative hazard of 1 at the start (survival 0.37) fails at the first output point
+    from livermodel import Hepatectomy, resolve_parameters
+
+    base = resolve_parameters("rat")
+    sets = [dict(base, death_sensitivity=float(v)) for v in np.linspace(0.5, 1.2, N)]
+    schedules = [[Hepatectomy(2.0, 0.3 + 0.002 * i), Hepatectomy(200.0, 0.6)] for i in range(N)]
+    kw = dict(duration=400.0, output_step=1.0)
+    fast = simulate_batch(sets, schedules, metrics_only=True, **kw)
+    ref = simulate_batch(sets, schedules, variables=NEEDS, **kw)
+    assert set(fast.messages) == {"ok"}
+    _agree(fast.metrics(), ref.metrics())
+    F, t = ref.variable("liver_function"), ref.time_h
+    level = 0.9 * base["set_point"]
+    first = t < 200.0
+    assert np.any((F[:, first] < level).any(axis=1) & (F[:, first][:, -1] >= level))  # recovered
+    assert np.all(ref.metric_arrays()["nadir_time_h"] >= 200.0)  # then a deeper nadir
+    assert np.any(np.isfinite(ref.metric_arrays()["recovery_time_h"]))
+
+    init = {"cumulative_hazard": 1.0}
+    fast = simulate_batch(sets, schedules, metrics_only=True, initial=init, **kw)
+    ref = simulate_batch(sets, schedules, variables=NEEDS, initial=init, **kw)
+    assert [m["failure_time_h"] for m in fast.metrics()] == [0.0] * N
+    _agree(fast.metrics(), ref.metrics())
