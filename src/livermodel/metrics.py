@@ -220,67 +220,128 @@ def compute_batch(batch) -> list[dict]:
     Gives the same values as calling :func:`compute` run by run (a test checks it), without a
     Python loop over the output points; sweeps use it.
     """
+    return as_dicts(batch_arrays(batch), batch.success)
+
+
+def batch_arrays(batch) -> dict[str, np.ndarray]:
+    """The metrics of every run of a batch as arrays (see :func:`assemble`), from its
+    trajectories of the variables :data:`NEEDS`."""
     t = batch.time_h
     n = len(batch)
     F = batch.variable("liver_function")
-    vol = batch.variable("liver_volume")[:, -1]
     alt = batch.variable("alt_u_per_l")
     prolif = batch.variable("proliferation")
     surv_t = batch.variable("survival_probability")
-    surv = surv_t[:, -1]
     sys_h = batch.variable("systemic_hazard")
-    S = np.array([float(p["set_point"]) for p in batch.parameters])
+    rows = np.arange(n)
     cols = np.arange(t.size)
 
     i_nadir = np.argmin(F, axis=1)
-    rec_level = RECOVERY_LEVEL * S
+    rec_level = RECOVERY_LEVEL * np.array([float(p["set_point"]) for p in batch.parameters])
     rec_first = _first((F >= rec_level[:, None]) & (cols[None, :] >= i_nadir[:, None]))
     recovery, _ = _crossing_times(t, F, rec_level, rec_first)
     # _crossing returns the exact grid time when the first hit is the start index itself
     recovery = np.where(rec_first == i_nadir, t[np.maximum(rec_first, 0)], recovery)
     recovery = np.where(rec_first >= 0, recovery, np.nan)
-    recovery = np.where(F[np.arange(n), i_nadir] >= rec_level, 0.0, recovery)
     fail_first = _first(surv_t <= FAILURE_SURVIVAL)
-    fail_t, _ = _crossing_times(t, surv_t, np.full(n, FAILURE_SURVIVAL), fail_first)
+    fail_t, j = _crossing_times(t, surv_t, np.full(n, FAILURE_SURVIVAL), fail_first)
     i_alt = np.argmax(alt, axis=1)
     i_pro = np.argmax(prolif, axis=1)
-    rows = np.arange(n)
-    k = max(1, int(0.9 * (len(t) - 1)))
-    rate = (F[:, -1] - F[:, k]) / max(t[-1] - t[k], 1e-12)
+    return assemble(
+        t,
+        rec_level,
+        batch.success,
+        nadir=F[rows, i_nadir],
+        i_nadir=i_nadir,
+        recovery=recovery,
+        fail_t=fail_t,
+        fail_systemic=sys_h[rows, j],
+        fail_survival=surv_t[rows, j],
+        alt_peak=alt[rows, i_alt],
+        i_alt=i_alt,
+        prolif_peak=prolif[rows, i_pro],
+        i_prolif=i_pro,
+        f_mode=F[:, max(1, int(0.9 * (len(t) - 1)))],
+        final_mass=F[:, -1],
+        final_volume=batch.variable("liver_volume")[:, -1],
+        final_survival=surv_t[:, -1],
+    )
 
+
+#: The metrics that are numbers with a value for every run (NaN only where the solve failed).
+_ALWAYS: tuple[str, ...] = ("nadir_mass", "nadir_time_h", "final_mass", "final_volume")
+_ALWAYS += ("alt_peak_u_per_l", "alt_peak_time_h", "survival_probability")
+
+
+def assemble(t, rec_level, success, **x) -> dict[str, np.ndarray]:
+    """The metrics of :data:`METRICS` as arrays over runs, from what one pass over each
+    trajectory gathers (on the output grid ``t``, with recovery levels ``rec_level``):
+    ``nadir`` and ``i_nadir`` (the first minimum of liver function), ``recovery`` (the crossing
+    at or after it, NaN if none), ``fail_t`` (the failure crossing, NaN if none) with
+    ``fail_systemic`` and ``fail_survival`` at its output point, ``alt_peak``/``i_alt`` and
+    ``prolif_peak``/``i_prolif`` (first maxima), ``f_mode`` (liver function at the point
+    the ``mode`` rule reads), ``final_mass``, ``final_volume`` and ``final_survival``.
+
+    Both :func:`batch_arrays` (from trajectories) and the compiled integrator's accumulated
+    metrics (:mod:`livermodel.solve.kernel_metrics`) end here, so the rules for ``recovery``,
+    ``mode`` and ``failure_cause`` are written once.  Numbers are float arrays with NaN for
+    ``None``; ``failed`` is bool; ``mode`` and ``failure_cause`` are codes into
+    :data:`LABELS` (``-1`` for ``None``).  Runs whose solve failed (``success`` False) hold NaN,
+    ``False`` and ``-1``.
+    """
+    ok = np.asarray(success, dtype=bool)
+    i_nadir, i_alt, i_pro = (np.asarray(x[k], dtype=np.int64) for k in ("i_nadir", "i_alt", "i_prolif"))
+    nadir, final = np.asarray(x["nadir"], dtype=float), np.asarray(x["final_mass"], dtype=float)
+    fail_t = np.asarray(x["fail_t"], dtype=float)
+    failed = ~np.isnan(fail_t) & ok
+    recovery = np.where(nadir >= rec_level, 0.0, x["recovery"])  # never below: nothing to recover
+    k = max(1, int(0.9 * (len(t) - 1)))
+    # growth over the last tenth of the run, extrapolated over another run length
+    rate = (final - x["f_mode"]) / max(t[-1] - t[k], 1e-12)
+    normal = (final >= rec_level) | (final + rate * t[-1] >= rec_level)
+    mode = np.where(failed, 2, np.where(normal, 0, 1))
+    with np.errstate(divide="ignore", invalid="ignore"):
+        hazard = -np.log(np.maximum(np.asarray(x["fail_survival"], dtype=float), 1e-300))
+    cause = np.where(failed, np.where(np.asarray(x["fail_systemic"]) > 0.5 * hazard, 1, 0), -1)
+    out = {
+        "nadir_mass": nadir,
+        "nadir_time_h": t[i_nadir],
+        "final_mass": final,
+        "final_volume": np.asarray(x["final_volume"], dtype=float),
+        "recovery_time_h": np.asarray(recovery, dtype=float),
+        "failed": failed,
+        "failure_time_h": fail_t,
+        "failure_cause": cause,
+        "alt_peak_u_per_l": np.asarray(x["alt_peak"], dtype=float),
+        "alt_peak_time_h": t[i_alt],
+        "proliferation_peak_time_h": np.where(np.asarray(x["prolif_peak"]) > 1e-9, t[i_pro], np.nan),
+        "survival_probability": np.asarray(x["final_survival"], dtype=float),
+        "mode": mode,
+    }
+    for name, v in out.items():
+        out[name] = np.where(ok, v, False if v.dtype == bool else -1 if v.dtype.kind == "i" else np.nan)
+    return out
+
+
+def as_dicts(arrays: dict[str, np.ndarray], success) -> list[dict]:
+    """The arrays of :func:`assemble` as one dict per run (floats, ``None``, bools and labels:
+    what :func:`compute` returns); every metric ``None`` for a run whose solve failed."""
+    n = len(success)
+    cols = {name: arrays[name].tolist() for name in METRICS}
     out: list[dict] = []
     for i in range(n):
-        if not batch.success[i]:
+        if not success[i]:
             out.append({name: None for name in METRICS})
             continue
-        failed = fail_first[i] >= 0
-        if failed:
-            mode = "failure"
-        elif F[i, -1] >= rec_level[i]:
-            mode = "normal"
-        else:
-            mode = "normal" if F[i, -1] + rate[i] * t[-1] >= rec_level[i] else "suppressed"
-        out.append(
-            {
-                "nadir_mass": float(F[i, i_nadir[i]]),
-                "nadir_time_h": float(t[i_nadir[i]]),
-                "final_mass": float(F[i, -1]),
-                "final_volume": float(vol[i]),
-                "recovery_time_h": float(recovery[i]) if rec_first[i] >= 0 else None,
-                "failed": bool(failed),
-                "failure_time_h": float(fail_t[i]) if failed else None,
-                "failure_cause": (
-                    _cause(sys_h[i, fail_first[i]], surv_t[i, fail_first[i]]) if failed else None
-                ),
-                "alt_peak_u_per_l": float(alt[i, i_alt[i]]),
-                "alt_peak_time_h": float(t[i_alt[i]]),
-                "proliferation_peak_time_h": (
-                    float(t[i_pro[i]]) if prolif[rows[i], i_pro[i]] > 1e-9 else None
-                ),
-                "survival_probability": float(surv[i]),
-                "mode": mode,
-            }
-        )
+        m = {name: cols[name][i] for name in _ALWAYS}
+        for name in ("recovery_time_h", "failure_time_h", "proliferation_peak_time_h"):
+            v = cols[name][i]
+            m[name] = None if v != v else v  # NaN: no value
+        m["failed"] = bool(cols["failed"][i])
+        for name in ("failure_cause", "mode"):
+            c = cols[name][i]
+            m[name] = LABELS[name][c] if c >= 0 else None
+        out.append({name: m[name] for name in METRICS})
     return out
 
 

@@ -113,18 +113,32 @@ def _agrees(fn) -> bool:
 
 def _integrator_agrees(fn) -> bool:
     """True if ``fn``'s first 1e-5 h from a probe state move every state at the rate of
-    :func:`livermodel.model.rhs` (to 1e-3: a state read from the wrong place is far off)."""
+    :func:`livermodel.model.rhs` (to 1e-3: a state read from the wrong place is far off), and
+    the metrics it accumulates end at the observables of :func:`livermodel.model.observables`
+    at its last output point (numba's cache does not see a change of the kernels' imports)."""
+    from livermodel.model.equations import observables
+    from livermodel.solve import kernel_metrics as km
+
     d, y, u, ref, order = _probe()
     h = 1e-5
     Y0 = np.ascontiguousarray(y[order, 0][None, :])
     out = np.empty((1, NS, 2))
     status, reached, steps = np.empty(1, np.int64), np.empty(1), np.empty(1, np.int64)
     seg = np.array([[0.0, h]])
+    acc = km.new_rows(np.array([0.9]), 2)
+    mpos = np.ascontiguousarray(POS[np.asarray(km.STATE_NUMBERS)], dtype=np.int64)
     fn(Y0, pack(d, 1), np.array([0, 1]), seg, np.ascontiguousarray(u.T), np.ones((1, NS)),
        np.zeros((1, NS)), np.array([0.0, h]), np.arange(NS), 1e-10, 1e-12, 0.0, 1000, out, status,
-       reached, steps)  # fmt: skip
+       reached, steps, acc, mpos)  # fmt: skip
     rate = (out[0, :, 1] - out[0, :, 0])[POS] / h
-    return bool(status[0] == 0 and np.allclose(rate, ref, rtol=1e-3, atol=1e-6 * np.abs(ref).max()))
+    obs = observables(out[0][POS][:, 1:], d, None, ("liver_function", "liver_volume", "survival_probability"))
+    got = acc[0, [km.F_END, km.V_END, km.S_END]]
+    want = [obs[k][0] for k in ("liver_function", "liver_volume", "survival_probability")]
+    return bool(
+        status[0] == 0
+        and np.allclose(rate, ref, rtol=1e-3, atol=1e-6 * np.abs(ref).max())
+        and np.allclose(got, want, rtol=1e-12, atol=0.0)
+    )
 
 
 def description() -> str:

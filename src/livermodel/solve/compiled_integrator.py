@@ -7,7 +7,9 @@ schedule breakpoints; the MSC and EV compartments are solved in closed form betw
 rest with an explicit Dormand-Prince 5(4) pair whose stiffness test hands a run that turns stiff
 back to the caller, which integrates it with LSODA (the reference path) and says so in the run's
 message.  Used for batches of :data:`livermodel.solve.compiled.MIN_RUNS` runs or more when numba
-is installed and ``LIVERMODEL_COMPILED`` is neither ``0`` nor ``rhs``.
+is installed and ``LIVERMODEL_COMPILED`` is neither ``0`` nor ``rhs``.  A metrics-only batch
+(:mod:`livermodel.solve.metrics_only`) has it accumulate the runs' outcome metrics instead of
+keeping their trajectories (:func:`integrate` with ``acc``).
 """
 
 from __future__ import annotations
@@ -124,11 +126,14 @@ def segments(params, schedules, duration):
     )
 
 
-def integrate(fn, params, schedules, grid, duration, settings, init, keep):
+def integrate(fn, params, schedules, grid, duration, settings, init, keep, acc=None):
     """Integrate the runs with the compiled integrator ``fn``.
 
     ``keep``: public state numbers to return.  Returns ``traj`` (n, len(keep), len(grid)),
     ``status`` (0 = ok; see :data:`REASONS`), the time each run reached, and its accepted steps.
+    With ``acc`` (rows of :func:`livermodel.solve.kernel_metrics.new_rows`), the runs' outcome
+    metrics are accumulated into it instead, and ``traj`` has no time columns (no trajectory is
+    kept); ``keep`` must then hold the states of :data:`livermodel.solve.kernel_metrics.STATES`.
     """
     from livermodel.solve.compiled import pack
     from livermodel.solve.segments import _stack
@@ -141,14 +146,20 @@ def integrate(fn, params, schedules, grid, duration, settings, init, keep):
     Y0 = np.ascontiguousarray(y[np.asarray(ORDER)].T)
     seg = segments(params, schedules, duration)
     keep_pos = np.ascontiguousarray(POS[np.asarray(keep, dtype=np.int64)], dtype=np.int64)
-    traj = np.empty((n, len(keep), grid.size))
+    traj = np.empty((n, len(keep), grid.size if acc is None else 0))
+    if acc is None:
+        acc, mpos = np.empty((n, 0)), np.empty(0, dtype=np.int64)
+    else:
+        from livermodel.solve.kernel_metrics import STATE_NUMBERS
+
+        mpos = np.array([list(keep).index(k) for k in STATE_NUMBERS], dtype=np.int64)
     status = np.zeros(n, dtype=np.int64)
     reached = np.zeros(n)
     steps = np.zeros(n, dtype=np.int64)
     with np.errstate(all="ignore"):
         fn(Y0, pack(d, n), *seg, np.ascontiguousarray(grid, dtype=float), keep_pos, float(settings.rtol),
            float(settings.atol), float(settings.max_step), int(settings.max_steps) * 20, traj, status,
-           reached, steps)  # fmt: skip
+           reached, steps, acc, mpos)  # fmt: skip
     return traj, status, reached, steps
 
 
@@ -163,10 +174,17 @@ def integrate_into(fn, params, schedules, grid, duration, settings, init, where,
         buf[:, j, :] = traj[:, m, :]
     good = status == 0
     ok[good] = True
-    redo = np.flatnonzero(~good).tolist()
-    for i in range(len(params)):
-        msgs[i] = "ok"
-    for i in redo:
-        why = REASONS.get(int(status[i]), f"status {int(status[i])}")
-        msgs[i] = f"compiled integrator stopped at {reached[i]:.4g} h ({why}); integrated with LSODA"
-    return redo
+    msgs[:] = messages(status, reached)
+    return np.flatnonzero(~good).tolist()
+
+
+def messages(status, reached) -> list[str]:
+    """Each run's message after the compiled integrator: ``ok``, or why it was handed back to
+    the reference path (which appends its own verdict)."""
+    out = []
+    for st, t in zip(status.tolist(), reached.tolist(), strict=True):
+        why = REASONS.get(st, f"status {st}")
+        out.append(
+            "ok" if st == 0 else f"compiled integrator stopped at {t:.4g} h ({why}); integrated with LSODA"
+        )
+    return out

@@ -20,7 +20,10 @@ stiff part, the linear MSC and EV compartments (EV plasma decays at 13.9/h), is 
 but solved in closed form between doses (:func:`_linear`), so the remaining equations are
 non-stiff for the model's usual parameters.  A run whose stiffness test fires, whose step size
 collapses or whose state turns non-finite stops with a status and the time it stopped; the
-caller integrates it again on the reference path (LSODA) and reports it.
+caller integrates it again on the reference path (LSODA) and reports it.  At every output time
+the kept states go to :func:`livermodel.solve.kernel_metrics.emit`, which writes them into the
+run's trajectory and, for a metrics-only batch, accumulates the run's outcome metrics instead
+(no trajectory is kept).
 
 The right-hand side has corners (``max(0, .)`` terms: the growth drive and the room to divide
 at the set point, the division demand at its threshold, lung MSCs at their signalling
@@ -72,6 +75,7 @@ from livermodel.solve.kernel_constants import (
     P24,
     Q_EVP,
 )
+from livermodel.solve.kernel_metrics import emit
 
 # pragma: no cover for the whole module - it runs compiled (coverage cannot see it)
 
@@ -337,9 +341,11 @@ def _kink(y, yn, k1, k3, k4, k5, k6, k7, h, q, skip, sa, sb, yd):
 
 
 @register_jitable
-def _run(y, q, seg_t, seg_u, jump_a, jump_b, s0, s1, grid, keep, rtol, atol, hmax, max_steps, out):
-    """Integrate one run over its segments ``s0..s1-1``, writing the kept states at the output
-    times into ``out`` (len(keep), len(grid)).  Returns (status, time reached, accepted steps)."""
+def _run(y, q, seg_t, seg_u, jump_a, jump_b, s0, s1, grid, keep, rtol, atol, hmax, max_steps, out, acc, mpos):
+    """Integrate one run over its segments ``s0..s1-1``, handing the kept states at the output
+    times to :func:`livermodel.solve.kernel_metrics.emit`: into ``out`` (len(keep), len(grid);
+    no columns: none kept) and, if ``mpos`` is not empty, into the metrics row ``acc``.
+    Returns (status, time reached, accepted steps)."""
     k1 = np.empty(NS)
     k2 = np.empty(NS)
     k3 = np.empty(NS)
@@ -353,6 +359,7 @@ def _run(y, q, seg_t, seg_u, jump_a, jump_b, s0, s1, grid, keep, rtol, atol, hma
     yd = np.empty(NS)
     sa = np.empty(N_SWITCHES)
     sb = np.empty(N_SWITCHES)
+    yo = np.empty(keep.size)  # the kept states at one output time
     nt = grid.size
     nk = keep.size
     gi = 0
@@ -369,7 +376,8 @@ def _run(y, q, seg_t, seg_u, jump_a, jump_b, s0, s1, grid, keep, rtol, atol, hma
         t = a
         while gi < nt and grid[gi] <= a:  # output times at the start: after the jumps
             for j in range(nk):
-                out[j, gi] = y[keep[j]]
+                yo[j] = y[keep[j]]
+            emit(yo, gi, grid, out, acc, mpos, q)
             gi += 1
         _f(t, y, q, u, m, a, k1)
         h = _first_step(t, y, k1, q, u, m, a, rtol, atol, b - a, ys, k2)
@@ -452,12 +460,13 @@ def _run(y, q, seg_t, seg_u, jump_a, jump_b, s0, s1, grid, keep, rtol, atol, hma
                         i = keep[j]
                         if i == P10:  # EV plasma: its exact value
                             _plasma(yd, q, m, grid[gi] - a)
-                            out[j, gi] = yd[P10]
+                            yo[j] = yd[P10]
                             continue
                         dy = yn[i] - y[i]
                         bs = h * k1[i] - dy
                         r5 = h * (D1 * k1[i] + D3 * k3[i] + D4 * k4[i] + D5 * k5[i] + D6 * k6[i] + D7 * k7[i])
-                        out[j, gi] = y[i] + th * (dy + th1 * (bs + th * (dy - h * k7[i] - bs + th1 * r5)))
+                        yo[j] = y[i] + th * (dy + th1 * (bs + th * (dy - h * k7[i] - bs + th1 * r5)))
+                    emit(yo, gi, grid, out, acc, mpos, q)
                     gi += 1
                 finite = True
                 for i in range(NS):
@@ -501,6 +510,8 @@ def integrate_runs(
     status,
     reached,
     steps,
+    acc,
+    mpos,
 ):
     """Integrate every run of a batch on its own (see the module's docstring).
 
@@ -508,9 +519,14 @@ def integrate_runs(
     constants; run ``r``'s segments are rows ``seg_ptr[r]`` to ``seg_ptr[r + 1] - 1`` of
     ``seg_t`` (start, end), ``seg_u`` (inputs on the segment) and the jumps ``y <- y * jump_a +
     jump_b`` applied at the segment's start.  ``keep``: the places (solver order) of the states
-    written at the output times ``grid`` into ``out`` (n, len(keep), len(grid)).  Fills
-    ``status`` (:data:`OK`, :data:`STIFF`, ...), ``reached`` (the time a stopped run reached)
-    and ``steps`` (accepted steps).
+    written at the output times ``grid`` into ``out`` (n, len(keep), len(grid)), or nowhere if
+    ``out`` has no time columns.  ``mpos``: where the states of
+    :data:`livermodel.solve.kernel_metrics.STATES` sit in ``keep``, or empty; if given, each
+    run's outcome metrics are accumulated at the output times into its row of ``acc`` (n,
+    :data:`livermodel.solve.kernel_metrics.N_ACC`, from
+    :func:`livermodel.solve.kernel_metrics.new_rows`).  Fills ``status`` (:data:`OK`,
+    :data:`STIFF`, ...), ``reached`` (the time a stopped run reached) and ``steps`` (accepted
+    steps).
     """
     for r in range(Y0.shape[0]):
         y = Y0[r].copy()
@@ -530,6 +546,8 @@ def integrate_runs(
             hmax,
             max_steps,
             out[r],
+            acc[r],
+            mpos,
         )
         status[r] = st
         reached[r] = tr

@@ -145,7 +145,11 @@ class Result:
 
 @dataclass
 class BatchResult:
-    """Many runs on one output grid: ``values[run, variable, time]``."""
+    """Many runs on one output grid: ``values[run, variable, time]``.
+
+    ``metric_values``: the metric arrays of a ``metrics_only=True`` batch (which keeps no
+    variables); None otherwise (metrics are then computed from the trajectories).
+    """
 
     time_h: np.ndarray
     variables: tuple[str, ...]
@@ -156,6 +160,7 @@ class BatchResult:
     schedules: list[Schedule]
     settings: SolverSettings
     duration_h: float
+    metric_values: dict[str, np.ndarray] | None = None
 
     def __len__(self) -> int:
         return len(self.messages)
@@ -181,10 +186,20 @@ class BatchResult:
         return self.values[:, self.variables.index(name)]
 
     def metrics(self) -> list[dict]:
-        """Outcome metrics of every run (vectorised; see :mod:`livermodel.metrics`)."""
-        from livermodel.metrics import compute_batch
+        """Outcome metrics of every run, one dict per run (vectorised; see :mod:`livermodel.metrics`)."""
+        from livermodel.metrics import as_dicts
 
-        return compute_batch(self)
+        return as_dicts(self.metric_arrays(), self.success)
+
+    def metric_arrays(self) -> dict[str, np.ndarray]:
+        """Outcome metrics as arrays over runs, by name: NaN for ``None``, ``mode`` and
+        ``failure_cause`` as codes into :data:`livermodel.metrics.LABELS` (-1 for ``None``); see
+        :func:`livermodel.metrics.assemble`."""
+        from livermodel.metrics import batch_arrays
+
+        if self.metric_values is not None:
+            return {k: v.copy() for k, v in self.metric_values.items()}
+        return batch_arrays(self)
 
     def to_xarray(self, *, metrics: bool = False):
         """These runs as an ``xarray.Dataset`` with dims ``(run, time_h)``: one data variable per
@@ -274,6 +289,7 @@ def simulate_batch(
     settings: SolverSettings | None = None,
     initial: Mapping[str, float] | None = None,
     variables: Sequence[str] | None = None,
+    metrics_only: bool = False,
 ) -> BatchResult:
     """Simulate many runs in one vectorised integration.
 
@@ -282,8 +298,11 @@ def simulate_batch(
     integrated together over the union of their breakpoints.  ``initial`` overrides the healthy
     initial state by state name, for every run.  ``variables`` keeps only these trajectory
     variables (default: all of :data:`livermodel.model.VARIABLES`); a sweep that needs only the
-    metrics keeps :data:`livermodel.metrics.NEEDS` and saves most of the copying.  Returns a
-    :class:`BatchResult`.
+    metrics keeps :data:`livermodel.metrics.NEEDS` and saves most of the copying.
+    ``metrics_only=True`` (with no ``variables``) keeps no trajectory at all: the compiled
+    integrator accumulates every run's outcome metrics while it integrates, and the result's
+    ``metrics()`` and ``metric_arrays()`` return them (:mod:`livermodel.solve.metrics_only`).
+    Returns a :class:`BatchResult`.
     """
     settings = settings or SolverSettings()
     n = len(parameter_sets)
@@ -299,9 +318,27 @@ def simulate_batch(
     grid = output_grid(duration, output_step)
     params = [dict(p) for p in parameter_sets]
     init = _initial_overrides(initial)
+    if metrics_only:
+        if variables:
+            raise LivermodelError("metrics_only keeps no trajectory variables", key="variables")
+        from livermodel.metrics import NEEDS
+        from livermodel.solve.metrics_only import simulate_metrics
 
+        def reference(runs, handed_back=None) -> BatchResult:  # these runs with trajectories
+            some = [params[i] for i in runs], [schedules[i] for i in runs]
+            return _simulate(*some, grid, duration, settings, init, NEEDS, handed_back)
+
+        ok, msgs, values = simulate_metrics(params, schedules, grid, duration, settings, init, reference)
+        none = np.empty((n, 0, grid.size))
+        return BatchResult(grid, (), none, ok, msgs, params, schedules, settings, duration, values)
+    return _simulate(params, schedules, grid, duration, settings, init, _check_variables(variables))
+
+
+def _simulate(params, schedules, grid, duration, settings, init, variables, handed_back=None) -> BatchResult:
+    """:func:`simulate_batch`'s integration.  ``handed_back``: (n, messages) of runs the compiled
+    integrator handed back from a batch of n: straight to the reference path (as for n runs)."""
+    n = len(params)
     ns = model.N_STATES
-    variables = _check_variables(variables)
     col = {name: j for j, name in enumerate(variables)}
     wanted_obs = tuple(v for v in variables if v in model.OBSERVABLES)
     needed = sorted(
@@ -321,13 +358,14 @@ def simulate_batch(
             buf[i, j] = run_states[k]
 
     ok = np.zeros(n, dtype=bool)
-    msgs = [""] * n
+    msgs = list(handed_back[1]) if handed_back else [""] * n
     if settings.method == "LSODA":
         redo = list(range(n))  # runs for LSODA: all, or those the compiled integrator hands back
-        if (integrator := compiled_integrator(n)) is not None:
+        if not handed_back and (integrator := compiled_integrator(n)) is not None:
             args = (params, schedules, grid, duration, settings, init, where, ok, msgs)
             redo = integrate_into(integrator, *args)
-        fast = compiled_rhs(n) if redo else None  # decided for the whole batch, used by each chunk
+        # decided for the whole batch, used by each chunk
+        fast = compiled_rhs(handed_back[0] if handed_back else n) if redo else None
         for part in _chunks([schedules[i] for i in redo], duration):
             chunk, keep = [redo[j] for j in part], list(where)
             traj, ok_, m_ = _integrate_lsoda(

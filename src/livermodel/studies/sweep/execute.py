@@ -63,7 +63,8 @@ def run_chunk(task: dict) -> dict:
             output_step=step,
             settings=settings,
             initial=dict(initial) or None,
-            variables=(*METRIC_NEEDS, *traj_vars),
+            variables=(*METRIC_NEEDS, *traj_vars) if traj_vars else (),
+            metrics_only=not traj_vars,  # no trajectory kept: metrics accumulated while integrating
         )
         for j, (i, m) in enumerate(zip(members, batch.metrics(), strict=True)):
             ok = bool(batch.success[j])
