@@ -7,7 +7,6 @@ reference, relative to max(1, |variable|).
 """
 
 import functools
-import os
 
 import numpy as np
 import pytest
@@ -22,19 +21,6 @@ from livermodel.solve.simulate import SolverSettings, output_grid, simulate_batc
 N = compiled.MIN_RUNS
 REFERENCE = SolverSettings(rtol=1e-11, atol=1e-14)
 TIGHT = SolverSettings(rtol=1e-10, atol=1e-13)
-
-
-@pytest.fixture(scope="module")
-def integrator():
-    try:
-        import numba  # noqa: F401
-    except ImportError:
-        if os.environ.get("CI"):
-            pytest.fail("CI installs the test extra, which includes numba")
-        pytest.skip("numba is not installed")
-    fn = compiled.integrator()
-    assert fn is not None, "numba is installed but the integrator did not compile"
-    return fn
 
 
 def _reference(monkeypatch, *args, **kw):

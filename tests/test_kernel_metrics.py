@@ -8,7 +8,6 @@ agree to rounding (1e-9 relative leaves a margin of 1e3 over a few operations at
 flags and None exactly).  Runs handed back to LSODA are integrated on the same path in both.
 """
 
-import os
 import tracemalloc
 
 import numpy as np
@@ -26,19 +25,6 @@ from test_compiled import _random_parameter_sets, _stack
 
 N = compiled.MIN_RUNS
 OBS = ("liver_function", "liver_volume", "proliferation", "survival_probability")
-
-
-@pytest.fixture(scope="module")
-def integrator():
-    try:
-        import numba  # noqa: F401
-    except ImportError:
-        if os.environ.get("CI"):
-            pytest.fail("CI installs the test extra, which includes numba")
-        pytest.skip("numba is not installed")
-    fn = compiled.integrator()
-    assert fn is not None, "numba is installed but the integrator did not compile"
-    return fn
 
 
 def test_compiled_observables_equal_the_model(integrator):
