@@ -573,3 +573,10 @@ def test_a_dash_reads_the_scenario_from_stdin_and_writes_sbml_to_stdout(tmp_path
     assert piped.exit_code == 0
     assert CliRunner().invoke(app, ["export", "rat-phx-70", "-o", "m.xml"]).exit_code == 0
     assert piped.output == (tmp_path / "m.xml").read_text(encoding="utf-8")
+
+
+def test_the_installed_version_is_the_one_in_the_package():
+    # pyproject.toml reads the version from livermodel.version (one place, no metadata look-up)
+    from importlib.metadata import version
+
+    assert version("livermodel") == __version__
