@@ -45,7 +45,7 @@ def main() -> None:
 
     from livermodel import model
     from livermodel.model.layout import ORDER, POS
-    from livermodel.solve import compiled, kernels
+    from livermodel.solve import compiled, kernel_galn, kernels
     from livermodel.solve import compiled_integrator as ci
     from livermodel.solve.compiled import pack
     from livermodel.solve.segments import _stack
@@ -54,11 +54,13 @@ def main() -> None:
 
     @njit(parallel=True, error_model="numpy")
     def integrate_threads(Y0, D, seg_ptr, seg_t, seg_u, jump_a, jump_b, grid, keep, rtol, atol, hmax,
-                          max_steps, out, status, reached, steps):  # fmt: skip
+                          max_steps, out, status, reached, steps, acc, mpos):  # fmt: skip
         for r in prange(Y0.shape[0]):
             y = Y0[r].copy()
+            galn = kernel_galn.new_records()  # a run's own: threads share nothing
             st, tr, ns = kernels._run(y, D[r], seg_t, seg_u, jump_a, jump_b, seg_ptr[r], seg_ptr[r + 1],
-                                      grid, keep, rtol, atol, hmax, max_steps, out[r])  # fmt: skip
+                                      grid, keep, rtol, atol, hmax, max_steps, out[r], acc[r], mpos,
+                                      galn)  # fmt: skip
             status[r] = st
             reached[r] = tr
             steps[r] = ns
@@ -90,7 +92,7 @@ def main() -> None:
         idx = np.concatenate(parts)
         ptr = np.concatenate([[0], np.cumsum([len(p) for p in parts])])
         fn(Y0[rows].copy(), D[rows], ptr, seg[1][idx], seg[2][idx], seg[3][idx], seg[4][idx], grid, keep,
-           1e-6, 1e-9, 0.0, 100000, out, st, re, stp)  # fmt: skip
+           1e-6, 1e-9, 0.0, 100000, out, st, re, stp, np.empty((m, 0)), np.empty(0, np.int64))  # fmt: skip
         return st
 
     everything = np.arange(n)

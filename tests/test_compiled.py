@@ -118,3 +118,16 @@ def test_without_numba_batches_use_numpy(monkeypatch):
     out = simulate_batch([resolve_parameters("rat")] * compiled.MIN_RUNS, duration=24)
     assert out.success.all()
     np.testing.assert_allclose(out.variable("functional_mass"), 1.0, atol=1e-9)
+
+
+def test_the_kernels_name_the_digest_of_what_they_compile_in():
+    # numba's disk cache is keyed on kernels.py alone: a change of a module that it compiles in
+    # must change kernels.py, or a stale compiled kernel would be loaded
+    import hashlib
+    from pathlib import Path
+
+    from livermodel.solve import kernels
+
+    here = Path(kernels.__file__).parent
+    digest = hashlib.sha256(b"".join((here / f).read_bytes() for f in kernels.COMPILED_IN)).hexdigest()[:16]
+    assert kernels.COMPILED_IN_DIGEST == digest, f"set COMPILED_IN_DIGEST = {digest!r} in kernels.py"

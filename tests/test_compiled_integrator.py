@@ -101,10 +101,10 @@ def test_closed_form_ev_plasma_is_the_exponential(integrator):
 
 
 def test_a_stiff_run_is_handed_back_to_lsoda_and_reported(integrator):
-    # galactosamine traps uridine at up to 30/h: at a loose tolerance the explicit method's
-    # steps are limited by stability, its stiffness test fires, and LSODA integrates the run
-    sc = load_scenario("fulminant")
-    sets = [dict(sc.parameters, uridine_depletion_rate=30.0)] * N
+    # acetaminophen absorbed at 200/h: its gut compartment limits the explicit method's steps by
+    # stability, its stiffness test fires, and LSODA integrates the run
+    sc = load_scenario("mouse-apap-600")
+    sets = [dict(sc.parameters, apap_absorption_rate=200.0)] * N
     loose = SolverSettings(rtol=1e-3, atol=1e-6)
     out = simulate_batch(sets, [sc.schedule] * N, duration=48.0, settings=loose)
     assert out.success.all()
@@ -112,6 +112,23 @@ def test_a_stiff_run_is_handed_back_to_lsoda_and_reported(integrator):
     ref = simulate_batch(sets[:1], [sc.schedule], duration=48.0, settings=REFERENCE)  # one run: LSODA
     f, r = out.variable("liver_function")[0], ref.variable("liver_function")[0]
     assert np.max(np.abs(f - r)) < 1e-2  # rtol 1e-3
+
+
+@pytest.mark.parametrize("rtol", [1e-3, 1e-6])
+def test_galactosamine_is_integrated_on_its_own_not_handed_back(integrator, rtol):
+    # galactosamine traps uridine at 30/h (the default 11.9/h): once too stiff for the explicit
+    # pair, the pair is integrated on its own (kernel_galn) and the run stays compiled, within
+    # its tolerance of the reference (10 rtol: a global error over 48 h)
+    sc = load_scenario("fulminant")
+    sets = [dict(sc.parameters, uridine_depletion_rate=30.0)] * N
+    out = simulate_batch(
+        sets, [sc.schedule] * N, duration=48.0, settings=SolverSettings(rtol=rtol, atol=rtol * 1e-3)
+    )
+    assert out.success.all() and set(out.messages) == {"ok"}
+    ref = simulate_batch(sets[:1], [sc.schedule], duration=48.0, settings=REFERENCE)
+    for name in ("liver_function", "galactosamine", "uridine_deficit"):
+        f, r = out.variable(name)[0], ref.variable(name)[0]
+        assert np.max(np.abs(f - r)) < 10 * rtol * max(1.0, np.abs(r).max()), name
 
 
 def test_a_run_out_of_steps_is_retried_not_dropped(integrator):

@@ -3,8 +3,9 @@
 the batch keeps them, and the runs it hands back (stiff, failed) named for the reference path.
 
 Each run is integrated on its own, in compiled code, with its own steps and only its own
-schedule breakpoints; the MSC and EV compartments are solved in closed form between doses, the
-rest with an explicit Dormand-Prince 5(4) pair whose stiffness test hands a run that turns stiff
+schedule breakpoints; EV plasma is solved in closed form between doses, galactosamine and the
+uridine deficit on their own (:mod:`livermodel.solve.kernel_galn`), the rest with an explicit
+Dormand-Prince 5(4) pair whose stiffness test hands a run that turns stiff
 back to the caller, which integrates it with LSODA (the reference path) and says so in the run's
 message.  Used for batches of :data:`livermodel.solve.compiled.MIN_RUNS` runs or more when numba
 is installed and ``LIVERMODEL_COMPILED`` is neither ``0`` nor ``rhs``.  A metrics-only batch

@@ -15,12 +15,16 @@ schedule breakpoints) with the explicit Runge-Kutta pair of Dormand & Prince (19
 Appl Math 6:19), error control in the weighted max norm, the fourth-order continuous extension
 of Shampine (1986, Math Comp 46:135) for the output times, and the stiffness test of Hairer &
 Wanner (Hairer, Norsett & Wanner 1993, Solving Ordinary Differential Equations I, sec. II.10 and
-IV.2: an estimate of |h lambda| from the last two stages, both at t + h).  The model's only
-stiff part, the linear MSC and EV compartments (EV plasma decays at 13.9/h), is not integrated
-but solved in closed form between doses (:func:`_linear`), so the remaining equations are
-non-stiff for the model's usual parameters.  A run whose stiffness test fires, whose step size
-collapses or whose state turns non-finite stops with a status and the time it stopped; the
-caller integrates it again on the reference path (LSODA) and reports it.  At every output time
+IV.2: an estimate of |h lambda| from the last two stages, both at t + h).  The model's stiff
+parts that explicit steps would otherwise be held to are not integrated with the rest: the linear
+MSC and EV compartments (EV plasma decays at 13.9/h) are solved in closed form between doses
+(:func:`_plasma`), and galactosamine with the uridine deficit it causes (11.9/h), a closed pair
+that reads no other state, is integrated on its own first and read from its record
+(:mod:`livermodel.solve.kernel_galn`); the remaining equations are non-stiff for the model's
+usual parameters (fastest mode: the growth signal, 0.5/h).  Acetaminophen's compartments are
+integrated with the rest (they read liver function).  A run whose stiffness test fires, whose
+step size collapses or whose state turns non-finite stops with a status and the time it
+stopped; the caller integrates it again on the reference path (LSODA) and reports it.  At every output time
 the kept states go to :func:`livermodel.solve.kernel_metrics.emit`, which writes them into the
 run's trajectory and, for a metrics-only batch, accumulates the run's outcome metrics instead
 (no trajectory is kept).
@@ -44,6 +48,45 @@ import numpy as np
 from numba import njit
 from numba.extending import register_jitable
 
+from livermodel.solve import kernel_galn
+from livermodel.solve.dopri import (
+    A21,
+    A31,
+    A32,
+    A41,
+    A42,
+    A43,
+    A51,
+    A52,
+    A53,
+    A54,
+    A61,
+    A62,
+    A63,
+    A64,
+    A65,
+    B1,
+    B3,
+    B4,
+    B5,
+    B6,
+    C2,
+    C3,
+    C4,
+    C5,
+    D1,
+    D3,
+    D4,
+    D5,
+    D6,
+    D7,
+    E1,
+    E3,
+    E4,
+    E5,
+    E6,
+    E7,
+)
 from livermodel.solve.kernel_constants import (
     CAP,
     MG_TO_UMOL,
@@ -76,6 +119,13 @@ from livermodel.solve.kernel_constants import (
     Q_EVP,
 )
 from livermodel.solve.kernel_metrics import emit
+
+#: The first 16 hex digits of the SHA-256 of the modules whose functions and constants these
+#: kernels compile in (:data:`COMPILED_IN`, their bytes in that order).  numba's disk cache
+#: looks only at this file, so a change there must change this one: ``tests/test_compiled.py``
+#: checks the digest, and a stale digest fails it.
+COMPILED_IN = ("dopri.py", "kernel_constants.py", "kernel_galn.py", "kernel_metrics.py")
+COMPILED_IN_DIGEST = "590c91a9226b49a4"
 
 # pragma: no cover for the whole module - it runs compiled (coverage cannot see it)
 
@@ -144,7 +194,6 @@ def rhs_one(yf, b, q, u, out):
         if A > 0.0:
             An = A ** q[70]
             s_ad = An / (An + q[71])
-        uptake = q[79] * Dg / (Dg + q[80]) * (1.0 - W)
         U1 = max(1.0 - W, 0.0)
         U4 = U1 * U1 * U1 * U1
         arrest = 1.0 - (1.0 + q[83]) * U4 / (U4 + q[83])
@@ -158,8 +207,7 @@ def rhs_one(yf, b, q, u, out):
         out[b + P20] = napqi * (1.0 - trap) - q[69] * A
         out[b + P21] = q[72] * (s_ad * (1.0 - q[86] * trap + q[87] * S4 / (S4 + q[85])) - ms)
         out[b + P22] = u[2] / q[74] - q[75] * N
-        out[b + P23] = -q[78] * q[80] * Dg / (Dg + q[80])
-        out[b + P24] = uptake - q[81] * W
+        out[b + P23], out[b + P24] = kernel_galn.rates(Dg, W, q)
     else:  # no drug in this run: every drug derivative is zero
         for k in (P17, P18, P19, P20, P21, P22, P23, P24):
             out[b + k] = 0.0
@@ -220,21 +268,6 @@ def rhs_flat(yf, D, U, out):
 #: Outcome of one run (``status`` of :func:`integrate_runs`).
 OK, STIFF, STEP_TOO_SMALL, NOT_FINITE, BUDGET = 0, 1, 2, 3, 4
 
-# Dormand & Prince (1980) 5(4) pair; the 5th-order solution is propagated (local extrapolation)
-A21 = 1.0 / 5.0
-A31, A32 = 3.0 / 40.0, 9.0 / 40.0
-A41, A42, A43 = 44.0 / 45.0, -56.0 / 15.0, 32.0 / 9.0
-A51, A52, A53, A54 = 19372.0 / 6561.0, -25360.0 / 2187.0, 64448.0 / 6561.0, -212.0 / 729.0
-A61, A62, A63 = 9017.0 / 3168.0, -355.0 / 33.0, 46732.0 / 5247.0
-A64, A65 = 49.0 / 176.0, -5103.0 / 18656.0
-B1, B3, B4, B5, B6 = 35.0 / 384.0, 500.0 / 1113.0, 125.0 / 192.0, -2187.0 / 6784.0, 11.0 / 84.0
-C2, C3, C4, C5 = 0.2, 0.3, 0.8, 8.0 / 9.0
-# the 5th- minus the embedded 4th-order weights
-E1, E3, E4 = 71.0 / 57600.0, -71.0 / 16695.0, 71.0 / 1920.0
-E5, E6, E7 = -17253.0 / 339200.0, 22.0 / 525.0, -1.0 / 40.0
-# Shampine's (1986) continuous extension of order 4
-D1, D3, D4 = -12715105075.0 / 11282082432.0, 87487479700.0 / 32700410799.0, -10690763975.0 / 1880347072.0
-D5, D6, D7 = 701980252875.0 / 199316789632.0, -1453857185.0 / 822651844.0, 69997945.0 / 29380423.0
 #: |h lambda| above which a step counts as limited by stability (the stability region of the pair
 #: reaches about -3.3 on the real axis), and how many such steps mark a run as stiff
 STIFF_HL, STIFF_STEPS, NONSTIFF_RESET = 3.25, 15, 6
@@ -252,15 +285,22 @@ def _plasma(y, q, m, tau):
 
 
 @register_jitable
-def _f(t, y, q, u, m, t0, k):
-    """The right-hand side with EV plasma set to its exact value at ``t``."""
+def _f(t, y, q, u, m, t0, k, rec, nrec, cur):
+    """The right-hand side with EV plasma set to its exact value at ``t`` and, if the segment
+    has a galactosamine record (``nrec`` != 0: :mod:`livermodel.solve.kernel_galn`),
+    galactosamine and the uridine deficit set to theirs."""
     _plasma(y, q, m, t - t0)
+    if nrec != 0:
+        y[P23], y[P24] = kernel_galn.at(rec, nrec, t, cur)
     rhs_one(y, 0, q, u, k)
     k[P10] = 0.0
+    if nrec != 0:
+        k[P23] = 0.0
+        k[P24] = 0.0
 
 
 @register_jitable
-def _first_step(t, y, f0, q, u, m, t0, rtol, atol, span, y1, f1):
+def _first_step(t, y, f0, q, u, m, t0, rtol, atol, span, y1, f1, rec, nrec, cur):
     """An initial step size (Hairer, Norsett & Wanner 1993, sec. II.4)."""
     d0 = 0.0
     d1 = 0.0
@@ -272,7 +312,7 @@ def _first_step(t, y, f0, q, u, m, t0, rtol, atol, span, y1, f1):
     h0 = min(h0, span)
     for i in range(NS):
         y1[i] = y[i] + h0 * f0[i]
-    _f(t + h0, y1, q, u, m, t0, f1)
+    _f(t + h0, y1, q, u, m, t0, f1, rec, nrec, cur)
     d2 = 0.0
     for i in range(NS):
         sc = atol + rtol * abs(y[i])
@@ -341,10 +381,14 @@ def _kink(y, yn, k1, k3, k4, k5, k6, k7, h, q, skip, sa, sb, yd):
 
 
 @register_jitable
-def _run(y, q, seg_t, seg_u, jump_a, jump_b, s0, s1, grid, keep, rtol, atol, hmax, max_steps, out, acc, mpos):
+def _run(
+    y, q, seg_t, seg_u, jump_a, jump_b, s0, s1, grid, keep, rtol, atol, hmax, max_steps, out, acc, mpos, galn
+):
     """Integrate one run over its segments ``s0..s1-1``, handing the kept states at the output
     times to :func:`livermodel.solve.kernel_metrics.emit`: into ``out`` (len(keep), len(grid);
     no columns: none kept) and, if ``mpos`` is not empty, into the metrics row ``acc``.
+    ``galn``: the records of the galactosamine pair (``recs, keys, nrecs, nxt`` of
+    :func:`livermodel.solve.kernel_galn.record`).
     Returns (status, time reached, accepted steps)."""
     k1 = np.empty(NS)
     k2 = np.empty(NS)
@@ -360,6 +404,7 @@ def _run(y, q, seg_t, seg_u, jump_a, jump_b, s0, s1, grid, keep, rtol, atol, hma
     sa = np.empty(N_SWITCHES)
     sb = np.empty(N_SWITCHES)
     yo = np.empty(keep.size)  # the kept states at one output time
+    cur = np.zeros(1, dtype=np.int64)
     nt = grid.size
     nk = keep.size
     gi = 0
@@ -374,13 +419,21 @@ def _run(y, q, seg_t, seg_u, jump_a, jump_b, s0, s1, grid, keep, rtol, atol, hma
             y[i] = y[i] * jump_a[s, i] + jump_b[s, i]
         m = y[P10]
         t = a
+        # galactosamine and the uridine deficit: integrated first, on their own
+        slot, nrec = kernel_galn.record(
+            y[P23], y[P24], q, a, b, rtol, atol, galn[0], galn[1], galn[2], galn[3]
+        )
+        if nrec < 0:
+            return -nrec, t, steps
+        rec = galn[0][slot]
+        cur[0] = 0
         while gi < nt and grid[gi] <= a:  # output times at the start: after the jumps
             for j in range(nk):
                 yo[j] = y[keep[j]]
             emit(yo, gi, grid, out, acc, mpos, q)
             gi += 1
-        _f(t, y, q, u, m, a, k1)
-        h = _first_step(t, y, k1, q, u, m, a, rtol, atol, b - a, ys, k2)
+        _f(t, y, q, u, m, a, k1, rec, nrec, cur)
+        h = _first_step(t, y, k1, q, u, m, a, rtol, atol, b - a, ys, k2, rec, nrec, cur)
         facold = 1e-4
         rejected = False
         n_stiff = 0
@@ -399,23 +452,23 @@ def _run(y, q, seg_t, seg_u, jump_a, jump_b, s0, s1, grid, keep, rtol, atol, hma
                 return STEP_TOO_SMALL, t, steps
             for i in range(NS):
                 ys[i] = y[i] + h * A21 * k1[i]
-            _f(t + C2 * h, ys, q, u, m, a, k2)
+            _f(t + C2 * h, ys, q, u, m, a, k2, rec, nrec, cur)
             for i in range(NS):
                 ys[i] = y[i] + h * (A31 * k1[i] + A32 * k2[i])
-            _f(t + C3 * h, ys, q, u, m, a, k3)
+            _f(t + C3 * h, ys, q, u, m, a, k3, rec, nrec, cur)
             for i in range(NS):
                 ys[i] = y[i] + h * (A41 * k1[i] + A42 * k2[i] + A43 * k3[i])
-            _f(t + C4 * h, ys, q, u, m, a, k4)
+            _f(t + C4 * h, ys, q, u, m, a, k4, rec, nrec, cur)
             for i in range(NS):
                 ys[i] = y[i] + h * (A51 * k1[i] + A52 * k2[i] + A53 * k3[i] + A54 * k4[i])
-            _f(t + C5 * h, ys, q, u, m, a, k5)
+            _f(t + C5 * h, ys, q, u, m, a, k5, rec, nrec, cur)
             for i in range(NS):
                 y6[i] = y[i] + h * (A61 * k1[i] + A62 * k2[i] + A63 * k3[i] + A64 * k4[i] + A65 * k5[i])
             tn = b if final else t + h
-            _f(tn, y6, q, u, m, a, k6)
+            _f(tn, y6, q, u, m, a, k6, rec, nrec, cur)
             for i in range(NS):
                 yn[i] = y[i] + h * (B1 * k1[i] + B3 * k3[i] + B4 * k4[i] + B5 * k5[i] + B6 * k6[i])
-            _f(tn, yn, q, u, m, a, k7)
+            _f(tn, yn, q, u, m, a, k7, rec, nrec, cur)
             err = 0.0
             for i in range(NS):
                 e = h * (E1 * k1[i] + E3 * k3[i] + E4 * k4[i] + E5 * k5[i] + E6 * k6[i] + E7 * k7[i])
@@ -461,6 +514,10 @@ def _run(y, q, seg_t, seg_u, jump_a, jump_b, s0, s1, grid, keep, rtol, atol, hma
                         if i == P10:  # EV plasma: its exact value
                             _plasma(yd, q, m, grid[gi] - a)
                             yo[j] = yd[P10]
+                            continue
+                        if nrec != 0 and (i == P23 or i == P24):  # from their own record
+                            yd[P23], yd[P24] = kernel_galn.at(rec, nrec, grid[gi], cur)
+                            yo[j] = yd[i]
                             continue
                         dy = yn[i] - y[i]
                         bs = h * k1[i] - dy
@@ -528,6 +585,7 @@ def integrate_runs(
     :data:`STIFF`, ...), ``reached`` (the time a stopped run reached) and ``steps`` (accepted
     steps).
     """
+    galn = kernel_galn.new_records()  # shared by the batch's runs
     for r in range(Y0.shape[0]):
         y = Y0[r].copy()
         st, tr, ns = _run(
@@ -548,6 +606,7 @@ def integrate_runs(
             out[r],
             acc[r],
             mpos,
+            galn,
         )
         status[r] = st
         reached[r] = tr
