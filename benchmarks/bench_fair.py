@@ -117,11 +117,27 @@ def _rr_model(workload: str, rtol: float):
 _RR = {}
 
 
-def _rr_runs(values) -> None:
+def _rr_levels(workload: str, values) -> np.ndarray:
+    """The exported model's ``failure_level`` at each death sensitivity: a constant computed at
+    export from the parameters (it depends on the death sensitivity), so a run that changes the
+    death sensitivity in libRoadRunner must set it too, or it simulates another model."""
+    from livermodel.metrics import failure_level
+    from livermodel.scenario.scenario import load_scenario
+
+    p = load_scenario(WORKLOADS[workload][0]).parameters
+    return np.array([failure_level(dict(p, death_sensitivity=float(v))) for v in values])
+
+
+def _rr_set(rr, value: float, level: float) -> None:
+    rr.reset()
+    rr["death_sensitivity"] = value
+    rr["failure_level"] = level
+
+
+def _rr_runs(pairs) -> None:
     rr, times = _RR["model"]
-    for v in values:
-        rr.reset()
-        rr["death_sensitivity"] = float(v)
+    for v, level in pairs:
+        _rr_set(rr, float(v), float(level))
         rr.simulate(times=times, selections=["time", "functional_mass"])
 
 
@@ -129,16 +145,17 @@ def one_roadrunner(workload: str, n: int, jobs: int, rtol: float) -> dict:
     """libRoadRunner's runs; its model is loaded (SBML parsed, LLVM-compiled) before the clock
     starts, once, and inherited by the forked processes (its one-off cost, timed apart)."""
     values = np.linspace(0.5, 2, n)
+    pairs = np.column_stack([values, _rr_levels(workload, values)])  # model set-up: not timed
     c_load = cpu()
     _RR["model"] = _rr_model(workload, rtol)
     c0, w0 = cpu(), time.perf_counter()
     if jobs == 1:
-        _rr_runs(values)
+        _rr_runs(pairs)
     else:
         import multiprocessing as mp
 
         ctx = mp.get_context("fork")
-        procs = [ctx.Process(target=_rr_runs, args=(part,)) for part in np.array_split(values, jobs)]
+        procs = [ctx.Process(target=_rr_runs, args=(part,)) for part in np.array_split(pairs, jobs)]
         for p in procs:
             p.start()
         for p in procs:
@@ -236,9 +253,8 @@ def accuracy(workload: str, rtol: float, sample: int = 8) -> dict:
     os.environ.pop("LIVERMODEL_COMPILED")
     bsize = np.maximum(1.0, np.abs(base.values).max(axis=2, keepdims=True))
     worst = 0.0
-    for j, d in enumerate(ds):
-        rr.reset()
-        rr["death_sensitivity"] = float(d)
+    for j, (d, level) in enumerate(zip(ds, _rr_levels(workload, ds), strict=True)):
+        _rr_set(rr, float(d), float(level))
         res = rr.simulate(times=times, selections=["time", *STATES])
         for k in range(len(STATES)):
             worst = max(worst, float(np.max(np.abs(res[:, k + 1] - base.values[j, k]) / bsize[j, k, 0])))
