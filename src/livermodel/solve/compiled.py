@@ -157,7 +157,7 @@ def description() -> str:
             f"batches of {MIN_RUNS} runs or more (LIVERMODEL_COMPILED=rhs), numpy below"
         )
     return (
-        f"compiled with numba {version('numba')}: Dormand-Prince integrator with the MSC/EV "
-        f"compartments in closed form for batches of {MIN_RUNS} runs or more (stiff runs on LSODA), "
-        "LSODA with numpy below"
+        f"compiled with numba {version('numba')}: Dormand-Prince integrator (EV plasma in closed "
+        f"form, galactosamine on its own) for batches of {MIN_RUNS} runs or more (stiff runs on "
+        "LSODA), LSODA with numpy below"
     )
